@@ -1,0 +1,312 @@
+"""References to other fields: ``this.length``, ``this.hdr.count * 4``, ``len_of("data")``.
+
+Writing ``this.length + 8`` builds a small expression tree instead of a number.
+The interpreter evaluates it against a context (the fields parsed or built so
+far), a compiler can turn it into plain arithmetic, and ``layout()`` prints it
+as text (``length + 8``). A lambda is accepted wherever an expression is, but it
+is opaque: it is called with a :class:`View` of the context and prints as
+``<function>``.
+
+A context is any object with ``get(name)`` (a field's value), ``parent``
+(the enclosing context or ``None``) and ``part(name)`` (a field's bytes; only
+derivations such as ``len_of`` use it).
+"""
+
+from __future__ import annotations
+
+import operator
+import zlib
+from typing import Any, Callable, Dict, Optional, Tuple
+
+__all__ = [
+    "Expr",
+    "this",
+    "len_of",
+    "count_of",
+    "crc32_of",
+    "as_expr",
+    "View",
+]
+
+_BINARY_OPS: Dict[str, Tuple[Callable[[Any, Any], Any], int]] = {
+    # symbol: (function, precedence); higher binds tighter, as in Python
+    "*": (operator.mul, 6),
+    "//": (operator.floordiv, 6),
+    "%": (operator.mod, 6),
+    "+": (operator.add, 5),
+    "-": (operator.sub, 5),
+    "<<": (operator.lshift, 4),
+    ">>": (operator.rshift, 4),
+    "&": (operator.and_, 3),
+    "^": (operator.xor, 2),
+    "|": (operator.or_, 1),
+    "==": (operator.eq, 0),
+    "!=": (operator.ne, 0),
+    "<": (operator.lt, 0),
+    "<=": (operator.le, 0),
+    ">": (operator.gt, 0),
+    ">=": (operator.ge, 0),
+}
+
+
+class Expr:
+    """A value computed from other fields when the data is parsed or built."""
+
+    __slots__ = ()
+    precedence = 9
+
+    def evaluate(self, ctx: Any) -> Any:
+        raise NotImplementedError
+
+    def text(self) -> str:
+        raise NotImplementedError
+
+    def refs(self) -> Tuple[Tuple[str, ...], ...]:
+        """Paths of the fields this expression reads (for dependency checks)."""
+        return ()
+
+    def __repr__(self) -> str:
+        return "<expr %s>" % self.text()
+
+    # Comparisons build expressions too, so expressions are hashed by identity.
+    __hash__ = object.__hash__
+
+    def _bin(self, op: str, other: Any, swap: bool = False) -> "BinOp":
+        other_expr = as_expr(other)
+        return BinOp(op, other_expr, self) if swap else BinOp(op, self, other_expr)
+
+    def __add__(self, o: Any) -> "Expr": return self._bin("+", o)
+    def __radd__(self, o: Any) -> "Expr": return self._bin("+", o, True)
+    def __sub__(self, o: Any) -> "Expr": return self._bin("-", o)
+    def __rsub__(self, o: Any) -> "Expr": return self._bin("-", o, True)
+    def __mul__(self, o: Any) -> "Expr": return self._bin("*", o)
+    def __rmul__(self, o: Any) -> "Expr": return self._bin("*", o, True)
+    def __floordiv__(self, o: Any) -> "Expr": return self._bin("//", o)
+    def __rfloordiv__(self, o: Any) -> "Expr": return self._bin("//", o, True)
+    def __mod__(self, o: Any) -> "Expr": return self._bin("%", o)
+    def __rmod__(self, o: Any) -> "Expr": return self._bin("%", o, True)
+    def __lshift__(self, o: Any) -> "Expr": return self._bin("<<", o)
+    def __rshift__(self, o: Any) -> "Expr": return self._bin(">>", o)
+    def __and__(self, o: Any) -> "Expr": return self._bin("&", o)
+    def __rand__(self, o: Any) -> "Expr": return self._bin("&", o, True)
+    def __or__(self, o: Any) -> "Expr": return self._bin("|", o)
+    def __ror__(self, o: Any) -> "Expr": return self._bin("|", o, True)
+    def __xor__(self, o: Any) -> "Expr": return self._bin("^", o)
+    def __rxor__(self, o: Any) -> "Expr": return self._bin("^", o, True)
+    def __eq__(self, o: Any) -> "Expr": return self._bin("==", o)  # type: ignore[override]
+    def __ne__(self, o: Any) -> "Expr": return self._bin("!=", o)  # type: ignore[override]
+    def __lt__(self, o: Any) -> "Expr": return self._bin("<", o)
+    def __le__(self, o: Any) -> "Expr": return self._bin("<=", o)
+    def __gt__(self, o: Any) -> "Expr": return self._bin(">", o)
+    def __ge__(self, o: Any) -> "Expr": return self._bin(">=", o)
+    def __neg__(self) -> "Expr": return BinOp("-", Lit(0), self)
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "a binmodel expression has no truth value when the class is defined; "
+            "it is evaluated when data is parsed or built"
+        )
+
+
+class Lit(Expr):
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def evaluate(self, ctx: Any) -> Any:
+        return self.value
+
+    def text(self) -> str:
+        return repr(self.value)
+
+
+class Ref(Expr):
+    """``this.a.b``: the value of field ``a`` of the current struct, then its attribute ``b``.
+
+    ``this._parent.x`` reads field ``x`` of the enclosing struct.
+    """
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: Tuple[str, ...]) -> None:
+        object.__setattr__(self, "path", path)
+
+    def __getattr__(self, name: str) -> "Ref":
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return Ref(self.path + (name,))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("expressions are immutable")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("'this.%s' is a reference to a field, not a function" % ".".join(self.path))
+
+    def evaluate(self, ctx: Any) -> Any:
+        if not self.path:
+            return View(ctx)
+        i = 0
+        while self.path[i] == "_parent":
+            ctx = ctx.parent
+            if ctx is None:
+                raise LookupError("'%s' has no enclosing struct" % self.text())
+            i += 1
+            if i == len(self.path):
+                return View(ctx)
+        value = ctx.get(self.path[i])
+        for name in self.path[i + 1:]:
+            value = getattr(value, name)
+        return value
+
+    def text(self) -> str:
+        return ".".join(self.path) if self.path else "this"
+
+    def refs(self) -> Tuple[Tuple[str, ...], ...]:
+        return (self.path,)
+
+
+class BinOp(Expr):
+    __slots__ = ("op", "left", "right", "precedence")
+
+    def __init__(self, op: str, left: Expr, right: Expr) -> None:
+        self.op = op
+        self.left = left
+        self.right = right
+        self.precedence = _BINARY_OPS[op][1]
+
+    def evaluate(self, ctx: Any) -> Any:
+        return _BINARY_OPS[self.op][0](self.left.evaluate(ctx), self.right.evaluate(ctx))
+
+    def text(self) -> str:
+        def side(e: Expr, right: bool) -> str:
+            t = e.text()
+            tighter = e.precedence > self.precedence or (
+                e.precedence == self.precedence and not right
+            )
+            return t if tighter else "(%s)" % t
+
+        return "%s %s %s" % (side(self.left, False), self.op, side(self.right, True))
+
+    def refs(self) -> Tuple[Tuple[str, ...], ...]:
+        return self.left.refs() + self.right.refs()
+
+
+class Call(Expr):
+    """A user function (usually a lambda) called with a :class:`View` of the context."""
+
+    __slots__ = ("func",)
+
+    def __init__(self, func: Callable[[Any], Any]) -> None:
+        self.func = func
+
+    def evaluate(self, ctx: Any) -> Any:
+        return self.func(View(ctx))
+
+    def text(self) -> str:
+        name = getattr(self.func, "__name__", "")
+        return "<function>" if name in ("", "<lambda>") else "%s(this)" % name
+
+
+class _FieldBytes(Expr):
+    """Base of derivations that read other fields' bytes or values on build."""
+
+    __slots__ = ("names",)
+    label = ""
+
+    def __init__(self, *names: str) -> None:
+        if not names or not all(isinstance(n, str) and n.isidentifier() for n in names):
+            raise TypeError("%s() takes field names as strings" % self.label)
+        self.names = names
+
+    def text(self) -> str:
+        return "%s(%s)" % (self.label, ", ".join(self.names))
+
+    def refs(self) -> Tuple[Tuple[str, ...], ...]:
+        return tuple((n,) for n in self.names)
+
+
+class LenOf(_FieldBytes):
+    __slots__ = ()
+    label = "len_of"
+
+    def evaluate(self, ctx: Any) -> Any:
+        return sum(len(ctx.part(n)) for n in self.names)
+
+
+class CountOf(_FieldBytes):
+    __slots__ = ()
+    label = "count_of"
+
+    def evaluate(self, ctx: Any) -> Any:
+        (name,) = self.names
+        return len(ctx.get(name))
+
+
+class Crc32Of(_FieldBytes):
+    __slots__ = ()
+    label = "crc32_of"
+
+    def evaluate(self, ctx: Any) -> Any:
+        crc = 0
+        for n in self.names:
+            crc = zlib.crc32(ctx.part(n), crc)
+        return crc
+
+
+def len_of(*names: str) -> Expr:
+    """The number of bytes that the named fields take (summed), as written."""
+    return LenOf(*names)
+
+
+def count_of(name: str) -> Expr:
+    """The number of items in the named array field."""
+    return CountOf(name)
+
+
+def crc32_of(*names: str) -> Expr:
+    """CRC-32 (zlib, as in PNG, gzip and ZIP) over the bytes of the named fields, in order."""
+    return Crc32Of(*names)
+
+
+this: Any = Ref(())
+"""The struct being parsed or built: ``this.length`` refers to its field ``length``."""
+
+
+def as_expr(value: Any) -> Expr:
+    """Turn an int, an expression or a callable into an expression."""
+    if isinstance(value, Expr):
+        return value
+    if callable(value) and not isinstance(value, type):
+        return Call(value)
+    return Lit(value)
+
+
+class View:
+    """Attribute access to a context, handed to user lambdas: ``lambda this: this.n * 2``."""
+
+    __slots__ = ("_ctx",)
+
+    def __init__(self, ctx: Any) -> None:
+        object.__setattr__(self, "_ctx", ctx)
+
+    def __getattr__(self, name: str) -> Any:
+        ctx = object.__getattribute__(self, "_ctx")
+        if name == "_parent":
+            parent: Optional[Any] = ctx.parent
+            if parent is None:
+                raise AttributeError("this struct has no enclosing struct")
+            return View(parent)
+        if name.startswith("__"):
+            raise AttributeError(name)
+        try:
+            return ctx.get(name)
+        except LookupError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name: str) -> Any:
+        return self.__getattr__(name)
+
+    def _bytes(self, name: str) -> bytes:
+        """The bytes of field ``name`` (available to ``derive=`` functions)."""
+        return bytes(object.__getattribute__(self, "_ctx").part(name))

@@ -1,0 +1,342 @@
+"""The names a model is written with: ``u16be``, ``Bytes(4)``, ``Array(Item, count=this.n)``...
+
+Each returns a :class:`FieldSpec` (a schema node plus per-field options) to be
+assigned to an annotated class attribute. The same names serve as item types:
+``Array(u16le, count=4)``. Type checkers read ``fields.pyi`` beside this file,
+which declares what each call returns (``u8() -> int``), so that a model's
+constructor is typed; ``tests/test_typing.py`` keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import codecs
+import enum as _enum
+from typing import Any, Dict, Mapping, Optional
+
+from . import schema as s
+from .errors import DefinitionError
+from .expr import Expr, as_expr
+
+MISSING: Any = type("MISSING", (), {"__repr__": lambda self: "MISSING"})()
+
+
+class FieldSpec:
+    """What a class attribute of a model holds: a schema node and the field's options."""
+
+    __slots__ = ("node", "default", "derive", "check", "stored")
+
+    def __init__(
+        self,
+        node: s.Node,
+        default: Any = MISSING,
+        derive: Any = None,
+        check: bool = False,
+        stored: bool = True,
+    ) -> None:
+        self.node = node
+        self.default = default
+        self.derive = None if derive is None else as_expr(derive)
+        self.check = check
+        self.stored = stored
+
+    def __repr__(self) -> str:
+        return "<field %s>" % self.node.name
+
+
+class _Scalar:
+    """A ready type such as ``u16be``: call it for a field, or pass it as an item type."""
+
+    __slots__ = ("node", "label")
+
+    def __init__(self, node: s.Node, label: str) -> None:
+        self.node = node
+        self.label = label
+
+    def __call__(self, *, default: Any = MISSING, derive: Any = None, check: bool = False) -> Any:
+        return FieldSpec(self.node, default, derive, check)
+
+    def __repr__(self) -> str:
+        return self.label
+
+
+def to_node(item: Any, what: str = "item type") -> s.Node:
+    """The schema node for anything usable as a type: ``u8``, ``Bytes(4)``, a model class."""
+    if isinstance(item, s.Node):
+        return item
+    if isinstance(item, _Scalar):
+        return item.node
+    if isinstance(item, FieldSpec):
+        if item.derive is not None or item.default is not MISSING:
+            raise DefinitionError("an %s cannot have derive= or default=" % what)
+        return item.node
+    node = getattr(item, "_bm_node", None)
+    if isinstance(node, s.Node):
+        return node
+    raise DefinitionError("%r is not a binmodel type (expected u8, Bytes(...), a Struct, ...)" % (item,))
+
+
+def _size(value: Any, what: str) -> Optional[Expr]:
+    if value is None:
+        return None
+    if isinstance(value, bool) or (isinstance(value, int) and value < 0):
+        raise DefinitionError("%s must be a non-negative int or a reference, not %r" % (what, value))
+    if not isinstance(value, (int, Expr)) and not callable(value):
+        raise DefinitionError("%s must be an int, this.<field>, or a function, not %r" % (what, value))
+    return as_expr(value)
+
+
+def _prefix(prefix: Any) -> Optional[s.Int]:
+    if prefix is None:
+        return None
+    node = to_node(prefix, "length prefix")
+    if not isinstance(node, (s.Int, s.VarInt)) or (isinstance(node, s.Int) and node.signed):
+        raise DefinitionError("a length prefix must be an unsigned integer type, not %s" % node.name)
+    return node  # type: ignore[return-value]
+
+
+def _one_size_rule(what: str, size: Any, prefix: Any, greedy: bool, extra: bool = False) -> None:
+    given = sum(x for x in (size is not None, prefix is not None, bool(greedy), extra))
+    if given != 1:
+        raise DefinitionError(
+            "%s needs exactly one of: a size, prefix=, greedy=True%s"
+            % (what, ", a terminator" if what.startswith("CString") or extra else "")
+        )
+
+
+# --- numbers -----------------------------------------------------------------
+
+_ENDIAN_SUFFIX = {"": None, "be": "big", "le": "little"}
+_SCALARS: Dict[str, _Scalar] = {}
+for _bits in (8, 16, 24, 32, 64):
+    for _signed in (False, True):
+        for _suffix, _endian in _ENDIAN_SUFFIX.items():
+            if _bits == 8 and _suffix:
+                continue
+            _label = "%s%d%s" % ("i" if _signed else "u", _bits, _suffix)
+            _SCALARS[_label] = _Scalar(s.Int(_bits, _signed, _endian), _label)
+for _bits in (16, 32, 64):
+    for _suffix, _endian in _ENDIAN_SUFFIX.items():
+        _label = "f%d%s" % (_bits, _suffix)
+        _SCALARS[_label] = _Scalar(s.Float(_bits, _endian), _label)
+_SCALARS["Bool"] = _Scalar(s.Bool(), "Bool")
+_SCALARS["ULEB128"] = _Scalar(s.VarInt("unsigned"), "ULEB128")
+_SCALARS["SLEB128"] = _Scalar(s.VarInt("signed"), "SLEB128")
+_SCALARS["ZigZag"] = _Scalar(s.VarInt("zigzag"), "ZigZag")
+globals().update(_SCALARS)
+
+
+def _endian(endian: Optional[str]) -> Optional[str]:
+    if endian not in (None,) + s.ENDIANS:
+        raise DefinitionError("endian must be 'big', 'little' or 'native', not %r" % (endian,))
+    return endian
+
+
+def Int(
+    bits: int,
+    signed: bool = False,
+    endian: Optional[str] = None,
+    *,
+    default: Any = MISSING,
+    derive: Any = None,
+    check: bool = False,
+) -> Any:
+    """An integer of any whole number of bytes: ``Int(bits=48, endian="big")``."""
+    if not isinstance(bits, int) or bits <= 0 or bits % 8:
+        raise DefinitionError("Int(bits=%r): bits must be a positive multiple of 8 (use Bits(n) for bit fields)" % (bits,))
+    return FieldSpec(s.Int(bits, bool(signed), _endian(endian)), default, derive, check)
+
+
+def Float(bits: int, endian: Optional[str] = None, *, default: Any = MISSING, derive: Any = None, check: bool = False) -> Any:
+    """An IEEE 754 float of 16, 32 or 64 bits."""
+    if bits not in (16, 32, 64):
+        raise DefinitionError("Float(bits=%r): bits must be 16, 32 or 64" % (bits,))
+    return FieldSpec(s.Float(bits, _endian(endian)), default, derive, check)
+
+
+# --- bytes and text ----------------------------------------------------------
+
+def Bytes(
+    size: Any = None,
+    *,
+    prefix: Any = None,
+    greedy: bool = False,
+    default: Any = MISSING,
+    derive: Any = None,
+    check: bool = False,
+) -> Any:
+    """Raw bytes: ``Bytes(4)``, ``Bytes(this.length)``, ``Bytes(prefix=u16be)``, ``Bytes(greedy=True)``."""
+    _one_size_rule("Bytes", size, prefix, greedy)
+    return FieldSpec(s.Bytes(_size(size, "Bytes size"), _prefix(prefix), bool(greedy)), default, derive, check)
+
+
+def _encoding(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise DefinitionError("unknown text encoding %r" % (encoding,)) from None
+
+
+def String(
+    size: Any = None,
+    *,
+    encoding: str = "utf-8",
+    prefix: Any = None,
+    greedy: bool = False,
+    pad: bytes = b"\0",
+    default: Any = MISSING,
+    derive: Any = None,
+    check: bool = False,
+) -> Any:
+    """Text: fixed ``size`` padded with ``pad``, length-``prefix``-ed, or ``greedy``."""
+    _one_size_rule("String", size, prefix, greedy)
+    if not isinstance(pad, bytes) or len(pad) != 1:
+        raise DefinitionError("String pad must be one byte, not %r" % (pad,))
+    node = s.String(_encoding(encoding), _size(size, "String size"), _prefix(prefix), bool(greedy), None, pad)
+    return FieldSpec(node, default, derive, check)
+
+
+def CString(
+    encoding: str = "utf-8",
+    *,
+    size: Any = None,
+    terminator: Optional[bytes] = None,
+    default: Any = MISSING,
+    derive: Any = None,
+    check: bool = False,
+) -> Any:
+    """Text ended by a NUL (``terminator``); with ``size``, a C ``char[size]`` buffer."""
+    encoding = _encoding(encoding)
+    if terminator is None:
+        terminator = "\0".encode(encoding)
+        if encoding.startswith(("utf-16", "utf-32")) and len(terminator) > 4:  # BOM added
+            terminator = terminator[-(2 if "16" in encoding else 4):]
+    if not isinstance(terminator, bytes) or not terminator:
+        raise DefinitionError("CString terminator must be non-empty bytes")
+    node = s.String(encoding, _size(size, "CString size"), None, False, terminator, b"\0")
+    return FieldSpec(node, default, derive, check)
+
+
+# --- composites --------------------------------------------------------------
+
+def Array(
+    item: Any,
+    count: Any = None,
+    *,
+    until: Any = None,
+    greedy: bool = False,
+    default: Any = MISSING,
+    derive: Any = None,
+    check: bool = False,
+) -> Any:
+    """Repeated items: ``count=`` (int or reference), ``until=`` a predicate on each item, or ``greedy``."""
+    given = (count is not None) + (until is not None) + bool(greedy)
+    if given != 1:
+        raise DefinitionError("Array needs exactly one of count=, until=, greedy=True")
+    if until is not None and not callable(until):
+        raise DefinitionError("Array until= must be a function of the item just parsed")
+    node = s.Array(to_node(item), _size(count, "Array count"), until, bool(greedy))
+    return FieldSpec(node, default, derive, check)
+
+
+def Field(type: Any, *, default: Any = MISSING, derive: Any = None, check: bool = False) -> Any:
+    """Any type as a field, with options; mostly for nested models: ``hdr: Header = Field(Header)``."""
+    return FieldSpec(to_node(type, "field type"), default, derive, check)
+
+
+def Lazy(resolve: Any) -> Any:
+    """A type given by a function, for models that contain themselves: ``Lazy(lambda: Tree)``."""
+    if not callable(resolve):
+        raise DefinitionError("Lazy() takes a function returning a type")
+    return FieldSpec(s.Lazy(resolve))
+
+
+def Const(value: Any, type: Any = None) -> Any:
+    """A value that must be there (a magic number): checked on parse, written on build."""
+    if type is None:
+        if not isinstance(value, bytes):
+            raise DefinitionError("Const(%r) needs a type, e.g. Const(%r, u32be)" % (value, value))
+        node: s.Node = s.Bytes(as_expr(len(value)))
+    else:
+        node = to_node(type, "Const type")
+    return FieldSpec(s.Const(node, value), default=value)
+
+
+def Padding(size: int, *, fill: bytes = b"\0", strict: bool = False) -> Any:
+    """``size`` bytes that carry nothing; written as ``fill``, checked on parse only if ``strict``."""
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise DefinitionError("Padding size must be a non-negative int")
+    _fill_byte(fill)
+    return FieldSpec(s.Padding(size, fill, strict), stored=False)
+
+
+def Align(to: int, *, fill: bytes = b"\0") -> Any:
+    """Padding up to the next multiple of ``to`` bytes, counted from the start of the struct."""
+    if not isinstance(to, int) or isinstance(to, bool) or to < 1:
+        raise DefinitionError("Align(to) needs a positive int")
+    _fill_byte(fill)
+    return FieldSpec(s.Align(to, fill), stored=False)
+
+
+def _fill_byte(fill: Any) -> None:
+    if not isinstance(fill, bytes) or len(fill) != 1:
+        raise DefinitionError("fill must be one byte, like b'\\0'")
+
+
+def Switch(on: Any, cases: Mapping[Any, Any], default: Any = None) -> Any:
+    """A tagged union: the type of this field is ``cases[value of on]`` (or ``default``)."""
+    if not isinstance(cases, Mapping) or not cases:
+        raise DefinitionError("Switch cases must be a non-empty dict {value: type}")
+    node = s.Switch(
+        as_expr(on),
+        tuple((k, to_node(t, "Switch case")) for k, t in cases.items()),
+        None if default is None else to_node(default, "Switch default"),
+    )
+    return FieldSpec(node)
+
+
+def If(condition: Any, type: Any, *, default: Any = MISSING) -> Any:
+    """A field present only when ``condition`` holds; ``None`` otherwise."""
+    return FieldSpec(s.If(as_expr(condition), to_node(type)), default)
+
+
+def _int_base(base: Any, what: str) -> s.Node:
+    node = to_node(base, "%s base" % what)
+    if not isinstance(node, (s.Int, s.VarInt)):
+        raise DefinitionError("%s needs an integer type (u8, u16be, ...), not %s" % (what, node.name))
+    return node
+
+
+def Enum(base: Any, enum: Any, *, strict: bool = False, default: Any = MISSING, check: bool = False) -> Any:
+    """An integer read as a member of an ``enum.IntEnum``; unknown values stay ints unless ``strict``."""
+    if not (isinstance(enum, type) and issubclass(enum, _enum.Enum)):
+        raise DefinitionError("Enum() needs an enum class, not %r" % (enum,))
+    return FieldSpec(s.Enum(_int_base(base, "Enum"), enum, strict), default, None, check)
+
+
+def Flags(base: Any, flags: Any, *, default: Any = MISSING) -> Any:
+    """An integer read as an ``enum.IntFlag`` combination (unknown bits are kept)."""
+    if not (isinstance(flags, type) and issubclass(flags, _enum.IntFlag)):
+        raise DefinitionError("Flags() needs an enum.IntFlag class, not %r" % (flags,))
+    return FieldSpec(s.Flags(_int_base(base, "Flags"), flags), default)
+
+
+def Bits(
+    bits: int,
+    *,
+    signed: bool = False,
+    order: Optional[str] = None,
+    default: Any = MISSING,
+    derive: Any = None,
+    check: bool = False,
+) -> Any:
+    """A bit field. Consecutive ``Bits`` fields form a group that must fill whole bytes."""
+    if not isinstance(bits, int) or isinstance(bits, bool) or bits < 1:
+        raise DefinitionError("Bits(n) needs a positive int")
+    if order not in (None, "msb", "lsb"):
+        raise DefinitionError("Bits order must be 'msb' or 'lsb'")
+    return FieldSpec(s.Bits(bits, bool(signed), order), default, derive, check)
+
+
+def Pointer(offset: Any, type: Any, *, relative: bool = False, default: Any = MISSING) -> Any:
+    """A value at ``offset`` (from the data's start, or the struct's if ``relative``); the cursor stays."""
+    return FieldSpec(s.Pointer(as_expr(offset), to_node(type), bool(relative)), default)

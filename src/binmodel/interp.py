@@ -1,0 +1,953 @@
+"""The reference interpreter: parse and build by walking the schema tree.
+
+Simple on purpose: a faster implementation must give the same values, the same
+bytes and the same errors as this one. Parsing can record a span for every
+field (path, offset, size, value) for renderers and debugging.
+
+Input is never trusted: every read is checked against the bytes left, counts
+are checked against what the rest of the input could hold before any list
+grows, repeated items must consume bytes, and nesting depth is bounded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import struct
+import sys
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
+
+from . import schema as s
+from .errors import BuildError, Error, ParseError
+from .expr import Expr, Lit
+from .sizes import min_size
+
+MAX_DEPTH = 64
+"""Nested structs deeper than this are refused (recursive models, pointer loops)."""
+
+ZERO_SIZE_ITEM_LIMIT = 1 << 16
+"""Arrays of items that can take no bytes may hold at most this many."""
+
+_STRUCT_CODES = {(1, False): "B", (1, True): "b", (2, False): "H", (2, True): "h",
+                 (4, False): "I", (4, True): "i", (8, False): "Q", (8, True): "q"}
+_PREFIX = {"big": ">", "little": "<", "native": "="}
+_FLOAT_CODES = {16: "e", 32: "f", 64: "d"}
+
+
+def _byteorder(endian: Optional[str]) -> str:
+    if endian == "native" or endian is None:
+        return sys.byteorder
+    return endian
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _join(path: str, name: str) -> str:
+    return "%s.%s" % (path, name) if path else name
+
+
+def path_depth(path: str) -> int:
+    """How deep a path is nested: ``""`` 0, ``tag`` 1, ``chunks[2].data`` 3."""
+    return 1 + path.count(".") + path.count("[") if path else 0
+
+
+def code_unit(encoding: str) -> int:
+    """Bytes per code unit: terminators and padding are searched in these steps."""
+    if encoding.startswith("utf-16"):
+        return 2
+    if encoding.startswith("utf-32"):
+        return 4
+    return 1
+
+
+# --- spans -------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Span:
+    """Where one field lies in the data, and what it holds."""
+
+    path: str
+    offset: int
+    size: int
+    value: Any
+    type_name: str
+    kind: str  # "field" | "struct" | "array" | "padding" | "const" | "bits"
+    depth: int
+
+
+@dataclasses.dataclass
+class Trace:
+    """The outcome of a traced parse: the value (``None`` on failure), the spans, the error."""
+
+    value: Any
+    spans: List[Span]
+    error: Optional[ParseError]
+    data: bytes
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+# --- parsing -----------------------------------------------------------------
+
+class _ParseState:
+    __slots__ = ("data", "end", "spans", "depth")
+
+    def __init__(self, data: Any, spans: Optional[List[Span]]) -> None:
+        self.data = data
+        self.end = len(data)
+        self.spans = spans
+        self.depth = 0
+
+
+class ParseContext:
+    """The fields of one struct parsed so far; what ``this`` refers to while parsing."""
+
+    __slots__ = ("values", "parent", "start", "state", "where")
+
+    def __init__(self, parent: Optional["ParseContext"], start: int, state: _ParseState) -> None:
+        self.values: Dict[str, Any] = {}
+        self.parent = parent
+        self.start = start
+        self.state = state
+        self.where: Dict[str, Tuple[int, int]] = {}
+
+    def get(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise LookupError("no field %r parsed before this point" % name) from None
+
+    def part(self, name: str) -> Any:
+        start, end = self.where[name]
+        return bytes(self.state.data[start:end])
+
+
+def _evaluate(expr: Expr, ctx: Any, path: str, offset: int, what: str, error: type) -> Any:
+    if isinstance(expr, Lit):
+        return expr.value
+    try:
+        return expr.evaluate(ctx)
+    except Error:
+        raise
+    except Exception as exc:  # user lambdas and references may fail in any way
+        raise error("cannot evaluate %s %s: %s: %s" % (what, expr.text(), type(exc).__name__, exc),
+                    path, offset) from None
+
+
+def _count(expr: Expr, ctx: Any, path: str, offset: int, what: str) -> int:
+    n = _evaluate(expr, ctx, path, offset, what, ParseError)
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise ParseError("%s %s is %s, not an integer" % (what, expr.text(), _short(n)), path, offset,
+                         expected="int", found=n)
+    if n < 0:
+        raise ParseError("%s %s is negative (%d)" % (what, expr.text(), n), path, offset,
+                         expected=">= 0", found=n)
+    return n
+
+
+def _need(state: _ParseState, pos: int, size: int, path: str, what: str) -> None:
+    if pos + size > state.end:
+        left = max(state.end - pos, 0)
+        raise ParseError("expected %d bytes for %s, found %d" % (size, what, left), path, pos,
+                         expected=size, found=left)
+
+
+def _read(state: _ParseState, pos: int, size: int, path: str, what: str) -> bytes:
+    _need(state, pos, size, path, what)
+    return bytes(state.data[pos:pos + size])
+
+
+def _span(state: _ParseState, path: str, pos: int, size: int, value: Any, node: s.Node, kind: str) -> None:
+    if state.spans is not None:
+        state.spans.append(Span(path, pos, size, value, node.name, kind, path_depth(path)))
+
+
+def _parse_int(node: s.Int, state: _ParseState, pos: int, path: str) -> Any:
+    size = node.size
+    _need(state, pos, size, path, node.name)
+    code = _STRUCT_CODES.get((size, node.signed))
+    if code is not None:
+        return struct.unpack_from(_PREFIX.get(node.endian or "big", ">") + code, state.data, pos)[0]
+    return int.from_bytes(state.data[pos:pos + size], _byteorder(node.endian), signed=node.signed)
+
+
+def parse_node(node: s.Node, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    """Parse one value of ``node`` at ``pos``; return it and the position after it."""
+    state = ctx.state
+    kind = type(node)
+    if kind is s.Int:
+        value = _parse_int(node, state, pos, path)  # type: ignore[arg-type]
+        _span(state, path, pos, node.size, value, node, "field")  # type: ignore[attr-defined]
+        return value, pos + node.size  # type: ignore[attr-defined]
+    handler = _PARSERS.get(kind)
+    if handler is None:
+        raise ParseError("internal: no parser for %s" % node.name, path, pos)
+    return handler(node, ctx, pos, path)
+
+
+def _parse_float(node: s.Float, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    state = ctx.state
+    _need(state, pos, node.size, path, node.name)
+    value = struct.unpack_from(_PREFIX[node.endian or "big"] + _FLOAT_CODES[node.bits], state.data, pos)[0]
+    _span(state, path, pos, node.size, value, node, "field")
+    return value, pos + node.size
+
+
+def _parse_bool(node: s.Bool, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    state = ctx.state
+    _need(state, pos, 1, path, "bool")
+    byte = state.data[pos]
+    if byte > 1:
+        raise ParseError("expected a bool (0 or 1), found %d" % byte, path, pos, expected="0 or 1", found=byte)
+    _span(state, path, pos, 1, bool(byte), node, "field")
+    return bool(byte), pos + 1
+
+
+def _parse_varint(node: s.VarInt, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    state = ctx.state
+    result = shift = 0
+    i = pos
+    while True:
+        if i >= state.end:
+            raise ParseError("%s runs past the end of the data" % node.name, path, pos)
+        if i - pos >= node.max_bytes:
+            raise ParseError("%s longer than %d bytes" % (node.name, node.max_bytes), path, pos,
+                             expected="at most %d bytes" % node.max_bytes, found="more")
+        byte = state.data[i]
+        result |= (byte & 0x7F) << shift
+        shift += 7
+        i += 1
+        if not byte & 0x80:
+            break
+    count = i - pos
+    if count > 1:
+        last, before = state.data[i - 1], state.data[i - 2]
+        overlong = last == 0 if node.kind != "signed" else (
+            (last == 0 and not before & 0x40) or (last == 0x7F and before & 0x40))
+        if overlong:
+            raise ParseError("%s has a redundant trailing byte (overlong encoding)" % node.name, path, pos)
+    if node.kind == "signed" and byte & 0x40:
+        result -= 1 << shift
+    elif node.kind == "zigzag":
+        result = (result >> 1) ^ -(result & 1)
+    _span(state, path, pos, count, result, node, "field")
+    return result, i
+
+
+def _size_of(node: Any, ctx: ParseContext, pos: int, path: str) -> Tuple[int, int]:
+    """(number of bytes, where they start) for Bytes/String sized by expression, prefix or greedy."""
+    if node.size is not None:
+        return _count(node.size, ctx, path, pos, "size"), pos
+    if node.prefix is not None:
+        n, start = _quiet(node.prefix, ctx, pos, path)
+        return n, start
+    return ctx.state.end - pos, pos
+
+
+def _quiet(node: s.Node, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    """Parse without recording spans (a length prefix, an enum's integer): the caller records one."""
+    state = ctx.state
+    spans, state.spans = state.spans, None
+    try:
+        return parse_node(node, ctx, pos, path)
+    finally:
+        state.spans = spans
+
+
+def _parse_bytes(node: s.Bytes, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    n, start = _size_of(node, ctx, pos, path)
+    value = _read(ctx.state, start, n, path, node.name)
+    _span(ctx.state, path, pos, start + n - pos, value, node, "field")
+    return value, start + n
+
+
+def _decode(raw: bytes, encoding: str, path: str, pos: int) -> str:
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ParseError("cannot decode %s as %s: %s" % (_short(raw), encoding, exc.reason), path,
+                         pos + exc.start, expected=encoding, found=raw[exc.start:exc.end]) from None
+
+
+def find_terminator(data: Any, start: int, end: int, terminator: bytes) -> int:
+    """Index of the first ``terminator`` at a multiple of its length from ``start``, or -1."""
+    unit = len(terminator)
+    i = start
+    while True:
+        i = data.find(terminator, i, end)
+        if i < 0 or (i - start) % unit == 0:
+            return i
+        i += 1
+
+
+def _strip_pad(raw: bytes, pad: bytes, unit: int) -> bytes:
+    block = pad * unit
+    end = len(raw) - len(raw) % unit
+    while end >= unit and raw[end - unit:end] == block:
+        end -= unit
+    return raw[:end] + raw[len(raw) - len(raw) % unit:] if len(raw) % unit else raw[:end]
+
+
+def _parse_string(node: s.String, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    state = ctx.state
+    if node.terminator is not None and node.size is None:
+        i = find_terminator(state.data, pos, state.end, node.terminator)
+        if i < 0:
+            raise ParseError("no terminator %r before the end of the data" % node.terminator, path, pos,
+                             expected=node.terminator, found="end of data")
+        value = _decode(bytes(state.data[pos:i]), node.encoding, path, pos)
+        end = i + len(node.terminator)
+        _span(state, path, pos, end - pos, value, node, "field")
+        return value, end
+    n, start = _size_of(node, ctx, pos, path)
+    raw = _read(state, start, n, path, node.name)
+    if node.terminator is not None:
+        i = find_terminator(raw, 0, len(raw), node.terminator)
+        text = raw if i < 0 else raw[:i]
+    elif node.size is not None:
+        text = _strip_pad(raw, node.pad, code_unit(node.encoding))
+    else:
+        text = raw
+    value = _decode(text, node.encoding, path, start)
+    _span(state, path, pos, start + n - pos, value, node, "field")
+    return value, start + n
+
+
+def _parse_array(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    state = ctx.state
+    span_index = len(state.spans) if state.spans is not None else 0
+    _span(state, path, pos, 0, None, node, "array")
+    items: List[Any] = []
+    start = pos
+    if node.count is not None:
+        n = _count(node.count, ctx, path, pos, "count")
+        least = min_size(node.item)
+        left = state.end - pos
+        if least and n * least > left:
+            raise ParseError("count %d needs at least %d bytes, %d left" % (n, n * least, left), path, pos,
+                             expected=n * least, found=left)
+        if not least and n > ZERO_SIZE_ITEM_LIMIT:
+            raise ParseError("count %d is over the limit of %d for items that can be empty"
+                             % (n, ZERO_SIZE_ITEM_LIMIT), path, pos, expected=ZERO_SIZE_ITEM_LIMIT, found=n)
+        for i in range(n):
+            item, pos = parse_node(node.item, ctx, pos, "%s[%d]" % (path, i))
+            items.append(item)
+    else:
+        i = 0
+        while True:
+            if pos >= state.end:
+                if node.greedy:
+                    break
+                raise ParseError("end of data before the until= condition held (%d items)" % i, path, pos,
+                                 expected="an item ending the array", found="end of data")
+            item, after = parse_node(node.item, ctx, pos, "%s[%d]" % (path, i))
+            if after == pos:
+                raise ParseError("item %d took no bytes; the array would never end" % i, path, pos)
+            items.append(item)
+            pos = after
+            i += 1
+            if node.until is not None and _until(node.until, item, path, pos):
+                break
+    if state.spans is not None:
+        state.spans[span_index].size = pos - start
+        state.spans[span_index].value = items
+    return items, pos
+
+
+def _until(pred: Callable[[Any], Any], item: Any, path: str, pos: int) -> bool:
+    try:
+        return bool(pred(item))
+    except Exception as exc:
+        raise ParseError("until= condition failed: %s: %s" % (type(exc).__name__, exc), path, pos) from None
+
+
+def _parse_struct(node: s.Struct, ctx: Optional[ParseContext], pos: int, path: str,
+                  state: Optional[_ParseState] = None) -> Tuple[Any, int]:
+    state = state or ctx.state  # type: ignore[union-attr]
+    if state.depth >= MAX_DEPTH:
+        raise ParseError("structs nested deeper than %d" % MAX_DEPTH, path, pos,
+                         expected="depth <= %d" % MAX_DEPTH, found="deeper")
+    state.depth += 1
+    sub = ParseContext(ctx, pos, state)
+    span_index = len(state.spans) if state.spans is not None else 0
+    _span(state, path, pos, 0, None, node, "struct")
+    start = pos
+    for member in node.members:
+        if isinstance(member, s.BitGroup):
+            pos = _parse_bits(member, sub, pos, path)
+            continue
+        fpath = _join(path, member.name)
+        value, after = parse_node(member.type, sub, pos, fpath)
+        sub.where[member.name] = (pos, after)
+        if member.stored:
+            sub.values[member.name] = value
+        pos = after
+    for field in node.fields():
+        if field.derive is not None and field.check:
+            _check_derived(field, sub, path)
+    obj = node.cls._bm_from_values(sub.values) if node.cls is not None else dict(sub.values)
+    state.depth -= 1
+    if state.spans is not None:
+        state.spans[span_index].size = pos - start
+        state.spans[span_index].value = obj
+    return obj, pos
+
+
+def _check_derived(field: s.Field, ctx: ParseContext, path: str) -> None:
+    fpath = _join(path, field.name)
+    offset = ctx.where[field.name][0] if field.name in ctx.where else ctx.start
+    expected = _evaluate(field.derive, ctx, fpath, offset, "check", ParseError)  # type: ignore[arg-type]
+    found = ctx.values.get(field.name)
+    if expected != found:
+        raise ParseError("%s is %s, but %s gives %s" % (field.name, _short(found), field.derive.text(),  # type: ignore[union-attr]
+                                                        _short(expected)),
+                         fpath, offset, expected=expected, found=found)
+
+
+def _parse_bits(group: s.BitGroup, ctx: ParseContext, pos: int, path: str) -> int:
+    state = ctx.state
+    size = group.size
+    names = "+".join(f.name for f in group.fields)
+    raw = _read(state, pos, size, _join(path, group.fields[0].name), "bit group %s" % names)
+    word = int.from_bytes(raw, _byteorder(group.endian))
+    total = size * 8
+    shift = total if group.order == "msb" else 0
+    for field in group.fields:
+        bits = field.type.bits  # type: ignore[attr-defined]
+        if group.order == "msb":
+            shift -= bits
+            value = (word >> shift) & ((1 << bits) - 1)
+            bit_at = shift
+        else:
+            value = (word >> shift) & ((1 << bits) - 1)
+            bit_at = shift
+            shift += bits
+        if field.type.signed and value >> (bits - 1):  # type: ignore[attr-defined]
+            value -= 1 << bits
+        ctx.values[field.name] = value
+        ctx.where[field.name] = (pos, pos + size)
+        if state.spans is not None:
+            state.spans.append(Span(_join(path, field.name), pos, size, value,
+                                    "%s@%d" % (field.type.name, bit_at), "bits",
+                                    path_depth(_join(path, field.name))))
+    return pos + size
+
+
+def _parse_const(node: s.Const, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    value, after = _quiet(node.type, ctx, pos, path)
+    if value != node.value:
+        raise ParseError("expected %s, found %s" % (_short(node.value), _short(value)), path, pos,
+                         expected=node.value, found=value)
+    _span(ctx.state, path, pos, after - pos, value, node, "const")
+    return value, after
+
+
+def _parse_padding(node: s.Padding, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    raw = _read(ctx.state, pos, node.size, path, node.name)
+    if node.strict and raw != node.fill * node.size:
+        raise ParseError("padding is not all %r" % node.fill, path, pos, expected=node.fill * node.size, found=raw)
+    _span(ctx.state, path, pos, node.size, raw, node, "padding")
+    return None, pos + node.size
+
+
+def _parse_align(node: s.Align, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    n = -(pos - ctx.start) % node.to
+    raw = _read(ctx.state, pos, n, path, node.name)
+    if n:
+        _span(ctx.state, path, pos, n, raw, node, "padding")
+    return None, pos + n
+
+
+def _parse_switch(node: s.Switch, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    key = _evaluate(node.on, ctx, path, pos, "switch key", ParseError)
+    case = node.case(key)
+    if case is None:
+        raise ParseError("no case for %s = %s" % (node.on.text(), _short(key)), path, pos,
+                         expected=[k for k, _ in node.cases], found=key)
+    return parse_node(case, ctx, pos, path)
+
+
+def _parse_if(node: s.If, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    if _evaluate(node.condition, ctx, path, pos, "condition", ParseError):
+        return parse_node(node.type, ctx, pos, path)
+    return None, pos
+
+
+def _parse_enum(node: s.Enum, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    raw, after = _quiet(node.base, ctx, pos, path)
+    try:
+        value = node.enum(raw)
+    except ValueError:
+        if node.strict:
+            raise ParseError("%d is not a %s" % (raw, node.enum.__name__), path, pos,
+                             expected=[m.value for m in node.enum], found=raw) from None
+        value = raw
+    _span(ctx.state, path, pos, after - pos, value, node, "field")
+    return value, after
+
+
+def _parse_flags(node: s.Flags, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    raw, after = _quiet(node.base, ctx, pos, path)
+    value = node.flags(raw)
+    _span(ctx.state, path, pos, after - pos, value, node, "field")
+    return value, after
+
+
+def _parse_pointer(node: s.Pointer, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    target = _count(node.offset, ctx, path, pos, "pointer offset")
+    if node.relative:
+        target += ctx.start
+    if target > ctx.state.end:
+        raise ParseError("pointer to offset %d is past the end of the data (%d bytes)" % (target, ctx.state.end),
+                         path, pos, expected="<= %d" % ctx.state.end, found=target)
+    value, _ = parse_node(node.type, ctx, target, path)
+    return value, pos
+
+
+def _parse_lazy(node: s.Lazy, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    return parse_node(resolve_lazy(node), ctx, pos, path)
+
+
+def resolve_lazy(node: s.Lazy) -> s.Node:
+    from .fields import to_node
+
+    return to_node(node.resolve(), "Lazy type")
+
+
+_PARSERS: Dict[type, Callable[..., Tuple[Any, int]]] = {
+    s.Float: _parse_float, s.Bool: _parse_bool, s.VarInt: _parse_varint, s.Bytes: _parse_bytes,
+    s.String: _parse_string, s.Array: _parse_array, s.Struct: _parse_struct, s.Const: _parse_const,
+    s.Padding: _parse_padding, s.Align: _parse_align, s.Switch: _parse_switch, s.If: _parse_if,
+    s.Enum: _parse_enum, s.Flags: _parse_flags, s.Pointer: _parse_pointer, s.Lazy: _parse_lazy,
+}
+
+
+def _as_buffer(data: Any) -> Any:
+    if isinstance(data, (bytes, bytearray)):
+        return data
+    if isinstance(data, memoryview):
+        return data.cast("B").tobytes() if data.format != "B" or data.ndim != 1 else data.tobytes()
+    if hasattr(data, "find") and hasattr(data, "__getitem__"):  # mmap
+        return data
+    raise TypeError("parse() takes bytes, bytearray, memoryview or mmap, not %s" % type(data).__name__)
+
+
+def parse(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool = False,
+          spans: Optional[List[Span]] = None) -> Any:
+    """Parse ``data`` from ``offset``; the whole rest must be used unless ``allow_trailing``."""
+    buf = _as_buffer(data)
+    if not isinstance(offset, int) or offset < 0 or offset > len(buf):
+        raise ParseError("offset %r is outside the data (%d bytes)" % (offset, len(buf)), "", 0)
+    state = _ParseState(buf, spans)
+    root = ParseContext(None, offset, state)
+    try:
+        if isinstance(node, s.Struct):
+            value, end = _parse_struct(node, None, offset, "", state)
+        else:
+            value, end = parse_node(node, root, offset, "")
+    except RecursionError:
+        raise ParseError("the data nests too deeply", "", offset) from None
+    if not allow_trailing and end != len(buf):
+        raise ParseError("%d bytes left over after the end of %s" % (len(buf) - end, node.name), "", end,
+                         expected="end of data", found="%d more bytes" % (len(buf) - end))
+    return value
+
+
+def parse_trace(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool = False) -> Trace:
+    """Parse and record spans; a failure is returned in the trace with the spans up to it."""
+    spans: List[Span] = []
+    buf = _as_buffer(data)
+    try:
+        value = parse(node, buf, offset, allow_trailing, spans)
+    except ParseError as exc:
+        return Trace(None, spans, exc, bytes(buf))
+    return Trace(value, spans, None, bytes(buf))
+
+
+# --- building ----------------------------------------------------------------
+
+class _Patch:
+    """Bytes written at an absolute offset of the final output (``Pointer`` fields)."""
+
+    __slots__ = ("offset", "data", "path")
+
+    def __init__(self, offset: int, data: bytes, path: str) -> None:
+        self.offset, self.data, self.path = offset, data, path
+
+
+class BuildContext:
+    """The struct being built: values come from the object, derived ones are computed on demand.
+
+    ``part(name)`` builds a field's bytes the first time it is asked for, so a
+    derived value may depend on later fields (a CRC over what follows) and a
+    size check may wait for a derived length. Cycles are reported, not looped.
+    """
+
+    def __init__(self, node: s.Struct, obj: Any, parent: Optional["BuildContext"], path: str,
+                 patches: List[_Patch], depth: int) -> None:
+        self.node = node
+        self.obj = obj
+        self.parent = parent
+        self.path = path
+        self.patches = patches
+        self.depth = depth
+        self.fields = {f.name: f for f in node.fields()}
+        self.values: Dict[str, Any] = {}
+        self.parts: Dict[str, bytes] = {}
+        self.deriving: Set[str] = set()
+        self.building: Set[str] = set()
+        self.checks: List[Callable[[], None]] = []
+        self.local_patches: List[Tuple[int, bytes, str]] = []
+        self.group_of: Dict[str, s.BitGroup] = {}
+        for m in node.members:
+            if isinstance(m, s.BitGroup):
+                for f in m.fields:
+                    self.group_of[f.name] = m
+        parsed = getattr(obj, "_bm_parsed", None)
+        self.parsed: Mapping[str, Any] = parsed or {}
+
+    def raw(self, name: str) -> Any:
+        try:
+            return getattr(self.obj, name)
+        except AttributeError:
+            raise BuildError("missing value for field %s" % name, _join(self.path, name)) from None
+
+    def get(self, name: str) -> Any:
+        if name in self.values:
+            return self.values[name]
+        field = self.fields.get(name)
+        if field is None:
+            raise LookupError("no field %r in %s" % (name, self.node.name))
+        if field.derive is None:
+            value = self.raw(name) if field.stored else None
+        else:
+            value = self._derive(field)
+        self.values[name] = value
+        return value
+
+    def _derive(self, field: s.Field) -> Any:
+        fpath = _join(self.path, field.name)
+        if field.name in self.deriving:
+            raise BuildError("%s depends on itself through %s" % (field.name, field.derive.text()), fpath)  # type: ignore[union-attr]
+        self.deriving.add(field.name)
+        try:
+            computed = _evaluate(field.derive, self, fpath, None, "derive", BuildError)  # type: ignore[arg-type]
+        finally:
+            self.deriving.discard(field.name)
+        typed = getattr(self.obj, field.name, None)
+        if typed is not None and typed != computed:
+            untouched = field.name in self.parsed and self.parsed[field.name] == typed
+            if not untouched:
+                raise BuildError("%s is %s, but %s gives %s; leave it unset (None) to have it computed"
+                                 % (field.name, _short(typed), field.derive.text(), _short(computed)),  # type: ignore[union-attr]
+                                 fpath, expected=computed, found=typed)
+        return computed
+
+    def part(self, name: str) -> bytes:
+        if name in self.parts:
+            return self.parts[name]
+        group = self.group_of.get(name)
+        key = group.fields[0].name if group is not None else name
+        if key in self.parts:
+            return self.parts[key]
+        if key in self.building:
+            raise BuildError("the bytes of %s are needed to compute themselves" % name, _join(self.path, name))
+        self.building.add(key)
+        try:
+            if group is not None:
+                data = _build_bits(group, self)
+            else:
+                field = self.fields[name]
+                data = build_node(field.type, self.get(name), self, _join(self.path, name), name)
+        finally:
+            self.building.discard(key)
+        self.parts[key] = data
+        return data
+
+    def offset_of(self, name: str) -> int:
+        """Bytes before field ``name`` in this struct (builds the fields before it)."""
+        total = 0
+        for m in self.node.members:
+            first = m.fields[0].name if isinstance(m, s.BitGroup) else m.name
+            if first == name:
+                return total
+            total += len(self.part(first))
+        raise LookupError(name)
+
+
+def _build_int(node: s.Int, value: Any, path: str) -> bytes:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BuildError("expected an int for %s, found %s" % (node.name, type(value).__name__), path,
+                         expected="int", found=value)
+    if not node.min <= value <= node.max:
+        raise BuildError("%d does not fit %s (%d..%d)" % (value, node.name, node.min, node.max), path,
+                         expected="%d..%d" % (node.min, node.max), found=value)
+    return int(value).to_bytes(node.size, _byteorder(node.endian), signed=node.signed)
+
+
+def _deferred_size_check(ctx: Any, expr: Expr, actual: int, path: str, what: str) -> None:
+    def check() -> None:
+        want = _evaluate(expr, ctx, path, None, what, BuildError)
+        if want != actual:
+            raise BuildError("%s %s is %s, but the value has %d" % (what, expr.text(), _short(want), actual),
+                             path, expected=want, found=actual)
+
+    if isinstance(expr, Lit):
+        check()
+    elif isinstance(ctx, BuildContext):
+        ctx.checks.append(check)
+    else:
+        check()
+
+
+def _sized(node: Any, raw: bytes, ctx: Any, path: str) -> bytes:
+    """Prefix or check the length of ``raw`` as a Bytes/String node says."""
+    if node.prefix is not None:
+        return build_node(node.prefix, len(raw), ctx, path, None) + raw
+    if node.size is not None:
+        _deferred_size_check(ctx, node.size, len(raw), path, "size")
+    return raw
+
+
+def build_node(node: s.Node, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    """The bytes of ``value`` as ``node`` (``ctx`` is the enclosing struct's BuildContext)."""
+    kind = type(node)
+    if kind is s.Int:
+        return _build_int(node, value, path)  # type: ignore[arg-type]
+    if kind is s.Float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise BuildError("expected a float for %s, found %s" % (node.name, type(value).__name__), path,
+                             expected="float", found=value)
+        try:
+            return struct.pack(_PREFIX[node.endian or "big"] + _FLOAT_CODES[node.bits], value)  # type: ignore[attr-defined]
+        except (OverflowError, struct.error) as exc:
+            raise BuildError("%r does not fit %s: %s" % (value, node.name, exc), path, found=value) from None
+    if kind is s.Bool:
+        if value not in (True, False) or not isinstance(value, (bool, int)):
+            raise BuildError("expected a bool, found %s" % _short(value), path, expected="bool", found=value)
+        return b"\x01" if value else b"\x00"
+    if kind is s.VarInt:
+        return _build_varint(node, value, path)  # type: ignore[arg-type]
+    if kind is s.Bytes:
+        if not isinstance(value, (bytes, bytearray, memoryview)):
+            raise BuildError("expected bytes, found %s" % type(value).__name__, path, expected="bytes", found=value)
+        return _sized(node, bytes(value), ctx, path)
+    if kind is s.String:
+        return _build_string(node, value, ctx, path)  # type: ignore[arg-type]
+    if kind is s.Array:
+        return _build_array(node, value, ctx, path)  # type: ignore[arg-type]
+    if kind is s.Struct:
+        return build_struct(node, value, ctx, path, ctx.patches if ctx is not None else [],  # type: ignore[arg-type]
+                            ctx.depth + 1 if ctx is not None else 0)
+    if kind is s.Const:
+        if value is not None and value != node.value:  # type: ignore[attr-defined]
+            raise BuildError("must be %s, found %s" % (_short(node.value), _short(value)), path,  # type: ignore[attr-defined]
+                             expected=node.value, found=value)  # type: ignore[attr-defined]
+        return build_node(node.type, node.value, ctx, path, None)  # type: ignore[attr-defined]
+    if kind is s.Padding:
+        return node.fill * node.size  # type: ignore[attr-defined]
+    if kind is s.Align:
+        return node.fill * (-ctx.offset_of(name) % node.to)  # type: ignore[attr-defined]
+    if kind is s.Switch:
+        key = _evaluate(node.on, ctx, path, None, "switch key", BuildError)  # type: ignore[attr-defined]
+        case = node.case(key)  # type: ignore[attr-defined]
+        if case is None:
+            raise BuildError("no case for %s = %s" % (node.on.text(), _short(key)), path, found=key)  # type: ignore[attr-defined]
+        return build_node(case, value, ctx, path, None)
+    if kind is s.If:
+        present = _evaluate(node.condition, ctx, path, None, "condition", BuildError)  # type: ignore[attr-defined]
+        if not present:
+            if value is not None:
+                raise BuildError("has a value, but %s is false so it would not be written"
+                                 % node.condition.text(), path, expected=None, found=value)  # type: ignore[attr-defined]
+            return b""
+        if value is None:
+            raise BuildError("is None, but %s is true" % node.condition.text(), path)  # type: ignore[attr-defined]
+        return build_node(node.type, value, ctx, path, None)  # type: ignore[attr-defined]
+    if kind is s.Enum:
+        if node.strict and not isinstance(value, node.enum):  # type: ignore[attr-defined]
+            try:
+                node.enum(value)  # type: ignore[attr-defined]
+            except (ValueError, TypeError):
+                raise BuildError("%s is not a %s" % (_short(value), node.enum.__name__), path, found=value) from None  # type: ignore[attr-defined]
+        return build_node(node.base, _plain_int(value, path), ctx, path, None)  # type: ignore[attr-defined]
+    if kind is s.Flags:
+        return build_node(node.base, _plain_int(value, path), ctx, path, None)  # type: ignore[attr-defined]
+    if kind is s.Pointer:
+        return _build_pointer(node, value, ctx, path)  # type: ignore[arg-type]
+    if kind is s.Lazy:
+        return build_node(resolve_lazy(node), value, ctx, path, name)  # type: ignore[arg-type]
+    raise BuildError("internal: no builder for %s" % node.name, path)
+
+
+def _plain_int(value: Any, path: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BuildError("expected an int or enum member, found %s" % _short(value), path, found=value)
+    return int(value)
+
+
+def _build_varint(node: s.VarInt, value: Any, path: str) -> bytes:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BuildError("expected an int for %s, found %s" % (node.name, type(value).__name__), path, found=value)
+    if node.kind == "unsigned" and value < 0:
+        raise BuildError("%d is negative; %s holds only unsigned values" % (value, node.name), path, found=value)
+    if node.kind == "zigzag":
+        value = value * 2 if value >= 0 else -value * 2 - 1
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        done = (value == 0 and not byte & 0x40) or (value == -1 and byte & 0x40) if node.kind == "signed" \
+            else value == 0
+        out.append(byte if done else byte | 0x80)
+        if done:
+            break
+    if len(out) > node.max_bytes:
+        raise BuildError("value needs %d bytes, more than %s allows (%d)" % (len(out), node.name, node.max_bytes),
+                         path, found=len(out))
+    return bytes(out)
+
+
+def _build_string(node: s.String, value: Any, ctx: Any, path: str) -> bytes:
+    if not isinstance(value, str):
+        raise BuildError("expected str, found %s" % type(value).__name__, path, expected="str", found=value)
+    try:
+        raw = value.encode(node.encoding)
+    except UnicodeEncodeError as exc:
+        raise BuildError("cannot encode %s as %s: %s" % (_short(value), node.encoding, exc.reason), path,
+                         expected=node.encoding, found=value[exc.start:exc.end]) from None
+    if node.terminator is not None and find_terminator(raw, 0, len(raw), node.terminator) >= 0:
+        raise BuildError("text contains the terminator %r" % node.terminator, path, found=value)
+    if node.terminator is not None and node.size is None:
+        return raw + node.terminator
+    if node.size is not None:
+        size = _evaluate(node.size, ctx, path, None, "size", BuildError)
+        if not isinstance(size, int) or size < 0:
+            raise BuildError("size %s is %s" % (node.size.text(), _short(size)), path, found=size)
+        if len(raw) > size:
+            raise BuildError("text takes %d bytes, more than the field's %d" % (len(raw), size), path,
+                             expected="<= %d bytes" % size, found=len(raw))
+        if node.terminator is not None and len(raw) < size:
+            raw += node.terminator[: size - len(raw)]
+        elif node.terminator is None and _strip_pad(raw, node.pad, code_unit(node.encoding)) != raw:
+            raise BuildError("text ends with the pad byte %r, which parsing would strip" % node.pad, path,
+                             found=value)
+        return raw + node.pad * (size - len(raw))
+    return _sized(node, raw, ctx, path)
+
+
+def _build_array(node: s.Array, value: Any, ctx: Any, path: str) -> bytes:
+    if not isinstance(value, (list, tuple)):
+        raise BuildError("expected a list, found %s" % type(value).__name__, path, expected="list", found=value)
+    parts = [build_node(node.item, item, ctx, "%s[%d]" % (path, i), None) for i, item in enumerate(value)]
+    if node.count is not None:
+        _deferred_size_check(ctx, node.count, len(value), path, "count")
+    elif node.until is not None:
+        for i, item in enumerate(value):
+            last = i == len(value) - 1
+            if _until(node.until, item, path, 0) != last:
+                raise BuildError("the until= condition must hold for the last item and no other "
+                                 "(item %d)" % i, "%s[%d]" % (path, i), found=item)
+        if not value:
+            raise BuildError("an until= array needs at least its terminating item", path)
+    if node.until is not None or node.greedy:
+        for i, part in enumerate(parts):
+            if not part:
+                raise BuildError("item %d builds to no bytes; parsing could not find its end" % i,
+                                 "%s[%d]" % (path, i))
+    return b"".join(parts)
+
+
+def _build_bits(group: s.BitGroup, ctx: BuildContext) -> bytes:
+    word = 0
+    total = group.size * 8
+    shift = total if group.order == "msb" else 0
+    for field in group.fields:
+        bits = field.type.bits  # type: ignore[attr-defined]
+        value = ctx.get(field.name)
+        fpath = _join(ctx.path, field.name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise BuildError("expected an int, found %s" % _short(value), fpath, found=value)
+        lo, hi = ((-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if field.type.signed  # type: ignore[attr-defined]
+                  else (0, (1 << bits) - 1))
+        if not lo <= value <= hi:
+            raise BuildError("%d does not fit %d bits (%d..%d)" % (value, bits, lo, hi), fpath,
+                             expected="%d..%d" % (lo, hi), found=value)
+        value &= (1 << bits) - 1
+        if group.order == "msb":
+            shift -= bits
+            word |= value << shift
+        else:
+            word |= value << shift
+            shift += bits
+    return word.to_bytes(group.size, _byteorder(group.endian))
+
+
+def _build_pointer(node: s.Pointer, value: Any, ctx: BuildContext, path: str) -> bytes:
+    target = _evaluate(node.offset, ctx, path, None, "pointer offset", BuildError)
+    if isinstance(target, bool) or not isinstance(target, int) or target < 0:
+        raise BuildError("pointer offset %s is %s" % (node.offset.text(), _short(target)), path, found=target)
+    data = build_node(node.type, value, ctx, path, None)
+    if node.relative:
+        ctx.local_patches.append((target, data, path))
+    else:
+        ctx.patches.append(_Patch(target, data, path))
+    return b""
+
+
+def _apply(out: bytearray, offset: int, data: bytes, path: str, may_grow: bool) -> None:
+    end = offset + len(data)
+    if end > len(out):
+        if not may_grow:
+            raise BuildError("pointer data at %d..%d lies outside its struct (%d bytes)" % (offset, end, len(out)),
+                             path, offset)
+        out.extend(b"\0" * (end - len(out)))
+    current = bytes(out[offset:end])
+    if current != data and current.strip(b"\0"):
+        raise BuildError("pointer data at offset %d would overwrite other fields' bytes" % offset, path, offset,
+                         expected=current, found=data)
+    out[offset:end] = data
+
+
+def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], path: str,
+                 patches: List[_Patch], depth: int) -> bytes:
+    if depth >= MAX_DEPTH:
+        raise BuildError("structs nested deeper than %d" % MAX_DEPTH, path)
+    cls = node.cls
+    if cls is not None and not isinstance(value, cls):
+        if isinstance(value, Mapping):
+            value = cls.from_dict(value)
+        else:
+            raise BuildError("expected %s, found %s" % (node.name, type(value).__name__), path,
+                             expected=node.name, found=value)
+    ctx = BuildContext(node, value, parent, path, patches, depth)
+    out = bytearray()
+    for m in node.members:
+        out += ctx.part(m.fields[0].name if isinstance(m, s.BitGroup) else m.name)
+    for check in ctx.checks:
+        check()
+    for offset, data, ppath in ctx.local_patches:
+        _apply(out, offset, data, ppath, may_grow=parent is None)
+    return bytes(out)
+
+
+def build(node: s.Node, value: Any) -> bytes:
+    """The bytes of ``value`` as ``node``, with derived fields computed and pointers placed."""
+    patches: List[_Patch] = []
+    try:
+        if isinstance(node, s.Struct):
+            data = build_struct(node, value, None, "", patches, 0)
+        else:
+            data = build_node(node, value, None, "", None)
+    except RecursionError:
+        raise BuildError("the value nests too deeply", "") from None
+    if patches:
+        out = bytearray(data)
+        for p in patches:
+            _apply(out, p.offset, p.data, p.path, may_grow=True)
+        data = bytes(out)
+    return data

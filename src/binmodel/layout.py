@@ -1,0 +1,196 @@
+"""The spec table of a model: every field with its offset, size, type and byte order.
+
+Offsets after a field whose size depends on the data are symbolic
+(``8 + length``): the table is read off the schema, no data needed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, List, Optional, Tuple, Union
+
+from . import schema as s
+from .errors import SizeofError
+from .expr import Lit
+from .sizes import static_size
+
+Size = Union[int, str]
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One line of a layout table."""
+
+    path: str
+    offset: Size
+    size: Size
+    type: str
+    endian: str
+    notes: str
+    depth: int
+
+
+class _Offset:
+    """A constant plus symbolic terms: ``8 + length + len(name)``."""
+
+    def __init__(self, const: int = 0, terms: Tuple[str, ...] = ()) -> None:
+        self.const, self.terms = const, terms
+
+    def plus(self, size: Size) -> "_Offset":
+        if isinstance(size, int):
+            return _Offset(self.const + size, self.terms)
+        term = size if size.isidentifier() or size.startswith(("size(", "len(", "align(")) else "(%s)" % size
+        return _Offset(self.const, self.terms + (term,))
+
+    def value(self) -> Size:
+        if not self.terms:
+            return self.const
+        const = [str(self.const)] if self.const else []
+        if self.terms[0].endswith("]"):  # inside an array item: items[i] + 2
+            return " + ".join(list(self.terms) + const)
+        return " + ".join(const + list(self.terms))
+
+
+class Layout:
+    """The rows of a layout table; ``str()`` prints it, ``to_markdown()`` gives a Markdown table."""
+
+    headers = ("offset", "size", "field", "type", "endian", "notes")
+
+    def __init__(self, name: str, rows: List[Row], size: Size) -> None:
+        self.name, self.rows, self.size = name, rows, size
+
+    def _cells(self) -> List[Tuple[str, ...]]:
+        return [(str(r.offset), str(r.size), "  " * (r.depth - 1) + r.path, r.type, r.endian, r.notes)
+                for r in self.rows]
+
+    def __str__(self) -> str:
+        cells = [self.headers] + self._cells()
+        widths = [max(len(row[i]) for row in cells) for i in range(len(self.headers))]
+        lines = ["%s (size %s)" % (self.name, self.size)]
+        for i, row in enumerate(cells):
+            lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+            if i == 0:
+                lines.append("  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+
+    def to_markdown(self) -> str:
+        def esc(text: str) -> str:
+            return text.replace("|", "\\|")
+
+        lines = ["| " + " | ".join(self.headers) + " |", "|" + "---|" * len(self.headers)]
+        for r in self.rows:
+            cells = (str(r.offset), str(r.size), "`%s`" % r.path, "`%s`" % r.type, r.endian, r.notes)
+            lines.append("| " + " | ".join(esc(c) for c in cells) + " |")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return "<Layout %s: %d rows>" % (self.name, len(self.rows))
+
+
+def _size(node: s.Node, name: str) -> Size:
+    try:
+        return static_size(node)
+    except SizeofError:
+        pass
+    if isinstance(node, (s.Bytes, s.String)) and node.size is not None:
+        return node.size.text()
+    if isinstance(node, s.Array) and node.count is not None:
+        try:
+            item = static_size(node.item)
+            return node.count.text() if item == 1 else "%s * %d" % (node.count.text(), item)
+        except SizeofError:
+            pass
+    return "size(%s)" % name
+
+
+def _endian(node: s.Node) -> str:
+    for attr in ("endian",):
+        value = getattr(node, attr, None)
+        if value is not None:
+            return value
+    for attr in ("base", "type", "item", "prefix"):
+        child = getattr(node, attr, None)
+        if isinstance(child, s.Node) and not isinstance(child, s.Struct):
+            return _endian(child)
+    return ""
+
+
+def _notes(field: Optional[s.Field], node: s.Node) -> str:
+    notes = []
+    if field is not None and field.derive is not None:
+        notes.append("= %s on build%s" % (field.derive.text(), ", checked on parse" if field.check else ""))
+    if isinstance(node, s.Const):
+        notes.append("must be %r" % (node.value,))
+    if isinstance(node, (s.Padding, s.Align)):
+        notes.append("padding")
+    if isinstance(node, s.Switch):
+        cases = ", ".join("%r: %s" % (k, t.name) for k, t in node.cases)
+        notes.append("by %s: %s%s" % (node.on.text(), cases, ", else %s" % node.default.name if node.default else ""))
+    if isinstance(node, s.If):
+        notes.append("only if %s" % node.condition.text())
+    if isinstance(node, s.Pointer):
+        notes.append("at offset %s%s" % (node.offset.text(), " from struct start" if node.relative else ""))
+    if isinstance(node, (s.Bytes, s.String)) and node.prefix is not None:
+        notes.append("%s length prefix" % node.prefix.name)
+    if isinstance(node, s.String) and node.terminator is not None:
+        notes.append("ends at %r" % node.terminator)
+    if isinstance(node, s.Array) and node.until is not None:
+        notes.append("until a condition holds")
+    if isinstance(node, s.Array) and node.greedy:
+        notes.append("to the end of the data")
+    if field is not None and field.has_default and not isinstance(node, s.Const):
+        notes.append("default %r" % (field.default,))
+    return "; ".join(notes)
+
+
+def _walk(node: s.Struct, prefix: str, at: _Offset, depth: int, rows: List[Row]) -> _Offset:
+    start = at
+    for member in node.members:
+        if isinstance(member, s.BitGroup):
+            total = member.size * 8
+            bit = total if member.order == "msb" else 0
+            for f in member.fields:
+                bits = f.type.bits  # type: ignore[attr-defined]
+                if member.order == "msb":
+                    bit -= bits
+                lo = bit
+                if member.order == "lsb":
+                    bit += bits
+                rows.append(Row(prefix + f.name, at.value(), "%d bit%s" % (bits, "s" * (bits > 1)),
+                                f.type.name, member.endian if member.size > 1 else "",
+                                "; ".join(x for x in ("bits %d..%d of %d" % (lo + bits - 1, lo, total),
+                                                      _notes(f, f.type)) if x), depth))
+            at = at.plus(member.size)
+            continue
+        node_t = member.type
+        path = prefix + member.name
+        if isinstance(node_t, s.Align):
+            try:
+                gap: Size = -(static_size_of_offset(at, start)) % node_t.to
+            except ValueError:
+                gap = "align(%d)" % node_t.to
+            rows.append(Row(path, at.value(), gap, node_t.name, "", "padding", depth))
+            at = at.plus(gap)
+            continue
+        size = _size(node_t, path)
+        rows.append(Row(path, at.value(), size, node_t.name, _endian(node_t), _notes(member, node_t), depth))
+        inner = node_t.type if isinstance(node_t, (s.Const, s.If)) else node_t
+        if isinstance(inner, s.Struct):
+            _walk(inner, path + ".", at, depth + 1, rows)
+        elif isinstance(inner, s.Array) and isinstance(inner.item, s.Struct):
+            _walk(inner.item, path + "[i].", _Offset(0, (path + "[i]",)), depth + 1, rows)
+        if not isinstance(node_t, s.Pointer):
+            at = at.plus(size)
+    return at
+
+
+def static_size_of_offset(at: _Offset, start: _Offset) -> int:
+    if at.terms != start.terms:
+        raise ValueError("symbolic")
+    return at.const - start.const
+
+
+def layout(node: s.Struct) -> Layout:
+    rows: List[Row] = []
+    end = _walk(node, "", _Offset(), 1, rows)
+    return Layout(node.name, rows, end.value())

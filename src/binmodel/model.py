@@ -1,0 +1,347 @@
+"""The class syntax: ``class Chunk(Struct, endian="big"): length: int = u32() ...``.
+
+A thin front: the metaclass reads the annotated class attributes, checks the
+names, and produces a ``schema.Struct`` node (``Model._bm_node``). Instances are
+plain ``__slots__`` objects with a generated keyword-only ``__init__``;
+everything that touches bytes lives in other modules.
+"""
+
+from __future__ import annotations
+
+import keyword
+import sys
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, Tuple, Type, TypeVar
+
+from . import interp
+from . import schema as s
+from .errors import BuildError, DefinitionError
+from .fields import MISSING, FieldSpec, _Scalar, to_node
+
+if TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+
+    from .layout import Layout
+else:
+    def dataclass_transform(**kwargs: Any) -> Any:
+        return lambda cls: cls
+
+from . import fields as _f
+
+_M = TypeVar("_M", bound="Struct")
+_MUTABLE = (list, dict, set, bytearray)
+
+
+def _namespace_annotations(ns: Dict[str, Any]) -> Dict[str, Any]:
+    """The class body's own annotations, in order, without evaluating them where possible."""
+    if "__annotations__" in ns:
+        return dict(ns["__annotations__"])
+    annotate = ns.get("__annotate__") or ns.get("__annotate_func__")
+    if annotate is None:
+        return {}
+    import annotationlib  # Python 3.14+: annotations are computed lazily
+
+    return dict(annotationlib.call_annotate_function(annotate, annotationlib.Format.FORWARDREF))
+
+
+def _is_classvar(annotation: Any) -> bool:
+    if isinstance(annotation, str):
+        return annotation.startswith(("ClassVar", "typing.ClassVar"))
+    return annotation is ClassVar or getattr(annotation, "__origin__", None) is ClassVar
+
+
+def _resolve_annotation(annotation: Any, module: str, ns: Dict[str, Any], where: str) -> Any:
+    if isinstance(annotation, str):
+        scope = dict(vars(sys.modules[module])) if module in sys.modules else {}
+        scope.update(ns)
+        try:
+            return eval(annotation, scope)  # the class author's own annotation text
+        except Exception:
+            raise DefinitionError(
+                "%s: cannot resolve the annotation %r; give the type explicitly, e.g. = Field(%s)"
+                % (where, annotation, annotation)
+            ) from None
+    return annotation
+
+
+class StructMeta(type):
+    """Turns a class body into a schema node, slots and an ``__init__``."""
+
+    def __new__(mcls, name: str, bases: Tuple[type, ...], ns: Dict[str, Any], **kwargs: Any) -> Any:
+        if ns.get("_bm_abstract"):
+            return super().__new__(mcls, name, bases, ns, **kwargs)
+        endian = kwargs.get("endian")
+        bit_order = kwargs.get("bit_order")
+        model_bases = [b for b in bases if isinstance(getattr(b, "_bm_node", None), s.Struct)]
+        if len(model_bases) > 1:
+            raise DefinitionError("%s: a model can extend at most one other model" % name)
+        inherited: Tuple[s.Field, ...] = model_bases[0]._bm_node.fields() if model_bases else ()
+        if model_bases:
+            endian = endian if endian is not None else model_bases[0]._bm_endian
+            bit_order = bit_order if bit_order is not None else model_bases[0]._bm_bit_order
+        if endian not in (None,) + s.ENDIANS:
+            raise DefinitionError("%s: endian must be 'big', 'little' or 'native', not %r" % (name, endian))
+        bit_order = bit_order or "msb"
+        if bit_order not in ("msb", "lsb"):
+            raise DefinitionError("%s: bit_order must be 'msb' or 'lsb', not %r" % (name, bit_order))
+
+        own = _collect_fields(name, ns, endian)
+        fields = list(inherited) + own
+        seen = set()
+        for f in fields:
+            if f.name in seen:
+                raise DefinitionError("%s: field %s is defined twice" % (name, f.name))
+            seen.add(f.name)
+        for f in own:
+            ns.pop(f.name, None)
+        ns["__slots__"] = tuple(f.name for f in own if f.stored) + (() if model_bases else ("_bm_parsed",))
+        cls = super().__new__(mcls, name, bases, ns, **kwargs)
+        members = _group_bits(name, fields, endian, bit_order)
+        cls._bm_node = s.Struct(name, members, cls)
+        cls._bm_endian = endian
+        cls._bm_bit_order = bit_order
+        cls._bm_stored = tuple(f.name for f in fields if f.stored)
+        _install_init(cls, fields)
+        return cls
+
+
+def _collect_fields(name: str, ns: Dict[str, Any], endian: Optional[str]) -> List[s.Field]:
+    annotations = _namespace_annotations(ns)
+    for attr, value in ns.items():
+        if isinstance(value, (FieldSpec, _Scalar)) and attr not in annotations:
+            raise DefinitionError("%s.%s has no annotation; write %s: <python type> = ..." % (name, attr, attr))
+    out = []
+    for fname, annotation in annotations.items():
+        if _is_classvar(annotation):
+            continue
+        where = "%s.%s" % (name, fname)
+        _check_name(fname, where)
+        value = ns.get(fname, MISSING)
+        if isinstance(value, _Scalar):
+            value = value()
+        elif value is MISSING:
+            value = FieldSpec(to_node(_resolve_annotation(annotation, ns.get("__module__", ""), ns, where),
+                                      "field type"))
+        elif isinstance(value, s.Node):
+            value = FieldSpec(value)
+        elif not isinstance(value, FieldSpec):
+            raise DefinitionError("%s = %r: expected a binmodel type such as u8(), Bytes(4) or a model"
+                                  % (where, value))
+        if isinstance(value.default, _MUTABLE):
+            raise DefinitionError("%s: a mutable default (%s) would be shared by every instance"
+                                  % (where, type(value.default).__name__))
+        node = s.resolve_endian(value.node, endian, where)
+        default = value.default
+        if isinstance(node, s.If) and default is MISSING:
+            default = None
+        out.append(s.Field(
+            name=fname, type=node, default=None if default is MISSING else default,
+            has_default=default is not MISSING, derive=value.derive, check=value.check, stored=value.stored,
+        ))
+    return out
+
+
+_RESERVED = {"parse", "parse_trace", "build", "sizeof", "layout", "to_bytes", "to_dict", "from_dict"}
+
+
+def _check_name(fname: str, where: str) -> None:
+    if not fname.isidentifier() or keyword.iskeyword(fname):
+        raise DefinitionError("%s: %r is not a valid field name" % (where, fname))
+    if fname.startswith("__") or fname.startswith("_bm_") or fname in _RESERVED:
+        raise DefinitionError("%s: the name %r is reserved" % (where, fname))
+
+
+def _group_bits(name: str, fields: List[s.Field], endian: Optional[str], bit_order: str) -> Tuple[Any, ...]:
+    members: List[Any] = []
+    run: List[s.Field] = []
+
+    def close() -> None:
+        if not run:
+            return
+        total = sum(f.type.bits for f in run)  # type: ignore[attr-defined]
+        names = ", ".join(f.name for f in run)
+        if total % 8:
+            raise DefinitionError("%s: the bit fields %s take %d bits, not a whole number of bytes; "
+                                  "add Bits(%d) of padding" % (name, names, total, -total % 8))
+        orders = {f.type.order or bit_order for f in run}  # type: ignore[attr-defined]
+        if len(orders) > 1:
+            raise DefinitionError("%s: the bit fields %s mix msb and lsb order" % (name, names))
+        if total > 8 and endian is None:
+            raise DefinitionError("%s: the bit fields %s span %d bytes but have no byte order; "
+                                  "give the struct endian=" % (name, names, total // 8))
+        members.append(s.BitGroup(tuple(run), orders.pop(), endian))
+        run.clear()
+
+    for f in fields:
+        if isinstance(f.type, s.Bits):
+            run.append(f)
+        else:
+            close()
+            members.append(f)
+    close()
+    return tuple(members)
+
+
+def _install_init(cls: Any, fields: List[s.Field]) -> None:
+    """Generate ``__init__`` with one keyword parameter a stored field; defaults go in as globals."""
+    params, body = [], []
+    scope: Dict[str, Any] = {}
+    required = [f for f in fields if f.stored and not _optional(f)]
+    optional = [f for f in fields if f.stored and _optional(f)]
+    for f in required + optional:
+        if _optional(f):
+            scope["_d_" + f.name] = f.default if f.has_default else None
+            params.append("%s=_d_%s" % (f.name, f.name))
+        else:
+            params.append(f.name)
+    for f in fields:
+        if f.stored:
+            body.append("    self.%s = %s" % (f.name, f.name))
+    body.append("    self._bm_parsed = None")
+    src = "def __init__(self%s):\n%s\n" % ((", *, " + ", ".join(params)) if params else "", "\n".join(body))
+    exec(src, scope)  # names are validated identifiers; values are in ``scope``
+    init = scope["__init__"]
+    init.__qualname__ = "%s.__init__" % cls.__qualname__
+    init.__module__ = cls.__module__
+    cls.__init__ = init
+
+
+def _optional(f: s.Field) -> bool:
+    return f.has_default or f.derive is not None or isinstance(f.type, s.Const)
+
+
+@dataclass_transform(
+    kw_only_default=True,
+    field_specifiers=(
+        _f.u8, _f.u16, _f.u16be, _f.u16le, _f.u24, _f.u24be, _f.u24le, _f.u32, _f.u32be, _f.u32le,
+        _f.u64, _f.u64be, _f.u64le, _f.i8, _f.i16, _f.i16be, _f.i16le, _f.i24, _f.i24be, _f.i24le,
+        _f.i32, _f.i32be, _f.i32le, _f.i64, _f.i64be, _f.i64le, _f.f16, _f.f16be, _f.f16le,
+        _f.f32, _f.f32be, _f.f32le, _f.f64, _f.f64be, _f.f64le, _f.Bool, _f.ULEB128, _f.SLEB128,
+        _f.ZigZag, _f.Int, _f.Float, _f.Bytes, _f.String, _f.CString, _f.Array, _f.Bits, _f.Field,
+        _f.Lazy, _f.Const, _f.Padding, _f.Align, _f.Switch, _f.If, _f.Enum, _f.Flags, _f.Pointer,
+    ),
+)
+class Struct(metaclass=StructMeta):
+    """Base class of binary models. Class keywords: ``endian=`` and ``bit_order=``.
+
+    >>> from binmodel import Struct, u16, Bytes, this
+    >>> class Item(Struct, endian="big"):
+    ...     size: int = u16()
+    ...     data: bytes = Bytes(this.size)
+    >>> Item.parse(b"\\x00\\x02hi")
+    Item(size=2, data=b'hi')
+    """
+
+    _bm_abstract: ClassVar[bool] = True
+    _bm_node: ClassVar[s.Struct]
+    _bm_endian: ClassVar[Optional[str]]
+    _bm_bit_order: ClassVar[str]
+    _bm_stored: ClassVar[Tuple[str, ...]]
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        def __init_subclass__(cls, *, endian: Optional[str] = None, bit_order: Optional[str] = None) -> None: ...
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        kwargs.pop("endian", None)
+        kwargs.pop("bit_order", None)
+        cls._bm_abstract = False
+        super().__init_subclass__(**kwargs)
+
+    # --- instances -----------------------------------------------------------
+
+    def __repr__(self) -> str:
+        items = ", ".join("%s=%r" % (n, getattr(self, n, None)) for n in self._bm_stored)
+        return "%s(%s)" % (type(self).__name__, items)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, n, None) == getattr(other, n, None) for n in self._bm_stored)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The field values as a dict; nested models become dicts too."""
+        return {n: _plain(getattr(self, n, None)) for n in self._bm_stored}
+
+    @classmethod
+    def from_dict(cls: Type[_M], data: Mapping[str, Any]) -> _M:
+        """An instance from a dict such as ``to_dict()`` gives; nested dicts become nested models."""
+        if not isinstance(data, Mapping):
+            raise BuildError("expected a dict for %s, found %s" % (cls.__name__, type(data).__name__))
+        unknown = set(data) - set(cls._bm_stored)
+        if unknown:
+            raise BuildError("%s has no field %s" % (cls.__name__, ", ".join(sorted(unknown))),
+                             expected=list(cls._bm_stored), found=sorted(unknown))
+        values = {}
+        for f in cls._bm_node.fields():
+            if f.name in data:
+                values[f.name] = _from_plain(f.type, data[f.name], f.name)
+        try:
+            return cls(**values)
+        except TypeError as exc:
+            raise BuildError("%s: %s" % (cls.__name__, exc)) from None
+
+    @classmethod
+    def _bm_from_values(cls: Type[_M], values: Dict[str, Any]) -> _M:
+        obj = cls.__new__(cls)
+        for name in cls._bm_stored:
+            object.__setattr__(obj, name, values.get(name))
+        derived = {f.name: values.get(f.name) for f in cls._bm_node.fields() if f.derive is not None}
+        object.__setattr__(obj, "_bm_parsed", derived or None)
+        return obj
+
+    # --- bytes ---------------------------------------------------------------
+
+    @classmethod
+    def parse(cls: Type[_M], data: Any, *, offset: int = 0, allow_trailing: bool = False) -> _M:
+        """Read an instance from ``data`` (bytes, bytearray, memoryview or mmap)."""
+        return interp.parse(cls._bm_node, data, offset, allow_trailing)  # type: ignore[no-any-return]
+
+    @classmethod
+    def parse_trace(cls, data: Any, *, offset: int = 0, allow_trailing: bool = False) -> interp.Trace:
+        """Parse and record every field's span; a failure is kept in ``.error`` with the spans before it."""
+        return interp.parse_trace(cls._bm_node, data, offset, allow_trailing)
+
+    @classmethod
+    def build(cls, obj: Any) -> bytes:
+        """The bytes of ``obj`` (an instance or a dict), with derived fields computed."""
+        return interp.build(cls._bm_node, obj)
+
+    def to_bytes(self) -> bytes:
+        """``type(self).build(self)``."""
+        return type(self).build(self)
+
+    @classmethod
+    def sizeof(cls) -> int:
+        """The fixed size in bytes; ``SizeofError`` naming the field whose size depends on the data."""
+        from .sizes import static_size
+
+        return static_size(cls._bm_node)
+
+    @classmethod
+    def layout(cls) -> "Layout":
+        """The table of fields with offsets, sizes and types; ``str()`` of it prints the table."""
+        from .layout import layout
+
+        return layout(cls._bm_node)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Struct):
+        return value.to_dict()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _from_plain(node: s.Node, value: Any, path: str) -> Any:
+    if isinstance(node, s.Lazy):
+        node = interp.resolve_lazy(node)
+    if isinstance(node, s.Struct) and isinstance(value, Mapping) and node.cls is not None:
+        return node.cls.from_dict(value)
+    if isinstance(node, s.Array) and isinstance(value, (list, tuple)):
+        return [_from_plain(node.item, v, "%s[%d]" % (path, i)) for i, v in enumerate(value)]
+    if isinstance(node, (s.If, s.Pointer)):
+        return None if value is None else _from_plain(node.type, value, path)
+    return value

@@ -1,0 +1,374 @@
+"""The schema tree: plain, immutable data that describes a binary layout.
+
+The class syntax (``binmodel.model``) produces it; the interpreter, the layout
+table and the renderers read it. Nothing here parses or builds anything.
+Integer fields whose endianness is not yet known carry ``endian=None`` until
+the enclosing struct resolves them (``resolve_endian``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, Optional, Tuple, Union
+
+from .errors import DefinitionError
+from .expr import Expr
+
+ENDIANS = ("big", "little", "native")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Node:
+    """Base of every schema node."""
+
+    @property
+    def name(self) -> str:
+        """A short type name for tables and messages (``u16be``, ``Bytes[4]``)."""
+        return type(self).__name__
+
+
+def _endian_suffix(endian: Optional[str]) -> str:
+    return {"big": "be", "little": "le", "native": "ne", None: ""}[endian]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Int(Node):
+    bits: int
+    signed: bool
+    endian: Optional[str] = None
+
+    @property
+    def size(self) -> int:
+        return self.bits // 8
+
+    @property
+    def name(self) -> str:
+        suffix = _endian_suffix(self.endian) if self.bits > 8 else ""
+        return "%s%d%s" % ("i" if self.signed else "u", self.bits, suffix)
+
+    @property
+    def min(self) -> int:
+        return -(1 << (self.bits - 1)) if self.signed else 0
+
+    @property
+    def max(self) -> int:
+        return (1 << (self.bits - 1)) - 1 if self.signed else (1 << self.bits) - 1
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Float(Node):
+    bits: int
+    endian: Optional[str] = None
+
+    @property
+    def size(self) -> int:
+        return self.bits // 8
+
+    @property
+    def name(self) -> str:
+        return "f%d%s" % (self.bits, _endian_suffix(self.endian))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Bool(Node):
+    @property
+    def name(self) -> str:
+        return "bool"
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class VarInt(Node):
+    """LEB128: unsigned, signed (two's complement) or zig-zag encoded."""
+
+    kind: str = "unsigned"  # "unsigned" | "signed" | "zigzag"
+    max_bytes: int = 10
+
+    @property
+    def name(self) -> str:
+        return {"unsigned": "uleb128", "signed": "sleb128", "zigzag": "zigzag"}[self.kind]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Bytes(Node):
+    """Raw bytes: a fixed or computed ``size``, a length ``prefix``, or ``greedy``."""
+
+    size: Optional[Expr] = None
+    prefix: Optional[Int] = None
+    greedy: bool = False
+
+    @property
+    def name(self) -> str:
+        return "Bytes[%s]" % _size_text(self.size, self.prefix, self.greedy)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class String(Node):
+    """Text in ``encoding``; sized like ``Bytes``, or ended by ``terminator``.
+
+    With a fixed ``size`` the text is padded with ``pad`` on build and trailing
+    ``pad`` bytes are removed on parse. With a ``terminator`` and a ``size``, the
+    text ends at the first terminator inside the fixed-size region (C char arrays).
+    """
+
+    encoding: str = "utf-8"
+    size: Optional[Expr] = None
+    prefix: Optional[Int] = None
+    greedy: bool = False
+    terminator: Optional[bytes] = None
+    pad: bytes = b"\0"
+
+    @property
+    def name(self) -> str:
+        if self.terminator is not None and self.size is None:
+            return "CString(%s)" % self.encoding
+        return "String[%s](%s)" % (_size_text(self.size, self.prefix, self.greedy), self.encoding)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Array(Node):
+    """Items repeated ``count`` times, ``until`` a predicate holds, or to the end (``greedy``)."""
+
+    item: Node
+    count: Optional[Expr] = None
+    until: Optional[Callable[[Any], bool]] = None
+    greedy: bool = False
+
+    @property
+    def name(self) -> str:
+        if self.count is not None:
+            how = self.count.text()
+        elif self.until is not None:
+            how = "until"
+        else:
+            how = "..."
+        return "%s[%s]" % (self.item.name, how)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Const(Node):
+    """A value that must be present: checked on parse, written on build."""
+
+    type: Node
+    value: Any
+
+    @property
+    def name(self) -> str:
+        return "Const(%r)" % (self.value,)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Padding(Node):
+    """``size`` bytes of ``fill`` that carry no value (not checked on parse unless ``strict``)."""
+
+    size: int
+    fill: bytes = b"\0"
+    strict: bool = False
+
+    @property
+    def name(self) -> str:
+        return "Padding[%d]" % self.size
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Align(Node):
+    """Padding up to the next multiple of ``to`` bytes from the start of the struct."""
+
+    to: int
+    fill: bytes = b"\0"
+
+    @property
+    def name(self) -> str:
+        return "Align(%d)" % self.to
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Switch(Node):
+    """A tagged union: the type is chosen by the value of ``on``."""
+
+    on: Expr
+    cases: Tuple[Tuple[Any, Node], ...]
+    default: Optional[Node] = None
+
+    def case(self, key: Any) -> Optional[Node]:
+        for k, node in self.cases:
+            if k == key:
+                return node
+        return self.default
+
+    @property
+    def name(self) -> str:
+        return "Switch(%s)" % self.on.text()
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class If(Node):
+    """A field present only when ``condition`` holds; its value is ``None`` otherwise."""
+
+    condition: Expr
+    type: Node
+
+    @property
+    def name(self) -> str:
+        return "If(%s, %s)" % (self.condition.text(), self.type.name)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Enum(Node):
+    """An integer read as a member of ``enum`` (unknown values stay ints unless ``strict``)."""
+
+    base: Node
+    enum: Any
+    strict: bool = False
+
+    @property
+    def name(self) -> str:
+        return "%s(%s)" % (self.enum.__name__, self.base.name)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Flags(Node):
+    """An integer read as a combination of ``flags`` (an ``enum.IntFlag``)."""
+
+    base: Node
+    flags: Any
+
+    @property
+    def name(self) -> str:
+        return "%s(%s)" % (self.flags.__name__, self.base.name)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Bits(Node):
+    """A field ``bits`` wide inside a bit group (see ``BitGroup``)."""
+
+    bits: int
+    signed: bool = False
+    order: Optional[str] = None  # "msb" | "lsb"; None takes the struct's
+
+    @property
+    def name(self) -> str:
+        return "%s%d" % ("sbits" if self.signed else "bits", self.bits)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Pointer(Node):
+    """A value at ``offset`` (absolute, or from the struct's start) that does not move the cursor."""
+
+    offset: Expr
+    type: Node
+    relative: bool = False
+
+    @property
+    def name(self) -> str:
+        return "Pointer(%s, %s)" % (self.offset.text(), self.type.name)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Lazy(Node):
+    """A type named before it exists (recursive models): ``Lazy(lambda: Tree)``."""
+
+    resolve: Callable[[], Any]
+
+    @property
+    def name(self) -> str:
+        return "Lazy"
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Field:
+    """A named member of a struct.
+
+    ``stored`` is false for padding and alignment (no attribute on instances);
+    ``derive`` computes the value on build; ``check`` verifies it on parse.
+    """
+
+    name: str
+    type: Node
+    default: Any = dataclasses.field(default=None)
+    has_default: bool = False
+    derive: Optional[Expr] = None
+    check: bool = False
+    stored: bool = True
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class BitGroup(Node):
+    """Consecutive ``Bits`` fields packed into ``size`` bytes read as one integer.
+
+    ``order="msb"``: the first field takes the most significant bits of that
+    integer; ``"lsb"``: the least significant. ``endian`` says how the bytes make
+    the integer.
+    """
+
+    fields: Tuple[Field, ...]
+    order: str
+    endian: Optional[str]
+
+    @property
+    def size(self) -> int:
+        return sum(f.type.bits for f in self.fields) // 8  # type: ignore[attr-defined]
+
+    @property
+    def name(self) -> str:
+        return "bits[%d]" % (self.size * 8)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Struct(Node):
+    """A sequence of members (fields and bit groups), made into instances of ``cls``."""
+
+    type_name: str
+    members: Tuple[Union[Field, BitGroup], ...]
+    cls: Any = None
+
+    @property
+    def name(self) -> str:
+        return self.type_name
+
+    def fields(self) -> Tuple[Field, ...]:
+        """Every field, with bit-group members flattened in order."""
+        out = []
+        for m in self.members:
+            out.extend(m.fields if isinstance(m, BitGroup) else (m,))
+        return tuple(out)
+
+
+def _size_text(size: Optional[Expr], prefix: Optional[Int], greedy: bool) -> str:
+    if size is not None:
+        return size.text()
+    if prefix is not None:
+        return "%s prefix" % prefix.name
+    return "..." if greedy else "?"
+
+
+def resolve_endian(node: Node, endian: Optional[str], where: str) -> Node:
+    """Give ``endian`` to every number in ``node`` that has none; error if one still needs it.
+
+    Nested structs keep their own setting (they were resolved when defined).
+    """
+    if isinstance(node, Int):
+        if node.endian is None and node.bits > 8:
+            if endian is None:
+                raise DefinitionError(
+                    "%s: %s has no byte order; write %sbe/%sle or give the struct "
+                    "endian='big' | 'little' | 'native'" % (where, node.name, node.name, node.name)
+                )
+            return dataclasses.replace(node, endian=endian)
+        return node
+    if isinstance(node, Float):
+        if node.endian is None:
+            if endian is None:
+                raise DefinitionError(
+                    "%s: %s has no byte order; write %sbe/%sle or give the struct an endian"
+                    % (where, node.name, node.name, node.name)
+                )
+            return dataclasses.replace(node, endian=endian)
+        return node
+    replace: dict = {}
+    for attr in ("type", "item", "base", "prefix", "default"):
+        child = getattr(node, attr, None)
+        if isinstance(child, Node) and not isinstance(child, Struct):
+            replace[attr] = resolve_endian(child, endian, where)
+    if isinstance(node, Switch):
+        replace["cases"] = tuple((k, resolve_endian(t, endian, where)) for k, t in node.cases)
+    return dataclasses.replace(node, **replace) if replace else node
