@@ -900,16 +900,20 @@ def _build_pointer(node: s.Pointer, value: Any, ctx: BuildContext, path: str) ->
 
 
 def _apply(out: bytearray, offset: int, data: bytes, path: str, may_grow: bool) -> None:
+    """Write pointer data at ``offset``: over identical bytes, or past the end (zero-filling any gap).
+
+    Callers apply patches in offset order, so a gap is never written into later.
+    """
     end = offset + len(data)
-    if end > len(out):
-        if not may_grow:
-            raise BuildError("pointer data at %d..%d lies outside its struct (%d bytes)" % (offset, end, len(out)),
-                             path, offset)
-        out.extend(b"\0" * (end - len(out)))
-    current = bytes(out[offset:end])
-    if current != data and current.strip(b"\0"):
+    if end > len(out) and not may_grow:
+        raise BuildError("pointer data at %d..%d lies outside its struct (%d bytes)" % (offset, end, len(out)),
+                         path, offset)
+    overlap = bytes(out[offset:end])
+    if overlap != data[:len(overlap)]:
         raise BuildError("pointer data at offset %d would overwrite other fields' bytes" % offset, path, offset,
-                         expected=current, found=data)
+                         expected=overlap, found=data)
+    if offset > len(out):
+        out.extend(b"\0" * (offset - len(out)))
     out[offset:end] = data
 
 
@@ -930,7 +934,7 @@ def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], pat
         out += ctx.part(m.fields[0].name if isinstance(m, s.BitGroup) else m.name)
     for check in ctx.checks:
         check()
-    for offset, data, ppath in ctx.local_patches:
+    for offset, data, ppath in sorted(ctx.local_patches, key=lambda p: p[0]):
         _apply(out, offset, data, ppath, may_grow=parent is None)
     return bytes(out)
 
@@ -947,7 +951,7 @@ def build(node: s.Node, value: Any) -> bytes:
         raise BuildError("the value nests too deeply", "") from None
     if patches:
         out = bytearray(data)
-        for p in patches:
+        for p in sorted(patches, key=lambda p: p.offset):
             _apply(out, p.offset, p.data, p.path, may_grow=True)
         data = bytes(out)
     return data

@@ -182,12 +182,15 @@ def _group_bits(name: str, fields: List[s.Field], endian: Optional[str], bit_ord
 
 
 def _install_init(cls: Any, fields: List[s.Field]) -> None:
-    """Generate ``__init__`` with one keyword parameter a stored field; defaults go in as globals."""
+    """Generate ``__init__`` with one keyword parameter a stored field, in declaration order.
+
+    Keyword-only parameters may have defaults in any order; defaults go in as globals.
+    """
     params, body = [], []
     scope: Dict[str, Any] = {}
-    required = [f for f in fields if f.stored and not _optional(f)]
-    optional = [f for f in fields if f.stored and _optional(f)]
-    for f in required + optional:
+    for f in fields:
+        if not f.stored:
+            continue
         if _optional(f):
             scope["_d_" + f.name] = f.default if f.has_default else None
             params.append("%s=_d_%s" % (f.name, f.name))

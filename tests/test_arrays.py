@@ -1,0 +1,99 @@
+"""Arrays by count, until, greedy; of numbers, bytes, strings and structs."""
+
+import struct
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from binmodel import (Array, Bytes, BuildError, CString, DefinitionError, ParseError, String, Struct, count_of,
+                      i16le, u8, u16be, u32le, this)
+
+
+class Point(Struct, endian="little"):
+    x: int = i16le()
+    y: int = i16le()
+
+
+class Poly(Struct, endian="big"):
+    n: int = u16be(derive=count_of("points"))
+    points: list = Array(Point, count=this.n)
+    ids: list = Array(u32le, count=3)
+
+
+@given(pts=st.lists(st.tuples(st.integers(-32768, 32767), st.integers(-32768, 32767)), max_size=40),
+       ids=st.lists(st.integers(0, 2**32 - 1), min_size=3, max_size=3))
+def test_array_of_structs_against_struct(pts, ids):
+    raw = struct.pack(">H", len(pts)) + b"".join(struct.pack("<hh", *p) for p in pts) + struct.pack("<3I", *ids)
+    obj = Poly.parse(raw)
+    assert [(p.x, p.y) for p in obj.points] == pts
+    assert obj.ids == ids
+    assert Poly.build(Poly(points=[Point(x=x, y=y) for x, y in pts], ids=ids)) == raw
+
+
+def test_fixed_count_must_match_on_build():
+    with pytest.raises(BuildError) as err:
+        Poly.build(Poly(points=[], ids=[1, 2]))
+    assert err.value.path == "ids"
+
+
+class Records(Struct):
+    names: list = Array(CString("ascii"), until=lambda s: s == "")
+
+
+def test_until_includes_terminating_item():
+    raw = b"ab\0cd\0\0"
+    assert Records.parse(raw).names == ["ab", "cd", ""]
+    assert Records.build(Records(names=["ab", "cd", ""])) == raw
+
+
+def test_until_build_checks_terminator_position():
+    with pytest.raises(BuildError):
+        Records.build(Records(names=["ab"]))
+    with pytest.raises(BuildError):
+        Records.build(Records(names=["", "x", ""]))
+
+
+def test_until_without_end_is_parse_error():
+    with pytest.raises(ParseError) as err:
+        Records.parse(b"ab\0cd\0")
+    assert err.value.path == "names" and err.value.offset == 6
+
+
+class Greedy(Struct):
+    words: list = Array(String(2, encoding="ascii"), greedy=True)
+
+
+def test_greedy_array():
+    assert Greedy.parse(b"abcdef").words == ["ab", "cd", "ef"]
+    assert Greedy.parse(b"").words == []
+    with pytest.raises(ParseError) as err:
+        Greedy.parse(b"abc")
+    assert err.value.path == "words[1]" and err.value.offset == 2
+
+
+def test_arrays_of_bytes_and_nested_arrays():
+    class Grid(Struct):
+        rows: list = Array(Array(u8, count=2), count=2)
+        blobs: list = Array(Bytes(1), count=2)
+
+    obj = Grid.parse(b"\x01\x02\x03\x04ab")
+    assert obj.rows == [[1, 2], [3, 4]] and obj.blobs == [b"a", b"b"]
+    assert Grid.build(obj) == b"\x01\x02\x03\x04ab"
+
+
+def test_lambda_count():
+    class L(Struct):
+        n: int = u8()
+        items: list = Array(u8, count=lambda this: this.n * 2)
+
+    assert L.parse(b"\x02abcd").items == list(b"abcd")
+
+
+def test_array_definition_errors():
+    with pytest.raises(DefinitionError):
+        Array(u8)
+    with pytest.raises(DefinitionError):
+        Array(u8, count=2, greedy=True)
+    with pytest.raises(DefinitionError):
+        Array(42, count=2)

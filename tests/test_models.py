@@ -1,0 +1,136 @@
+"""The class syntax: constructor, repr, equality, dicts, inheritance, name checks."""
+
+import inspect
+
+import pytest
+
+from binmodel import (Array, BuildError, Bytes, Const, DefinitionError, Field, If, Padding, Struct, this, u8,
+                      u16be, len_of)
+
+
+class Header(Struct, endian="big"):
+    magic: bytes = Const(b"HD")
+    version: int = u8(default=1)
+    length: int = u16be(derive=len_of("body"))
+    body: bytes = Bytes(this.length)
+
+
+class Outer(Struct):
+    head: Header
+    extra: "Header" = Field(Header)
+    n: int = u8()
+    items: list = Array(Header, count=this.n)
+
+
+def test_constructor_signature_is_keyword_only_with_field_names():
+    params = inspect.signature(Header.__init__).parameters
+    assert list(params) == ["self", "magic", "version", "length", "body"]
+    assert all(p.kind is p.KEYWORD_ONLY for name, p in params.items() if name != "self")
+    with pytest.raises(TypeError):
+        Header(b"x")  # positional
+    with pytest.raises(TypeError):
+        Header(version=2)  # body missing
+    h = Header(body=b"abc")
+    assert (h.magic, h.version, h.length, h.body) == (b"HD", 1, None, b"abc")
+
+
+def test_repr_and_equality():
+    a = Header(body=b"x", version=2)
+    assert repr(a) == "Header(magic=b'HD', version=2, length=None, body=b'x')"
+    assert a == Header(body=b"x", version=2)
+    assert a != Header(body=b"y", version=2)
+    assert Header.parse(a.to_bytes()) == Header(body=b"x", version=2, length=1)
+
+
+def test_slots_no_stray_attributes():
+    h = Header(body=b"")
+    with pytest.raises(AttributeError):
+        h.bdoy = b"typo"
+
+
+def test_nested_and_dicts_round_trip():
+    o = Outer(head=Header(body=b"ab"), extra=Header(body=b""), n=1, items=[Header(body=b"z", version=9)])
+    raw = o.to_bytes()
+    back = Outer.parse(raw)
+    d = back.to_dict()
+    assert d["head"] == {"magic": b"HD", "version": 1, "length": 2, "body": b"ab"}
+    assert d["items"][0]["version"] == 9
+    assert Outer.from_dict(d) == back
+    assert Outer.build(d) == raw
+
+
+def test_from_dict_rejects_unknown_and_missing():
+    with pytest.raises(BuildError, match="bogus"):
+        Header.from_dict({"body": b"", "bogus": 1})
+    with pytest.raises(BuildError, match="body"):
+        Header.from_dict({"version": 1})
+
+
+def test_inheritance_appends_fields():
+    class Base(Struct, endian="little"):
+        kind: int = u8()
+
+    class Child(Base):
+        size: int = u16be()
+        tail: int = u16be()
+
+    c = Child(kind=1, size=2, tail=3)
+    assert Child.build(c) == b"\x01\x00\x02\x00\x03"
+    assert Child.parse(b"\x01\x00\x02\x00\x03") == c
+
+
+def test_padding_is_not_an_attribute():
+    class P(Struct):
+        a: int = u8()
+        _pad: None = Padding(2)
+        b: int = u8()
+
+    p = P.parse(b"\x01\xff\xff\x02")
+    assert p.to_dict() == {"a": 1, "b": 2}
+    assert P.build(p) == b"\x01\0\0\x02"
+
+
+def test_if_defaults_to_none():
+    class Opt(Struct):
+        flag: int = u8()
+        value: int = If(this.flag == 1, u8)
+
+    assert Opt(flag=0).value is None
+    assert Opt.build(Opt(flag=0)) == b"\0"
+
+
+@pytest.mark.parametrize("name", ["parse", "build", "__x", "_bm_node", "class"])
+def test_reserved_and_invalid_names(name):
+    with pytest.raises(DefinitionError):
+        type(Struct)("Bad", (Struct,), {"__annotations__": {name: int}, name: u8(), "__module__": __name__})
+
+
+def test_field_without_annotation_is_an_error():
+    with pytest.raises(DefinitionError, match="annotation"):
+        class NoAnn(Struct):
+            a = u8()
+
+
+def test_non_type_value_is_an_error():
+    with pytest.raises(DefinitionError, match="binmodel type"):
+        class Wrong(Struct):
+            a: int = 5
+
+
+def test_mutable_default_is_an_error():
+    with pytest.raises(DefinitionError, match="mutable"):
+        class M(Struct):
+            a: list = Array(u8, count=2, default=[1, 2])
+
+
+def test_build_rejects_wrong_object():
+    with pytest.raises(BuildError, match="expected Header"):
+        Header.build(42)
+    with pytest.raises(BuildError) as err:
+        Outer.build(Outer(head=Header(body=b""), extra=5, n=0, items=[]))
+    assert err.value.path == "extra"
+
+
+def test_unhashable_like_dataclasses():
+    with pytest.raises(TypeError):
+        hash(Header(body=b""))

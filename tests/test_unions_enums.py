@@ -1,0 +1,86 @@
+"""Switch, If, Enum and Flags."""
+
+import enum
+import struct
+
+import pytest
+
+from binmodel import (Bytes, BuildError, Enum, Flags, If, ParseError, String, Struct, Switch, this, u8, u16be, u32be)
+
+
+class Kind(enum.IntEnum):
+    NUMBER = 1
+    TEXT = 2
+
+
+class Perm(enum.IntFlag):
+    R = 4
+    W = 2
+    X = 1
+
+
+class Record(Struct, endian="big"):
+    kind: Kind = Enum(u8, Kind)
+    body: object = Switch(this.kind, {Kind.NUMBER: u32be, Kind.TEXT: String(prefix=u8)}, default=Bytes(greedy=True))
+
+
+def test_switch_cases_and_default():
+    assert Record.parse(b"\x01" + struct.pack(">I", 7)) == Record(kind=Kind.NUMBER, body=7)
+    assert Record.parse(b"\x02\x02hi").body == "hi"
+    other = Record.parse(b"\x09raw")
+    assert other.kind == 9 and not isinstance(other.kind, Kind) and other.body == b"raw"
+    for obj in (Record(kind=Kind.NUMBER, body=7), Record(kind=Kind.TEXT, body="hi"), Record(kind=9, body=b"z")):
+        assert Record.parse(Record.build(obj)) == obj
+
+
+def test_switch_without_case_or_default():
+    class S(Struct):
+        k: int = u8()
+        v: int = Switch(this.k, {1: u8})
+
+    with pytest.raises(ParseError) as err:
+        S.parse(b"\x02\x00")
+    assert err.value.path == "v" and err.value.offset == 1 and err.value.found == 2
+    with pytest.raises(BuildError):
+        S.build(S(k=3, v=1))
+
+
+def test_strict_enum():
+    class E(Struct):
+        k: Kind = Enum(u8, Kind, strict=True)
+
+    assert E.parse(b"\x02").k is Kind.TEXT
+    with pytest.raises(ParseError) as err:
+        E.parse(b"\x05")
+    assert err.value.found == 5
+    with pytest.raises(BuildError):
+        E.build(E(k=5))
+
+
+def test_flags_keep_unknown_bits():
+    class F(Struct, endian="big"):
+        mode: Perm = Flags(u16be, Perm)
+
+    f = F.parse(b"\x00\x0d")
+    assert Perm.R in f.mode and Perm.X in f.mode and Perm.W not in f.mode
+    assert int(f.mode) == 13
+    assert F.build(f) == b"\x00\x0d"
+
+
+class Opt(Struct, endian="big"):
+    flags: int = u8()
+    extra: int = If(this.flags & 1, u16be)
+    name: str = If(lambda this: this.flags & 2, String(prefix=u8))
+
+
+def test_if_present_and_absent():
+    assert Opt.parse(b"\x00") == Opt(flags=0)
+    assert Opt.parse(b"\x03\x01\x02\x01a") == Opt(flags=3, extra=0x102, name="a")
+    assert Opt.build(Opt(flags=2, name="xy")) == b"\x02\x02xy"
+
+
+def test_if_build_refuses_lost_or_missing_values():
+    with pytest.raises(BuildError, match="would not be written"):
+        Opt.build(Opt(flags=0, extra=5))
+    with pytest.raises(BuildError, match="None"):
+        Opt.build(Opt(flags=1))
