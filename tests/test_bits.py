@@ -79,3 +79,15 @@ def test_out_of_range_bits():
     with pytest.raises(BuildError) as err:
         W4.build(W4(a=8, b=0, tag=0, c=0, d=0))
     assert err.value.path == "a"
+
+
+def test_change_of_order_at_byte_boundary_starts_a_new_group():
+    class Two(Struct, endian="big"):
+        a: int = Bits(3, order="msb")
+        b: int = Bits(5, order="msb")
+        c: int = Bits(3, order="lsb")
+        d: int = Bits(5, order="lsb")
+
+    assert [m.order for m in Two._bm_node.members] == ["msb", "lsb"]
+    raw = pack_bits([(1, 3), (2, 5)], "msb", 1, "big") + pack_bits([(3, 3), (4, 5)], "lsb", 1, "big")
+    assert Two.build(Two(a=1, b=2, c=3, d=4)) == raw

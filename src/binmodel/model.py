@@ -173,6 +173,10 @@ def _group_bits(name: str, fields: List[s.Field], endian: Optional[str], bit_ord
 
     for f in fields:
         if isinstance(f.type, s.Bits):
+            order = f.type.order or bit_order
+            at_boundary = run and not sum(g.type.bits for g in run) % 8  # type: ignore[attr-defined]
+            if at_boundary and order != (run[0].type.order or bit_order):  # type: ignore[attr-defined]
+                close()  # a change of bit order at a byte boundary starts a new group
             run.append(f)
         else:
             close()

@@ -1,0 +1,120 @@
+"""Hypothesis strategies that generate whole models and values for them."""
+
+import enum
+import itertools
+
+from hypothesis import strategies as st
+
+import binmodel as bm
+from binmodel import Struct, this
+
+_counter = itertools.count()
+
+
+class Color(enum.IntEnum):
+    RED = 1
+    GREEN = 2
+
+
+def _int_field(draw):
+    bits = draw(st.sampled_from([8, 16, 24, 32, 64]))
+    signed = draw(st.booleans())
+    suffix = "" if bits == 8 else draw(st.sampled_from(["be", "le"]))
+    spec = getattr(bm, "%s%d%s" % ("i" if signed else "u", bits, suffix))
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    return [("", spec(), st.integers(lo, hi))]
+
+
+def _members(draw, depth):
+    """One or more (name suffix, field spec, value strategy or None for derived) entries."""
+    kind = draw(st.sampled_from(
+        ["int", "float", "bytes", "prefixed", "string", "cstring", "array", "counted", "sized", "bits", "enum",
+         "varint", "if", "nested", "bool"] if depth < 2 else ["int", "bytes", "cstring", "bits"]))
+    n = next(_counter)
+    if kind == "int":
+        return _int_field(draw)
+    if kind == "float":
+        width = draw(st.sampled_from([32, 64]))
+        spec = getattr(bm, "f%d%s" % (width, draw(st.sampled_from(["be", "le"]))))()
+        return [("", spec, st.floats(width=width, allow_nan=False))]
+    if kind == "bool":
+        return [("", bm.Bool(), st.booleans())]
+    if kind == "bytes":
+        size = draw(st.integers(0, 6))
+        return [("", bm.Bytes(size), st.binary(min_size=size, max_size=size))]
+    if kind == "prefixed":
+        return [("", bm.Bytes(prefix=bm.u8), st.binary(max_size=20))]
+    if kind == "string":
+        return [("", bm.String(prefix=bm.u16be), st.text(max_size=10))]
+    if kind == "cstring":
+        return [("", bm.CString("utf-8"), st.text(st.characters(blacklist_characters="\0"), max_size=8))]
+    if kind == "array":
+        k = draw(st.integers(0, 4))
+        return [("", bm.Array(bm.u16le, count=k), st.lists(st.integers(0, 65535), min_size=k, max_size=k))]
+    if kind == "counted":
+        cname, iname = "c%d" % n, "items%d" % n
+        return [(cname, bm.u8(derive=bm.count_of(iname)), None),
+                (iname, bm.Array(bm.i32be, count=getattr(this, cname)),
+                 st.lists(st.integers(-(2**31), 2**31 - 1), max_size=5))]
+    if kind == "sized":
+        lname, dname = "len%d" % n, "data%d" % n
+        return [(lname, bm.u16le(derive=bm.len_of(dname)), None),
+                (dname, bm.Bytes(getattr(this, lname)), st.binary(max_size=30))]
+    if kind == "bits":
+        widths = draw(st.sampled_from([[8], [3, 5], [1, 1, 6], [4, 12], [7, 9], [2, 2, 2, 2]]))
+        order = draw(st.sampled_from(["msb", "lsb"]))
+        return [("b%d_%d" % (n, i), bm.Bits(w, order=order), st.integers(0, (1 << w) - 1))
+                for i, w in enumerate(widths)]
+    if kind == "enum":
+        return [("", bm.Enum(bm.u8, Color), st.sampled_from([Color.RED, Color.GREEN, 7]))]
+    if kind == "varint":
+        which = draw(st.sampled_from(["ULEB128", "SLEB128", "ZigZag"]))
+        lo = 0 if which == "ULEB128" else -(2**40)
+        return [("", getattr(bm, which)(), st.integers(lo, 2**40))]
+    if kind == "if":
+        fname, vname = "f%d" % n, "opt%d" % n
+        return [(fname, bm.u8(), st.integers(0, 1)),
+                (vname, bm.If(getattr(this, fname) == 1, bm.u16be), "IF")]
+    inner = draw(models(depth + 1))
+    return [("", bm.Field(inner.model), inner.values)]
+
+
+class Generated:
+    def __init__(self, model, values, derived):
+        self.model, self.values, self.derived = model, values, derived
+
+
+@st.composite
+def models(draw, depth=0):
+    """A generated model class with a strategy for its instances."""
+    entries = []
+    for _ in range(draw(st.integers(1, 5))):
+        entries.extend(_members(draw, depth))
+    ns = {"__annotations__": {}, "__module__": __name__}
+    value_strategies = {}
+    derived = []
+    for i, (name, spec, values) in enumerate(entries):
+        name = name or "f%d_%d" % (next(_counter), i)
+        ns["__annotations__"][name] = object
+        ns[name] = spec
+        if values is None:
+            derived.append(name)
+        else:
+            value_strategies[name] = values
+    total_bits = sum(s.node.bits for _, s, _ in entries if isinstance(getattr(s, "node", None), bm.schema.Bits))
+    if total_bits % 8:
+        return draw(models(depth))
+    model = type(Struct)("M%d" % next(_counter), (Struct,), ns, endian=draw(st.sampled_from(["big", "little"])))
+
+    @st.composite
+    def instances(draw2):
+        values = {}
+        for name, strategy in value_strategies.items():
+            if strategy == "IF":
+                flag = values[name.replace("opt", "f")]
+                values[name] = draw2(st.integers(0, 65535)) if flag == 1 else None
+            else:
+                values[name] = draw2(strategy)
+        return model(**values)
+
+    return Generated(model, instances(), derived)
