@@ -86,6 +86,7 @@ def render() -> str:
     out.append(derived_pair(
         "CString", "encoding: str = ..., *, size: Any = ..., terminator: Optional[bytes] = ...", "str"
     ))
+    out.append(derived_pair("Sized", "size: Any = ..., type: Any = ..., *, prefix: Any = ...", "Any"))
     out.append(derived_pair("Array", "item: Any, count: Any = ..., *, until: Any = ..., greedy: bool = ...", "Any"))
     out.append(derived_pair("Bits", "bits: int, *, signed: bool = ..., order: Optional[str] = ...", "int"))
     out.append(

@@ -238,6 +238,24 @@ def Array(
     return FieldSpec(node, default, derive, check)
 
 
+def Sized(
+    size: Any = None,
+    type: Any = None,
+    *,
+    prefix: Any = None,
+    default: Any = MISSING,
+    derive: Any = None,
+    check: bool = False,
+) -> Any:
+    """``type`` inside a region of exactly ``size`` bytes (or ``prefix=`` a length): ``Sized(this.length, Body)``."""
+    if type is None:
+        raise DefinitionError("Sized(size, type) needs a type")
+    if (size is None) == (prefix is None):
+        raise DefinitionError("Sized needs exactly one of a size and prefix=")
+    node = s.Sized(to_node(type), _size(size, "Sized size"), _prefix(prefix))
+    return FieldSpec(node, default, derive, check)
+
+
 def Field(type: Any, *, default: Any = MISSING, derive: Any = None, check: bool = False) -> Any:
     """Any type as a field, with options; mostly for nested models: ``hdr: Header = Field(Header)``."""
     return FieldSpec(to_node(type, "field type"), default, derive, check)

@@ -317,6 +317,21 @@ def _parse_string(node: s.String, ctx: ParseContext, pos: int, path: str) -> Tup
     return value, start + n
 
 
+def _parse_sized(node: s.Sized, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    state = ctx.state
+    n, start = _size_of(node, ctx, pos, path)
+    _need(state, start, n, path, node.name)
+    outer_end, state.end = state.end, start + n
+    try:
+        value, after = parse_node(node.type, ctx, start, path)
+    finally:
+        state.end = outer_end
+    if after != start + n:
+        raise ParseError("%s used %d of its %d bytes" % (node.type.name, after - start, n), path, after,
+                         expected=n, found=after - start)
+    return value, after
+
+
 def _parse_array(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
     state = ctx.state
     span_index = len(state.spans) if state.spans is not None else 0
@@ -520,7 +535,7 @@ def resolve_lazy(node: s.Lazy) -> s.Node:
 
 _PARSERS: Dict[type, Callable[..., Tuple[Any, int]]] = {
     s.Float: _parse_float, s.Bool: _parse_bool, s.VarInt: _parse_varint, s.Bytes: _parse_bytes,
-    s.String: _parse_string, s.Array: _parse_array, s.Struct: _parse_struct, s.Const: _parse_const,
+    s.String: _parse_string, s.Sized: _parse_sized, s.Array: _parse_array, s.Struct: _parse_struct, s.Const: _parse_const,
     s.Padding: _parse_padding, s.Align: _parse_align, s.Switch: _parse_switch, s.If: _parse_if,
     s.Enum: _parse_enum, s.Flags: _parse_flags, s.Pointer: _parse_pointer, s.Lazy: _parse_lazy,
 }
@@ -738,6 +753,8 @@ def build_node(node: s.Node, value: Any, ctx: Any, path: str, name: Optional[str
         return _sized(node, bytes(value), ctx, path)
     if kind is s.String:
         return _build_string(node, value, ctx, path)  # type: ignore[arg-type]
+    if kind is s.Sized:
+        return _sized(node, build_node(node.type, value, ctx, path, None), ctx, path)  # type: ignore[attr-defined]
     if kind is s.Array:
         return _build_array(node, value, ctx, path)  # type: ignore[arg-type]
     if kind is s.Struct:

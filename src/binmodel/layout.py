@@ -92,7 +92,7 @@ def _size(node: s.Node, name: str) -> Size:
         return static_size(node)
     except SizeofError:
         pass
-    if isinstance(node, (s.Bytes, s.String)) and node.size is not None:
+    if isinstance(node, (s.Bytes, s.String, s.Sized)) and node.size is not None:
         return node.size.text()
     if isinstance(node, s.Array) and node.count is not None:
         try:
@@ -174,7 +174,7 @@ def _walk(node: s.Struct, prefix: str, at: _Offset, depth: int, rows: List[Row])
             continue
         size = _size(node_t, path)
         rows.append(Row(path, at.value(), size, node_t.name, _endian(node_t), _notes(member, node_t), depth))
-        inner = node_t.type if isinstance(node_t, (s.Const, s.If)) else node_t
+        inner = node_t.type if isinstance(node_t, (s.Const, s.If, s.Sized)) else node_t
         if isinstance(inner, s.Struct):
             _walk(inner, path + ".", at, depth + 1, rows)
         elif isinstance(inner, s.Array) and isinstance(inner.item, s.Struct):

@@ -145,6 +145,22 @@ class Array(Node):
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
+class Sized(Node):
+    """``type`` parsed inside exactly ``size`` bytes (or a length ``prefix``): a chunk's body.
+
+    Inside, "the rest of the data" ends where the region ends; the region must be used up.
+    """
+
+    type: Node
+    size: Optional[Expr] = None
+    prefix: Optional[Int] = None
+
+    @property
+    def name(self) -> str:
+        return "%s[%s]" % (self.type.name, _size_text(self.size, self.prefix, False))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
 class Const(Node):
     """A value that must be present: checked on parse, written on build."""
 

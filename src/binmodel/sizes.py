@@ -30,7 +30,7 @@ def static_size(node: s.Node, path: str = "") -> int:
         return 1
     if isinstance(node, s.BitGroup):
         return node.size
-    if isinstance(node, (s.Bytes, s.String)):
+    if isinstance(node, (s.Bytes, s.String, s.Sized)):
         n = _lit(node.size)
         if n is None:
             raise variable("its size is %s" % node.name)
@@ -81,6 +81,9 @@ def min_size(node: s.Node) -> int:
     if isinstance(node, s.Bytes):
         n = _lit(node.size)
         return n if n is not None else (node.prefix.size if node.prefix is not None and isinstance(node.prefix, s.Int) else 0)
+    if isinstance(node, s.Sized):
+        n = _lit(node.size)
+        return n if n is not None else (node.prefix.size if isinstance(node.prefix, s.Int) else 1)
     if isinstance(node, s.String):
         n = _lit(node.size)
         if n is not None:

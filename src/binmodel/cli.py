@@ -1,0 +1,118 @@
+"""The ``binmodel`` command: ``dump`` a file as a model, print a model's ``layout``.
+
+Models are named as ``--format NAME`` (see ``binmodel formats``) or
+``package.module:Model``. Errors print one line and exit with status 2
+(usage, unknown model, unreadable file) or 1 (the data does not parse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Any, List, Optional
+
+from .errors import Error
+
+
+class CliError(Exception):
+    """A problem worth one line on stderr and exit status 2."""
+
+
+def load_model(spec: Optional[str], fmt: Optional[str]) -> Any:
+    from .formats import FORMATS
+    from .model import Struct
+
+    if fmt:
+        try:
+            return FORMATS[fmt.lower()]
+        except KeyError:
+            raise CliError("unknown format %r; known: %s" % (fmt, ", ".join(sorted(FORMATS)))) from None
+    if not spec:
+        raise CliError("name a model: --format NAME or package.module:Model")
+    module_name, _, attr = spec.partition(":")
+    if not attr:
+        raise CliError("a model is written package.module:Model, not %r" % spec)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise CliError("cannot import %s: %s" % (module_name, exc)) from None
+    model = module
+    for part in attr.split("."):
+        model = getattr(model, part, None)
+        if model is None:
+            raise CliError("%s has no %s" % (module_name, attr))
+    if not (isinstance(model, type) and issubclass(model, Struct)):
+        raise CliError("%s is not a binmodel Struct" % spec)
+    return model
+
+
+def read_input(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise CliError("cannot read %s: %s" % (path, exc.strerror or exc)) from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="binmodel", description="Read, show and lay out binary data with models.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    dump = sub.add_parser("dump", help="annotated hex dump of a file parsed as a model",
+                          description="Print every field's bytes with its path, value and offset.")
+    dump.add_argument("file", help="the file to read, or - for standard input")
+    dump.add_argument("--model", "-m", help="the model as package.module:Model")
+    dump.add_argument("--format", "-f", help="a bundled format instead of --model (see 'binmodel formats')")
+    dump.add_argument("--color", choices=["auto", "always", "never"], default="auto",
+                      help="colour output (needs 'rich'; auto: only on a terminal, and not with NO_COLOR)")
+    dump.add_argument("--depth", type=int, default=None, help="hide fields nested deeper than this")
+    dump.add_argument("--rows", type=int, default=4, help="hex rows shown per field before eliding (default 4)")
+    dump.add_argument("--width", type=int, default=16, help="bytes per hex row (default 16)")
+
+    layout = sub.add_parser("layout", help="the spec table of a model",
+                            description="Print each field's offset, size, type and byte order.")
+    layout.add_argument("model", nargs="?", help="the model as package.module:Model")
+    layout.add_argument("--format", "-f", help="a bundled format instead of a model path")
+    layout.add_argument("--markdown", action="store_true", help="print a Markdown table")
+
+    sub.add_parser("formats", help="list the bundled formats")
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "formats":
+            from .formats import FORMATS
+
+            for name, model in sorted(FORMATS.items()):
+                doc = (model.__doc__ or "").strip().splitlines()
+                print("%-8s %s" % (name, doc[0] if doc else model.__name__))
+            return 0
+        if args.command == "layout":
+            table = load_model(args.model, args.format).layout()
+            print(table.to_markdown() if args.markdown else table)
+            return 0
+        from .dump import dump
+
+        if args.width < 1 or args.rows < 1:
+            raise CliError("--width and --rows must be positive")
+        model = load_model(args.model, args.format)
+        trace = dump(model, read_input(args.file), color=args.color, depth=args.depth, max_rows=args.rows,
+                     width=args.width)
+        return 0 if trace.error is None else 1
+    except CliError as exc:
+        print("binmodel: %s" % exc, file=sys.stderr)
+        return 2
+    except Error as exc:
+        print("binmodel: %s" % exc, file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
