@@ -15,8 +15,26 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from binmodel import (Align, Array, Bits, Bytes, Const, CString, If, Sized, Struct, Switch, crc32_of, f64, i16,
-                      len_of, this, u8, u16, u32)
+from binmodel import (
+    Align,
+    Array,
+    Bits,
+    Bytes,
+    Const,
+    CString,
+    If,
+    Sized,
+    Struct,
+    Switch,
+    crc32_of,
+    f64,
+    i16,
+    len_of,
+    this,
+    u8,
+    u16,
+    u32,
+)
 
 # --- gzip (RFC 1952, section 2.3) -------------------------------------------
 

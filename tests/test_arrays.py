@@ -6,8 +6,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from binmodel import (Array, Bytes, BuildError, CString, DefinitionError, ParseError, String, Struct, count_of,
-                      i16le, u8, u16be, u32le, this)
+from binmodel import (
+    Array,
+    BuildError,
+    Bytes,
+    CString,
+    DefinitionError,
+    ParseError,
+    String,
+    Struct,
+    count_of,
+    i16le,
+    this,
+    u8,
+    u16be,
+    u32le,
+)
 
 
 class Point(Struct, endian="little"):

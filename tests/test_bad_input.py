@@ -6,8 +6,30 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from binmodel import (Array, Bits, Bytes, Const, CString, Enum, If, Lazy, ParseError, Pointer, String, Struct,
-                      Switch, ULEB128, count_of, crc32_of, len_of, this, u8, u16be, u32be, u32le)
+from binmodel import (
+    ULEB128,
+    Array,
+    Bits,
+    Bytes,
+    Const,
+    CString,
+    Enum,
+    If,
+    Lazy,
+    ParseError,
+    Pointer,
+    String,
+    Struct,
+    Switch,
+    count_of,
+    crc32_of,
+    len_of,
+    this,
+    u8,
+    u16be,
+    u32be,
+    u32le,
+)
 
 
 class Chunk(Struct, endian="big"):
@@ -40,7 +62,7 @@ class Message(Struct, endian="big"):
 
 class Tree(Struct):
     kind: int = u8()
-    child: object = If(this.kind == 1, Lazy(lambda: Tree))
+    child: object = If(this.kind == 1, Lazy(lambda: Tree), default=None)
 
 
 SAMPLES = [

@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from binmodel import (Bytes, BuildError, CString, DefinitionError, ParseError, String, Struct, u8, u16be,
-                      ULEB128, this)
+from binmodel import ULEB128, BuildError, Bytes, CString, DefinitionError, ParseError, String, Struct, this, u8, u16be
 
 
 class Sized(Struct, endian="big"):

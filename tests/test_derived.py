@@ -7,8 +7,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from binmodel import (Array, BuildError, Bytes, ParseError, String, Struct, count_of, crc32_of, len_of, this, u8,
-                      u16be, u32be)
+from binmodel import (
+    Array,
+    BuildError,
+    Bytes,
+    ParseError,
+    String,
+    Struct,
+    count_of,
+    crc32_of,
+    len_of,
+    this,
+    u8,
+    u16be,
+    u32be,
+)
 
 
 class Chunk(Struct, endian="big"):

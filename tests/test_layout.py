@@ -2,8 +2,7 @@
 
 import pytest
 
-from binmodel import (Align, Array, Bits, Bytes, Const, Padding, SizeofError, Struct, len_of, this, u8, u16be,
-                      u32le)
+from binmodel import Align, Array, Bits, Bytes, Const, Padding, SizeofError, Struct, len_of, this, u8, u16be, u32le
 
 
 class Inner(Struct, endian="little"):

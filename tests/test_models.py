@@ -4,8 +4,21 @@ import inspect
 
 import pytest
 
-from binmodel import (Array, BuildError, Bytes, Const, DefinitionError, Field, If, Padding, Struct, this, u8,
-                      u16be, len_of)
+from binmodel import (
+    Array,
+    BuildError,
+    Bytes,
+    Const,
+    DefinitionError,
+    Field,
+    If,
+    Padding,
+    Struct,
+    len_of,
+    this,
+    u8,
+    u16be,
+)
 
 
 class Header(Struct, endian="big"):
@@ -90,13 +103,16 @@ def test_padding_is_not_an_attribute():
     assert P.build(p) == b"\x01\0\0\x02"
 
 
-def test_if_defaults_to_none():
+def test_if_is_required_unless_given_a_default():
     class Opt(Struct):
         flag: int = u8()
-        value: int = If(this.flag == 1, u8)
+        value: int = If(this.flag == 1, u8, default=None)
+        other: int = If(this.flag == 1, u8)
 
-    assert Opt(flag=0).value is None
-    assert Opt.build(Opt(flag=0)) == b"\0"
+    with pytest.raises(TypeError):
+        Opt(flag=0, value=None)
+    assert Opt(flag=0, other=None).value is None
+    assert Opt.build(Opt(flag=0, other=None)) == b"\0"
 
 
 @pytest.mark.parametrize("name", ["parse", "build", "__x", "_bm_node", "class"])

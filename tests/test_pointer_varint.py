@@ -4,8 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from binmodel import (Bytes, BuildError, ParseError, Pointer, SLEB128, String, Struct, ULEB128, ZigZag, this, u8,
-                      u32le)
+from binmodel import SLEB128, ULEB128, BuildError, Bytes, ParseError, Pointer, String, Struct, ZigZag, this, u8, u32le
 
 # Examples from the DWARF standard (section 7.6) and Wikipedia's LEB128 article.
 ULEB_EXAMPLES = [(2, b"\x02"), (127, b"\x7f"), (128, b"\x80\x01"), (129, b"\x81\x01"), (130, b"\x82\x01"),

@@ -5,7 +5,7 @@ import struct
 
 import pytest
 
-from binmodel import (Bytes, BuildError, Enum, Flags, If, ParseError, String, Struct, Switch, this, u8, u16be, u32be)
+from binmodel import BuildError, Bytes, Enum, Flags, If, ParseError, String, Struct, Switch, this, u8, u16be, u32be
 
 
 class Kind(enum.IntEnum):
@@ -69,8 +69,8 @@ def test_flags_keep_unknown_bits():
 
 class Opt(Struct, endian="big"):
     flags: int = u8()
-    extra: int = If(this.flags & 1, u16be)
-    name: str = If(lambda this: this.flags & 2, String(prefix=u8))
+    extra: int = If(this.flags & 1, u16be, default=None)
+    name: str = If(lambda this: this.flags & 2, String(prefix=u8), default=None)
 
 
 def test_if_present_and_absent():

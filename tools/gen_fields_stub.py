@@ -31,6 +31,12 @@ class FieldSpec:
     stored: bool
     def __init__(self, node: s.Node, default: Any = ..., derive: Any = ..., check: bool = ..., stored: bool = ...) -> None: ...
 
+class _Scalar:
+    node: s.Node
+    label: str
+    def __init__(self, node: s.Node, label: str) -> None: ...
+    def __call__(self, *, default: Any = ..., derive: Any = ..., check: bool = ...) -> Any: ...
+
 def to_node(item: Any, what: str = ...) -> s.Node: ...
 '''
 
@@ -41,19 +47,17 @@ def derived_pair(name: str, params: str, result: str) -> str:
     star = "" if "*" in params else "*, "
     return (
         "@overload\n"
-        "def {n}({lead}{star}derive: _Derive, check: bool = ..., init: Literal[False] = ...) -> {r}: ...\n"
+        f"def {name}({lead}{star}derive: _Derive, check: bool = ..., init: Literal[False] = ...) -> {result}: ...\n"
         "@overload\n"
-        "def {n}({lead}{star}default: {r} = ..., check: bool = ..., init: Literal[True] = ...) -> {r}: ...\n"
-    ).format(n=name, lead=lead, star=star, r=result)
+        f"def {name}({lead}{star}default: {result} = ..., check: bool = ..., init: Literal[True] = ...) -> {result}: ...\n"
+    )
 
 
 def plain(name: str, params: str, result: str, init: bool = True) -> str:
     lit = "True" if init else "False"
     sep = ", " if params else ""
     star = "" if "*" in params else "*, "
-    return "def {n}({p}{sep}{star}init: Literal[{lit}] = ...) -> {r}: ...\n".format(
-        n=name, p=params, sep=sep, star=star, lit=lit, r=result
-    )
+    return f"def {name}({params}{sep}{star}init: Literal[{lit}] = ...) -> {result}: ...\n"
 
 
 def scalar_names() -> list:

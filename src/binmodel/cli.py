@@ -37,7 +37,7 @@ def load_model(spec: Optional[str], fmt: Optional[str]) -> Any:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise CliError("cannot import %s: %s" % (module_name, exc)) from None
-    model = module
+    model: Any = module
     for part in attr.split("."):
         model = getattr(model, part, None)
         if model is None:

@@ -71,35 +71,35 @@ class Expr:
     # Comparisons build expressions too, so expressions are hashed by identity.
     __hash__ = object.__hash__
 
-    def _bin(self, op: str, other: Any, swap: bool = False) -> "BinOp":
+    def _bin(self, op: str, other: Any, swap: bool = False) -> BinOp:
         other_expr = as_expr(other)
         return BinOp(op, other_expr, self) if swap else BinOp(op, self, other_expr)
 
-    def __add__(self, o: Any) -> "Expr": return self._bin("+", o)
-    def __radd__(self, o: Any) -> "Expr": return self._bin("+", o, True)
-    def __sub__(self, o: Any) -> "Expr": return self._bin("-", o)
-    def __rsub__(self, o: Any) -> "Expr": return self._bin("-", o, True)
-    def __mul__(self, o: Any) -> "Expr": return self._bin("*", o)
-    def __rmul__(self, o: Any) -> "Expr": return self._bin("*", o, True)
-    def __floordiv__(self, o: Any) -> "Expr": return self._bin("//", o)
-    def __rfloordiv__(self, o: Any) -> "Expr": return self._bin("//", o, True)
-    def __mod__(self, o: Any) -> "Expr": return self._bin("%", o)
-    def __rmod__(self, o: Any) -> "Expr": return self._bin("%", o, True)
-    def __lshift__(self, o: Any) -> "Expr": return self._bin("<<", o)
-    def __rshift__(self, o: Any) -> "Expr": return self._bin(">>", o)
-    def __and__(self, o: Any) -> "Expr": return self._bin("&", o)
-    def __rand__(self, o: Any) -> "Expr": return self._bin("&", o, True)
-    def __or__(self, o: Any) -> "Expr": return self._bin("|", o)
-    def __ror__(self, o: Any) -> "Expr": return self._bin("|", o, True)
-    def __xor__(self, o: Any) -> "Expr": return self._bin("^", o)
-    def __rxor__(self, o: Any) -> "Expr": return self._bin("^", o, True)
-    def __eq__(self, o: Any) -> "Expr": return self._bin("==", o)  # type: ignore[override]
-    def __ne__(self, o: Any) -> "Expr": return self._bin("!=", o)  # type: ignore[override]
-    def __lt__(self, o: Any) -> "Expr": return self._bin("<", o)
-    def __le__(self, o: Any) -> "Expr": return self._bin("<=", o)
-    def __gt__(self, o: Any) -> "Expr": return self._bin(">", o)
-    def __ge__(self, o: Any) -> "Expr": return self._bin(">=", o)
-    def __neg__(self) -> "Expr": return BinOp("-", Lit(0), self)
+    def __add__(self, o: Any) -> Expr: return self._bin("+", o)
+    def __radd__(self, o: Any) -> Expr: return self._bin("+", o, True)
+    def __sub__(self, o: Any) -> Expr: return self._bin("-", o)
+    def __rsub__(self, o: Any) -> Expr: return self._bin("-", o, True)
+    def __mul__(self, o: Any) -> Expr: return self._bin("*", o)
+    def __rmul__(self, o: Any) -> Expr: return self._bin("*", o, True)
+    def __floordiv__(self, o: Any) -> Expr: return self._bin("//", o)
+    def __rfloordiv__(self, o: Any) -> Expr: return self._bin("//", o, True)
+    def __mod__(self, o: Any) -> Expr: return self._bin("%", o)
+    def __rmod__(self, o: Any) -> Expr: return self._bin("%", o, True)
+    def __lshift__(self, o: Any) -> Expr: return self._bin("<<", o)
+    def __rshift__(self, o: Any) -> Expr: return self._bin(">>", o)
+    def __and__(self, o: Any) -> Expr: return self._bin("&", o)
+    def __rand__(self, o: Any) -> Expr: return self._bin("&", o, True)
+    def __or__(self, o: Any) -> Expr: return self._bin("|", o)
+    def __ror__(self, o: Any) -> Expr: return self._bin("|", o, True)
+    def __xor__(self, o: Any) -> Expr: return self._bin("^", o)
+    def __rxor__(self, o: Any) -> Expr: return self._bin("^", o, True)
+    def __eq__(self, o: Any) -> Expr: return self._bin("==", o)  # type: ignore[override]
+    def __ne__(self, o: Any) -> Expr: return self._bin("!=", o)  # type: ignore[override]
+    def __lt__(self, o: Any) -> Expr: return self._bin("<", o)
+    def __le__(self, o: Any) -> Expr: return self._bin("<=", o)
+    def __gt__(self, o: Any) -> Expr: return self._bin(">", o)
+    def __ge__(self, o: Any) -> Expr: return self._bin(">=", o)
+    def __neg__(self) -> Expr: return BinOp("-", Lit(0), self)
 
     def __bool__(self) -> bool:
         raise TypeError(
@@ -128,11 +128,12 @@ class Ref(Expr):
     """
 
     __slots__ = ("path",)
+    path: Tuple[str, ...]
 
     def __init__(self, path: Tuple[str, ...]) -> None:
         object.__setattr__(self, "path", path)
 
-    def __getattr__(self, name: str) -> "Ref":
+    def __getattr__(self, name: str) -> Ref:
         if name.startswith("__"):
             raise AttributeError(name)
         return Ref(self.path + (name,))

@@ -33,7 +33,7 @@ _PREFIX = {"big": ">", "little": "<", "native": "="}
 _FLOAT_CODES = {16: "e", 32: "f", 64: "d"}
 
 
-def _byteorder(endian: Optional[str]) -> str:
+def _byteorder(endian: Optional[str]) -> Any:  # "big" | "little" for int.to_bytes
     if endian == "native" or endian is None:
         return sys.byteorder
     return endian
@@ -108,7 +108,7 @@ class ParseContext:
 
     __slots__ = ("values", "parent", "start", "state", "where")
 
-    def __init__(self, parent: Optional["ParseContext"], start: int, state: _ParseState) -> None:
+    def __init__(self, parent: Optional[ParseContext], start: int, state: _ParseState) -> None:
         self.values: Dict[str, Any] = {}
         self.parent = parent
         self.start = start
@@ -126,7 +126,7 @@ class ParseContext:
         return bytes(self.state.data[start:end])
 
 
-def _evaluate(expr: Expr, ctx: Any, path: str, offset: int, what: str, error: type) -> Any:
+def _evaluate(expr: Expr, ctx: Any, path: str, offset: Optional[int], what: str, error: type) -> Any:
     if isinstance(expr, Lit):
         return expr.value
     try:
@@ -138,7 +138,7 @@ def _evaluate(expr: Expr, ctx: Any, path: str, offset: int, what: str, error: ty
                     path, offset) from None
 
 
-def _count(expr: Expr, ctx: Any, path: str, offset: int, what: str) -> int:
+def _count(expr: Expr, ctx: Any, path: str, offset: Optional[int], what: str) -> int:
     n = _evaluate(expr, ctx, path, offset, what, ParseError)
     if isinstance(n, bool) or not isinstance(n, int):
         raise ParseError("%s %s is %s, not an integer" % (what, expr.text(), _short(n)), path, offset,
@@ -602,7 +602,7 @@ class BuildContext:
     size check may wait for a derived length. Cycles are reported, not looped.
     """
 
-    def __init__(self, node: s.Struct, obj: Any, parent: Optional["BuildContext"], path: str,
+    def __init__(self, node: s.Struct, obj: Any, parent: Optional[BuildContext], path: str,
                  patches: List[_Patch], depth: int) -> None:
         self.node = node
         self.obj = obj

@@ -7,11 +7,10 @@ Offsets after a field whose size depends on the data are symbolic
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, List, Optional, Tuple, Union
+from typing import List, Optional, Tuple, Union
 
 from . import schema as s
 from .errors import SizeofError
-from .expr import Lit
 from .sizes import static_size
 
 Size = Union[int, str]
@@ -36,7 +35,7 @@ class _Offset:
     def __init__(self, const: int = 0, terms: Tuple[str, ...] = ()) -> None:
         self.const, self.terms = const, terms
 
-    def plus(self, size: Size) -> "_Offset":
+    def plus(self, size: Size) -> _Offset:
         if isinstance(size, int):
             return _Offset(self.const + size, self.terms)
         term = size if size.isidentifier() or size.startswith(("size(", "len(", "align(")) else "(%s)" % size
@@ -157,7 +156,7 @@ def _walk(node: s.Struct, prefix: str, at: _Offset, depth: int, rows: List[Row])
                 if member.order == "lsb":
                     bit += bits
                 rows.append(Row(prefix + f.name, at.value(), "%d bit%s" % (bits, "s" * (bits > 1)),
-                                f.type.name, member.endian if member.size > 1 else "",
+                                f.type.name, (member.endian or "") if member.size > 1 else "",
                                 "; ".join(x for x in ("bits %d..%d of %d" % (lo + bits - 1, lo, total),
                                                       _notes(f, f.type)) if x), depth))
             at = at.plus(member.size)

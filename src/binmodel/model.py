@@ -38,7 +38,7 @@ def _namespace_annotations(ns: Dict[str, Any]) -> Dict[str, Any]:
     annotate = ns.get("__annotate__") or ns.get("__annotate_func__")
     if annotate is None:
         return {}
-    import annotationlib  # Python 3.14+: annotations are computed lazily
+    import annotationlib  # type: ignore[import-not-found,unused-ignore]  # Python 3.14+: lazy annotations
 
     return dict(annotationlib.call_annotate_function(annotate, annotationlib.Format.FORWARDREF))
 
@@ -74,10 +74,11 @@ class StructMeta(type):
         model_bases = [b for b in bases if isinstance(getattr(b, "_bm_node", None), s.Struct)]
         if len(model_bases) > 1:
             raise DefinitionError("%s: a model can extend at most one other model" % name)
-        inherited: Tuple[s.Field, ...] = model_bases[0]._bm_node.fields() if model_bases else ()
-        if model_bases:
-            endian = endian if endian is not None else model_bases[0]._bm_endian
-            bit_order = bit_order if bit_order is not None else model_bases[0]._bm_bit_order
+        base: Any = model_bases[0] if model_bases else None
+        inherited: Tuple[s.Field, ...] = base._bm_node.fields() if base is not None else ()
+        if base is not None:
+            endian = endian if endian is not None else base._bm_endian
+            bit_order = bit_order if bit_order is not None else base._bm_bit_order
         if endian not in (None,) + s.ENDIANS:
             raise DefinitionError("%s: endian must be 'big', 'little' or 'native', not %r" % (name, endian))
         bit_order = bit_order or "msb"
@@ -94,7 +95,7 @@ class StructMeta(type):
         for f in own:
             ns.pop(f.name, None)
         ns["__slots__"] = tuple(f.name for f in own if f.stored) + (() if model_bases else ("_bm_parsed",))
-        cls = super().__new__(mcls, name, bases, ns, **kwargs)
+        cls: Any = super().__new__(mcls, name, bases, ns, **kwargs)
         members = _group_bits(name, fields, endian, bit_order)
         cls._bm_node = s.Struct(name, members, cls)
         cls._bm_endian = endian
@@ -131,8 +132,6 @@ def _collect_fields(name: str, ns: Dict[str, Any], endian: Optional[str]) -> Lis
                                   % (where, type(value.default).__name__))
         node = s.resolve_endian(value.node, endian, where)
         default = value.default
-        if isinstance(node, s.If) and default is MISSING:
-            default = None
         out.append(s.Field(
             name=fname, type=node, default=None if default is MISSING else default,
             has_default=default is not MISSING, derive=value.derive, check=value.check, stored=value.stored,
@@ -247,12 +246,12 @@ class Struct(metaclass=StructMeta):
 
     if TYPE_CHECKING:
         def __init_subclass__(cls, *, endian: Optional[str] = None, bit_order: Optional[str] = None) -> None: ...
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        kwargs.pop("endian", None)
-        kwargs.pop("bit_order", None)
-        cls._bm_abstract = False
-        super().__init_subclass__(**kwargs)
+    else:
+        def __init_subclass__(cls, **kwargs: Any) -> None:
+            kwargs.pop("endian", None)
+            kwargs.pop("bit_order", None)
+            cls._bm_abstract = False
+            super().__init_subclass__(**kwargs)
 
     # --- instances -----------------------------------------------------------
 
@@ -327,7 +326,7 @@ class Struct(metaclass=StructMeta):
         return static_size(cls._bm_node)
 
     @classmethod
-    def layout(cls) -> "Layout":
+    def layout(cls) -> Layout:
         """The table of fields with offsets, sizes and types; ``str()`` of it prints the table."""
         from .layout import layout
 

@@ -9,7 +9,7 @@ the enclosing struct resolves them (``resolve_endian``).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Optional, Tuple, Union
+from typing import Any, Callable, List, Optional, Tuple, Union
 
 from .errors import DefinitionError
 from .expr import Expr
@@ -343,7 +343,7 @@ class Struct(Node):
 
     def fields(self) -> Tuple[Field, ...]:
         """Every field, with bit-group members flattened in order."""
-        out = []
+        out: List[Field] = []
         for m in self.members:
             out.extend(m.fields if isinstance(m, BitGroup) else (m,))
         return tuple(out)

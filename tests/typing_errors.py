@@ -1,0 +1,10 @@
+# Lines a type checker must reject; tests/test_typing.py runs mypy on this file and
+# checks that each line marked "error" is reported (and no other).
+from examples.typed_models import Header, Kind, Record
+
+Header(kind=Kind.DATA, flags="high", level=3)  # error: flags is an int
+Header(flags=1, level=3)  # error: kind is required
+Header(kind=Kind.DATA, flags=1, level=3, bogus=1)  # error: no such field
+Record(header=Header(kind=Kind.END, flags=0, level=0), payload="text", name="x", label="y", values=[])  # error: bytes
+Record(header=Header(kind=Kind.END, flags=0, level=0), payload=b"", name="x", label="y", values=[], length=3)  # error: derived
+title: bytes = Record.parse(b"").name  # error: name is a str
