@@ -144,3 +144,12 @@ def test_bool_parses_zero_and_one_only():
     with pytest.raises(ParseError) as err:
         Flag.parse(b"\x02")
     assert (err.value.path, err.value.offset, err.value.found) == ("on", 0, 2)
+
+
+@pytest.mark.parametrize("name,raw", [("f32be", b"\x7f\x80\x00\x01"), ("f32le", b"\x01\x00\xa0\xff"),
+                                      ("f16be", b"\x7d\x01"), ("f64le", b"\x01\x00\x00\x00\x00\x00\xf0\x7f")])
+def test_signalling_nan_payloads_survive(name, raw):
+    model = single(getattr(bm, name))
+    value = model.parse(raw).v
+    assert math.isnan(value)
+    assert model.build(model.parse(raw)) == raw

@@ -189,10 +189,26 @@ def parse_node(node: s.Node, ctx: ParseContext, pos: int, path: str) -> Tuple[An
     return handler(node, ctx, pos, path)
 
 
+class NaN(float):
+    """A NaN read from data, keeping its exact bits (payload, signalling bit) so it is written back unchanged."""
+
+    __slots__ = ("bits",)
+
+    def __new__(cls, bits: int) -> "NaN":
+        obj = super().__new__(cls, "nan")
+        obj.bits = bits
+        return obj
+
+    def __repr__(self) -> str:
+        return "nan"
+
+
 def _parse_float(node: s.Float, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
     state = ctx.state
     _need(state, pos, node.size, path, node.name)
     value = struct.unpack_from(_PREFIX[node.endian or "big"] + _FLOAT_CODES[node.bits], state.data, pos)[0]
+    if value != value:  # NaN: a Python float may not keep the payload of a 16/32-bit NaN
+        value = NaN(int.from_bytes(state.data[pos:pos + node.size], _byteorder(node.endian)))
     _span(state, path, pos, node.size, value, node, "field")
     return value, pos + node.size
 
@@ -737,6 +753,8 @@ def build_node(node: s.Node, value: Any, ctx: Any, path: str, name: Optional[str
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise BuildError("expected a float for %s, found %s" % (node.name, type(value).__name__), path,
                              expected="float", found=value)
+        if isinstance(value, NaN) and value.bits < 1 << node.bits:  # type: ignore[attr-defined]
+            return value.bits.to_bytes(node.size, _byteorder(node.endian))  # type: ignore[attr-defined]
         try:
             return struct.pack(_PREFIX[node.endian or "big"] + _FLOAT_CODES[node.bits], value)  # type: ignore[attr-defined]
         except (OverflowError, struct.error) as exc:
