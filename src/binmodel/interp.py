@@ -194,7 +194,7 @@ class NaN(float):
 
     __slots__ = ("bits",)
 
-    def __new__(cls, bits: int) -> "NaN":
+    def __new__(cls, bits: int) -> NaN:
         obj = super().__new__(cls, "nan")
         obj.bits = bits
         return obj
