@@ -193,6 +193,7 @@ class NaN(float):
     """A NaN read from data, keeping its exact bits (payload, signalling bit) so it is written back unchanged."""
 
     __slots__ = ("bits",)
+    bits: int
 
     def __new__(cls, bits: int) -> NaN:
         obj = super().__new__(cls, "nan")
