@@ -147,6 +147,14 @@ def test_build_rejects_wrong_object():
     assert err.value.path == "extra"
 
 
+def test_field_named_self_works():
+    class Odd(Struct):
+        self: int = u8()
+
+    assert Odd(self=3).to_bytes() == b"\x03"
+    assert Odd.parse(b"\x04").self == 4
+
+
 def test_unhashable_like_dataclasses():
     with pytest.raises(TypeError):
         hash(Header(body=b""))

@@ -1,5 +1,6 @@
 """binmodel: declarative models of binary data, with explicit size, endianness and layout."""
 
+from .dump import dump
 from .errors import BuildError, DefinitionError, Error, ParseError, SizeofError
 from .expr import count_of, crc32_of, len_of, this
 from .fields import (
@@ -69,7 +70,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Error", "DefinitionError", "ParseError", "BuildError", "SizeofError",
     "this", "len_of", "count_of", "crc32_of",
-    "Struct", "Span", "Trace",
+    "Struct", "Span", "Trace", "dump",
     "Align", "Array", "Bits", "Bool", "Bytes", "Const", "CString", "Enum", "Field", "Flags", "Float",
     "If", "Int", "Lazy", "Padding", "Pointer", "SLEB128", "Sized", "String", "Switch", "ULEB128", "ZigZag",
     "f16", "f16be", "f16le", "f32", "f32be", "f32le", "f64", "f64be", "f64le",

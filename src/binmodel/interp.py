@@ -524,7 +524,11 @@ def _parse_enum(node: s.Enum, ctx: ParseContext, pos: int, path: str) -> Tuple[A
 
 def _parse_flags(node: s.Flags, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
     raw, after = _quiet(node.base, ctx, pos, path)
-    value = node.flags(raw)
+    try:
+        value = node.flags(raw)
+    except ValueError:  # a Flag class declared with boundary=STRICT
+        raise ParseError("%d has bits that %s does not define" % (raw, node.flags.__name__), path, pos,
+                         found=raw) from None
     _span(ctx.state, path, pos, after - pos, value, node, "field")
     return value, after
 

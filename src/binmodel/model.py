@@ -199,11 +199,13 @@ def _install_init(cls: Any, fields: List[s.Field]) -> None:
             params.append("%s=_d_%s" % (f.name, f.name))
         else:
             params.append(f.name)
+    # the instance is "self", or the reserved "_bm_self" when a field is called "self"
+    me = "_bm_self" if any(f.name == "self" for f in fields) else "self"
     for f in fields:
         if f.stored:
-            body.append("    self.%s = %s" % (f.name, f.name))
-    body.append("    self._bm_parsed = None")
-    src = "def __init__(self%s):\n%s\n" % ((", *, " + ", ".join(params)) if params else "", "\n".join(body))
+            body.append("    %s.%s = %s" % (me, f.name, f.name))
+    body.append("    %s._bm_parsed = None" % me)
+    src = "def __init__(%s%s):\n%s\n" % (me, (", *, " + ", ".join(params)) if params else "", "\n".join(body))
     exec(src, scope)  # names are validated identifiers; values are in ``scope``
     init = scope["__init__"]
     init.__qualname__ = "%s.__init__" % cls.__qualname__
