@@ -408,7 +408,12 @@ def _parse_struct(node: s.Struct, ctx: Optional[ParseContext], pos: int, path: s
     span_index = len(state.spans) if state.spans is not None else 0
     _span(state, path, pos, 0, None, node, "struct")
     start = pos
+    union = node.union_size is not None
+    if union:
+        _need(state, pos, node.union_size, path, node.name)  # type: ignore[arg-type]
     for member in node.members:
+        if union:
+            pos = start
         if isinstance(member, s.BitGroup):
             pos = _parse_bits(member, sub, pos, path)
             continue
@@ -418,10 +423,14 @@ def _parse_struct(node: s.Struct, ctx: Optional[ParseContext], pos: int, path: s
         if member.stored:
             sub.values[member.name] = value
         pos = after
+    raw = None
+    if union:
+        pos = start + node.union_size  # type: ignore[operator]
+        raw = bytes(state.data[start:pos])
     for field in node.fields():
         if field.derive is not None and field.check:
             _check_derived(field, sub, path)
-    obj = node.cls._bm_from_values(sub.values) if node.cls is not None else dict(sub.values)
+    obj = node.cls._bm_from_values(sub.values, raw) if node.cls is not None else dict(sub.values)
     state.depth -= 1
     if state.spans is not None:
         state.spans[span_index].size = pos - start
@@ -460,6 +469,8 @@ def _parse_bits(group: s.BitGroup, ctx: ParseContext, pos: int, path: str) -> in
             shift += bits
         if field.type.signed and value >> (bits - 1):  # type: ignore[attr-defined]
             value -= 1 << bits
+        if not field.stored:  # padding bits
+            continue
         ctx.values[field.name] = value
         ctx.where[field.name] = (pos, pos + size)
         if state.spans is not None:
@@ -908,7 +919,7 @@ def _build_bits(group: s.BitGroup, ctx: BuildContext) -> bytes:
     shift = total if group.order == "msb" else 0
     for field in group.fields:
         bits = field.type.bits  # type: ignore[attr-defined]
-        value = ctx.get(field.name)
+        value = ctx.get(field.name) if field.stored else 0
         fpath = _join(ctx.path, field.name)
         if isinstance(value, bool) or not isinstance(value, int):
             raise BuildError("expected an int, found %s" % _short(value), fpath, found=value)
@@ -969,6 +980,8 @@ def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], pat
             raise BuildError("expected %s, found %s" % (node.name, type(value).__name__), path,
                              expected=node.name, found=value)
     ctx = BuildContext(node, value, parent, path, patches, depth)
+    if node.union_size is not None:
+        return _build_union(node, ctx)
     out = bytearray()
     for m in node.members:
         out += ctx.part(m.fields[0].name if isinstance(m, s.BitGroup) else m.name)
@@ -977,6 +990,61 @@ def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], pat
     for offset, data, ppath in sorted(ctx.local_patches, key=lambda p: p[0]):
         _apply(out, offset, data, ppath, may_grow=parent is None)
     return bytes(out)
+
+
+def _build_union(node: s.Struct, ctx: BuildContext) -> bytes:
+    """A union's bytes from the members that have values.
+
+    A union that came from ``parse`` keeps its bytes; the one member whose value
+    no longer matches them is written over them (two changed members are an
+    error: which one should win?). A union made by hand is the overlay of its
+    members that are not ``None``, which must agree where they overlap.
+    """
+    size = node.union_size or 0
+    raw = (ctx.parsed or {}).get("__union_bytes__")
+    given = [f for f in node.fields() if f.stored and getattr(ctx.obj, f.name, None) is not None]
+    if raw is not None:
+        before = parse(node, raw)
+        given = [f for f in given if getattr(ctx.obj, f.name) != getattr(before, f.name)]
+        if len(given) > 1:
+            raise BuildError("members %s were all changed since parsing; set all but one to None"
+                             % ", ".join(f.name for f in given), ctx.path)
+    out = bytearray(raw if raw is not None else bytes(size))
+    written = [False] * size
+    for f in given:
+        part = ctx.part(f.name)
+        if len(part) > size:
+            raise BuildError("takes %d bytes, more than the union's %d" % (len(part), size), _join(ctx.path, f.name))
+        group = ctx.group_of.get(f.name)
+        mask = _bit_mask(group, f) if group is not None else None
+        for i, byte in enumerate(part):
+            keep = 0xFF if mask is None else mask[i]
+            merged = (out[i] & ~keep) | (byte & keep)
+            if written[i] and (out[i] & keep) != (byte & keep):
+                raise BuildError("the bytes of %s disagree with another member's at union offset %d" % (f.name, i),
+                                 _join(ctx.path, f.name), expected=out[i], found=byte)
+            out[i] = merged
+            written[i] = written[i] or keep == 0xFF
+    for check in ctx.checks:
+        check()
+    return bytes(out)
+
+
+def _bit_mask(group: s.BitGroup, field: s.Field) -> bytes:
+    """The bits of ``group``'s bytes that ``field`` occupies (for overlaying bit-field union members)."""
+    total = group.size * 8
+    shift = total if group.order == "msb" else 0
+    for f in group.fields:
+        bits = f.type.bits  # type: ignore[attr-defined]
+        if group.order == "msb":
+            shift -= bits
+            at = shift
+        else:
+            at = shift
+            shift += bits
+        if f is field:
+            return (((1 << bits) - 1) << at).to_bytes(group.size, _byteorder(group.endian))
+    raise LookupError(field.name)
 
 
 def build(node: s.Node, value: Any) -> bytes:

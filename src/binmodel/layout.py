@@ -145,6 +145,8 @@ def _notes(field: Optional[s.Field], node: s.Node) -> str:
 def _walk(node: s.Struct, prefix: str, at: _Offset, depth: int, rows: List[Row]) -> _Offset:
     start = at
     for member in node.members:
+        if node.union_size is not None:
+            at = start
         if isinstance(member, s.BitGroup):
             total = member.size * 8
             bit = total if member.order == "msb" else 0
@@ -155,10 +157,12 @@ def _walk(node: s.Struct, prefix: str, at: _Offset, depth: int, rows: List[Row])
                 lo = bit
                 if member.order == "lsb":
                     bit += bits
+                notes = ["bits %d..%d of %d" % (lo + bits - 1, lo, total), _notes(f, f.type)]
+                if not f.stored:
+                    notes.append("padding bits")
                 rows.append(Row(prefix + f.name, at.value(), "%d bit%s" % (bits, "s" * (bits > 1)),
                                 f.type.name, (member.endian or "") if member.size > 1 else "",
-                                "; ".join(x for x in ("bits %d..%d of %d" % (lo + bits - 1, lo, total),
-                                                      _notes(f, f.type)) if x), depth))
+                                "; ".join(x for x in notes if x), depth))
             at = at.plus(member.size)
             continue
         node_t = member.type
@@ -180,7 +184,7 @@ def _walk(node: s.Struct, prefix: str, at: _Offset, depth: int, rows: List[Row])
             _walk(inner.item, path + "[i].", _Offset(0, (path + "[i]",)), depth + 1, rows)
         if not isinstance(node_t, s.Pointer):
             at = at.plus(size)
-    return at
+    return start.plus(node.union_size) if node.union_size is not None else at
 
 
 def static_size_of_offset(at: _Offset, start: _Offset) -> int:

@@ -64,28 +64,22 @@ def _resolve_annotation(annotation: Any, module: str, ns: Dict[str, Any], where:
 
 
 class StructMeta(type):
-    """Turns a class body into a schema node, slots and an ``__init__``."""
+    """Turns a class body into a schema node, slots and an ``__init__``.
+
+    Two hooks let other front ends (C structs) reuse the rest: ``_bm_options``
+    reads the class keywords, ``_bm_arrange`` turns the fields into members.
+    """
 
     def __new__(mcls, name: str, bases: Tuple[type, ...], ns: Dict[str, Any], **kwargs: Any) -> Any:
         if ns.get("_bm_abstract"):
             return super().__new__(mcls, name, bases, ns, **kwargs)
-        endian = kwargs.get("endian")
-        bit_order = kwargs.get("bit_order")
         model_bases = [b for b in bases if isinstance(getattr(b, "_bm_node", None), s.Struct)]
         if len(model_bases) > 1:
             raise DefinitionError("%s: a model can extend at most one other model" % name)
         base: Any = model_bases[0] if model_bases else None
+        options = mcls._bm_options(name, base, kwargs)
         inherited: Tuple[s.Field, ...] = base._bm_node.fields() if base is not None else ()
-        if base is not None:
-            endian = endian if endian is not None else base._bm_endian
-            bit_order = bit_order if bit_order is not None else base._bm_bit_order
-        if endian not in (None,) + s.ENDIANS:
-            raise DefinitionError("%s: endian must be 'big', 'little' or 'native', not %r" % (name, endian))
-        bit_order = bit_order or "msb"
-        if bit_order not in ("msb", "lsb"):
-            raise DefinitionError("%s: bit_order must be 'msb' or 'lsb', not %r" % (name, bit_order))
-
-        own = _collect_fields(name, ns, endian)
+        own = _collect_fields(name, ns, options["endian"])
         fields = list(inherited) + own
         seen = set()
         for f in fields:
@@ -96,13 +90,32 @@ class StructMeta(type):
             ns.pop(f.name, None)
         ns["__slots__"] = tuple(f.name for f in own if f.stored) + (() if model_bases else ("_bm_parsed",))
         cls: Any = super().__new__(mcls, name, bases, ns, **kwargs)
-        members = _group_bits(name, fields, endian, bit_order)
-        cls._bm_node = s.Struct(name, members, cls)
-        cls._bm_endian = endian
-        cls._bm_bit_order = bit_order
+        members, union_size = mcls._bm_arrange(cls, fields, options)
+        cls._bm_node = s.Struct(name, members, cls, union_size)
+        cls._bm_options = options
         cls._bm_stored = tuple(f.name for f in fields if f.stored)
         _install_init(cls, fields)
         return cls
+
+    @classmethod
+    def _bm_options(mcls, name: str, base: Any, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+        """The class keywords, checked, with a base model's as defaults."""
+        inherited = base._bm_options if base is not None else {}
+        endian = kwargs.get("endian", inherited.get("endian"))
+        bit_order = kwargs.get("bit_order", inherited.get("bit_order")) or "msb"
+        if endian not in (None,) + s.ENDIANS:
+            raise DefinitionError("%s: endian must be 'big', 'little' or 'native', not %r" % (name, endian))
+        if bit_order not in ("msb", "lsb"):
+            raise DefinitionError("%s: bit_order must be 'msb' or 'lsb', not %r" % (name, bit_order))
+        unknown = set(kwargs) - {"endian", "bit_order"}
+        if unknown:
+            raise DefinitionError("%s: unknown class keyword %s" % (name, ", ".join(sorted(unknown))))
+        return {"endian": endian, "bit_order": bit_order}
+
+    @classmethod
+    def _bm_arrange(mcls, cls: Any, fields: List[s.Field], options: Dict[str, Any]) -> Tuple[Tuple[Any, ...], Any]:
+        """The struct's members in order (bit fields grouped), and its union size (None: not a union)."""
+        return _group_bits(cls.__name__, fields, options["endian"], options["bit_order"]), None
 
 
 def _collect_fields(name: str, ns: Dict[str, Any], endian: Optional[str]) -> List[s.Field]:
@@ -241,8 +254,7 @@ class Struct(metaclass=StructMeta):
 
     _bm_abstract: ClassVar[bool] = True
     _bm_node: ClassVar[s.Struct]
-    _bm_endian: ClassVar[Optional[str]]
-    _bm_bit_order: ClassVar[str]
+    _bm_options: ClassVar[Dict[str, Any]]
     _bm_stored: ClassVar[Tuple[str, ...]]
     __slots__ = ()
 
@@ -250,10 +262,8 @@ class Struct(metaclass=StructMeta):
         def __init_subclass__(cls, *, endian: Optional[str] = None, bit_order: Optional[str] = None) -> None: ...
     else:
         def __init_subclass__(cls, **kwargs: Any) -> None:
-            kwargs.pop("endian", None)
-            kwargs.pop("bit_order", None)
-            cls._bm_abstract = False
-            super().__init_subclass__(**kwargs)
+            cls._bm_abstract = False  # the class keywords were read by the metaclass
+            super().__init_subclass__()
 
     # --- instances -----------------------------------------------------------
 
@@ -291,12 +301,15 @@ class Struct(metaclass=StructMeta):
             raise BuildError("%s: %s" % (cls.__name__, exc)) from None
 
     @classmethod
-    def _bm_from_values(cls: Type[_M], values: Dict[str, Any]) -> _M:
+    def _bm_from_values(cls: Type[_M], values: Dict[str, Any], union_bytes: Optional[bytes] = None) -> _M:
+        """An instance from parsed values; what it must remember for ``build`` goes in ``_bm_parsed``."""
         obj = cls.__new__(cls)
         for name in cls._bm_stored:
             object.__setattr__(obj, name, values.get(name))
-        derived = {f.name: values.get(f.name) for f in cls._bm_node.fields() if f.derive is not None}
-        object.__setattr__(obj, "_bm_parsed", derived or None)
+        parsed: Dict[str, Any] = {f.name: values.get(f.name) for f in cls._bm_node.fields() if f.derive is not None}
+        if union_bytes is not None:
+            parsed["__union_bytes__"] = union_bytes
+        object.__setattr__(obj, "_bm_parsed", parsed or None)
         return obj
 
     # --- bytes ---------------------------------------------------------------

@@ -331,11 +331,16 @@ class BitGroup(Node):
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Struct(Node):
-    """A sequence of members (fields and bit groups), made into instances of ``cls``."""
+    """A sequence of members (fields and bit groups), made into instances of ``cls``.
+
+    With ``union_size`` set it is a union: every member starts at the start, and
+    the whole takes ``union_size`` bytes.
+    """
 
     type_name: str
     members: Tuple[Union[Field, BitGroup], ...]
     cls: Any = None
+    union_size: Optional[int] = None
 
     @property
     def name(self) -> str:

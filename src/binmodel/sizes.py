@@ -59,6 +59,8 @@ def static_size(node: s.Node, path: str = "") -> int:
         from .fields import to_node
 
         return static_size(to_node(node.resolve()), path)
+    if isinstance(node, s.Struct) and node.union_size is not None:
+        return node.union_size
     if isinstance(node, s.Struct):
         total = 0
         for m in node.members:
@@ -105,6 +107,8 @@ def min_size(node: s.Node) -> int:
     if isinstance(node, s.Switch):
         options = [t for _, t in node.cases] + ([node.default] if node.default is not None else [])
         return min(min_size(t) for t in options)
+    if isinstance(node, s.Struct) and node.union_size is not None:
+        return node.union_size
     if isinstance(node, s.Struct):
         return sum(min_size(m) if isinstance(m, s.BitGroup) else min_size(m.type) for m in node.members)
     return 0  # If, Align, Pointer, Lazy (may recurse)
