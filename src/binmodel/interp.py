@@ -418,7 +418,13 @@ def _parse_struct(node: s.Struct, ctx: Optional[ParseContext], pos: int, path: s
             pos = _parse_bits(member, sub, pos, path)
             continue
         fpath = _join(path, member.name)
-        value, after = parse_node(member.type, sub, pos, fpath)
+        if union:
+            try:
+                value, after = parse_node(member.type, sub, pos, fpath)
+            except ParseError:  # the union's bytes are not a valid value of this member: it stays None,
+                value, after = None, pos  # and the bytes are kept for build
+        else:
+            value, after = parse_node(member.type, sub, pos, fpath)
         sub.where[member.name] = (pos, after)
         if member.stored:
             sub.values[member.name] = value

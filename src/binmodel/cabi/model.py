@@ -1,0 +1,228 @@
+"""``CStruct`` and ``CUnion``: models laid out exactly as a C compiler lays them out for a named ABI.
+
+The class syntax is the one of ``Struct``; the metaclass gives every C type its
+target size, places the members with ``cabi.layout``, and makes the padding a
+compiler would add explicit (``(padding@5)`` members, padding bits inside
+bit-field groups), so that ``layout()``, ``parse``, ``build`` and dumps all see it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Tuple
+
+from .. import schema as s
+from ..errors import DefinitionError
+from ..expr import Lit
+from ..model import Struct, StructMeta
+from .layout import Decl, Layout, Placement, lay_out
+from .targets import Target, get_target
+from .types import AlignedNode, CType
+
+if TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+else:
+    def dataclass_transform(**kwargs: Any) -> Any:
+        return lambda cls: cls
+
+
+@dataclasses.dataclass(frozen=True)
+class CInfo:
+    """What a C model knows about itself: its target, size, alignment and member placements."""
+
+    target: Target
+    size: int
+    align: int
+    layout: Layout
+    packed: bool
+    pack: Optional[int]
+    aligned: Optional[int]
+    union: bool
+    flexible: bool  # ends in a flexible array member (items follow the fixed part)
+
+
+class CStructMeta(StructMeta):
+    """Lays out C structs and unions for the target named by ``abi=``."""
+
+    @classmethod
+    def _bm_options(mcls, name: str, base: Any, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+        if base is not None:
+            raise DefinitionError("%s: C structs cannot extend other models (C has no inheritance); "
+                                  "nest the other struct as the first field" % name)
+        unknown = set(kwargs) - {"abi", "packed", "pack", "aligned"}
+        if unknown:
+            raise DefinitionError("%s: unknown class keyword %s (C structs take abi=, packed=, pack=, aligned=)"
+                                  % (name, ", ".join(sorted(unknown))))
+        if "abi" not in kwargs:
+            raise DefinitionError("%s: name the C ABI, e.g. abi='x86_64-linux' or abi='native'" % name)
+        target = get_target(kwargs["abi"])
+        pack = kwargs.get("pack")
+        if pack is not None and pack not in (1, 2, 4, 8, 16):
+            raise DefinitionError("%s: pack= must be 1, 2, 4, 8 or 16, as #pragma pack allows" % name)
+        aligned = kwargs.get("aligned")
+        if aligned is not None and (not isinstance(aligned, int) or aligned < 1 or aligned & (aligned - 1)):
+            raise DefinitionError("%s: aligned= must be a power of two" % name)
+        return {"endian": target.endian, "bit_order": "lsb", "target": target, "packed": bool(kwargs.get("packed")),
+                "pack": pack, "aligned": aligned}
+
+    @classmethod
+    def _bm_arrange(mcls, cls: Any, fields: List[s.Field], options: Dict[str, Any]) -> Tuple[Tuple[Any, ...], Any]:
+        target: Target = options["target"]
+        union = bool(getattr(cls, "_bm_is_union", False))
+        decls: List[Decl] = []
+        resolved: Dict[str, s.Field] = {}
+        for i, f in enumerate(fields):
+            where = "%s.%s" % (cls.__name__, f.name)
+            node, size, align, aligned, bits = _resolve(f.type, target, where)
+            flexible = (isinstance(node, s.Array) and not isinstance(node.count, Lit)) or (
+                isinstance(node, s.Struct) and node.cls._bm_c.flexible)
+            if flexible and (union or i != len(fields) - 1):
+                raise DefinitionError("%s: an array whose length depends on the data (or a struct ending in one) "
+                                      "must be the last member, as a flexible array member" % where)
+            required = node.cls._bm_c.layout.required if isinstance(node, s.Struct) else None
+            decls.append(Decl(f.name, size, align, bits, aligned, required, named=f.stored,
+                              flexible=flexible and isinstance(node, s.Array)))
+            resolved[f.name] = dataclasses.replace(f, type=node)
+        result = lay_out(decls, target, union=union, packed=options["packed"], pack=options["pack"],
+                         aligned=options["aligned"])
+        last: Any = resolved[fields[-1].name].type if fields else None
+        flexible = any(d.flexible for d in decls) or (isinstance(last, s.Struct) and last.cls._bm_c.flexible)
+        cls._bm_c = CInfo(target, result.size, result.align, result, options["packed"], options["pack"],
+                          options["aligned"], union, flexible)
+        if union:
+            return tuple(_members([p], resolved, None)[0] for p in result.placements), result.size
+        return tuple(_members(result.placements, resolved, None if flexible else result.size)), None
+
+
+def _resolve(node: s.Node, target: Target, where: str) -> Tuple[s.Node, int, int, Optional[int], Optional[int]]:
+    """(schema node, size, alignment, aligned attribute, bit width) of a member type on ``target``."""
+    if isinstance(node, AlignedNode):
+        inner, size, align, _, bits = _resolve(node.type, target, where)
+        return inner, size, align, node.to, bits
+    if isinstance(node, CType):
+        size, align = target.size_align(node.ctype)
+        if node.kind == "float":
+            if node.ctype == "long double" and target.long_double_format != "double":
+                out: s.Node = s.Bytes(Lit(size))  # x87 extended or IEEE quad: kept as raw bytes
+            else:
+                out = s.Float(size * 8, target.endian)
+        elif node.kind == "bool" and node.bits is None:
+            out = s.Bool()
+        else:
+            signed = target.char_signed if node.signed is None else node.signed
+            out = s.Int(size * 8, signed, target.endian)
+            if node.bits is not None:
+                if node.bits > size * 8:
+                    raise DefinitionError("%s: a %d-bit field does not fit its type %s (%d bits)"
+                                          % (where, node.bits, node.c_name, size * 8))
+                out = s.Bits(node.bits, signed and node.kind != "bool", "lsb")
+        return out, size, align, node.aligned, node.bits
+    if isinstance(node, s.Enum) and isinstance(node.base, CType):
+        if node.base.bits is not None:
+            raise DefinitionError("%s: enum bit-fields are not supported; use c_int(bits=n)" % where)
+        base, size, align, aligned, _ = _resolve(node.base, target, where)
+        return dataclasses.replace(node, base=base), size, align, aligned, None
+    if isinstance(node, s.Array):
+        item, isize, ialign, _, bits = _resolve(node.item, target, where + "[]")
+        if bits is not None:
+            raise DefinitionError("%s: arrays of bit-fields do not exist in C" % where)
+        count = node.count.value if isinstance(node.count, Lit) else None
+        if node.until is not None:
+            raise DefinitionError("%s: a C array has a count (a reference or greedy=True for a flexible array "
+                                  "member), not until=" % where)
+        return dataclasses.replace(node, item=item), (count or 0) * isize, ialign, None, None
+    if isinstance(node, s.Struct):
+        info: Optional[CInfo] = getattr(node.cls, "_bm_c", None)
+        if info is None:
+            raise DefinitionError("%s: %s is not a CStruct/CUnion, so it has no C layout" % (where, node.name))
+        if info.target.name != target.name:
+            raise DefinitionError("%s: %s is laid out for %s, not %s" % (where, node.name, info.target.name,
+                                                                         target.name))
+        return node, info.size, info.align, None, None
+    if isinstance(node, (s.Bytes, s.String)) and isinstance(node.size, Lit) and node.prefix is None:
+        return node, node.size.value, 1, None, None
+    if isinstance(node, s.Padding):
+        return node, node.size, 1, None, None
+    raise DefinitionError("%s: %s has no C layout; use C types (c_int, uint32_t, ...), arrays of them, "
+                          "fixed-size Bytes/CString, or other CStructs" % (where, node.name))
+
+
+def _members(placements: List[Placement], fields: Dict[str, s.Field], size: Optional[int]) -> List[Any]:
+    """Schema members for placed declarations: fields, explicit padding, bit groups with padding bits."""
+    out: List[Any] = []
+    cursor = 0  # bytes
+    i = 0
+    while i < len(placements):
+        p = placements[i]
+        if p.decl.bits is None:
+            start = p.bit // 8
+            if start > cursor:
+                out.append(_padding(cursor, start - cursor))
+            out.append(fields[p.decl.name])
+            cursor = p.end // 8
+            i += 1
+            continue
+        run = [p]
+        while i + len(run) < len(placements) and placements[i + len(run)].decl.bits is not None:
+            run.append(placements[i + len(run)])
+        i += len(run)
+        first = min(q.bit for q in run) // 8
+        last = -(-max(q.end for q in run) // 8)
+        if first > cursor:
+            out.append(_padding(cursor, first - cursor))
+        out.append(_bit_group(run, fields, first, last))
+        cursor = last
+    if size is not None and size > cursor:
+        out.append(_padding(cursor, size - cursor))
+    return out
+
+
+def _padding(offset: int, size: int) -> s.Field:
+    return s.Field("(padding@%d)" % offset, s.Padding(size), stored=False)
+
+
+def _bit_group(run: List[Placement], fields: Dict[str, s.Field], first: int, last: int) -> s.BitGroup:
+    members: List[s.Field] = []
+    bit = first * 8
+    for q in sorted(run, key=lambda q: q.bit):
+        if q.bit > bit:
+            members.append(_pad_bits(bit, q.bit - bit))
+        members.append(fields[q.decl.name])
+        bit = q.bit + q.decl.bits  # type: ignore[operator]
+    if last * 8 > bit:
+        members.append(_pad_bits(bit, last * 8 - bit))
+    return s.BitGroup(tuple(members), "lsb", "little")
+
+
+def _pad_bits(bit: int, width: int) -> s.Field:
+    return s.Field("(padding@%d.%d)" % (bit // 8, bit % 8), s.Bits(width, False, "lsb"), stored=False)
+
+
+@dataclass_transform(kw_only_default=True)
+class CStruct(Struct, metaclass=CStructMeta):
+    """A struct laid out by C rules for ``abi=`` (``"x86_64-linux"``, ``"native"``, ...).
+
+    Class keywords: ``abi=`` (required), ``packed=True`` (``__attribute__((packed))``),
+    ``pack=N`` (``#pragma pack(N)``), ``aligned=N`` (``__attribute__((aligned(N)))``).
+    """
+
+    _bm_abstract: ClassVar[bool] = True
+    _bm_c: ClassVar[CInfo]
+    __slots__ = ()
+
+    @classmethod
+    def sizeof(cls) -> int:
+        """C's ``sizeof``: with a flexible array member, the size without its items."""
+        return cls._bm_c.size
+
+    if TYPE_CHECKING:
+        def __init_subclass__(cls, *, abi: str, packed: bool = False, pack: Optional[int] = None,  # type: ignore[override]
+                              aligned: Optional[int] = None) -> None: ...
+
+
+class CUnion(CStruct):
+    """A C union: every member starts at offset 0; the size is the largest member's, aligned."""
+
+    _bm_abstract: ClassVar[bool] = True
+    _bm_is_union: ClassVar[bool] = True
+    __slots__ = ()
