@@ -115,7 +115,7 @@ def _endian(node: s.Node) -> str:
 
 
 def _notes(field: Optional[s.Field], node: s.Node) -> str:
-    notes = []
+    notes = [field.note] if field is not None and field.note else []
     if field is not None and field.derive is not None:
         notes.append("= %s on build%s" % (field.derive.text(), ", checked on parse" if field.check else ""))
     if isinstance(node, s.Const):

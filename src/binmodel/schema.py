@@ -305,6 +305,7 @@ class Field:
     derive: Optional[Expr] = None
     check: bool = False
     stored: bool = True
+    note: str = ""  # shown in layout tables (a C model puts the declared C type here)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -82,7 +82,7 @@ class CStructMeta(StructMeta):
             required = node.cls._bm_c.layout.required if isinstance(node, s.Struct) else None
             decls.append(Decl(f.name, size, align, bits, aligned, required, named=f.stored,
                               flexible=flexible and isinstance(node, s.Array)))
-            resolved[f.name] = dataclasses.replace(f, type=node)
+            resolved[f.name] = dataclasses.replace(f, type=node, note=f.note or _c_text(f.type))
         result = lay_out(decls, target, union=union, packed=options["packed"], pack=options["pack"],
                          aligned=options["aligned"])
         last: Any = resolved[fields[-1].name].type if fields else None
@@ -145,6 +145,24 @@ def _resolve(node: s.Node, target: Target, where: str) -> Tuple[s.Node, int, int
         return node, node.size, 1, None, None
     raise DefinitionError("%s: %s has no C layout; use C types (c_int, uint32_t, ...), arrays of them, "
                           "fixed-size Bytes/CString, or other CStructs" % (where, node.name))
+
+
+def _c_text(node: s.Node) -> str:
+    """How C would declare a member type: ``unsigned long``, ``int[4]``, ``unsigned int : 3``."""
+    if isinstance(node, AlignedNode):
+        return "%s aligned(%d)" % (_c_text(node.type), node.to)
+    if isinstance(node, CType):
+        return node.c_name + ("" if node.bits is None else " : %d" % node.bits)
+    if isinstance(node, s.Enum) and isinstance(node.base, CType):
+        return "enum %s" % node.enum.__name__
+    if isinstance(node, s.Array):
+        count = node.count.value if isinstance(node.count, Lit) else ""
+        return "%s[%s]" % (_c_text(node.item), count)
+    if isinstance(node, s.Struct):
+        return "%s %s" % ("union" if node.union_size is not None else "struct", node.name)
+    if isinstance(node, (s.Bytes, s.String)) and isinstance(node.size, Lit):
+        return "char[%d]" % node.size.value
+    return ""
 
 
 def _members(placements: List[Placement], fields: Dict[str, s.Field], size: Optional[int]) -> List[Any]:
@@ -214,6 +232,34 @@ class CStruct(Struct, metaclass=CStructMeta):
     def sizeof(cls) -> int:
         """C's ``sizeof``: with a flexible array member, the size without its items."""
         return cls._bm_c.size
+
+    @classmethod
+    def ctype(cls) -> Any:
+        """An equivalent ``ctypes.Structure``/``Union`` (native ABI only; an error where ctypes would differ)."""
+        from .interop import ctype
+
+        return ctype(cls)
+
+    @classmethod
+    def buffer(cls, obj: Any = None) -> Any:
+        """A writable ctypes buffer of ``sizeof()`` bytes: zeroed (an out-parameter) or holding ``obj``."""
+        from .interop import buffer
+
+        return buffer(cls, obj)
+
+    @classmethod
+    def from_buffer(cls: Any, buf: Any, size: Optional[int] = None) -> Any:
+        """Parse an instance from a ctypes buffer (or any object with the buffer protocol)."""
+        from .interop import from_buffer
+
+        return from_buffer(cls, buf, size)
+
+    @classmethod
+    def from_address(cls: Any, address: int, size: Optional[int] = None) -> Any:
+        """Parse an instance from ``sizeof()`` bytes of memory at ``address`` (a pointer a C function returned)."""
+        from .interop import from_address
+
+        return from_address(cls, address, size)
 
     if TYPE_CHECKING:
         def __init_subclass__(cls, *, abi: str, packed: bool = False, pack: Optional[int] = None,  # type: ignore[override]
