@@ -70,3 +70,18 @@ def make() -> bytes:
 def parse(data: bytes) -> int:
     record: Record = Record.parse(data)
     return record.header.level + len(record.payload)
+
+
+# C structs are typed the same way (binmodel.cabi)
+from binmodel.cabi import CStruct, c_double, c_int, c_uint  # noqa: E402
+
+
+class Reading(CStruct, abi="x86_64-linux"):
+    sensor: int = c_int()
+    value: float = c_double()
+    flags: int = c_uint(bits=3)
+    _spare: None = c_uint(bits=5, unnamed=True)
+
+
+def reading() -> bytes:
+    return Reading(sensor=1, value=0.5, flags=2).to_bytes()

@@ -11,8 +11,22 @@ import time
 import pytest
 
 from binmodel import Array, BuildError, CString, DefinitionError, Struct, u8
-from binmodel.cabi import (CEnum, CStruct, CUnion, TARGETS, c_bool, c_char, c_double, c_int, c_long, c_longlong,
-                           c_short, c_uint, native_name, uint8_t)
+from binmodel.cabi import (
+    TARGETS,
+    CEnum,
+    CStruct,
+    CUnion,
+    c_bool,
+    c_char,
+    c_double,
+    c_int,
+    c_long,
+    c_longlong,
+    c_short,
+    c_uint,
+    native_name,
+    uint8_t,
+)
 from cabi_compile import available, c_globals
 from cabi_gen import c_source, model_class, random_specs
 from test_cabi_compilers import handpicked
@@ -108,7 +122,7 @@ def ctypes_layout(ct, spec):
             out[m.name] = getattr(ct, m.name).offset * 8
         else:
             probe = ct()
-            setattr(probe, m.name, 1 if m.type == "c_bool" else -1)
+            setattr(probe, m.name, 1 if m.type == "c_bool" or m.bits > 1 else -1)  # sets the lowest bit
             ones = int.from_bytes(bytes(probe), "little")
             out[m.name] = (ones & -ones).bit_length() - 1
     return out

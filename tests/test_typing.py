@@ -46,6 +46,7 @@ def test_stub_is_generated_from_the_current_generator():
     finally:
         sys.path.pop(0)
     assert gen_fields_stub.STUB.read_text() == gen_fields_stub.render()
+    assert gen_fields_stub.C_STUB.read_text() == gen_fields_stub.render_c()
 
 
 def test_stub_declares_exactly_the_runtime_names():
@@ -56,3 +57,12 @@ def test_stub_declares_exactly_the_runtime_names():
                in (fields.__name__, None) and not isinstance(v, type)}
     runtime |= set(fields._SCALARS)
     assert declared - {"to_node"} == runtime - {"to_node", "as_expr"}
+
+
+def test_c_stub_declares_exactly_the_runtime_names():
+    import binmodel.cabi.types as ctypes_module
+
+    stub = (ROOT / "src" / "binmodel" / "cabi" / "types.pyi").read_text()
+    declared = set(re.findall(r"^def (\w+)\(", stub, re.M))
+    runtime = set(ctypes_module.C_TYPES) | {"CEnum", "Aligned"}
+    assert declared == runtime

@@ -8,3 +8,8 @@ Header(kind=Kind.DATA, flags=1, level=3, bogus=1)  # error: no such field
 Record(header=Header(kind=Kind.END, flags=0, level=0), payload="text", name="x", label="y", values=[])  # error: bytes
 Record(header=Header(kind=Kind.END, flags=0, level=0), payload=b"", name="x", label="y", values=[], length=3)  # error: derived
 title: bytes = Record.parse(b"").name  # error: name is a str
+from examples.typed_models import Reading  # noqa: E402
+
+Reading(sensor=1, value=0.5)  # error: flags is required
+Reading(sensor=1, value="x", flags=0)  # error: value is a float
+Reading(sensor=1, value=0.5, flags=0, _spare=0)  # error: unnamed bit-fields are not arguments

@@ -11,10 +11,12 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Tuple
 
+from .. import fields as _f
 from .. import schema as s
 from ..errors import DefinitionError
 from ..expr import Lit
 from ..model import Struct, StructMeta
+from . import types as _t
 from .layout import Decl, Layout, Placement, lay_out
 from .targets import Target, get_target
 from .types import AlignedNode, CType
@@ -216,7 +218,16 @@ def _pad_bits(bit: int, width: int) -> s.Field:
     return s.Field("(padding@%d.%d)" % (bit // 8, bit % 8), s.Bits(width, False, "lsb"), stored=False)
 
 
-@dataclass_transform(kw_only_default=True)
+@dataclass_transform(
+    kw_only_default=True,
+    field_specifiers=(
+        _t.c_char, _t.c_schar, _t.c_uchar, _t.c_short, _t.c_ushort, _t.c_int, _t.c_uint, _t.c_long, _t.c_ulong,
+        _t.c_longlong, _t.c_ulonglong, _t.c_size_t, _t.c_ssize_t, _t.c_void_p, _t.c_float, _t.c_double,
+        _t.c_longdouble, _t.c_bool, _t.int8_t, _t.uint8_t, _t.int16_t, _t.uint16_t, _t.int32_t, _t.uint32_t,
+        _t.int64_t, _t.uint64_t, _t.CEnum, _t.Aligned, _f.Array, _f.Bytes, _f.CString, _f.String, _f.Field,
+        _f.Padding,
+    ),
+)
 class CStruct(Struct, metaclass=CStructMeta):
     """A struct laid out by C rules for ``abi=`` (``"x86_64-linux"``, ``"native"``, ...).
 

@@ -66,6 +66,8 @@ class _CScalar(_Scalar):
             raise DefinitionError("a bit-field must have an integer type, not %s" % self.node.c_name)
         if unnamed and bits is None:
             raise DefinitionError("only bit-fields can be unnamed (bits=...)")
+        if bits == 0 and not unnamed:
+            raise DefinitionError("a ':0' bit-field has no name: write bits=0, unnamed=True")
         node = dataclasses.replace(self.node, bits=bits, aligned=aligned)
         # an unnamed bit-field (and every ':0') is padding: no attribute, written as zeros
         return FieldSpec(node, default, derive, check, stored=not unnamed and bits != 0)
