@@ -111,3 +111,17 @@ def test_array_definition_errors():
         Array(u8, count=2, greedy=True)
     with pytest.raises(DefinitionError):
         Array(42, count=2)
+
+
+def test_until_array_built_from_dicts():
+    from binmodel import Bytes
+
+    class Chunk(Struct):
+        kind: bytes = Bytes(1)
+
+    class File(Struct):
+        chunks: list = Array(Chunk, until=lambda c: c.kind == b"E")
+
+    assert File.build({"chunks": [{"kind": b"A"}, {"kind": b"E"}]}) == b"AE"
+    with pytest.raises(BuildError):
+        File.build({"chunks": [{"kind": b"A"}]})

@@ -252,3 +252,39 @@ def test_parse_accepts_buffers(tmp_path):
     path.write_bytes(raw)
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
         assert Message.parse(m) == expected
+
+
+def test_pointer_dag_amplification_is_refused():
+    # node i points twice to node i+1: 2**30 paths through 60 bytes, depth only 30
+    class Node(Struct):
+        left_at: int = u8()
+        right_at: int = u8()
+        left: object = If(this.left_at != 0xFF, Pointer(this.left_at, Lazy(lambda: Node)), default=None)
+        right: object = If(this.right_at != 0xFF, Pointer(this.right_at, Lazy(lambda: Node)), default=None)
+
+    raw = b"".join(bytes([2 * (i + 1)] * 2) for i in range(29)) + b"\xff\xff"
+    with pytest.raises(ParseError, match="amplification"):
+        Node.parse(raw)
+
+
+def test_many_pointers_to_one_region_are_bounded():
+    class Views(Struct, endian="big"):
+        n: int = u32be()
+        views: list = Array(Pointer(0, Bytes(greedy=True)), count=this.n)
+        rest: bytes = Bytes(greedy=True)
+
+    raw = (60000).to_bytes(4, "big") + bytes(10_000)
+    assert peak_allocation(lambda: pytest.raises(ParseError, Views.parse, raw)) < 1 << 22
+
+
+def test_nested_empty_items_share_one_limit():
+    class Empty(Struct):
+        pass
+
+    class Grid(Struct, endian="big"):
+        n: int = u16be()
+        m: int = u16be()
+        grid: list = Array(Array(Empty, count=this.m), count=this.n)
+
+    with pytest.raises(ParseError, match="take no bytes"):
+        Grid.parse(b"\x0f\xa0\x0f\xa0")  # 4000 x 4000 empty structs from 4 bytes

@@ -149,3 +149,34 @@ def test_definition_errors():
         Bytes(-1)
     with pytest.raises(DefinitionError):
         Bytes(prefix=Bytes(2))
+
+
+def test_utf16_with_bom_and_multibyte_terminators():
+    class Bom(Struct):
+        s: str = CString("utf-16")
+
+    raw = Bom.build(Bom(s="hi"))
+    assert raw == "hi".encode("utf-16") + b"\0\0"
+    assert Bom.parse(raw).s == "hi"
+
+    class Line(Struct):
+        s: str = CString("ascii", terminator=b"\r\n")
+
+    assert Line.parse(b"a\r\n").s == "a"  # the terminator may start at any byte of a 1-byte encoding
+    with pytest.raises(BuildError, match="terminator"):
+        Line.build(Line(s="x\r\ny"))
+    with pytest.raises(DefinitionError, match="code units"):
+        CString("utf-16-le", size=5)
+    with pytest.raises(DefinitionError, match="code units"):
+        String(5, encoding="utf-32")
+
+
+def test_string_sized_by_a_derived_length():
+    from binmodel import len_of
+
+    class Named(Struct):
+        n: int = u8(derive=len_of("name"))
+        name: str = String(this.n)
+
+    assert Named.build(Named(name="abc")) == b"\x03abc"
+    assert Named.build(Named.parse(b"\x03abc")) == b"\x03abc"

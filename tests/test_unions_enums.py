@@ -84,3 +84,20 @@ def test_if_build_refuses_lost_or_missing_values():
         Opt.build(Opt(flags=0, extra=5))
     with pytest.raises(BuildError, match="None"):
         Opt.build(Opt(flags=1))
+
+
+def test_plain_enum_and_flag_classes():
+    class Color(enum.Enum):
+        RED = 1
+
+    class Fl(enum.Flag):
+        A = 1
+        B = 2
+
+    class M(Struct):
+        c: Color = Enum(u8, Color)
+        f: Fl = Enum(u8, Fl)
+
+    m = M.parse(b"\x01\x03")
+    assert m.c is Color.RED and m.f == Fl.A | Fl.B
+    assert M.build(m) == b"\x01\x03"

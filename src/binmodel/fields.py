@@ -191,7 +191,12 @@ def String(
     _one_size_rule("String", size, prefix, greedy)
     if not isinstance(pad, bytes) or len(pad) != 1:
         raise DefinitionError("String pad must be one byte, not %r" % (pad,))
-    node = s.String(_encoding(encoding), _size(size, "String size"), _prefix(prefix), bool(greedy), None, pad)
+    encoding = _encoding(encoding)
+    unit = 4 if encoding.startswith("utf-32") else 2 if encoding.startswith("utf-16") else 1
+    if isinstance(size, int) and not isinstance(size, bool) and size % unit:
+        raise DefinitionError("String(%d, encoding=%r): the size must be whole %d-byte code units"
+                              % (size, encoding, unit))
+    node = s.String(encoding, _size(size, "String size"), _prefix(prefix), bool(greedy), None, pad)
     return FieldSpec(node, default, derive, check)
 
 
@@ -206,12 +211,13 @@ def CString(
 ) -> Any:
     """Text ended by a NUL (``terminator``); with ``size``, a C ``char[size]`` buffer."""
     encoding = _encoding(encoding)
+    unit = 4 if encoding.startswith("utf-32") else 2 if encoding.startswith("utf-16") else 1
     if terminator is None:
-        terminator = "\0".encode(encoding)
-        if encoding.startswith(("utf-16", "utf-32")) and len(terminator) > 4:  # BOM added
-            terminator = terminator[-(2 if "16" in encoding else 4):]
-    if not isinstance(terminator, bytes) or not terminator:
-        raise DefinitionError("CString terminator must be non-empty bytes")
+        terminator = b"\0" * unit  # a NUL code unit (no byte-order mark)
+    if not isinstance(terminator, bytes) or not terminator or len(terminator) % unit:
+        raise DefinitionError("CString terminator must be non-empty bytes, whole %d-byte code units" % unit)
+    if isinstance(size, int) and not isinstance(size, bool) and size % unit:
+        raise DefinitionError("CString(%r, size=%d): the size must be whole %d-byte code units" % (encoding, size, unit))
     node = s.String(encoding, _size(size, "CString size"), None, False, terminator, b"\0")
     return FieldSpec(node, default, derive, check)
 

@@ -12,6 +12,7 @@ grows, repeated items must consume bytes, and nesting depth is bounded.
 from __future__ import annotations
 
 import dataclasses
+import enum as _enum
 import struct
 import sys
 from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
@@ -25,7 +26,11 @@ MAX_DEPTH = 64
 """Nested structs deeper than this are refused (recursive models, pointer loops)."""
 
 ZERO_SIZE_ITEM_LIMIT = 1 << 16
-"""Arrays of items that can take no bytes may hold at most this many."""
+"""A parse creates at most this many array items that take no bytes (over all arrays)."""
+
+POINTER_REREAD_FACTOR = 16
+"""Pointers may read the input again at most this many times over (plus 64 KiB): a pointer DAG or
+many pointers to one big region would otherwise cost far more than the input paid for."""
 
 _STRUCT_CODES = {(1, False): "B", (1, True): "b", (2, False): "H", (2, True): "h",
                  (4, False): "I", (4, True): "i", (8, False): "Q", (8, True): "q"}
@@ -94,13 +99,15 @@ class Trace:
 # --- parsing -----------------------------------------------------------------
 
 class _ParseState:
-    __slots__ = ("data", "end", "spans", "depth")
+    __slots__ = ("data", "end", "spans", "depth", "free_items", "reread")
 
     def __init__(self, data: Any, spans: Optional[List[Span]]) -> None:
         self.data = data
         self.end = len(data)
         self.spans = spans
         self.depth = 0
+        self.free_items = ZERO_SIZE_ITEM_LIMIT  # items that took no bytes, left to create
+        self.reread = POINTER_REREAD_FACTOR * len(data) + (1 << 16)  # bytes pointers may still read
 
 
 class ParseContext:
@@ -290,9 +297,8 @@ def _decode(raw: bytes, encoding: str, path: str, pos: int) -> str:
                          pos + exc.start, expected=encoding, found=raw[exc.start:exc.end]) from None
 
 
-def find_terminator(data: Any, start: int, end: int, terminator: bytes) -> int:
-    """Index of the first ``terminator`` at a multiple of its length from ``start``, or -1."""
-    unit = len(terminator)
+def find_terminator(data: Any, start: int, end: int, terminator: bytes, unit: int = 1) -> int:
+    """Index of the first ``terminator`` starting a whole number of code units after ``start``, or -1."""
     i = start
     while True:
         i = data.find(terminator, i, end)
@@ -312,7 +318,7 @@ def _strip_pad(raw: bytes, pad: bytes, unit: int) -> bytes:
 def _parse_string(node: s.String, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
     state = ctx.state
     if node.terminator is not None and node.size is None:
-        i = find_terminator(state.data, pos, state.end, node.terminator)
+        i = find_terminator(state.data, pos, state.end, node.terminator, code_unit(node.encoding))
         if i < 0:
             raise ParseError("no terminator %r before the end of the data" % node.terminator, path, pos,
                              expected=node.terminator, found="end of data")
@@ -323,7 +329,7 @@ def _parse_string(node: s.String, ctx: ParseContext, pos: int, path: str) -> Tup
     n, start = _size_of(node, ctx, pos, path)
     raw = _read(state, start, n, path, node.name)
     if node.terminator is not None:
-        i = find_terminator(raw, 0, len(raw), node.terminator)
+        i = find_terminator(raw, 0, len(raw), node.terminator, code_unit(node.encoding))
         text = raw if i < 0 else raw[:i]
     elif node.size is not None:
         text = _strip_pad(raw, node.pad, code_unit(node.encoding))
@@ -366,8 +372,11 @@ def _parse_array(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple
             raise ParseError("count %d is over the limit of %d for items that can be empty"
                              % (n, ZERO_SIZE_ITEM_LIMIT), path, pos, expected=ZERO_SIZE_ITEM_LIMIT, found=n)
         for i in range(n):
-            item, pos = parse_node(node.item, ctx, pos, "%s[%d]" % (path, i))
+            item, after = parse_node(node.item, ctx, pos, "%s[%d]" % (path, i))
+            if after == pos:
+                _free_item(state, path, pos)
             items.append(item)
+            pos = after
     else:
         i = 0
         while True:
@@ -390,11 +399,18 @@ def _parse_array(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple
     return items, pos
 
 
-def _until(pred: Callable[[Any], Any], item: Any, path: str, pos: int) -> bool:
+def _free_item(state: _ParseState, path: str, pos: int) -> None:
+    state.free_items -= 1
+    if state.free_items < 0:
+        raise ParseError("more than %d array items that take no bytes" % ZERO_SIZE_ITEM_LIMIT, path, pos,
+                         expected="at most %d" % ZERO_SIZE_ITEM_LIMIT, found="more")
+
+
+def _until(pred: Callable[[Any], Any], item: Any, path: str, pos: Optional[int], error: type = ParseError) -> bool:
     try:
         return bool(pred(item))
     except Exception as exc:
-        raise ParseError("until= condition failed: %s: %s" % (type(exc).__name__, exc), path, pos) from None
+        raise error("until= condition failed: %s: %s" % (type(exc).__name__, exc), path, pos) from None
 
 
 def _parse_struct(node: s.Struct, ctx: Optional[ParseContext], pos: int, path: str,
@@ -554,10 +570,21 @@ def _parse_pointer(node: s.Pointer, ctx: ParseContext, pos: int, path: str) -> T
     target = _count(node.offset, ctx, path, pos, "pointer offset")
     if node.relative:
         target += ctx.start
-    if target > ctx.state.end:
-        raise ParseError("pointer to offset %d is past the end of the data (%d bytes)" % (target, ctx.state.end),
-                         path, pos, expected="<= %d" % ctx.state.end, found=target)
-    value, _ = parse_node(node.type, ctx, target, path)
+    state = ctx.state
+    total = len(state.data)  # a pointer may leave the Sized region it is read in
+    if target > total:
+        raise ParseError("pointer to offset %d is past the end of the data (%d bytes)" % (target, total),
+                         path, pos, expected="<= %d" % total, found=target)
+    state.reread -= 1
+    outer_end, state.end = state.end, total
+    try:
+        value, after = parse_node(node.type, ctx, target, path)
+    finally:
+        state.end = outer_end
+    state.reread -= after - target
+    if state.reread < 0:
+        raise ParseError("pointers have read the data more than %d times over; refused as an amplification"
+                         % POINTER_REREAD_FACTOR, path, pos)
     return value, pos
 
 
@@ -632,6 +659,10 @@ class _Patch:
         self.offset, self.data, self.path = offset, data, path
 
 
+class _Cycle(BuildError):
+    """A value needs bytes that are still being built (a derived length of the field being built)."""
+
+
 class BuildContext:
     """The struct being built: values come from the object, derived ones are computed on demand.
 
@@ -685,7 +716,7 @@ class BuildContext:
     def _derive(self, field: s.Field) -> Any:
         fpath = _join(self.path, field.name)
         if field.name in self.deriving:
-            raise BuildError("%s depends on itself through %s" % (field.name, field.derive.text()), fpath)  # type: ignore[union-attr]
+            raise _Cycle("%s depends on itself through %s" % (field.name, field.derive.text()), fpath)  # type: ignore[union-attr]
         self.deriving.add(field.name)
         try:
             computed = _evaluate(field.derive, self, fpath, None, "derive", BuildError)  # type: ignore[arg-type]
@@ -708,7 +739,7 @@ class BuildContext:
         if key in self.parts:
             return self.parts[key]
         if key in self.building:
-            raise BuildError("the bytes of %s are needed to compute themselves" % name, _join(self.path, name))
+            raise _Cycle("the bytes of %s are needed to compute themselves" % name, _join(self.path, name))
         self.building.add(key)
         try:
             if group is not None:
@@ -842,6 +873,8 @@ def build_node(node: s.Node, value: Any, ctx: Any, path: str, name: Optional[str
 
 
 def _plain_int(value: Any, path: str) -> int:
+    if isinstance(value, _enum.Enum) and not isinstance(value, int):  # enum.Enum / enum.Flag members
+        value = value.value
     if isinstance(value, bool) or not isinstance(value, int):
         raise BuildError("expected an int or enum member, found %s" % _short(value), path, found=value)
     return int(value)
@@ -877,12 +910,19 @@ def _build_string(node: s.String, value: Any, ctx: Any, path: str) -> bytes:
     except UnicodeEncodeError as exc:
         raise BuildError("cannot encode %s as %s: %s" % (_short(value), node.encoding, exc.reason), path,
                          expected=node.encoding, found=value[exc.start:exc.end]) from None
-    if node.terminator is not None and find_terminator(raw, 0, len(raw), node.terminator) >= 0:
+    if node.terminator is not None and find_terminator(raw, 0, len(raw), node.terminator,
+                                                       code_unit(node.encoding)) >= 0:
         raise BuildError("text contains the terminator %r" % node.terminator, path, found=value)
     if node.terminator is not None and node.size is None:
         return raw + node.terminator
     if node.size is not None:
-        size = _evaluate(node.size, ctx, path, None, "size", BuildError)
+        try:
+            size = _evaluate(node.size, ctx, path, None, "size", BuildError)
+        except _Cycle:  # the size is derived from this very text (len_of): no padding, checked at the end
+            if node.terminator is not None:
+                raw += node.terminator
+            _deferred_size_check(ctx, node.size, len(raw), path, "size")
+            return raw
         if not isinstance(size, int) or size < 0:
             raise BuildError("size %s is %s" % (node.size.text(), _short(size)), path, found=size)
         if len(raw) > size:
@@ -900,13 +940,15 @@ def _build_string(node: s.String, value: Any, ctx: Any, path: str) -> bytes:
 def _build_array(node: s.Array, value: Any, ctx: Any, path: str) -> bytes:
     if not isinstance(value, (list, tuple)):
         raise BuildError("expected a list, found %s" % type(value).__name__, path, expected="list", found=value)
+    if node.until is not None:  # the predicate reads attributes: give it instances, not dicts
+        value = [_instance(node.item, item) for item in value]
     parts = [build_node(node.item, item, ctx, "%s[%d]" % (path, i), None) for i, item in enumerate(value)]
     if node.count is not None:
         _deferred_size_check(ctx, node.count, len(value), path, "count")
     elif node.until is not None:
         for i, item in enumerate(value):
             last = i == len(value) - 1
-            if _until(node.until, item, path, 0) != last:
+            if _until(node.until, item, "%s[%d]" % (path, i), None, BuildError) != last:
                 raise BuildError("the until= condition must hold for the last item and no other "
                                  "(item %d)" % i, "%s[%d]" % (path, i), found=item)
         if not value:
@@ -917,6 +959,14 @@ def _build_array(node: s.Array, value: Any, ctx: Any, path: str) -> bytes:
                 raise BuildError("item %d builds to no bytes; parsing could not find its end" % i,
                                  "%s[%d]" % (path, i))
     return b"".join(parts)
+
+
+def _instance(node: s.Node, item: Any) -> Any:
+    if isinstance(node, s.Lazy):
+        node = resolve_lazy(node)
+    if isinstance(node, s.Struct) and node.cls is not None and isinstance(item, Mapping):
+        return node.cls.from_dict(item)
+    return item
 
 
 def _build_bits(group: s.BitGroup, ctx: BuildContext) -> bytes:
