@@ -192,7 +192,7 @@ def String(
     if not isinstance(pad, bytes) or len(pad) != 1:
         raise DefinitionError("String pad must be one byte, not %r" % (pad,))
     encoding = _encoding(encoding)
-    unit = 4 if encoding.startswith("utf-32") else 2 if encoding.startswith("utf-16") else 1
+    unit = s.code_unit(encoding)
     if isinstance(size, int) and not isinstance(size, bool) and size % unit:
         raise DefinitionError("String(%d, encoding=%r): the size must be whole %d-byte code units"
                               % (size, encoding, unit))
@@ -211,7 +211,7 @@ def CString(
 ) -> Any:
     """Text ended by a NUL (``terminator``); with ``size``, a C ``char[size]`` buffer."""
     encoding = _encoding(encoding)
-    unit = 4 if encoding.startswith("utf-32") else 2 if encoding.startswith("utf-16") else 1
+    unit = s.code_unit(encoding)
     if terminator is None:
         terminator = b"\0" * unit  # a NUL code unit (no byte-order mark)
     if not isinstance(terminator, bytes) or not terminator or len(terminator) % unit:

@@ -58,13 +58,7 @@ def path_depth(path: str) -> int:
     return 1 + path.count(".") + path.count("[") if path else 0
 
 
-def code_unit(encoding: str) -> int:
-    """Bytes per code unit: terminators and padding are searched in these steps."""
-    if encoding.startswith("utf-16"):
-        return 2
-    if encoding.startswith("utf-32"):
-        return 4
-    return 1
+code_unit = s.code_unit
 
 
 # --- spans -------------------------------------------------------------------
@@ -477,18 +471,8 @@ def _parse_bits(group: s.BitGroup, ctx: ParseContext, pos: int, path: str) -> in
     names = "+".join(f.name for f in group.fields)
     raw = _read(state, pos, size, _join(path, group.fields[0].name), "bit group %s" % names)
     word = int.from_bytes(raw, _byteorder(group.endian))
-    total = size * 8
-    shift = total if group.order == "msb" else 0
-    for field in group.fields:
-        bits = field.type.bits  # type: ignore[attr-defined]
-        if group.order == "msb":
-            shift -= bits
-            value = (word >> shift) & ((1 << bits) - 1)
-            bit_at = shift
-        else:
-            value = (word >> shift) & ((1 << bits) - 1)
-            bit_at = shift
-            shift += bits
+    for field, bit_at, bits in group.positions():
+        value = (word >> bit_at) & ((1 << bits) - 1)
         if field.type.signed and value >> (bits - 1):  # type: ignore[attr-defined]
             value -= 1 << bits
         if not field.stored:  # padding bits
@@ -971,10 +955,7 @@ def _instance(node: s.Node, item: Any) -> Any:
 
 def _build_bits(group: s.BitGroup, ctx: BuildContext) -> bytes:
     word = 0
-    total = group.size * 8
-    shift = total if group.order == "msb" else 0
-    for field in group.fields:
-        bits = field.type.bits  # type: ignore[attr-defined]
+    for field, bit_at, bits in group.positions():
         value = ctx.get(field.name) if field.stored else 0
         fpath = _join(ctx.path, field.name)
         if isinstance(value, bool) or not isinstance(value, int):
@@ -984,13 +965,7 @@ def _build_bits(group: s.BitGroup, ctx: BuildContext) -> bytes:
         if not lo <= value <= hi:
             raise BuildError("%d does not fit %d bits (%d..%d)" % (value, bits, lo, hi), fpath,
                              expected="%d..%d" % (lo, hi), found=value)
-        value &= (1 << bits) - 1
-        if group.order == "msb":
-            shift -= bits
-            word |= value << shift
-        else:
-            word |= value << shift
-            shift += bits
+        word |= (value & ((1 << bits) - 1)) << bit_at
     return word.to_bytes(group.size, _byteorder(group.endian))
 
 
@@ -1088,16 +1063,7 @@ def _build_union(node: s.Struct, ctx: BuildContext) -> bytes:
 
 def _bit_mask(group: s.BitGroup, field: s.Field) -> bytes:
     """The bits of ``group``'s bytes that ``field`` occupies (for overlaying bit-field union members)."""
-    total = group.size * 8
-    shift = total if group.order == "msb" else 0
-    for f in group.fields:
-        bits = f.type.bits  # type: ignore[attr-defined]
-        if group.order == "msb":
-            shift -= bits
-            at = shift
-        else:
-            at = shift
-            shift += bits
+    for f, at, bits in group.positions():
         if f is field:
             return (((1 << bits) - 1) << at).to_bytes(group.size, _byteorder(group.endian))
     raise LookupError(field.name)

@@ -149,14 +149,7 @@ def _walk(node: s.Struct, prefix: str, at: _Offset, depth: int, rows: List[Row])
             at = start
         if isinstance(member, s.BitGroup):
             total = member.size * 8
-            bit = total if member.order == "msb" else 0
-            for f in member.fields:
-                bits = f.type.bits  # type: ignore[attr-defined]
-                if member.order == "msb":
-                    bit -= bits
-                lo = bit
-                if member.order == "lsb":
-                    bit += bits
+            for f, lo, bits in member.positions():
                 notes = ["bits %d..%d of %d" % (lo + bits - 1, lo, total), _notes(f, f.type)]
                 if not f.stored:
                     notes.append("padding bits")

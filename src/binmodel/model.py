@@ -262,8 +262,7 @@ class Struct(metaclass=StructMeta):
         def __init_subclass__(cls, *, endian: Optional[str] = None, bit_order: Optional[str] = None) -> None: ...
     else:
         def __init_subclass__(cls, **kwargs: Any) -> None:
-            cls._bm_abstract = False  # the class keywords were read by the metaclass
-            super().__init_subclass__()
+            super().__init_subclass__()  # the class keywords were read by the metaclass
 
     # --- instances -----------------------------------------------------------
 
@@ -317,7 +316,9 @@ class Struct(metaclass=StructMeta):
     @classmethod
     def parse(cls: Type[_M], data: Any, *, offset: int = 0, allow_trailing: bool = False) -> _M:
         """Read an instance from ``data`` (bytes, bytearray, memoryview or mmap)."""
-        return interp.parse(cls._bm_node, data, offset, allow_trailing)  # type: ignore[no-any-return]
+        from .compile import parse
+
+        return parse(cls._bm_node, data, offset, allow_trailing)  # type: ignore[no-any-return]
 
     @classmethod
     def parse_trace(cls, data: Any, *, offset: int = 0, allow_trailing: bool = False) -> interp.Trace:

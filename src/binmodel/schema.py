@@ -9,12 +9,21 @@ the enclosing struct resolves them (``resolve_endian``).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, List, Optional, Tuple, Union
+from typing import Any, Callable, Iterator, List, Optional, Tuple, Union
 
 from .errors import DefinitionError
 from .expr import Expr
 
 ENDIANS = ("big", "little", "native")
+
+
+def code_unit(encoding: str) -> int:
+    """Bytes per code unit of a (normalised) encoding name: terminators and padding come in these steps."""
+    if encoding.startswith("utf-16"):
+        return 2
+    if encoding.startswith("utf-32"):
+        return 4
+    return 1
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -324,6 +333,18 @@ class BitGroup(Node):
     @property
     def size(self) -> int:
         return sum(f.type.bits for f in self.fields) // 8  # type: ignore[attr-defined]
+
+    def positions(self) -> Iterator[Tuple[Field, int, int]]:
+        """(field, lowest bit, width) of each member, bit 0 being the integer's least significant."""
+        shift = self.size * 8 if self.order == "msb" else 0
+        for f in self.fields:
+            bits = f.type.bits  # type: ignore[attr-defined]
+            if self.order == "msb":
+                shift -= bits
+                yield f, shift, bits
+            else:
+                yield f, shift, bits
+                shift += bits
 
     @property
     def name(self) -> str:

@@ -1,0 +1,644 @@
+"""The compiler: specialised Python parse functions generated from the schema tree.
+
+Like ``dataclasses`` does for ``__init__``, it writes Python source for each
+struct and runs it through ``exec``: runs of fixed-size fields become one
+precompiled ``struct.Struct.unpack_from``, bit groups become shifts and masks,
+references such as ``this.length`` become local variables, and objects are
+filled without per-field indirection. ``binmodel.debug.source(Model)`` shows
+the code.
+
+The interpreter (``binmodel.interp``) stays the reference. Compiled code never
+builds an error itself: on any failure it raises, and ``parse`` runs the
+interpreter on the same input, which gives the error with its path and offset
+(or, if the compiled code was wrong to fail, the right value). A field the
+compiler does not handle is parsed by the interpreter in place, with a context
+built from the fields parsed so far. Untrusted text never reaches the source:
+field names are validated identifiers, and every value (constants, enum
+classes, nested parsers, schema nodes) is passed in through the function's
+globals under a generated name.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from . import interp
+from . import schema as s
+from .expr import BinOp, Expr, Lit, Ref
+from .sizes import min_size
+
+MAX_STATIC_DEPTH = 32
+"""Models nested deeper than this are left to the interpreter (its depth limit applies)."""
+
+_PREFIX = {"big": ">", "little": "<", "native": "="}
+_INT_CODES = {(1, False): "B", (1, True): "b", (2, False): "H", (2, True): "h",
+              (4, False): "I", (4, True): "i", (8, False): "Q", (8, True): "q"}
+_FLOAT_CODES = {16: "e", 32: "f", 64: "d"}
+
+
+class Fail(Exception):
+    """Raised by compiled code when the input is not what it expects; the interpreter takes over."""
+
+
+def _byteorder(endian: Optional[str]) -> str:
+    return sys.byteorder if endian in (None, "native") else endian  # type: ignore[return-value]
+
+
+class _Item:
+    """One value in a fused fixed-size run: its struct code and how to finish it."""
+
+    def __init__(self, code: str, size: int) -> None:
+        self.code, self.size = code, size
+
+
+class _Writer:
+    """Source lines and the globals they refer to."""
+
+    def __init__(self) -> None:
+        self.lines: List[str] = []
+        self.scope: Dict[str, Any] = {}
+        self.counter = 0
+
+    def const(self, value: Any, hint: str = "k") -> str:
+        """A generated global name holding ``value`` (how values enter the source)."""
+        for name, existing in self.scope.items():
+            if existing is value and name.startswith("_" + hint):
+                return name
+        self.counter += 1
+        name = "_%s%d" % (hint, self.counter)
+        self.scope[name] = value
+        return name
+
+    def temp(self, hint: str = "t") -> str:
+        self.counter += 1
+        return "%s%d" % (hint, self.counter)
+
+    def emit(self, depth: int, line: str) -> None:
+        self.lines.append("    " * depth + line)
+
+
+class StructCompiler:
+    """Generates ``def p(state, pos, parent) -> (obj, pos)`` for one struct node."""
+
+    def __init__(self, node: s.Struct, registry: Registry) -> None:
+        self.node = node
+        self.registry = registry
+        self.w = _Writer()
+        self.known: Dict[str, str] = {}  # field name -> local variable holding its value
+        self.locals: Dict[str, str] = {}
+        self.needs_ctx = uses_context(node)
+        self.positions = any(f.derive is not None and f.check for f in node.fields())
+
+    # --- expressions -----------------------------------------------------------
+
+    def expr(self, e: Expr) -> Optional[str]:
+        """Python source for ``e`` over the locals, or None when it needs the interpreter."""
+        if isinstance(e, Lit):
+            if isinstance(e.value, int) and not isinstance(e.value, bool):
+                return repr(e.value)
+            return self.w.const(e.value)
+        if isinstance(e, Ref):
+            if not e.path or e.path[0] not in self.known:
+                return None
+            return ".".join((self.known[e.path[0]],) + e.path[1:])
+        if isinstance(e, BinOp):
+            left, right = self.expr(e.left), self.expr(e.right)
+            if left is None or right is None:
+                return None
+            return "(%s %s %s)" % (left, e.op, right)
+        return None
+
+    # --- the function ----------------------------------------------------------
+
+    def compile(self) -> Tuple[str, Dict[str, Any]]:
+        w, node = self.w, self.node
+        w.emit(0, "def parse_%s(state, pos, parent):" % _ident(node.name))
+        w.emit(1, "data = state.data")
+        w.emit(1, "end = state.end")
+        w.emit(1, "start = pos")
+        if self.needs_ctx:
+            w.emit(1, "ctx = _ParseContext(parent, start, state)")
+            w.emit(1, "values = ctx.values")
+        run: List[Tuple[Any, _Item]] = []
+        for member in node.members:
+            item = self.fixed_item(member)
+            if item is not None and (not run or self.same_order(run, member)):
+                run.append((member, item))
+                continue
+            self.flush(run)
+            run = []
+            if item is not None:
+                run.append((member, item))
+                continue
+            self.variable(member)  # type: ignore[arg-type]  # bit groups are always fixed
+        self.flush(run)
+        if self.positions:
+            for f in node.fields():
+                if f.derive is not None and f.check:
+                    w.emit(1, "_check_derived(%s, ctx, '')" % w.const(f, "f"))
+        cls = w.const(node.cls, "cls")
+        w.emit(1, "o = _new(%s)" % cls)
+        for f in node.fields():
+            if f.stored:
+                w.emit(1, "o.%s = %s" % (f.name, self.known[f.name]))
+        derived = [f for f in node.fields() if f.derive is not None]
+        if derived:
+            w.emit(1, "o._bm_parsed = {%s}" % ", ".join("%r: %s" % (f.name, self.known[f.name]) for f in derived))
+        else:
+            w.emit(1, "o._bm_parsed = None")
+        w.emit(1, "return o, pos")
+        w.scope.update(_new=object.__new__, _ParseContext=interp.ParseContext, _Fail=Fail,
+                       _check_derived=interp._check_derived, _from_bytes=int.from_bytes, _NaN=interp.NaN,
+                       _parse_node=interp.parse_node, _bytes=bytes)
+        return "\n".join(w.lines) + "\n", w.scope
+
+    # --- fixed-size runs -------------------------------------------------------
+
+    def fixed_item(self, member: Any) -> Optional[_Item]:
+        if isinstance(member, s.BitGroup):
+            code = _INT_CODES.get((member.size, False))
+            return _Item(code or "%ds" % member.size, member.size)
+        t = member.type
+        if isinstance(t, s.Int):
+            return _Item(_INT_CODES.get((t.size, t.signed)) or "%ds" % t.size, t.size)
+        if isinstance(t, s.Float):
+            return _Item(_FLOAT_CODES[t.bits], t.size)
+        if isinstance(t, s.Bool):
+            return _Item("B", 1)
+        if isinstance(t, s.Bytes) and isinstance(t.size, Lit):
+            return _Item("%ds" % t.size.value, t.size.value)
+        if isinstance(t, s.Padding):
+            return _Item("%ds" % t.size if t.strict else "%dx" % t.size, t.size)
+        if isinstance(t, (s.Const, s.Enum, s.Flags)):
+            inner = t.type if isinstance(t, s.Const) else t.base
+            if isinstance(inner, s.Int) or (isinstance(inner, s.Bytes) and isinstance(inner.size, Lit)):
+                return self.fixed_item(s.Field(member.name, inner))
+        return None
+
+    def same_order(self, run: List[Tuple[Any, _Item]], member: Any) -> bool:
+        orders = {_endian(m) for m, _ in run} | {_endian(member)}
+        orders.discard(None)
+        return len(orders) <= 1
+
+    def flush(self, run: List[Tuple[Any, _Item]]) -> None:
+        if not run:
+            return
+        w = self.w
+        orders = [o for o in (_endian(m) for m, _ in run) if o is not None]
+        prefix = _PREFIX[orders[0]] if orders else "<"
+        fmt = prefix + "".join(item.code for _, item in run)
+        size = sum(item.size for _, item in run)
+        names = []
+        offsets = []
+        at = 0
+        for member, item in run:
+            offsets.append(at)
+            at += item.size
+            if item.code.endswith("x"):
+                continue
+            names.append(self.var(member) if _direct(member) else w.temp("r"))
+        packer = w.const(struct.Struct(fmt), "S")
+        w.emit(1, "if pos + %d > end:" % size)
+        w.emit(2, "raise _Fail")
+        if names:
+            w.emit(1, "%s%s = %s.unpack_from(data, pos)" % (", ".join(names), "," if len(names) == 1 else "",
+                                                           packer))
+        i = 0
+        for (member, item), offset in zip(run, offsets):
+            if item.code.endswith("x"):
+                self.bind(member, "None")
+                continue
+            self.finish(member, names[i], offset)
+            i += 1
+        w.emit(1, "pos += %d" % size)
+
+    def var(self, member: s.Field) -> str:
+        """The local variable of a field: ``v3``, never built from the name (C padding is ``(padding@1)``)."""
+        if member.name not in self.locals:
+            self.locals[member.name] = "v%d" % len(self.locals)
+        return self.locals[member.name]
+
+    def bind(self, member: s.Field, source: str) -> None:
+        """Make ``member``'s value available as a local (and in the context, when one is kept)."""
+        var = self.var(member)
+        if source != var:
+            self.w.emit(1, "%s = %s" % (var, source))
+        self.known[member.name] = var
+        if self.needs_ctx and member.stored:
+            self.w.emit(1, "values[%r] = %s" % (member.name, var))
+
+    def finish(self, member: Any, raw: str, offset: int) -> None:
+        """Turn an unpacked value into the field's value, with the checks the interpreter makes."""
+        w = self.w
+        if self.positions and not isinstance(member, s.BitGroup):
+            w.emit(1, "ctx.where[%r] = (pos + %d, pos + %d)" % (member.name, offset, offset + self.size_of(member)))
+        if isinstance(member, s.BitGroup):
+            self.bits(member, raw, offset)
+            return
+        t = member.type
+        if isinstance(t, s.Int) and t.size not in (1, 2, 4, 8):
+            self.bind(member, "_from_bytes(%s, %r, signed=%r)" % (raw, _byteorder(t.endian), t.signed))
+        elif isinstance(t, s.Float):
+            w.emit(1, "if %s != %s:" % (raw, raw))
+            w.emit(2, "%s = _NaN(_from_bytes(data[pos + %d:pos + %d], %r))" % (
+                raw, offset, offset + t.size, _byteorder(t.endian)))
+            self.bind(member, raw)
+        elif isinstance(t, s.Bool):
+            w.emit(1, "if %s > 1:" % raw)
+            w.emit(2, "raise _Fail")
+            self.bind(member, "%s == 1" % raw)
+        elif isinstance(t, s.Padding):
+            w.emit(1, "if %s != %s:" % (raw, w.const(t.fill * t.size)))
+            w.emit(2, "raise _Fail")
+            self.bind(member, "None")
+        elif isinstance(t, s.Const):
+            value = raw
+            if isinstance(t.type, s.Int) and t.type.size not in (1, 2, 4, 8):
+                value = "_from_bytes(%s, %r, signed=%r)" % (raw, _byteorder(t.type.endian), t.type.signed)
+            w.emit(1, "if %s != %s:" % (value, w.const(t.value)))
+            w.emit(2, "raise _Fail")
+            self.bind(member, w.const(t.value))
+        elif isinstance(t, s.Enum):
+            conv = w.const(_enum_converter(t.enum, t.strict), "e")
+            self.bind(member, "%s(%s)" % (conv, self.int_value(t.base, raw)))
+        elif isinstance(t, s.Flags):
+            self.bind(member, "%s(%s)" % (w.const(t.flags, "F"), self.int_value(t.base, raw)))
+        else:
+            self.bind(member, raw)
+
+    def int_value(self, node: s.Node, raw: str) -> str:
+        if isinstance(node, s.Int) and node.size not in (1, 2, 4, 8):
+            return "_from_bytes(%s, %r, signed=%r)" % (raw, _byteorder(node.endian), node.signed)
+        return raw
+
+    def size_of(self, member: s.Field) -> int:
+        item = self.fixed_item(member)
+        return item.size if item is not None else 0
+
+    def bits(self, group: s.BitGroup, raw: str, offset: int) -> None:
+        w = self.w
+        word = raw
+        if group.size not in (1, 2, 4, 8):
+            word = w.temp("g")
+            w.emit(1, "%s = _from_bytes(%s, %r)" % (word, raw, _byteorder(group.endian)))
+        for f, at, bits in group.positions():
+            if self.positions:
+                w.emit(1, "ctx.where[%r] = (pos + %d, pos + %d)" % (f.name, offset, offset + group.size))
+            if not f.stored:
+                continue
+            value = "(%s >> %d) & %d" % (word, at, (1 << bits) - 1) if at else "%s & %d" % (word, (1 << bits) - 1)
+            var = self.var(f)
+            w.emit(1, "%s = %s" % (var, value))
+            if f.type.signed:  # type: ignore[attr-defined]
+                w.emit(1, "%s -= (%s >> %d) << %d" % (var, var, bits - 1, bits))
+            self.bind(f, var)
+
+    # --- variable members ------------------------------------------------------
+
+    def variable(self, member: s.Field) -> None:
+        t = member.type
+        if not _compiled_member(self, member, t, self.registry):
+            self.fallback(member)
+        elif isinstance(t, s.Bytes):
+            self.bytes_field(member, t)
+        elif isinstance(t, s.Array):
+            self.array_field(member, t)
+        elif isinstance(t, s.Struct):
+            self.struct_field(member, t)
+        elif isinstance(t, s.If):
+            self.if_field(member, t)
+        elif isinstance(t, s.Align):
+            w = self.w
+            pad = w.temp("a")
+            w.emit(1, "%s = -(pos - start) %% %d" % (pad, t.to))
+            w.emit(1, "if pos + %s > end:" % pad)
+            w.emit(2, "raise _Fail")
+            w.emit(1, "pos += %s" % pad)
+            self.bind(member, "None")
+        else:
+            raise AssertionError(t.name)
+
+    def size_expr(self, e: Expr) -> Optional[str]:
+        src = self.expr(e)
+        if src is None:
+            return None
+        n = self.w.temp("n")
+        self.w.emit(1, "%s = %s" % (n, src))
+        self.w.emit(1, "if %s.__class__ is not int or %s < 0:" % (n, n))
+        self.w.emit(2, "raise _Fail")
+        return n
+
+    def bytes_field(self, member: s.Field, t: s.Bytes) -> None:
+        w = self.w
+        if t.greedy:
+            n = w.temp("n")
+            w.emit(1, "%s = end - pos" % n)
+        else:
+            n = self.size_expr(t.size)  # type: ignore[arg-type,assignment]
+            w.emit(1, "if pos + %s > end:" % n)
+            w.emit(2, "raise _Fail")
+        if self.positions:
+            w.emit(1, "ctx.where[%r] = (pos, pos + %s)" % (member.name, n))
+        w.emit(1, "%s = data[pos:pos + %s]" % (self.var(member), n))
+        w.emit(1, "pos += %s" % n)
+        self.bind(member, self.var(member))
+
+    def array_field(self, member: s.Field, t: s.Array) -> None:
+        w = self.w
+        item = t.item
+        least = min_size(item)
+        if t.count is None:
+            self.loop_array(member, t)
+            return
+        n = self.size_expr(t.count)  # type: ignore[arg-type]
+        start = w.temp("b")
+        w.emit(1, "%s = pos" % start)
+        if isinstance(item, (s.Int, s.Float)):  # numbers of 1, 2, 4 or 8 bytes (see _compiled_member)
+            code = _FLOAT_CODES[item.bits] if isinstance(item, s.Float) else _INT_CODES[(item.size, item.signed)]
+            fmt = w.const(_PREFIX[item.endian or "big"] + "%d" + code, "fmt")
+            cache = w.const({}, "cache")
+            w.emit(1, "if pos + %s * %d > end:" % (n, item.size))
+            w.emit(2, "raise _Fail")
+            packer = w.temp("u")
+            w.emit(1, "%s = %s.get(%s)" % (packer, cache, n))
+            w.emit(1, "if %s is None:" % packer)
+            w.emit(2, "%s = %s[%s] = _Struct(%s %% %s).unpack_from" % (packer, cache, n, fmt, n))
+            w.emit(1, "%s = list(%s(data, pos))" % (self.var(member), packer))
+            if isinstance(item, s.Float):  # a NaN keeps its exact bits: the interpreter does that
+                w.emit(1, "for x in %s:" % self.var(member))
+                w.emit(2, "if x != x:")
+                w.emit(3, "raise _Fail")
+            w.emit(1, "pos += %s * %d" % (n, item.size))
+            w.scope["_Struct"] = struct.Struct
+        else:  # a compilable struct that needs no context (see _compiled_member)
+            child = w.const(self.registry.parser(item), "P")  # type: ignore[arg-type]
+            w.emit(1, "if %s * %d > end - pos:" % (n, least))
+            w.emit(2, "raise _Fail")
+            w.emit(1, "%s = []" % self.var(member))
+            w.emit(1, "append = %s.append" % self.var(member))
+            w.emit(1, "for _ in range(%s):" % n)
+            w.emit(2, "x, pos = %s(state, pos, None)" % child)
+            w.emit(2, "append(x)")
+        if self.positions:
+            w.emit(1, "ctx.where[%r] = (%s, pos)" % (member.name, start))
+        self.bind(member, self.var(member))
+
+    def loop_array(self, member: s.Field, t: s.Array) -> None:
+        """``until=`` and greedy arrays of compiled structs (their items always take bytes)."""
+        w = self.w
+        child = w.const(self.registry.parser(t.item), "P")  # type: ignore[arg-type]
+        start = w.temp("b")
+        w.emit(1, "%s = pos" % start)
+        w.emit(1, "%s = []" % self.var(member))
+        if t.greedy:
+            w.emit(1, "while pos < end:")
+        else:
+            w.emit(1, "while True:")
+            w.emit(2, "if pos >= end:")
+            w.emit(3, "raise _Fail")
+        w.emit(2, "x, pos = %s(state, pos, None)" % child)
+        w.emit(2, "%s.append(x)" % self.var(member))
+        if t.until is not None:
+            w.emit(2, "if %s(x):" % w.const(t.until, "until"))
+            w.emit(3, "break")
+        if self.positions:
+            w.emit(1, "ctx.where[%r] = (%s, pos)" % (member.name, start))
+        self.bind(member, self.var(member))
+
+    def struct_field(self, member: s.Field, t: s.Struct) -> None:
+        w = self.w
+        child = w.const(self.registry.parser(t), "P")
+        start = w.temp("b")
+        w.emit(1, "%s = pos" % start)
+        w.emit(1, "%s, pos = %s(state, pos, None)" % (self.var(member), child))
+        if self.positions:
+            w.emit(1, "ctx.where[%r] = (%s, pos)" % (member.name, start))
+        self.bind(member, self.var(member))
+
+    def if_field(self, member: s.Field, t: s.If) -> None:
+        w = self.w
+        child = w.const(self.registry.parser(t.type), "P")  # type: ignore[arg-type]
+        w.emit(1, "if %s:" % self.expr(t.condition))
+        w.emit(2, "%s, pos = %s(state, pos, None)" % (self.var(member), child))
+        w.emit(1, "else:")
+        w.emit(2, "%s = None" % self.var(member))
+        self.bind(member, self.var(member))
+
+    def fallback(self, member: s.Field) -> None:
+        """The interpreter parses this field, in a context holding the fields parsed so far."""
+        w = self.w
+        if not self.needs_ctx:  # cannot happen: uses_context() is true for structs with fallbacks
+            raise AssertionError("fallback without a context")
+        start = w.temp("b")
+        w.emit(1, "%s = pos" % start)
+        w.emit(1, "%s, pos = _parse_node(%s, ctx, pos, '')" % (self.var(member), w.const(member.type, "N")))
+        w.emit(1, "ctx.where[%r] = (%s, pos)" % (member.name, start))
+        self.bind(member, self.var(member))
+
+
+def _direct(member: Any) -> bool:
+    """Whether the unpacked value is the field's value as it is (unpack straight into its local)."""
+    if isinstance(member, s.BitGroup):
+        return False
+    t = member.type
+    return (isinstance(t, s.Int) and t.size in (1, 2, 4, 8)) or isinstance(t, (s.Float,)) or (
+        isinstance(t, s.Bytes))
+
+
+def _endian(member: Any) -> Optional[str]:
+    """The byte order a fixed member needs from its run's prefix (None: any)."""
+    if isinstance(member, s.BitGroup):
+        return None if member.size == 1 or member.size not in (2, 4, 8) else (member.endian or "big")
+    t = member.type
+    if isinstance(t, (s.Const,)):
+        t = t.type
+    if isinstance(t, (s.Enum, s.Flags)):
+        t = t.base
+    if isinstance(t, s.Int):
+        return None if t.size == 1 or t.size not in (2, 4, 8) else (t.endian or "big")
+    if isinstance(t, s.Float):
+        return t.endian or "big"
+    return None
+
+
+def _enum_converter(enum: Any, strict: bool) -> Callable[[int], Any]:
+    def convert(value: int) -> Any:
+        try:
+            return enum(value)
+        except ValueError:
+            if strict:
+                raise Fail() from None
+            return value
+
+    return convert
+
+
+def _ident(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name)
+
+
+def uses_context(node: s.Struct) -> bool:
+    """Whether parsing ``node`` needs a real ParseContext: fallbacks, lambdas, ``_parent``, checks."""
+    registry = Registry()
+    return registry.needs_context(node)
+
+
+class Registry:
+    """Compiled parsers per struct node, and which nodes the compiler handles."""
+
+    def __init__(self) -> None:
+        self.parsers: Dict[int, Any] = {}
+        self.sources: Dict[int, str] = {}
+        self._context: Dict[int, bool] = {}
+
+    def compilable(self, node: s.Struct) -> bool:
+        return node.union_size is None and node.cls is not None and _depth(node) <= MAX_STATIC_DEPTH
+
+    def needs_context(self, node: s.Struct) -> bool:
+        key = id(node)
+        if key not in self._context:
+            self._context[key] = False  # recursion guard
+            self._context[key] = _needs_context(node, self)
+        return self._context[key]
+
+    def parser(self, node: s.Struct) -> Callable[..., Any]:
+        key = id(node)
+        if key not in self.parsers:
+            self.parsers[key] = _Pending(self, node)
+            source, scope = StructCompiler(node, self).compile()
+            exec(compile(source, "<binmodel %s>" % node.name, "exec"), scope)
+            fn = scope["parse_%s" % _ident(node.name)]
+            self.parsers[key].fn = fn
+            self.parsers[key] = fn
+            self.sources[key] = source
+        return self.parsers[key]  # type: ignore[no-any-return]
+
+
+class _Pending:
+    """Stands for a parser while it is being compiled (a model that contains itself through Lazy)."""
+
+    def __init__(self, registry: Registry, node: s.Struct) -> None:
+        self.fn: Optional[Callable[..., Any]] = None
+
+    def __call__(self, *args: Any) -> Any:
+        assert self.fn is not None
+        return self.fn(*args)
+
+
+def _depth(node: s.Node, seen: int = 0) -> int:
+    if seen > MAX_STATIC_DEPTH:
+        return seen
+    children = []
+    if isinstance(node, s.Struct):
+        children = [m for m in node.fields()]
+        return 1 + max([_depth(f.type, seen + 1) for f in children] or [0])
+    for attr in ("type", "item", "base"):
+        child = getattr(node, attr, None)
+        if isinstance(child, s.Node):
+            return _depth(child, seen)
+    return 0
+
+
+def _needs_context(node: s.Struct, registry: Registry) -> bool:
+    compiler = StructCompiler.__new__(StructCompiler)
+    compiler.node, compiler.registry, compiler.known, compiler.locals = node, registry, {}, {}
+    compiler.w = _Writer()
+    for f in node.fields():
+        if f.derive is not None and f.check:
+            return True
+        t = f.type
+        if not _compiled_member(compiler, f, t, registry):
+            return True
+        compiler.known[f.name] = compiler.var(f)
+    return False
+
+
+def _compiled_member(compiler: StructCompiler, f: s.Field, t: s.Node, registry: Registry) -> bool:
+    """Whether the compiler handles ``f`` itself (mirrors ``StructCompiler.variable``)."""
+    if isinstance(t, s.Bits) or compiler.fixed_item(f) is not None:
+        return True
+    if isinstance(t, s.Align):
+        return True
+    if isinstance(t, s.Bytes):
+        return t.prefix is None and (t.greedy or compiler.expr(t.size) is not None)  # type: ignore[arg-type]
+    if isinstance(t, s.Array):
+        item = t.item
+        if t.count is None:  # until / greedy: compiled when the items are compiled structs
+            return (isinstance(item, s.Struct) and registry.compilable(item) and not registry.needs_context(item)
+                    and bool(min_size(item)))
+        if not min_size(t.item) or compiler.expr(t.count) is None:
+            return False
+        if isinstance(item, (s.Int, s.Float)) and item.size in (1, 2, 4, 8):
+            return isinstance(item, s.Float) or (item.size, item.signed) in _INT_CODES
+        return isinstance(item, s.Struct) and registry.compilable(item) and not registry.needs_context(item)
+    if isinstance(t, s.Struct):
+        return registry.compilable(t) and not registry.needs_context(t)
+    if isinstance(t, s.If):
+        return (compiler.expr(t.condition) is not None and isinstance(t.type, s.Struct)
+                and registry.compilable(t.type) and not registry.needs_context(t.type))
+    return False
+
+
+# --- entry points ------------------------------------------------------------------
+
+_REGISTRY = Registry()
+
+
+def parser_for(node: s.Struct) -> Optional[Callable[..., Any]]:
+    """The compiled parser of a model's node, or None when the interpreter must do it all."""
+    if not _REGISTRY.compilable(node):
+        return None
+    return _REGISTRY.parser(node)
+
+
+def source(node: s.Struct) -> str:
+    """The generated source of ``node``'s parser, then of the nested parsers it calls."""
+    if parser_for(node) is None:
+        return "# %s is parsed by the interpreter\n" % node.name
+    out, seen, todo = [], set(), [node]
+    while todo:
+        n = todo.pop(0)
+        if id(n) in seen or id(n) not in _REGISTRY.sources:
+            continue
+        seen.add(id(n))
+        out.append(_REGISTRY.sources[id(n)])
+        todo.extend(_nested_structs(n))
+    return "\n".join(out)
+
+
+def _nested_structs(node: s.Struct) -> List[s.Struct]:
+    found: List[s.Struct] = []
+
+    def walk(t: s.Node) -> None:
+        if isinstance(t, s.Struct):
+            found.append(t)
+            return
+        for attr in ("type", "item", "base"):
+            child = getattr(t, attr, None)
+            if isinstance(child, s.Node):
+                walk(child)
+
+    for f in node.fields():
+        walk(f.type)
+    return found
+
+
+def parse(node: s.Struct, data: Any, offset: int = 0, allow_trailing: bool = False) -> Any:
+    """Parse with the compiled code; on any failure, the interpreter decides (value or exact error)."""
+    fn = parser_for(node)
+    if fn is None:
+        return interp.parse(node, data, offset, allow_trailing)
+    buf = interp._as_buffer(data)
+    if buf.__class__ is bytearray:
+        buf = bytes(buf)
+    if offset.__class__ is not int or not 0 <= offset <= len(buf):
+        return interp.parse(node, data, offset, allow_trailing)
+    try:
+        obj, end = fn(interp._ParseState(buf, None), offset, None)
+    except Exception:
+        return interp.parse(node, data, offset, allow_trailing)
+    if not allow_trailing and end != len(buf):
+        return interp.parse(node, data, offset, allow_trailing)
+    return obj
