@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import binmodel
-from binmodel import ParseError, Struct, interp
+from binmodel import Struct, interp
 from binmodel import compile as compiled
 from binmodel.formats import PNG
 from strategies import models
@@ -27,8 +27,8 @@ def outcome(parse, node, data, allow_trailing=False):
     """What a parse gives: ("value", repr, dict) or ("error", type, path, offset, message)."""
     try:
         value = parse(node, data, 0, allow_trailing)
-    except ParseError as exc:
-        return ("error", type(exc).__name__, exc.path, exc.offset, str(exc))
+    except binmodel.Error as exc:
+        return ("error", type(exc).__name__, getattr(exc, "path", None), getattr(exc, "offset", None), str(exc))
     return ("value", type(value).__name__, repr(value), getattr(value, "_bm_parsed", None))
 
 

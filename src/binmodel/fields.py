@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import codecs
 import enum as _enum
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from . import schema as s
 from .errors import DefinitionError
@@ -73,6 +73,23 @@ def to_node(item: Any, what: str = "item type") -> s.Node:
     if isinstance(node, s.Node):
         return node
     raise DefinitionError("%r is not a binmodel type (expected u8, Bytes(...), a Struct, ...)" % (item,))
+
+
+_LAZY: Dict[int, Tuple[s.Lazy, s.Node]] = {}
+
+
+def resolve_lazy(node: s.Lazy) -> s.Node:
+    """The type a ``Lazy`` names, with the enclosing struct's byte order (checked once, then cached)."""
+    hit = _LAZY.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    target = s.resolve_endian(to_node(node.resolve(), "Lazy type"), node.endian, "Lazy(%s)" % _fn_name(node))
+    _LAZY[id(node)] = (node, target)
+    return target
+
+
+def _fn_name(node: s.Lazy) -> str:
+    return getattr(node.resolve, "__name__", "?")
 
 
 def _size(value: Any, what: str) -> Optional[Expr]:

@@ -20,6 +20,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
 from . import schema as s
 from .errors import BuildError, Error, ParseError
 from .expr import Expr, Lit
+from .fields import resolve_lazy as _resolve_lazy
 from .sizes import min_size
 
 MAX_DEPTH = 64
@@ -93,7 +94,7 @@ class Trace:
 # --- parsing -----------------------------------------------------------------
 
 class _ParseState:
-    __slots__ = ("data", "end", "spans", "depth", "free_items", "reread")
+    __slots__ = ("data", "end", "spans", "depth", "free_items", "reread", "high")
 
     def __init__(self, data: Any, spans: Optional[List[Span]]) -> None:
         self.data = data
@@ -102,14 +103,16 @@ class _ParseState:
         self.depth = 0
         self.free_items = ZERO_SIZE_ITEM_LIMIT  # items that took no bytes, left to create
         self.reread = POINTER_REREAD_FACTOR * len(data) + (1 << 16)  # bytes pointers may still read
+        self.high = 0  # the end of the furthest bytes read through a pointer
 
 
 class ParseContext:
     """The fields of one struct parsed so far; what ``this`` refers to while parsing."""
 
-    __slots__ = ("values", "parent", "start", "state", "where")
+    __slots__ = ("values", "parent", "start", "state", "where", "outside")
 
     def __init__(self, parent: Optional[ParseContext], start: int, state: _ParseState) -> None:
+        self.outside: List[Tuple[int, int, str]] = []  # relative pointer targets, checked at the end
         self.values: Dict[str, Any] = {}
         self.parent = parent
         self.start = start
@@ -193,12 +196,13 @@ def parse_node(node: s.Node, ctx: ParseContext, pos: int, path: str) -> Tuple[An
 class NaN(float):
     """A NaN read from data, keeping its exact bits (payload, signalling bit) so it is written back unchanged."""
 
-    __slots__ = ("bits",)
+    __slots__ = ("bits", "width")
     bits: int
+    width: int
 
-    def __new__(cls, bits: int) -> NaN:
+    def __new__(cls, bits: int, width: int = 64) -> NaN:
         obj = super().__new__(cls, "nan")
-        obj.bits = bits
+        obj.bits, obj.width = bits, width
         return obj
 
     def __repr__(self) -> str:
@@ -210,7 +214,7 @@ def _parse_float(node: s.Float, ctx: ParseContext, pos: int, path: str) -> Tuple
     _need(state, pos, node.size, path, node.name)
     value = struct.unpack_from(_PREFIX[node.endian or "big"] + _FLOAT_CODES[node.bits], state.data, pos)[0]
     if value != value:  # NaN: a Python float may not keep the payload of a 16/32-bit NaN
-        value = NaN(int.from_bytes(state.data[pos:pos + node.size], _byteorder(node.endian)))
+        value = NaN(int.from_bytes(state.data[pos:pos + node.size], _byteorder(node.endian)), node.bits)
     _span(state, path, pos, node.size, value, node, "field")
     return value, pos + node.size
 
@@ -231,7 +235,8 @@ def _parse_varint(node: s.VarInt, ctx: ParseContext, pos: int, path: str) -> Tup
     i = pos
     while True:
         if i >= state.end:
-            raise ParseError("%s runs past the end of the data" % node.name, path, pos)
+            raise ParseError("%s runs past the end of the data" % node.name, path, pos,
+                             expected="a byte below 0x80 to end it", found="end of data")
         if i - pos >= node.max_bytes:
             raise ParseError("%s longer than %d bytes" % (node.name, node.max_bytes), path, pos,
                              expected="at most %d bytes" % node.max_bytes, found="more")
@@ -381,7 +386,8 @@ def _parse_array(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple
                                  expected="an item ending the array", found="end of data")
             item, after = parse_node(node.item, ctx, pos, "%s[%d]" % (path, i))
             if after == pos:
-                raise ParseError("item %d took no bytes; the array would never end" % i, path, pos)
+                raise ParseError("item %d took no bytes; the array would never end" % i, path, pos,
+                                 expected="at least 1 byte", found=0)
             items.append(item)
             pos = after
             i += 1
@@ -414,7 +420,14 @@ def _parse_struct(node: s.Struct, ctx: Optional[ParseContext], pos: int, path: s
         raise ParseError("structs nested deeper than %d" % MAX_DEPTH, path, pos,
                          expected="depth <= %d" % MAX_DEPTH, found="deeper")
     state.depth += 1
-    sub = ParseContext(ctx, pos, state)
+    try:
+        return _parse_members(node, ParseContext(ctx, pos, state), pos, path)
+    finally:
+        state.depth -= 1
+
+
+def _parse_members(node: s.Struct, sub: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    state = sub.state
     span_index = len(state.spans) if state.spans is not None else 0
     _span(state, path, pos, 0, None, node, "struct")
     start = pos
@@ -429,10 +442,13 @@ def _parse_struct(node: s.Struct, ctx: Optional[ParseContext], pos: int, path: s
             continue
         fpath = _join(path, member.name)
         if union:
+            kept = len(state.spans) if state.spans is not None else 0
             try:
                 value, after = parse_node(member.type, sub, pos, fpath)
             except ParseError:  # the union's bytes are not a valid value of this member: it stays None,
                 value, after = None, pos  # and the bytes are kept for build
+                if state.spans is not None:
+                    del state.spans[kept:]
         else:
             value, after = parse_node(member.type, sub, pos, fpath)
         sub.where[member.name] = (pos, after)
@@ -446,8 +462,11 @@ def _parse_struct(node: s.Struct, ctx: Optional[ParseContext], pos: int, path: s
     for field in node.fields():
         if field.derive is not None and field.check:
             _check_derived(field, sub, path)
+    for target, after, ppath in sub.outside if sub.parent is not None else ():
+        if target < start or after > pos:
+            raise ParseError("relative pointer data at %d..%d lies outside its struct (%d..%d), so it could not be "
+                             "written back" % (target, after, start, pos), ppath, target)
     obj = node.cls._bm_from_values(sub.values, raw) if node.cls is not None else dict(sub.values)
-    state.depth -= 1
     if state.spans is not None:
         state.spans[span_index].size = pos - start
         state.spans[span_index].value = obj
@@ -530,7 +549,7 @@ def _parse_enum(node: s.Enum, ctx: ParseContext, pos: int, path: str) -> Tuple[A
     raw, after = _quiet(node.base, ctx, pos, path)
     try:
         value = node.enum(raw)
-    except ValueError:
+    except Exception:  # ValueError, or whatever a custom _missing_ raises
         if node.strict:
             raise ParseError("%d is not a %s" % (raw, node.enum.__name__), path, pos,
                              expected=[m.value for m in node.enum], found=raw) from None
@@ -543,9 +562,11 @@ def _parse_flags(node: s.Flags, ctx: ParseContext, pos: int, path: str) -> Tuple
     raw, after = _quiet(node.base, ctx, pos, path)
     try:
         value = node.flags(raw)
-    except ValueError:  # a Flag class declared with boundary=STRICT
+    except Exception:  # a Flag class declared with boundary=STRICT, or a failing _missing_
+        value = None
+    if value is None or int(value) != raw:  # refused, or a boundary=CONFORM class dropped bits
         raise ParseError("%d has bits that %s does not define" % (raw, node.flags.__name__), path, pos,
-                         found=raw) from None
+                         expected=int(sum(m.value for m in node.flags)), found=raw) from None
     _span(ctx.state, path, pos, after - pos, value, node, "field")
     return value, after
 
@@ -566,6 +587,9 @@ def _parse_pointer(node: s.Pointer, ctx: ParseContext, pos: int, path: str) -> T
     finally:
         state.end = outer_end
     state.reread -= after - target
+    state.high = max(state.high, after)
+    if node.relative:
+        ctx.outside.append((target, after, path))
     if state.reread < 0:
         raise ParseError("pointers have read the data more than %d times over; refused as an amplification"
                          % POINTER_REREAD_FACTOR, path, pos)
@@ -577,9 +601,7 @@ def _parse_lazy(node: s.Lazy, ctx: ParseContext, pos: int, path: str) -> Tuple[A
 
 
 def resolve_lazy(node: s.Lazy) -> s.Node:
-    from .fields import to_node
-
-    return to_node(node.resolve(), "Lazy type")
+    return _resolve_lazy(node)
 
 
 _PARSERS: Dict[type, Callable[..., Tuple[Any, int]]] = {
@@ -595,7 +617,7 @@ def _as_buffer(data: Any) -> Any:
         return data
     if isinstance(data, memoryview):
         return data.cast("B").tobytes() if data.format != "B" or data.ndim != 1 else data.tobytes()
-    if hasattr(data, "find") and hasattr(data, "__getitem__"):  # mmap
+    if hasattr(data, "find") and hasattr(data, "__getitem__") and not isinstance(data, str):  # mmap
         return data
     raise TypeError("parse() takes bytes, bytearray, memoryview or mmap, not %s" % type(data).__name__)
 
@@ -604,8 +626,9 @@ def parse(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool = False
           spans: Optional[List[Span]] = None) -> Any:
     """Parse ``data`` from ``offset``; the whole rest must be used unless ``allow_trailing``."""
     buf = _as_buffer(data)
-    if not isinstance(offset, int) or offset < 0 or offset > len(buf):
-        raise ParseError("offset %r is outside the data (%d bytes)" % (offset, len(buf)), "", 0)
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0 or offset > len(buf):
+        raise ParseError("offset %r is outside the data (%d bytes)" % (offset, len(buf)), "", None,
+                         expected="0..%d" % len(buf), found=offset)
     state = _ParseState(buf, spans)
     root = ParseContext(None, offset, state)
     try:
@@ -615,6 +638,7 @@ def parse(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool = False
             value, end = parse_node(node, root, offset, "")
     except RecursionError:
         raise ParseError("the data nests too deeply", "", offset) from None
+    end = max(end, state.high)  # data placed by pointers after the end is part of the value
     if not allow_trailing and end != len(buf):
         raise ParseError("%d bytes left over after the end of %s" % (len(buf) - end, node.name), "", end,
                          expected="end of data", found="%d more bytes" % (len(buf) - end))
@@ -790,7 +814,7 @@ def build_node(node: s.Node, value: Any, ctx: Any, path: str, name: Optional[str
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise BuildError("expected a float for %s, found %s" % (node.name, type(value).__name__), path,
                              expected="float", found=value)
-        if isinstance(value, NaN) and value.bits < 1 << node.bits:  # type: ignore[attr-defined]
+        if isinstance(value, NaN) and value.width == node.bits:  # type: ignore[attr-defined]
             return value.bits.to_bytes(node.size, _byteorder(node.endian))  # type: ignore[attr-defined]
         try:
             return struct.pack(_PREFIX[node.endian or "big"] + _FLOAT_CODES[node.bits], value)  # type: ignore[attr-defined]
@@ -848,7 +872,15 @@ def build_node(node: s.Node, value: Any, ctx: Any, path: str, name: Optional[str
                 raise BuildError("%s is not a %s" % (_short(value), node.enum.__name__), path, found=value) from None  # type: ignore[attr-defined]
         return build_node(node.base, _plain_int(value, path), ctx, path, None)  # type: ignore[attr-defined]
     if kind is s.Flags:
-        return build_node(node.base, _plain_int(value, path), ctx, path, None)  # type: ignore[attr-defined]
+        number = _plain_int(value, path)
+        try:
+            kept = int(node.flags(number))  # type: ignore[attr-defined]
+        except Exception:
+            kept = None
+        if kept != number:
+            raise BuildError("%d has bits that %s does not define" % (number, node.flags.__name__), path,  # type: ignore[attr-defined]
+                             found=number)
+        return build_node(node.base, number, ctx, path, None)  # type: ignore[attr-defined]
     if kind is s.Pointer:
         return _build_pointer(node, value, ctx, path)  # type: ignore[arg-type]
     if kind is s.Lazy:
@@ -905,6 +937,9 @@ def _build_string(node: s.String, value: Any, ctx: Any, path: str) -> bytes:
         except _Cycle:  # the size is derived from this very text (len_of): no padding, checked at the end
             if node.terminator is not None:
                 raw += node.terminator
+            elif _strip_pad(raw, node.pad, code_unit(node.encoding)) != raw:
+                raise BuildError("text ends with the pad byte %r, which parsing would strip" % node.pad, path,
+                                 found=value) from None
             _deferred_size_check(ctx, node.size, len(raw), path, "size")
             return raw
         if not isinstance(size, int) or size < 0:
@@ -946,11 +981,9 @@ def _build_array(node: s.Array, value: Any, ctx: Any, path: str) -> bytes:
 
 
 def _instance(node: s.Node, item: Any) -> Any:
-    if isinstance(node, s.Lazy):
-        node = resolve_lazy(node)
-    if isinstance(node, s.Struct) and node.cls is not None and isinstance(item, Mapping):
-        return node.cls.from_dict(item)
-    return item
+    from .convert import from_plain
+
+    return from_plain(node, item)
 
 
 def _build_bits(group: s.BitGroup, ctx: BuildContext) -> bytes:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, 
 
 from . import interp
 from . import schema as s
+from .convert import from_plain
 from .errors import BuildError, DefinitionError
 from .fields import MISSING, FieldSpec, _Scalar, to_node
 
@@ -140,7 +141,7 @@ def _collect_fields(name: str, ns: Dict[str, Any], endian: Optional[str]) -> Lis
         elif not isinstance(value, FieldSpec):
             raise DefinitionError("%s = %r: expected a binmodel type such as u8(), Bytes(4) or a model"
                                   % (where, value))
-        if isinstance(value.default, _MUTABLE):
+        if isinstance(value.default, _MUTABLE + (Struct,)):  # Struct: defined below, used at class creation
             raise DefinitionError("%s: a mutable default (%s) would be shared by every instance"
                                   % (where, type(value.default).__name__))
         node = s.resolve_endian(value.node, endian, where)
@@ -152,7 +153,8 @@ def _collect_fields(name: str, ns: Dict[str, Any], endian: Optional[str]) -> Lis
     return out
 
 
-_RESERVED = {"parse", "parse_trace", "build", "sizeof", "layout", "to_bytes", "to_dict", "from_dict"}
+_RESERVED = {"parse", "parse_trace", "build", "sizeof", "layout", "to_bytes", "to_dict", "from_dict",
+             "_parent", "_root", "_bytes"}
 
 
 def _check_name(fname: str, where: str) -> None:
@@ -273,7 +275,7 @@ class Struct(metaclass=StructMeta):
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return all(getattr(self, n, None) == getattr(other, n, None) for n in self._bm_stored)
+        return all(_same(getattr(self, n, None), getattr(other, n, None)) for n in self._bm_stored)
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass
 
@@ -286,14 +288,14 @@ class Struct(metaclass=StructMeta):
         """An instance from a dict such as ``to_dict()`` gives; nested dicts become nested models."""
         if not isinstance(data, Mapping):
             raise BuildError("expected a dict for %s, found %s" % (cls.__name__, type(data).__name__))
-        unknown = set(data) - set(cls._bm_stored)
+        unknown = sorted(map(repr, set(data) - set(cls._bm_stored)))
         if unknown:
-            raise BuildError("%s has no field %s" % (cls.__name__, ", ".join(sorted(unknown))),
-                             expected=list(cls._bm_stored), found=sorted(unknown))
-        values = {}
+            raise BuildError("%s has no field %s" % (cls.__name__, ", ".join(unknown)),
+                             expected=list(cls._bm_stored), found=unknown)
+        values: Dict[str, Any] = {}
         for f in cls._bm_node.fields():
             if f.name in data:
-                values[f.name] = _from_plain(f.type, data[f.name], f.name)
+                values[f.name] = from_plain(f.type, data[f.name], values)
         try:
             return cls(**values)
         except TypeError as exc:
@@ -349,21 +351,20 @@ class Struct(metaclass=StructMeta):
         return layout(cls._bm_node)
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Equal values, where a NaN read from data equals a NaN with the same bits (the same bytes)."""
+    if a == b:
+        return True
+    if isinstance(a, interp.NaN) and isinstance(b, interp.NaN):
+        return (a.bits, a.width) == (b.bits, b.width)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return False
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, Struct):
         return value.to_dict()
     if isinstance(value, list):
         return [_plain(v) for v in value]
-    return value
-
-
-def _from_plain(node: s.Node, value: Any, path: str) -> Any:
-    if isinstance(node, s.Lazy):
-        node = interp.resolve_lazy(node)
-    if isinstance(node, s.Struct) and isinstance(value, Mapping) and node.cls is not None:
-        return node.cls.from_dict(value)
-    if isinstance(node, s.Array) and isinstance(value, (list, tuple)):
-        return [_from_plain(node.item, v, "%s[%d]" % (path, i)) for i, v in enumerate(value)]
-    if isinstance(node, (s.If, s.Pointer)):
-        return None if value is None else _from_plain(node.type, value, path)
     return value

@@ -166,7 +166,7 @@ class Sized(Node):
 
     @property
     def name(self) -> str:
-        return "%s[%s]" % (self.type.name, _size_text(self.size, self.prefix, False))
+        return "Sized(%s, %s)" % (_size_text(self.size, self.prefix, False), self.type.name)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -293,6 +293,7 @@ class Lazy(Node):
     """A type named before it exists (recursive models): ``Lazy(lambda: Tree)``."""
 
     resolve: Callable[[], Any]
+    endian: Optional[str] = None  # the enclosing struct's, for numbers the function returns
 
     @property
     def name(self) -> str:
@@ -407,6 +408,8 @@ def resolve_endian(node: Node, endian: Optional[str], where: str) -> Node:
                 )
             return dataclasses.replace(node, endian=endian)
         return node
+    if isinstance(node, Lazy):
+        return dataclasses.replace(node, endian=endian) if node.endian is None else node
     replace: dict = {}
     for attr in ("type", "item", "base", "prefix", "default"):
         child = getattr(node, attr, None)

@@ -18,8 +18,9 @@ def _lit(expr: object) -> Optional[int]:
     return expr.value if isinstance(expr, Lit) and isinstance(expr.value, int) else None
 
 
-def static_size(node: s.Node, path: str = "") -> int:
+def static_size(node: s.Node, path: str = "", _visiting: Optional[set] = None) -> int:
     """The size in bytes of every value of ``node``; ``SizeofError`` naming the variable part otherwise."""
+    visiting = _visiting if _visiting is not None else set()
 
     def variable(why: str) -> SizeofError:
         return SizeofError("%s has no fixed size: %s" % (path or node.name, why))
@@ -39,26 +40,32 @@ def static_size(node: s.Node, path: str = "") -> int:
         n = _lit(node.count)
         if n is None:
             raise variable("its length depends on the data (%s)" % node.name)
-        return n * static_size(node.item, path + "[i]")
+        return n * static_size(node.item, path + "[i]", visiting)
     if isinstance(node, (s.Const,)):
-        return static_size(node.type, path)
+        return static_size(node.type, path, visiting)
     if isinstance(node, (s.Enum, s.Flags)):
-        return static_size(node.base, path)
+        return static_size(node.base, path, visiting)
     if isinstance(node, s.Padding):
         return node.size
     if isinstance(node, (s.Pointer,)):
         return 0
     if isinstance(node, s.Switch):
-        sizes = {static_size(t, path) for _, t in node.cases}
+        sizes = {static_size(t, path, visiting) for _, t in node.cases}
         if node.default is not None:
-            sizes.add(static_size(node.default, path))
+            sizes.add(static_size(node.default, path, visiting))
         if len(sizes) != 1:
             raise variable("its cases differ in size")
         return sizes.pop()
     if isinstance(node, s.Lazy):
-        from .fields import to_node
+        from .fields import resolve_lazy
 
-        return static_size(to_node(node.resolve()), path)
+        if id(node) in visiting:
+            raise variable("it contains itself")
+        visiting.add(id(node))
+        try:
+            return static_size(resolve_lazy(node), path, visiting)
+        finally:
+            visiting.discard(id(node))
     if isinstance(node, s.Struct) and node.union_size is not None:
         return node.union_size
     if isinstance(node, s.Struct):
@@ -69,7 +76,7 @@ def static_size(node: s.Node, path: str = "") -> int:
             elif isinstance(m.type, s.Align):
                 total += -total % m.type.to
             else:
-                total += static_size(m.type, "%s.%s" % (path, m.name) if path else m.name)
+                total += static_size(m.type, "%s.%s" % (path, m.name) if path else m.name, visiting)
         return total
     raise variable("%s depends on the data" % node.name)
 
@@ -85,7 +92,9 @@ def min_size(node: s.Node) -> int:
         return n if n is not None else (node.prefix.size if node.prefix is not None and isinstance(node.prefix, s.Int) else 0)
     if isinstance(node, s.Sized):
         n = _lit(node.size)
-        return n if n is not None else (node.prefix.size if isinstance(node.prefix, s.Int) else 1)
+        if n is not None:
+            return n
+        return node.prefix.size if isinstance(node.prefix, s.Int) else (1 if node.prefix is not None else 0)
     if isinstance(node, s.String):
         n = _lit(node.size)
         if n is not None:
