@@ -652,3 +652,349 @@ def parse(node: s.Struct, data: Any, offset: int = 0, allow_trailing: bool = Fal
     if not allow_trailing and end != len(buf):
         return interp.parse(node, data, offset, allow_trailing)
     return obj
+
+
+# --- builders ------------------------------------------------------------------------
+#
+# A struct is built by generated code when every member is one the builder knows
+# (fixed-size numbers, bytes, bit groups, constants, padding; bytes and arrays
+# sized by references; nested structs of the same kind) and every derived field
+# is made of len_of / count_of and arithmetic. Anything else, and any failure,
+# goes to the interpreter, which gives the bytes or the exact error.
+
+
+class BuildCompiler:
+    """Generates ``def b(o) -> bytes`` for one struct node."""
+
+    def __init__(self, node: s.Struct, registry: BuildRegistry) -> None:
+        self.node, self.registry, self.w = node, registry, _Writer()
+        self.local: Dict[str, str] = {}
+        self.fields = {f.name: f for f in node.fields()}
+
+    def var(self, name: str) -> str:
+        if name not in self.local:
+            self.local[name] = "v%d" % len(self.local)
+        return self.local[name]
+
+    def compile(self) -> Tuple[str, Dict[str, Any]]:
+        w, node = self.w, self.node
+        w.emit(0, "def build_%s(o):" % _ident(node.name))
+        w.emit(1, "if o.__class__ is not %s:" % w.const(node.cls, "cls"))
+        w.emit(2, "raise _Fail")
+        for f in node.fields():
+            if f.stored:
+                w.emit(1, "%s = o.%s" % (self.var(f.name), f.name))
+        parts: Dict[str, str] = {}
+        for m in node.members:  # variable parts first: derived lengths need them
+            if isinstance(m, s.Field) and _fixed_build(m) is None and not isinstance(m.type, s.Padding):
+                parts[m.name] = self.variable_part(m)
+        for f in node.fields():
+            if f.derive is not None:
+                self.derived(f, parts)
+        for m in node.members:  # checks of sizes and counts that are references
+            if isinstance(m, s.Field) and m.name in parts:
+                self.size_check(m, parts[m.name])
+        out: List[str] = []
+        run: List[Any] = []
+        for m in node.members:
+            if isinstance(m, s.BitGroup) or _fixed_build(m) is not None:
+                if run and not _same_order(run, m):
+                    out.append(self.pack(run))
+                    run = []
+                run.append(m)
+                continue
+            if run:
+                out.append(self.pack(run))
+                run = []
+            out.append(parts[m.name])
+        if run:
+            out.append(self.pack(run))
+        w.emit(1, "return %s" % (" + ".join(out) if out else "b''"))
+        w.scope.update(_Fail=Fail, _int=int, _bytes=bytes, _isinstance=isinstance, _len=len, _NaN=interp.NaN,
+                       _bool=bool, _float=float, _list=list, _join=b"".join, _check_int=_check_int,
+                       _check_float=_check_float, _check_bytes=_check_bytes)
+        return "\n".join(w.lines) + "\n", w.scope
+
+    # parts ----------------------------------------------------------------------------
+
+    def variable_part(self, f: s.Field) -> str:
+        w, t, v = self.w, f.type, self.var(f.name)
+        part = w.temp("p")
+        if isinstance(t, s.Bytes):
+            w.emit(1, "%s = _check_bytes(%s)" % (part, v))
+        elif isinstance(t, s.Array) and isinstance(t.item, (s.Int, s.Float)):
+            code = _FLOAT_CODES[t.item.bits] if isinstance(t.item, s.Float) else _INT_CODES[(t.item.size,
+                                                                                            t.item.signed)]
+            check = "_check_float" if isinstance(t.item, s.Float) else "_check_int"
+            w.emit(1, "if %s.__class__ is not _list:" % v)
+            w.emit(2, "raise _Fail")
+            w.emit(1, "for x in %s:" % v)
+            w.emit(2, "%s(x)" % check)
+            fmt = w.const(_PREFIX[t.item.endian or "big"] + "%d" + code, "fmt")
+            w.emit(1, "%s = _pack(%s %% _len(%s), *%s)" % (part, fmt, v, v))
+            w.scope["_pack"] = struct.pack
+        elif isinstance(t, s.Array):
+            child = w.const(self.registry.builder(t.item), "B")  # type: ignore[arg-type]
+            w.emit(1, "if %s.__class__ is not _list:" % v)
+            w.emit(2, "raise _Fail")
+            w.emit(1, "%s = _join([%s(x) for x in %s])" % (part, child, v))
+        elif isinstance(t, s.Struct):
+            w.emit(1, "%s = %s(%s)" % (part, w.const(self.registry.builder(t), "B"), v))
+        else:
+            raise AssertionError(t.name)
+        return part
+
+    def derived(self, f: s.Field, parts: Dict[str, str]) -> None:
+        w = self.w
+        value = self.derive_expr(f.derive, parts)  # type: ignore[arg-type]
+        computed = w.temp("d")
+        w.emit(1, "%s = %s" % (computed, value))
+        typed = self.var(f.name)
+        # a value the user typed must agree; one that came from parsing and was not touched is replaced
+        w.emit(1, "if %s is not None and %s != %s:" % (typed, typed, computed))
+        w.emit(2, "pd = o._bm_parsed")
+        w.emit(2, "if not pd or pd.get(%r) != %s:" % (f.name, typed))
+        w.emit(3, "raise _Fail")
+        w.emit(1, "%s = %s" % (typed, computed))
+
+    def derive_expr(self, e: Expr, parts: Dict[str, str]) -> str:
+        from .expr import CountOf, LenOf
+
+        if isinstance(e, Lit):
+            return repr(e.value)
+        if isinstance(e, LenOf):
+            return " + ".join("_len(%s)" % parts[n] for n in e.names)
+        if isinstance(e, CountOf):
+            return "_len(%s)" % self.var(e.names[0])
+        if isinstance(e, BinOp):
+            return "(%s %s %s)" % (self.derive_expr(e.left, parts), e.op, self.derive_expr(e.right, parts))
+        raise AssertionError(e.text())
+
+    def size_check(self, f: s.Field, part: str) -> None:
+        t = f.type
+        rule = t.size if isinstance(t, s.Bytes) else t.count if isinstance(t, s.Array) else None
+        if rule is None:
+            return
+        measure = "_len(%s)" % (part if isinstance(t, s.Bytes) else self.var(f.name))
+        self.w.emit(1, "if %s != %s:" % (measure, _build_expr(rule, self.var)))
+        self.w.emit(2, "raise _Fail")
+
+    # fixed runs -------------------------------------------------------------------------
+
+    def pack(self, run: List[Any]) -> str:
+        w = self.w
+        orders = [o for o in (_endian(m) for m in run) if o is not None]
+        fmt = (_PREFIX[orders[0]] if orders else "<") + "".join(_fixed_build(m) or "" for m in run)  # type: ignore[misc]
+        args = []
+        for m in run:
+            arg = self.fixed_value(m)
+            if arg is not None:
+                args.append(arg)
+        return "%s.pack(%s)" % (w.const(struct.Struct(fmt), "S"), ", ".join(args))
+
+    def fixed_value(self, m: Any) -> Optional[str]:
+        w = self.w
+        if isinstance(m, s.BitGroup):
+            word = w.temp("g")
+            w.emit(1, "%s = 0" % word)
+            for f, at, bits in m.positions():
+                if not f.stored:
+                    continue
+                v = self.var(f.name)
+                lo, hi = ((-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if f.type.signed  # type: ignore[attr-defined]
+                          else (0, (1 << bits) - 1))
+                w.emit(1, "if %s.__class__ is not _int or not %d <= %s <= %d:" % (v, lo, v, hi))
+                w.emit(2, "raise _Fail")
+                w.emit(1, "%s |= (%s & %d) << %d" % (word, v, (1 << bits) - 1, at))
+            if m.size in (1, 2, 4, 8):
+                return word
+            return "%s.to_bytes(%d, %r)" % (word, m.size, _byteorder(m.endian))
+        t = m.type
+        v = self.var(m.name)
+        if isinstance(t, s.Padding):
+            return None if not t.strict else w.const(t.fill * t.size)
+        if isinstance(t, s.Const):
+            w.emit(1, "if %s is not None and %s != %s:" % (v, v, w.const(t.value)))
+            w.emit(2, "raise _Fail")
+            return self.encode_fixed(t.type, w.const(t.value))
+        return self.encode_fixed(t, v)
+
+    def encode_fixed(self, t: s.Node, v: str) -> str:
+        w = self.w
+        if isinstance(t, s.Int):
+            w.emit(1, "_check_int(%s)" % v)
+            if t.size in (1, 2, 4, 8):
+                return v
+            w.emit(1, "if not %d <= %s <= %d:" % (t.min, v, t.max))
+            w.emit(2, "raise _Fail")
+            return "%s.to_bytes(%d, %r, signed=%r)" % (v, t.size, _byteorder(t.endian), t.signed)
+        if isinstance(t, s.Float):
+            w.emit(1, "_check_float(%s)" % v)
+            w.emit(1, "if %s.__class__ is _NaN:" % v)  # a NaN read from data keeps its bits: the interpreter
+            w.emit(2, "raise _Fail")
+            return v
+        if isinstance(t, s.Bool):
+            w.emit(1, "if %s is not True and %s is not False:" % (v, v))
+            w.emit(2, "raise _Fail")
+            return v
+        if isinstance(t, s.Bytes):
+            w.emit(1, "if _len(_check_bytes(%s)) != %d:" % (v, t.size.value))  # type: ignore[union-attr]
+            w.emit(2, "raise _Fail")
+            return v
+        raise AssertionError(t.name)
+
+
+def _check_int(v: Any) -> None:
+    if v.__class__ is not int and (isinstance(v, bool) or not isinstance(v, int)):
+        raise Fail()
+
+
+def _check_float(v: Any) -> None:
+    if v.__class__ is not float and (isinstance(v, bool) or not isinstance(v, (int, float))):
+        raise Fail()
+
+
+def _check_bytes(v: Any) -> bytes:
+    if v.__class__ is bytes:
+        return v  # type: ignore[no-any-return]
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return bytes(v)
+    raise Fail()
+
+
+def _build_expr(e: Expr, var: Callable[[str], str]) -> str:
+    if isinstance(e, Lit):
+        return repr(e.value)
+    if isinstance(e, Ref):
+        return ".".join((var(e.path[0]),) + e.path[1:])
+    if isinstance(e, BinOp):
+        return "(%s %s %s)" % (_build_expr(e.left, var), e.op, _build_expr(e.right, var))
+    raise AssertionError(e.text())
+
+
+def _fixed_build(m: Any) -> Optional[str]:
+    """The struct code a fixed member packs with, or None for members built as parts."""
+    if isinstance(m, s.BitGroup):
+        return _INT_CODES.get((m.size, False)) or "%ds" % m.size
+    t = m.type
+    if isinstance(t, s.Const):
+        t = t.type
+    if isinstance(t, s.Int):
+        return _INT_CODES.get((t.size, t.signed)) or "%ds" % t.size
+    if isinstance(t, s.Float):
+        return _FLOAT_CODES[t.bits]
+    if isinstance(t, s.Bool):
+        return "?"
+    if isinstance(t, s.Bytes) and isinstance(t.size, Lit):
+        return "%ds" % t.size.value
+    if isinstance(t, s.Padding):
+        return "%ds" % t.size if t.strict else "%dx" % t.size
+    return None
+
+
+def _same_order(run: List[Any], member: Any) -> bool:
+    orders = {_endian(m) for m in run} | {_endian(member)}
+    orders.discard(None)
+    return len(orders) <= 1
+
+
+def _simple_ref(e: Optional[Expr], fields: Dict[str, s.Field]) -> bool:
+    """Sizes and counts the builder can check: literals, references to this struct's fields, arithmetic."""
+    if e is None or isinstance(e, Lit):
+        return True
+    if isinstance(e, Ref):
+        return bool(e.path) and e.path[0] in fields and fields[e.path[0]].stored
+    if isinstance(e, BinOp):
+        return _simple_ref(e.left, fields) and _simple_ref(e.right, fields)
+    return False
+
+
+def _simple_derive(e: Expr, fields: Dict[str, s.Field]) -> bool:
+    from .expr import CountOf, LenOf
+
+    if isinstance(e, Lit):
+        return isinstance(e.value, int)
+    if isinstance(e, LenOf):
+        return all(n in fields and _part_member(fields[n]) for n in e.names)
+    if isinstance(e, CountOf):
+        return e.names[0] in fields and isinstance(fields[e.names[0]].type, s.Array)
+    if isinstance(e, BinOp):
+        return e.op in ("+", "-", "*") and _simple_derive(e.left, fields) and _simple_derive(e.right, fields)
+    return False
+
+
+def _part_member(f: s.Field) -> bool:
+    """Members the builder writes as separate parts (so their lengths are known)."""
+    return _fixed_build(f) is None and not isinstance(f.type, s.Padding)
+
+
+class BuildRegistry:
+    def __init__(self) -> None:
+        self.builders: Dict[int, Any] = {}
+        self.ok: Dict[int, bool] = {}
+
+    def buildable(self, node: s.Struct) -> bool:
+        key = id(node)
+        if key not in self.ok:
+            self.ok[key] = False  # recursion guard
+            self.ok[key] = _buildable(node, self)
+        return self.ok[key]
+
+    def builder(self, node: s.Struct) -> Callable[[Any], bytes]:
+        key = id(node)
+        if key not in self.builders:
+            source, scope = BuildCompiler(node, self).compile()
+            exec(compile(source, "<binmodel build %s>" % node.name, "exec"), scope)
+            self.builders[key] = scope["build_%s" % _ident(node.name)]
+            _REGISTRY.sources[-key] = source
+        return self.builders[key]  # type: ignore[no-any-return]
+
+
+def _buildable(node: s.Struct, registry: BuildRegistry) -> bool:
+    if node.union_size is not None or node.cls is None:
+        return False
+    fields = {f.name: f for f in node.fields()}
+    for m in node.members:
+        if isinstance(m, s.BitGroup):
+            if any(f.derive is not None for f in m.fields):
+                return False
+            continue
+        t = m.type
+        if m.derive is not None:
+            if not (_fixed_build(m) is not None and isinstance(t, (s.Int,)) and _simple_derive(m.derive, fields)):
+                return False
+            continue
+        if _fixed_build(m) is not None:
+            if isinstance(t, s.Const) and not isinstance(t.type, (s.Int, s.Bytes)):
+                return False
+            continue
+        if isinstance(t, s.Bytes):
+            if t.prefix is not None or not _simple_ref(t.size, fields):
+                return False
+        elif isinstance(t, s.Array):
+            item = t.item
+            if t.count is None or not _simple_ref(t.count, fields):
+                return False
+            numbers = isinstance(item, (s.Int, s.Float)) and (
+                isinstance(item, s.Float) or (item.size, item.signed) in _INT_CODES)
+            if not numbers and not (isinstance(item, s.Struct) and registry.buildable(item)):
+                return False
+        elif isinstance(t, s.Struct):
+            if not registry.buildable(t):
+                return False
+        else:
+            return False
+    return True
+
+
+_BUILDERS = BuildRegistry()
+
+
+def build(node: s.Struct, obj: Any) -> bytes:
+    """Build with generated code when the model allows; the interpreter otherwise and on any failure."""
+    if node.cls is not None and obj.__class__ is node.cls and _BUILDERS.buildable(node):
+        try:
+            return _BUILDERS.builder(node)(obj)  # type: ignore[no-any-return]
+        except Exception:
+            pass
+    return interp.build(node, obj)

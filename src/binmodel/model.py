@@ -330,7 +330,9 @@ class Struct(metaclass=StructMeta):
     @classmethod
     def build(cls, obj: Any) -> bytes:
         """The bytes of ``obj`` (an instance or a dict), with derived fields computed."""
-        return interp.build(cls._bm_node, obj)
+        from .compile import build
+
+        return build(cls._bm_node, obj)
 
     def to_bytes(self) -> bytes:
         """``type(self).build(self)``."""
