@@ -114,9 +114,7 @@ class StructCompiler:
 
     def compile(self) -> Tuple[str, Dict[str, Any]]:
         w, node = self.w, self.node
-        w.emit(0, "def parse_%s(state, pos, parent):" % _ident(node.name))
-        w.emit(1, "data = state.data")
-        w.emit(1, "end = state.end")
+        w.emit(0, "def parse_%s(data, pos, end, state, parent):" % _ident(node.name))
         w.emit(1, "start = pos")
         if self.needs_ctx:
             w.emit(1, "ctx = _ParseContext(parent, start, state)")
@@ -152,7 +150,42 @@ class StructCompiler:
         w.scope.update(_new=object.__new__, _ParseContext=interp.ParseContext, _Fail=Fail,
                        _check_derived=interp._check_derived, _from_bytes=int.from_bytes, _NaN=interp.NaN,
                        _parse_node=interp.parse_node, _bytes=bytes)
-        return "\n".join(w.lines) + "\n", w.scope
+        return "\n".join(w.lines + self.entry_lines()) + "\n", w.scope
+
+    def entry_lines(self) -> List[str]:
+        """``entry_X(data, offset, allow_trailing)``: the same body inside the checks of ``interp.parse``,
+        so that a top-level parse costs one call. Any failure hands the input to the interpreter."""
+        w, name = self.w, _ident(self.node.name)
+        w.scope.update(_slow=interp.parse, _node=self.node, _as_buffer=interp._as_buffer,
+                       _State=interp._ParseState, _bytearray=bytearray, _int=int, _len=len)
+        body = [line for line in w.lines[1:] if line.strip() != "return o, pos"]
+        out = [
+            "def entry_%s(data, offset=0, allow_trailing=False):" % name,
+            "    buf = data",
+            "    if buf.__class__ is not _bytes:",
+            "        buf = _as_buffer(data)",
+            "        if buf.__class__ is _bytearray:",
+            "            buf = _bytes(buf)",
+            "    end = _len(buf)",
+            "    if offset.__class__ is not _int or offset < 0 or offset > end:",
+            "        return _slow(_node, data, offset, allow_trailing)",
+            "    pos = offset",
+            "    parent = None",
+            "    state = _State(buf, None)" if self.needs_ctx else "    state = None",
+            "    data = buf",
+            "    try:",
+        ] + ["    " + line for line in body] + [
+            "    except Exception:",
+            "        return _slow(_node, data, offset, allow_trailing)",
+        ]
+        if self.needs_ctx:
+            out += ["    if state.high > pos:", "        pos = state.high"]
+        out += [
+            "    if pos != end and not allow_trailing:",
+            "        return _slow(_node, data, offset, allow_trailing)",
+            "    return o",
+        ]
+        return out
 
     # --- fixed-size runs -------------------------------------------------------
 
@@ -379,7 +412,7 @@ class StructCompiler:
             w.emit(1, "%s = []" % self.var(member))
             w.emit(1, "append = %s.append" % self.var(member))
             w.emit(1, "for _ in range(%s):" % n)
-            w.emit(2, "x, pos = %s(state, pos, None)" % child)
+            w.emit(2, "x, pos = %s(data, pos, end, None, None)" % child)
             w.emit(2, "append(x)")
         if self.positions:
             w.emit(1, "ctx.where[%r] = (%s, pos)" % (member.name, start))
@@ -398,7 +431,7 @@ class StructCompiler:
             w.emit(1, "while True:")
             w.emit(2, "if pos >= end:")
             w.emit(3, "raise _Fail")
-        w.emit(2, "x, pos = %s(state, pos, None)" % child)
+        w.emit(2, "x, pos = %s(data, pos, end, None, None)" % child)
         w.emit(2, "%s.append(x)" % self.var(member))
         if t.until is not None:
             w.emit(2, "if %s(x):" % w.const(t.until, "until"))
@@ -412,7 +445,7 @@ class StructCompiler:
         child = w.const(self.registry.parser(t), "P")
         start = w.temp("b")
         w.emit(1, "%s = pos" % start)
-        w.emit(1, "%s, pos = %s(state, pos, None)" % (self.var(member), child))
+        w.emit(1, "%s, pos = %s(data, pos, end, None, None)" % (self.var(member), child))
         if self.positions:
             w.emit(1, "ctx.where[%r] = (%s, pos)" % (member.name, start))
         self.bind(member, self.var(member))
@@ -421,7 +454,7 @@ class StructCompiler:
         w = self.w
         child = w.const(self.registry.parser(t.type), "P")  # type: ignore[arg-type]
         w.emit(1, "if %s:" % self.expr(t.condition))
-        w.emit(2, "%s, pos = %s(state, pos, None)" % (self.var(member), child))
+        w.emit(2, "%s, pos = %s(data, pos, end, None, None)" % (self.var(member), child))
         w.emit(1, "else:")
         w.emit(2, "%s = None" % self.var(member))
         self.bind(member, self.var(member))
@@ -500,6 +533,7 @@ class Registry:
 
     def __init__(self) -> None:
         self.parsers: Dict[int, Any] = {}
+        self.entries: Dict[int, Any] = {}
         self.sources: Dict[int, str] = {}
         self._context: Dict[int, bool] = {}
 
@@ -522,6 +556,7 @@ class Registry:
             fn = scope["parse_%s" % _ident(node.name)]
             self.parsers[key].fn = fn
             self.parsers[key] = fn
+            self.entries[key] = scope["entry_%s" % _ident(node.name)]
             self.sources[key] = source
         return self.parsers[key]  # type: ignore[no-any-return]
 
@@ -635,23 +670,28 @@ def _nested_structs(node: s.Struct) -> List[s.Struct]:
     return found
 
 
+_PARSE_ENTRIES: Dict[int, Tuple[s.Struct, Callable[..., Any]]] = {}
+
+
+def parse_entry(node: s.Struct) -> Callable[..., Any]:
+    """``parse(data, offset, allow_trailing)`` for ``node``, made once: the compiled parser behind the
+    same checks as ``interp.parse``; on any failure the interpreter decides (a value or the exact error)."""
+    hit = _PARSE_ENTRIES.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    slow = interp.parse
+    if parser_for(node) is None:
+        def entry(data: Any, offset: int = 0, allow_trailing: bool = False) -> Any:
+            return slow(node, data, offset, allow_trailing)
+    else:
+        entry = _REGISTRY.entries[id(node)]  # generated by StructCompiler.entry_lines
+    _PARSE_ENTRIES[id(node)] = (node, entry)
+    return entry
+
+
 def parse(node: s.Struct, data: Any, offset: int = 0, allow_trailing: bool = False) -> Any:
-    """Parse with the compiled code; on any failure, the interpreter decides (value or exact error)."""
-    fn = parser_for(node)
-    if fn is None:
-        return interp.parse(node, data, offset, allow_trailing)
-    buf = interp._as_buffer(data)
-    if buf.__class__ is bytearray:
-        buf = bytes(buf)
-    if offset.__class__ is not int or not 0 <= offset <= len(buf):  # (bool is not int here: refused)
-        return interp.parse(node, data, offset, allow_trailing)
-    try:
-        obj, end = fn(interp._ParseState(buf, None), offset, None)
-    except Exception:
-        return interp.parse(node, data, offset, allow_trailing)
-    if not allow_trailing and end != len(buf):
-        return interp.parse(node, data, offset, allow_trailing)
-    return obj
+    """Parse with the compiled code (see ``parse_entry``)."""
+    return parse_entry(node)(data, offset, allow_trailing)
 
 
 # --- builders ------------------------------------------------------------------------
@@ -710,6 +750,14 @@ class BuildCompiler:
         if run:
             out.append(self.pack(run))
         w.emit(1, "return %s" % (" + ".join(out) if out else "b''"))
+        body = w.lines[1:]
+        w.lines.append("def entry_%s(o):" % _ident(node.name))
+        w.lines.append("    try:")
+        w.lines.extend("    " + line for line in body)
+        w.lines.append("    except Exception:")
+        w.lines.append("        pass")
+        w.lines.append("    return _slow(_node, o)")
+        w.scope.update(_slow=interp.build, _node=node)
         w.scope.update(_Fail=Fail, _int=int, _bytes=bytes, _isinstance=isinstance, _len=len, _NaN=interp.NaN,
                        _bool=bool, _float=float, _list=list, _join=b"".join, _check_int=_check_int,
                        _check_float=_check_float, _check_bytes=_check_bytes)
@@ -822,14 +870,16 @@ class BuildCompiler:
     def encode_fixed(self, t: s.Node, v: str) -> str:
         w = self.w
         if isinstance(t, s.Int):
-            w.emit(1, "_check_int(%s)" % v)
+            w.emit(1, "if %s.__class__ is not _int:" % v)  # exact ints pass at the cost of one comparison
+            w.emit(2, "_check_int(%s)" % v)
             if t.size in (1, 2, 4, 8):
                 return v
             w.emit(1, "if not %d <= %s <= %d:" % (t.min, v, t.max))
             w.emit(2, "raise _Fail")
             return "%s.to_bytes(%d, %r, signed=%r)" % (v, t.size, _byteorder(t.endian), t.signed)
         if isinstance(t, s.Float):
-            w.emit(1, "_check_float(%s)" % v)
+            w.emit(1, "if %s.__class__ is not _float:" % v)
+            w.emit(2, "_check_float(%s)" % v)
             w.emit(1, "if %s.__class__ is _NaN:" % v)  # a NaN read from data keeps its bits: the interpreter
             w.emit(2, "raise _Fail")
             return v
@@ -931,6 +981,7 @@ def _part_member(f: s.Field) -> bool:
 class BuildRegistry:
     def __init__(self) -> None:
         self.builders: Dict[int, Any] = {}
+        self.entries: Dict[int, Any] = {}
         self.ok: Dict[int, bool] = {}
 
     def buildable(self, node: s.Struct) -> bool:
@@ -946,6 +997,7 @@ class BuildRegistry:
             source, scope = BuildCompiler(node, self).compile()
             exec(compile(source, "<binmodel build %s>" % node.name, "exec"), scope)
             self.builders[key] = scope["build_%s" % _ident(node.name)]
+            self.entries[key] = scope["entry_%s" % _ident(node.name)]
             _REGISTRY.sources[-key] = source
         return self.builders[key]  # type: ignore[no-any-return]
 
@@ -990,11 +1042,27 @@ def _buildable(node: s.Struct, registry: BuildRegistry) -> bool:
 _BUILDERS = BuildRegistry()
 
 
+_BUILD_ENTRIES: Dict[int, Tuple[s.Struct, Callable[[Any], bytes]]] = {}
+
+
+def build_entry(node: s.Struct) -> Callable[[Any], bytes]:
+    """``build(obj)`` for ``node``, made once: generated code when the model allows, the interpreter
+    otherwise and on any failure (which then gives the bytes or the exact error)."""
+    hit = _BUILD_ENTRIES.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    slow = interp.build
+    cls = node.cls
+    if cls is not None and _BUILDERS.buildable(node):
+        _BUILDERS.builder(node)
+        entry = _BUILDERS.entries[id(node)]  # the builder's body inside try, then the interpreter
+    else:
+        def entry(obj: Any) -> bytes:
+            return slow(node, obj)
+    _BUILD_ENTRIES[id(node)] = (node, entry)
+    return entry
+
+
 def build(node: s.Struct, obj: Any) -> bytes:
-    """Build with generated code when the model allows; the interpreter otherwise and on any failure."""
-    if node.cls is not None and obj.__class__ is node.cls and _BUILDERS.buildable(node):
-        try:
-            return _BUILDERS.builder(node)(obj)  # type: ignore[no-any-return]
-        except Exception:
-            pass
-    return interp.build(node, obj)
+    """Build with generated code when the model allows (see ``build_entry``)."""
+    return build_entry(node)(obj)

@@ -6,7 +6,7 @@
 ...     size: int = u16()
 ...     data: bytes = Bytes(this.size)
 >>> print(source(Item).splitlines()[0])
-def parse_Item(state, pos, parent):
+def parse_Item(data, pos, end, state, parent):
 """
 
 from __future__ import annotations

@@ -90,6 +90,10 @@ class StructMeta(type):
         for f in own:
             ns.pop(f.name, None)
         ns["__slots__"] = tuple(f.name for f in own if f.stored) + (() if model_bases else ("_bm_parsed",))
+        # each model gets its own parse/build slots: the first call replaces them with the compiled entry
+        # (a subclass must not inherit its base's entry)
+        ns.setdefault("parse", Struct.__dict__["parse"])
+        ns.setdefault("build", Struct.__dict__["build"])
         cls: Any = super().__new__(mcls, name, bases, ns, **kwargs)
         members, union_size = mcls._bm_arrange(cls, fields, options)
         cls._bm_node = s.Struct(name, members, cls, union_size)
@@ -318,9 +322,12 @@ class Struct(metaclass=StructMeta):
     @classmethod
     def parse(cls: Type[_M], data: Any, *, offset: int = 0, allow_trailing: bool = False) -> _M:
         """Read an instance from ``data`` (bytes, bytearray, memoryview or mmap)."""
-        from .compile import parse
+        from .compile import parse_entry
 
-        return parse(cls._bm_node, data, offset, allow_trailing)  # type: ignore[no-any-return]
+        entry = parse_entry(cls._bm_node)
+        # later calls go straight to the entry: each model class has its own "parse" slot (see StructMeta)
+        type.__setattr__(cls, "parse", staticmethod(entry))
+        return entry(data, offset, allow_trailing)  # type: ignore[no-any-return]
 
     @classmethod
     def parse_trace(cls, data: Any, *, offset: int = 0, allow_trailing: bool = False) -> interp.Trace:
@@ -330,9 +337,11 @@ class Struct(metaclass=StructMeta):
     @classmethod
     def build(cls, obj: Any) -> bytes:
         """The bytes of ``obj`` (an instance or a dict), with derived fields computed."""
-        from .compile import build
+        from .compile import build_entry
 
-        return build(cls._bm_node, obj)
+        entry = build_entry(cls._bm_node)
+        type.__setattr__(cls, "build", staticmethod(entry))
+        return entry(obj)
 
     def to_bytes(self) -> bytes:
         """``type(self).build(self)``."""
