@@ -121,9 +121,8 @@ def missing(module: Any, name: str, package: str) -> Optional[Impl]:
     return None if module is not None else na(name, "%s not installed" % package)
 
 
-def cross_check(op: Operation, workload: Workload) -> Dict[str, Any]:
+def cross_check(op: Operation, workload: Workload) -> None:
     """Run every implementation once (also the warm-up); assert it agrees with the reference."""
-    results: Dict[str, Any] = {}
     reference = op.impls[0]
     assert reference.name == REF and reference.run is not None
     expected = reference.decode(reference.run())
@@ -145,17 +144,27 @@ def cross_check(op: Operation, workload: Workload) -> Dict[str, Any]:
             for i in range(min(CHECK_RECORDS, len(expected))):
                 assert got[i] == expected[i], "%s record %d decodes as %r, the reference as %r" % (
                     where, i, got[i], expected[i])
-        results[impl.name] = got
-    return results
 
 
-def time_batch(fn: Callable[[], Any], repeats: int) -> float:
+def time_batch(fn: Callable[[], Any], repeats: int, keep_gc: bool = False) -> float:
+    """Median seconds of ``fn()`` over ``repeats`` runs; the cyclic GC is off while timing unless ``keep_gc``
+    (as in ``timeit``: otherwise its pauses depend on what else the process holds, not on the parser)."""
     times = []
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
+    enabled = gc.isenabled()
+    try:
+        for _ in range(repeats):
+            gc.collect()
+            if not keep_gc:
+                gc.disable()
+            start = time.perf_counter()
+            fn()
+            elapsed = time.perf_counter() - start
+            if enabled:
+                gc.enable()
+            times.append(elapsed)
+    finally:
+        if enabled:
+            gc.enable()
     return statistics.median(times)
 
 
@@ -958,7 +967,7 @@ WORKLOADS: Dict[str, Callable[[str], Workload]] = {"W1": w1, "W2": w2, "W3": w3,
 
 
 def run(size: str = "small", only: Optional[Sequence[str]] = None, repeats: int = 5,
-        log: Optional[Callable[[str], None]] = None) -> Tuple[str, Dict[str, List[Row]]]:
+        log: Optional[Callable[[str], None]] = None, keep_gc: bool = False) -> Tuple[str, Dict[str, List[Row]]]:
     """Cross-check and time the chosen workloads; returns the Markdown text and the rows per workload."""
     if size not in SIZES:
         raise ValueError("size must be one of %s" % ", ".join(SIZES))
@@ -967,7 +976,8 @@ def run(size: str = "small", only: Optional[Sequence[str]] = None, repeats: int 
     if unknown:
         raise ValueError("unknown workload(s) %s; choose from %s" % (", ".join(unknown), ", ".join(WORKLOADS)))
     say = log or (lambda text: None)
-    sections = ["%s · size %s · median of %d repeats" % (versions(), size, repeats)]
+    sections = ["%s · size %s · median of %d repeats · cyclic GC %s while timing" % (
+        versions(), size, repeats, "on" if keep_gc else "off")]
     all_rows: Dict[str, List[Row]] = {}
     for key in keys:
         say("%s: generating data" % key)
@@ -981,7 +991,7 @@ def run(size: str = "small", only: Optional[Sequence[str]] = None, repeats: int 
                     rows.append(Row(op, impl, None))
                     continue
                 say("%s %s: timing %s" % (key, op.name, impl.name))
-                rows.append(Row(op, impl, time_batch(impl.run, repeats)))
+                rows.append(Row(op, impl, time_batch(impl.run, repeats, keep_gc)))
         all_rows[key] = rows
         sections.append(table(workload, rows))
     return "\n\n".join(sections) + "\n", all_rows
@@ -1007,6 +1017,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--repeats", type=int, default=None,
                         help="timed runs per implementation (default: 5; 1 for --size tiny, a smoke run)")
     parser.add_argument("--write-docs", action="store_true", help="also write docs/benchmarks.md")
+    parser.add_argument("--gc", action="store_true", help="keep the cyclic garbage collector on while timing")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     args = parser.parse_args(argv)
     only = [k for k in args.only.split(",") if k.strip()] or None
@@ -1016,7 +1027,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(text, file=sys.stderr, flush=True)
 
     repeats = args.repeats if args.repeats is not None else (1 if args.size == "tiny" else 5)
-    text, _ = run(args.size, only, max(1, repeats), log)
+    text, _ = run(args.size, only, max(1, repeats), log, keep_gc=args.gc)
     print(text, end="")
     if args.write_docs:
         DOCS_PATH.write_text(DOCS_HEAD + text, encoding="utf-8")
