@@ -870,6 +870,21 @@ class W6File(Struct, endian="little"):
     records: List[W6Record] = Array(W6Record, count=this.header.field_1 * this.header.field_2)
 
 
+class W6RecordTyped(Struct, endian="little"):
+    a1: int = u16le()
+    a2: int = u16le()
+    a3: int = u16le()
+    b1: int = u32le()
+    b2: int = u32le()
+    b3: int = u32le()
+    values: Any = Array(u16le, count=this._parent.header.field_3, typed=True)  # one array.array
+
+
+class W6FileTyped(Struct, endian="little"):
+    header: W6Header
+    records: List[W6RecordTyped] = Array(W6RecordTyped, count=this.header.field_1 * this.header.field_2)
+
+
 W6_HEADER = tuple("field_%d" % i for i in range(1, 11))
 W6_RECORD = ("a1", "a2", "a3", "b1", "b2", "b3")
 
@@ -915,9 +930,11 @@ def w6(size: str) -> Workload:
             raise ValueError("trailing bytes")
         return File(h, records)
 
-    impls = [Impl(REF, ref_parse, w6_decode), Impl("binmodel", lambda: W6File.parse(data), w6_decode)]
+    impls = [Impl(REF, ref_parse, w6_decode), Impl("binmodel", lambda: W6File.parse(data), w6_decode),
+             Impl("binmodel, typed arrays", lambda: W6FileTyped.parse(data), w6_decode)]
     notes = ["One record = one 4000-byte record (%d records, %.1f MB). Each record's `field_3` numbers become a "
-             "Python list." % (nrec, len(data) / 1e6)]
+             "Python list (`binmodel, typed arrays`: one `array.array` a record, `Array(..., typed=True)`)."
+             % (nrec, len(data) / 1e6)]
     if construct is not None:
         c = construct
         CHeader = c.Struct(*[name / c.Int16ul for name in W6_HEADER])

@@ -125,3 +125,35 @@ def test_until_array_built_from_dicts():
     assert File.build({"chunks": [{"kind": b"A"}, {"kind": b"E"}]}) == b"AE"
     with pytest.raises(BuildError):
         File.build({"chunks": [{"kind": b"A"}]})
+
+
+def test_typed_arrays_are_array_module_arrays():
+    import array
+    import struct as st
+
+    from binmodel import f64be, i16be, u32le
+
+    class Samples(Struct):
+        n: int = u8()
+        le: object = Array(u32le, count=this.n, typed=True)
+        be: object = Array(i16be, count=this.n, typed=True)
+        rest: object = Array(f64be, greedy=True, typed=True)
+
+    values = [1, 70000, 4000000000]
+    signed = [-1, 2, -32768]
+    raw = bytes([3]) + st.pack("<3I", *values) + st.pack(">3h", *signed) + st.pack(">2d", 1.5, -2.0)
+    obj = Samples.parse(raw)
+    assert isinstance(obj.le, array.array) and list(obj.le) == values and list(obj.be) == signed
+    assert list(obj.rest) == [1.5, -2.0]
+    assert Samples.build(obj) == raw
+    assert Samples.build(Samples(n=3, le=values, be=signed, rest=[1.5, -2.0])) == raw
+    with pytest.raises(ParseError, match="whole number"):
+        Samples.parse(raw + b"\x00")
+    with pytest.raises(BuildError):
+        Samples.build(Samples(n=3, le=[1, 2, -3], be=signed, rest=[]))
+    with pytest.raises(BuildError):
+        Samples.build(Samples(n=2, le=values, be=signed, rest=[]))
+    with pytest.raises(DefinitionError):
+        Array(Bytes(2), count=2, typed=True)
+    with pytest.raises(DefinitionError):
+        Array(u8, until=lambda x: x == 0, typed=True)

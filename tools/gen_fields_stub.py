@@ -92,7 +92,8 @@ def render() -> str:
         "CString", "encoding: str = ..., *, size: Any = ..., terminator: Optional[bytes] = ...", "str"
     ))
     out.append(derived_pair("Sized", "size: Any = ..., type: Any = ..., *, prefix: Any = ...", "Any"))
-    out.append(derived_pair("Array", "item: Any, count: Any = ..., *, until: Any = ..., greedy: bool = ...", "Any"))
+    out.append(derived_pair(
+        "Array", "item: Any, count: Any = ..., *, until: Any = ..., greedy: bool = ..., typed: bool = ...", "Any"))
     out.append(derived_pair("Bits", "bits: int, *, signed: bool = ..., order: Optional[str] = ...", "int"))
     out.append(
         "@overload\n"

@@ -88,6 +88,7 @@ class StructCompiler:
         self.w = _Writer()
         self.known: Dict[str, str] = {}  # field name -> local variable holding its value
         self.locals: Dict[str, str] = {}
+        self.fields_by_name = {f.name: f for f in node.fields()}
         self.needs_ctx = uses_context(node)
         self.positions = any(f.derive is not None and f.check for f in node.fields())
 
@@ -100,6 +101,13 @@ class StructCompiler:
                 return repr(e.value)
             return self.w.const(e.value)
         if isinstance(e, Ref):
+            up = 0
+            while up < len(e.path) and e.path[up] == "_parent":
+                up += 1
+            if up:  # this._parent.x: the context the caller passed (see StructCompiler.parent_for)
+                if up == len(e.path):
+                    return None
+                return ".".join(("parent" + ".parent" * (up - 1) + ".get(%r)" % e.path[up],) + e.path[up + 1:])
             if not e.path or e.path[0] not in self.known:
                 return None
             return ".".join((self.known[e.path[0]],) + e.path[1:])
@@ -388,7 +396,16 @@ class StructCompiler:
         n = self.size_expr(t.count)  # type: ignore[arg-type]
         start = w.temp("b")
         w.emit(1, "%s = pos" % start)
-        if isinstance(item, (s.Int, s.Float)):  # numbers of 1, 2, 4 or 8 bytes (see _compiled_member)
+        if t.typed:
+            w.emit(1, "if pos + %s * %d > end:" % (n, item.size))  # type: ignore[attr-defined]
+            w.emit(2, "raise _Fail")
+            w.emit(1, "%s = _array(%r)" % (self.var(member), t.typecode))
+            w.emit(1, "%s.frombytes(data[pos:pos + %s * %d])" % (self.var(member), n, item.size))  # type: ignore[attr-defined]
+            if _byteorder(item.endian) != sys.byteorder and item.size > 1:  # type: ignore[attr-defined]
+                w.emit(1, "%s.byteswap()" % self.var(member))
+            w.emit(1, "pos += %s * %d" % (n, item.size))  # type: ignore[attr-defined]
+            w.scope["_array"] = __import__("array").array
+        elif isinstance(item, (s.Int, s.Float)):  # numbers of 1, 2, 4 or 8 bytes (see _compiled_member)
             code = _FLOAT_CODES[item.bits] if isinstance(item, s.Float) else _INT_CODES[(item.size, item.signed)]
             fmt = w.const(_PREFIX[item.endian or "big"] + "%d" + code, "fmt")
             cache = w.const({}, "cache")
@@ -409,10 +426,11 @@ class StructCompiler:
             child = w.const(self.registry.parser(item), "P")  # type: ignore[arg-type]
             w.emit(1, "if %s * %d > end - pos:" % (n, least))
             w.emit(2, "raise _Fail")
+            parent = self.parent_for(item)  # type: ignore[arg-type]
             w.emit(1, "%s = []" % self.var(member))
             w.emit(1, "append = %s.append" % self.var(member))
             w.emit(1, "for _ in range(%s):" % n)
-            w.emit(2, "x, pos = %s(data, pos, end, None, None)" % child)
+            w.emit(2, "x, pos = %s(data, pos, end, state, %s)" % (child, parent))
             w.emit(2, "append(x)")
         if self.positions:
             w.emit(1, "ctx.where[%r] = (%s, pos)" % (member.name, start))
@@ -422,6 +440,7 @@ class StructCompiler:
         """``until=`` and greedy arrays of compiled structs (their items always take bytes)."""
         w = self.w
         child = w.const(self.registry.parser(t.item), "P")  # type: ignore[arg-type]
+        parent = self.parent_for(t.item)  # type: ignore[arg-type]
         start = w.temp("b")
         w.emit(1, "%s = pos" % start)
         w.emit(1, "%s = []" % self.var(member))
@@ -431,7 +450,7 @@ class StructCompiler:
             w.emit(1, "while True:")
             w.emit(2, "if pos >= end:")
             w.emit(3, "raise _Fail")
-        w.emit(2, "x, pos = %s(data, pos, end, None, None)" % child)
+        w.emit(2, "x, pos = %s(data, pos, end, state, %s)" % (child, parent))
         w.emit(2, "%s.append(x)" % self.var(member))
         if t.until is not None:
             w.emit(2, "if %s(x):" % w.const(t.until, "until"))
@@ -440,12 +459,24 @@ class StructCompiler:
             w.emit(1, "ctx.where[%r] = (%s, pos)" % (member.name, start))
         self.bind(member, self.var(member))
 
+    def parent_for(self, child: s.Struct) -> str:
+        """What a nested struct gets as ``parent``: None, or a context of the fields parsed so far."""
+        if not self.registry.parent_need(child):
+            return "None"
+        if self.needs_ctx:
+            return "ctx"
+        pc = self.w.temp("pc")
+        self.w.emit(1, "%s = _ParseContext(parent, start, state)" % pc)
+        self.w.emit(1, "%s.values = {%s}" % (pc, ", ".join(
+            "%r: %s" % (name, var) for name, var in self.known.items() if self.fields_by_name[name].stored)))
+        return pc
+
     def struct_field(self, member: s.Field, t: s.Struct) -> None:
         w = self.w
         child = w.const(self.registry.parser(t), "P")
         start = w.temp("b")
         w.emit(1, "%s = pos" % start)
-        w.emit(1, "%s, pos = %s(data, pos, end, None, None)" % (self.var(member), child))
+        w.emit(1, "%s, pos = %s(data, pos, end, state, %s)" % (self.var(member), child, self.parent_for(t)))
         if self.positions:
             w.emit(1, "ctx.where[%r] = (%s, pos)" % (member.name, start))
         self.bind(member, self.var(member))
@@ -453,8 +484,9 @@ class StructCompiler:
     def if_field(self, member: s.Field, t: s.If) -> None:
         w = self.w
         child = w.const(self.registry.parser(t.type), "P")  # type: ignore[arg-type]
+        parent = self.parent_for(t.type)  # type: ignore[arg-type]
         w.emit(1, "if %s:" % self.expr(t.condition))
-        w.emit(2, "%s, pos = %s(data, pos, end, None, None)" % (self.var(member), child))
+        w.emit(2, "%s, pos = %s(data, pos, end, state, %s)" % (self.var(member), child, parent))
         w.emit(1, "else:")
         w.emit(2, "%s = None" % self.var(member))
         self.bind(member, self.var(member))
@@ -536,9 +568,18 @@ class Registry:
         self.entries: Dict[int, Any] = {}
         self.sources: Dict[int, str] = {}
         self._context: Dict[int, bool] = {}
+        self._need: Dict[int, int] = {}
 
     def compilable(self, node: s.Struct) -> bool:
         return node.union_size is None and node.cls is not None and _depth(node) <= MAX_STATIC_DEPTH
+
+    def parent_need(self, node: s.Struct) -> int:
+        """How many enclosing structs ``node``'s compiled references reach (``this._parent._parent.x``: 2)."""
+        key = id(node)
+        if key not in self._need:
+            self._need[key] = 0  # recursion guard
+            self._need[key] = _parent_need(node, self)
+        return self._need[key]
 
     def needs_context(self, node: s.Struct) -> bool:
         key = id(node)
@@ -600,6 +641,28 @@ def _needs_context(node: s.Struct, registry: Registry) -> bool:
     return False
 
 
+def _parent_need(node: s.Struct, registry: Registry) -> int:
+    need = 0
+
+    def refs(e: Any) -> None:
+        nonlocal need
+        if isinstance(e, Expr):
+            for path in e.refs():
+                up = 0
+                while up < len(path) and path[up] == "_parent":
+                    up += 1
+                need = max(need, up)
+
+    for f in node.fields():
+        t = f.type
+        for attr in ("size", "count", "condition"):
+            refs(getattr(t, attr, None))
+        inner = t.item if isinstance(t, s.Array) else t.type if isinstance(t, s.If) else t
+        if isinstance(inner, s.Struct) and registry.compilable(inner):
+            need = max(need, registry.parent_need(inner) - 1)
+    return need
+
+
 def _compiled_member(compiler: StructCompiler, f: s.Field, t: s.Node, registry: Registry) -> bool:
     """Whether the compiler handles ``f`` itself (mirrors ``StructCompiler.variable``)."""
     if isinstance(t, s.Bits) or compiler.fixed_item(f) is not None:
@@ -610,6 +673,8 @@ def _compiled_member(compiler: StructCompiler, f: s.Field, t: s.Node, registry: 
         return t.prefix is None and (t.greedy or compiler.expr(t.size) is not None)  # type: ignore[arg-type]
     if isinstance(t, s.Array):
         item = t.item
+        if t.typed:
+            return t.count is not None and compiler.expr(t.count) is not None
         if t.count is None:  # until / greedy: compiled when the items are compiled structs
             return (isinstance(item, s.Struct) and registry.compilable(item) and not registry.needs_context(item)
                     and bool(min_size(item)))
@@ -770,6 +835,9 @@ class BuildCompiler:
         part = w.temp("p")
         if isinstance(t, s.Bytes):
             w.emit(1, "%s = _check_bytes(%s)" % (part, v))
+        elif isinstance(t, s.Array) and t.typed:
+            w.emit(1, "%s = _typed_bytes(%s, %s)" % (part, w.const(t, "N"), v))
+            w.scope["_typed_bytes"] = interp.typed_bytes
         elif isinstance(t, s.Array) and isinstance(t.item, (s.Int, s.Float)):
             code = _FLOAT_CODES[t.item.bits] if isinstance(t.item, s.Float) else _INT_CODES[(t.item.size,
                                                                                             t.item.signed)]
@@ -813,6 +881,9 @@ class BuildCompiler:
         if isinstance(e, LenOf):
             return " + ".join("_len(%s)" % parts[n] for n in e.names)
         if isinstance(e, CountOf):
+            f = self.fields[e.names[0]]
+            if isinstance(f.type, s.Array) and f.type.typed:
+                return "_len(%s) // %d" % (parts[f.name], f.type.item.size)  # type: ignore[attr-defined]
             return "_len(%s)" % self.var(e.names[0])
         if isinstance(e, BinOp):
             return "(%s %s %s)" % (self.derive_expr(e.left, parts), e.op, self.derive_expr(e.right, parts))
@@ -823,7 +894,10 @@ class BuildCompiler:
         rule = t.size if isinstance(t, s.Bytes) else t.count if isinstance(t, s.Array) else None
         if rule is None:
             return
-        measure = "_len(%s)" % (part if isinstance(t, s.Bytes) else self.var(f.name))
+        if isinstance(t, s.Array) and t.typed:
+            measure = "_len(%s) // %d" % (part, t.item.size)  # type: ignore[attr-defined]
+        else:
+            measure = "_len(%s)" % (part if isinstance(t, s.Bytes) else self.var(f.name))
         self.w.emit(1, "if %s != %s:" % (measure, _build_expr(rule, self.var)))
         self.w.emit(2, "raise _Fail")
 

@@ -247,17 +247,25 @@ def Array(
     *,
     until: Any = None,
     greedy: bool = False,
+    typed: bool = False,
     default: Any = MISSING,
     derive: Any = None,
     check: bool = False,
 ) -> Any:
-    """Repeated items: ``count=`` (int or reference), ``until=`` a predicate on each item, or ``greedy``."""
+    """Repeated items: ``count=`` (int or reference), ``until=`` a predicate on each item, or ``greedy``.
+
+    ``typed=True`` reads numbers into one ``array.array`` instead of a list of Python objects.
+    """
     given = (count is not None) + (until is not None) + bool(greedy)
     if given != 1:
         raise DefinitionError("Array needs exactly one of count=, until=, greedy=True")
     if until is not None and not callable(until):
         raise DefinitionError("Array until= must be a function of the item just parsed")
-    node = s.Array(to_node(item), _size(count, "Array count"), until, bool(greedy))
+    node = s.Array(to_node(item), _size(count, "Array count"), until, bool(greedy), bool(typed))
+    if typed:
+        if until is not None:
+            raise DefinitionError("a typed array has a count or is greedy (until= looks at each item)")
+        s.typecode(node.item)  # refuses items array.array cannot hold
     return FieldSpec(node, default, derive, check)
 
 

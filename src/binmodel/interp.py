@@ -11,6 +11,7 @@ grows, repeated items must consume bytes, and nesting depth is bounded.
 
 from __future__ import annotations
 
+import array as _array
 import dataclasses
 import enum as _enum
 import struct
@@ -354,7 +355,29 @@ def _parse_sized(node: s.Sized, ctx: ParseContext, pos: int, path: str) -> Tuple
     return value, after
 
 
+def _parse_typed(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    """A typed array: the bytes of all items go into one array.array, swapped to this machine's order."""
+    state = ctx.state
+    size = node.item.size  # type: ignore[attr-defined]
+    if node.count is not None:
+        n = _count(node.count, ctx, path, pos, "count")
+    else:
+        n, extra = divmod(state.end - pos, size)
+        if extra:
+            raise ParseError("%d bytes left, not a whole number of %d-byte items" % (state.end - pos, size), path,
+                             pos, expected="a multiple of %d" % size, found=state.end - pos)
+    _need(state, pos, n * size, path, node.name)
+    items = _array.array(node.typecode)
+    items.frombytes(bytes(state.data[pos:pos + n * size]))
+    if _byteorder(node.item.endian) != sys.byteorder and size > 1:  # type: ignore[attr-defined]
+        items.byteswap()
+    _span(state, path, pos, n * size, items, node, "array")
+    return items, pos + n * size
+
+
 def _parse_array(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    if node.typed:
+        return _parse_typed(node, ctx, pos, path)
     state = ctx.state
     span_index = len(state.spans) if state.spans is not None else 0
     _span(state, path, pos, 0, None, node, "array")
@@ -956,7 +979,30 @@ def _build_string(node: s.String, value: Any, ctx: Any, path: str) -> bytes:
     return _sized(node, raw, ctx, path)
 
 
+def typed_bytes(node: s.Array, value: Any) -> bytes:
+    """The bytes of a typed array's value (an array.array or a sequence of numbers); ValueError if it does not fit."""
+    if not (isinstance(value, _array.array) and value.typecode == node.typecode):
+        if not isinstance(value, (list, tuple, _array.array)) or any(isinstance(v, bool) for v in value):
+            raise ValueError("expected an array.array(%r) or a list of numbers" % node.typecode)
+        try:
+            value = _array.array(node.typecode, value)
+        except (OverflowError, TypeError) as exc:
+            raise ValueError(str(exc)) from None
+    if _byteorder(node.item.endian) != sys.byteorder and value.itemsize > 1:  # type: ignore[attr-defined]
+        value = _array.array(node.typecode, value)
+        value.byteswap()
+    return value.tobytes()  # type: ignore[no-any-return]
+
+
 def _build_array(node: s.Array, value: Any, ctx: Any, path: str) -> bytes:
+    if node.typed:
+        try:
+            raw = typed_bytes(node, value)
+        except ValueError as exc:
+            raise BuildError("%s does not fit %s: %s" % (_short(value), node.name, exc), path, found=value) from None
+        if node.count is not None:
+            _deferred_size_check(ctx, node.count, len(raw) // node.item.size, path, "count")  # type: ignore[attr-defined]
+        return raw
     if not isinstance(value, (list, tuple)):
         raise BuildError("expected a list, found %s" % type(value).__name__, path, expected="list", found=value)
     if node.until is not None:  # the predicate reads attributes: give it instances, not dicts

@@ -17,6 +17,19 @@ from .expr import Expr
 ENDIANS = ("big", "little", "native")
 
 
+def typecode(item: Node) -> str:
+    """The ``array.array`` type code for numbers of ``item``'s width (DefinitionError when there is none)."""
+    import array
+
+    if isinstance(item, Float) and item.bits in (32, 64):
+        return "f" if item.bits == 32 else "d"
+    if isinstance(item, Int) and item.size in (1, 2, 4, 8):
+        for code in "bhilq":
+            if array.array(code).itemsize == item.size:
+                return code.upper() if not item.signed else code
+    raise DefinitionError("typed arrays hold integers of 1, 2, 4 or 8 bytes or 32/64-bit floats, not %s" % item.name)
+
+
 def code_unit(encoding: str) -> int:
     """Bytes per code unit of a (normalised) encoding name: terminators and padding come in these steps."""
     if encoding.startswith("utf-16"):
@@ -141,6 +154,12 @@ class Array(Node):
     count: Optional[Expr] = None
     until: Optional[Callable[[Any], bool]] = None
     greedy: bool = False
+    typed: bool = False  # numbers as one array.array, not a list of Python ints
+
+    @property
+    def typecode(self) -> str:
+        """The ``array`` type code of a typed array's items."""
+        return typecode(self.item)
 
     @property
     def name(self) -> str:
