@@ -47,7 +47,7 @@ def _members(draw, depth):
     if kind == "string":
         return [("", bm.String(prefix=bm.u16be), st.text(max_size=10))]
     if kind == "cstring":
-        return [("", bm.CString("utf-8"), st.text(st.characters(blacklist_characters="\0"), max_size=8))]
+        return [("", bm.CString("utf-8"), st.text(st.characters(blacklist_characters="\0", blacklist_categories=("Cs",)), max_size=8))]
     if kind == "array":
         k = draw(st.integers(0, 4))
         return [("", bm.Array(bm.u16le, count=k), st.lists(st.integers(0, 65535), min_size=k, max_size=k))]

@@ -5,18 +5,35 @@
 ``numpy.frombuffer`` and ``build_array`` one ``tobytes()``. numpy is imported
 only when these functions are called (``pip install numpy``).
 
-Mapping: integers of 1, 2, 4 and 8 bytes, floats and bools become numpy
-scalars with the field's byte order; ``Bytes(n)`` and integers of other widths
-become ``n`` raw bytes (``('u1', (n,))``, so that no trailing NUL is lost, as it
-would be with numpy's ``S`` type); fixed arrays become sub-arrays, nested models
-nested dtypes, constants, enums and flags their integer. A bit group is one
-unsigned integer field named after its members (``a__b``): ``unpack_bits``
-splits it with vectorised shifts and masks.
+Mapping, field by field:
+
+- integers of 1, 2, 4 and 8 bytes, ``f16``/``f32``/``f64`` and ``Bool`` become
+  numpy scalars with the field's byte order (``>``, ``<``, ``=`` for native);
+- ``Bytes(n)``, fixed-size strings (``String(n)``, ``CString(size=n)``) and
+  integers of 3, 5, 6 or 7 bytes become ``n`` raw bytes, ``('u1', (n,))``: the
+  exact bytes, where numpy's ``S`` type would drop trailing NULs on access;
+  strings are not decoded;
+- ``Array(T, count=n)`` becomes a sub-array, a nested model a nested dtype, a
+  union a dtype whose members all start at offset 0;
+- ``Const``, ``Enum`` and ``Flags`` become their underlying type; ``Padding`` and
+  ``Align`` are gaps the dtype skips (its ``offsets`` and ``itemsize``);
+- a bit group is not split by numpy: it is one unsigned integer field named
+  after its members joined by ``__`` (``a__b``), or raw bytes when 3, 5, 6 or 7
+  bytes wide; ``unpack_bits`` cuts the fields out with vectorised shifts.
+
+Anything whose size depends on the data (sizes and counts from other fields,
+greedy or ``until`` arrays, terminated strings, ``ULEB128``...) or whose place is
+not fixed (``Switch``, ``If``, ``Pointer``) is a ``DefinitionError`` naming the field.
+
+Nothing is checked per record: constants, ``derive``/``check`` fields and strict
+enums are the model's checks, which only ``Model.parse`` and ``to_objects`` run.
 """
 
 from __future__ import annotations
 
+import operator
 import sys
+import weakref
 from typing import Any, Dict, List, Optional
 
 from . import schema as s
@@ -24,6 +41,7 @@ from .errors import BuildError, DefinitionError, ParseError, SizeofError
 from .expr import Lit
 
 _ORDER = {"big": ">", "little": "<", "native": "="}
+_CACHE: Any = weakref.WeakKeyDictionary()  # model class -> its dtype
 
 
 def _numpy() -> Any:
@@ -36,152 +54,305 @@ def _numpy() -> Any:
 
 def group_name(group: s.BitGroup) -> str:
     """The dtype field holding a bit group: its members' names joined by ``__``."""
-    return "__".join(f.name for f in group.fields if f.stored) or "_bits_%d" % id(group)
+    return "__".join(f.name for f in group.fields if f.stored)
 
 
-def _scalar(node: s.Node, path: str) -> Any:
+def _join(path: str, name: str) -> str:
+    return "%s.%s" % (path, name) if path else name
+
+
+def _lit(expr: Any) -> Optional[int]:
+    return expr.value if isinstance(expr, Lit) and isinstance(expr.value, int) else None
+
+
+def _fixed_error(node: s.Node, path: str) -> DefinitionError:
+    return DefinitionError("%s: %s has no numpy layout (its size or place depends on the data)" % (path, node.name))
+
+
+def _format(node: s.Node, path: str) -> Any:
+    """The numpy format of one field's type (anything ``numpy.dtype`` accepts)."""
+    np = _numpy()
     if isinstance(node, s.Int):
         if node.size in (1, 2, 4, 8):
-            return ("|" if node.size == 1 else _ORDER[node.endian or "big"]) + ("i" if node.signed else "u") + str(
-                node.size)
+            order = "|" if node.size == 1 else _ORDER[node.endian or "big"]
+            return "%s%s%d" % (order, "i" if node.signed else "u", node.size)
         return ("u1", (node.size,))
     if isinstance(node, s.Float):
-        return _ORDER[node.endian or "big"] + "f" + str(node.size)
+        return "%sf%d" % (_ORDER[node.endian or "big"], node.size)
     if isinstance(node, s.Bool):
         return "?"
-    if isinstance(node, (s.Bytes, s.String)) and isinstance(node.size, Lit) and node.prefix is None and (
-            not isinstance(node, s.String)):
-        return ("u1", (node.size.value,))
-    if isinstance(node, (s.Const,)):
-        return _scalar(node.type, path)
+    if isinstance(node, (s.Bytes, s.String)) and node.prefix is None and not node.greedy:
+        n = _lit(node.size)
+        if n is not None:
+            return ("u1", (n,))
+    if isinstance(node, s.Const):
+        return _format(node.type, path)
     if isinstance(node, (s.Enum, s.Flags)):
-        return _scalar(node.base, path)
-    if isinstance(node, s.Array) and isinstance(node.count, Lit) and not node.typed or (
-            isinstance(node, s.Array) and node.typed and isinstance(node.count, Lit)):
-        item = _scalar(node.item, path + "[i]")
-        return (item, (node.count.value,))  # type: ignore[union-attr]
+        return _format(node.base, path)
+    if isinstance(node, s.Array) and node.until is None and not node.greedy:
+        n = _lit(node.count)
+        if n is not None:
+            return (_format(node.item, path + "[i]"), (n,))
+    if isinstance(node, s.Sized) and node.prefix is None:
+        n = _lit(node.size)
+        if n is not None:
+            inner = np.dtype(_format(node.type, path))
+            if inner.itemsize != n:
+                raise DefinitionError("%s: %s holds %d bytes of %d; numpy cannot leave the rest"
+                                      % (path, node.name, inner.itemsize, n))
+            return inner
+    if isinstance(node, s.Lazy):
+        from .fields import resolve_lazy
+
+        return _format(resolve_lazy(node), path)
     if isinstance(node, s.Struct):
         return _struct_dtype(node, path)
-    raise DefinitionError("%s: %s has no fixed numpy layout (it depends on the data)" % (path or "model", node.name))
+    raise _fixed_error(node, path)
 
 
 def _struct_dtype(node: s.Struct, path: str) -> Any:
     np = _numpy()
-    if node.union_size is not None:
-        raise DefinitionError("%s: unions have no numpy layout" % (path or node.name))
     names: List[str] = []
     formats: List[Any] = []
     offsets: List[int] = []
     at = 0
+    size = 0
     for m in node.members:
-        where = "%s.%s" % (path, m.fields[0].name if isinstance(m, s.BitGroup) else m.name) if path else (
-            m.fields[0].name if isinstance(m, s.BitGroup) else m.name)
+        start = 0 if node.union_size is not None else at
         if isinstance(m, s.BitGroup):
-            fmt: Any = _scalar(s.Int(m.size * 8, False, m.endian or "big"), where)
-            name = group_name(m)
             size = m.size
-        elif isinstance(m.type, s.Padding):
-            at += m.type.size
-            continue
+            if any(f.stored for f in m.fields):  # a group of padding bits only is a gap
+                names.append(group_name(m))
+                formats.append(_format(s.Int(size * 8, False, m.endian or "big"), _join(path, m.fields[0].name)))
+                offsets.append(start)
         elif isinstance(m.type, s.Align):
-            at += -at % m.type.to
-            continue
+            size = -start % m.type.to
+        elif isinstance(m.type, s.Padding):
+            size = m.type.size
         else:
-            fmt = _scalar(m.type, where)
-            name = m.name
+            fmt = _format(m.type, _join(path, m.name))
             size = np.dtype(fmt).itemsize
-        if isinstance(m, s.Field) and not m.stored:
-            at += size
-            continue
-        names.append(name)
-        formats.append(fmt)
-        offsets.append(at)
-        at += size
-    return np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": at})
+            if m.stored:
+                names.append(m.name)
+                formats.append(fmt)
+                offsets.append(start)
+        at = start + size
+    itemsize = node.union_size if node.union_size is not None else at
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise DefinitionError("%s: the bit group field %s has the name of another field" % (path or node.name, twice[0]))
+    return np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": itemsize})
 
 
 def dtype(model: Any) -> Any:
     """The numpy structured dtype with ``model``'s exact layout (DefinitionError for variable-size models)."""
+    node = getattr(model, "_bm_node", None)
+    if not isinstance(node, s.Struct):
+        raise DefinitionError("%r is not a binmodel model (a Struct subclass)" % (model,))
+    hit = _CACHE.get(model)
+    if hit is not None:
+        return hit
     try:
         size = model.sizeof()
     except SizeofError as exc:
         raise DefinitionError("%s has no numpy dtype: %s" % (model.__name__, exc)) from None
-    result = _struct_dtype(model._bm_node, "")
+    try:
+        result = _struct_dtype(node, "")
+    except DefinitionError as exc:
+        raise DefinitionError("%s has no numpy dtype: %s" % (model.__name__, exc)) from None
     if result.itemsize != size:  # pragma: no cover - a mapping bug, not a user error
         raise DefinitionError("%s: numpy layout of %d bytes, model of %d" % (model.__name__, result.itemsize, size))
+    _CACHE[model] = result
     return result
 
 
+def _record_size(model: Any, dt: Any) -> int:
+    if dt.itemsize == 0:
+        raise DefinitionError("%s records take no bytes; there is no array of them to read" % model.__name__)
+    return int(dt.itemsize)
+
+
 def parse_array(model: Any, data: Any, count: Optional[int] = None, offset: int = 0) -> Any:
-    """``count`` records (all whole ones when None) as a structured array viewing ``data`` (no copy)."""
+    """``count`` records (every record when None) at ``offset`` as a structured array viewing ``data``.
+
+    No copy: the array shares ``data``'s memory (writable for a ``bytearray`` or a
+    writable ``mmap``, read-only for ``bytes``). With ``count=None`` the data after
+    ``offset`` must be whole records: trailing bytes are a ParseError at the first
+    byte of the incomplete record, never silently dropped.
+    """
     np = _numpy()
     dt = dtype(model)
-    total = len(memoryview(data).cast("B")) if not isinstance(data, (bytes, bytearray)) else len(data)
-    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= total:
-        raise ParseError("offset %r is outside the data (%d bytes)" % (offset, total), "", None,
+    itemsize = _record_size(model, dt)
+    with memoryview(data) as view:
+        total = view.nbytes
+    try:
+        offset = operator.index(offset)
+    except TypeError:
+        raise ParseError("offset must be an integer, not %r" % (offset,), "", None) from None
+    if not 0 <= offset <= total:
+        raise ParseError("offset %d is outside the data (%d bytes)" % (offset, total), "", offset,
                          expected="0..%d" % total, found=offset)
     left = total - offset
+    whole, extra = divmod(left, itemsize)
     if count is None:
-        count, extra = divmod(left, dt.itemsize)
         if extra:
-            raise ParseError("%d bytes after the last whole %s record (%d bytes each)" % (extra, model.__name__,
-                                                                                         dt.itemsize),
-                             "[%d]" % count, offset + count * dt.itemsize, expected=dt.itemsize, found=extra)
-    elif isinstance(count, bool) or not isinstance(count, int) or count < 0 or count * dt.itemsize > left:
-        raise ParseError("%r records of %d bytes do not fit the %d bytes left" % (count, dt.itemsize, left), "",
-                         offset, expected=count, found=left // dt.itemsize)
+            raise ParseError("%d bytes after the last whole %s record (records take %d bytes)"
+                             % (extra, model.__name__, itemsize),
+                             "[%d]" % whole, offset + whole * itemsize, expected=itemsize, found=extra)
+        count = whole
+    else:
+        try:
+            count = operator.index(count)
+        except TypeError:
+            raise ParseError("count must be an integer, not %r" % (count,), "", offset) from None
+        if count < 0:
+            raise ParseError("count %d is negative" % count, "", offset, expected=">= 0", found=count)
+        if count > whole:
+            raise ParseError("%d %s records of %d bytes do not fit the %d bytes left"
+                             % (count, model.__name__, itemsize, left),
+                             "[%d]" % whole, offset + whole * itemsize, expected=count, found=whole)
     return np.frombuffer(data, dtype=dt, count=count, offset=offset)
 
 
+def _names(dt: Any) -> Any:
+    """The field names of a dtype, nested ones included (None for a plain number)."""
+    if dt.subdtype is not None:
+        return _names(dt.subdtype[0])
+    if dt.names is None:
+        return None
+    return tuple((name, _names(dt.fields[name][0])) for name in dt.names)
+
+
+def _check_values(np: Any, values: Any, src: Any, dst: Any, path: str) -> None:
+    """BuildError when an integer field's values do not fit the model's type (numpy would wrap them)."""
+    if dst.subdtype is not None:
+        dst = dst.subdtype[0]
+    if src.subdtype is not None:
+        src = src.subdtype[0]
+    if dst.names is not None:
+        for name in dst.names:
+            _check_values(np, values[name], src.fields[name][0], dst.fields[name][0], _join(path, name))
+        return
+    if dst.kind not in "iu" or np.can_cast(src, dst, "safe") or values.size == 0:
+        return
+    info = np.iinfo(dst)
+    if src.kind == "f":
+        bad = ~np.isfinite(values) | (values != np.floor(values))
+        if bad.any():
+            raise BuildError("%r is not an integer" % (values[bad].flat[0].item(),), path,
+                             expected=dst.str, found=values[bad].flat[0].item())
+    low, high = values.min().item(), values.max().item()
+    if low < info.min or high > info.max:
+        found = low if low < info.min else high
+        raise BuildError("%r does not fit %s (%d..%d)" % (found, dst.str, info.min, info.max), path,
+                         expected="%d..%d" % (info.min, info.max), found=found)
+
+
 def build_array(model: Any, array: Any) -> bytes:
-    """The bytes of a structured array of ``model`` records (as ``parse_array`` gives)."""
+    """The bytes of a structured array of ``model`` records (as ``parse_array`` gives), record after record.
+
+    The array's fields must have the model's names (nested ones too); their
+    numbers may have other types or byte orders, and are converted like numpy's
+    ``astype``, except that an integer that does not fit its field is a BuildError.
+    """
     np = _numpy()
     dt = dtype(model)
     array = np.asarray(array)
-    if array.dtype.names != dt.names:
-        raise BuildError("expected fields %s, found %s" % (dt.names, array.dtype.names), "", expected=dt.names,
-                         found=array.dtype.names)
+    if _names(array.dtype) != _names(dt):
+        raise BuildError("the array's fields are %s, %s records' are %s" % (_names(array.dtype), model.__name__,
+                                                                             _names(dt)),
+                         "", expected=dt.names, found=array.dtype.names)
+    if array.dtype != dt:
+        _check_values(np, array, array.dtype, dt, "")
     try:
-        return bytes(array.astype(dt, copy=False).tobytes())
+        records = array.astype(dt, copy=False)
     except (TypeError, ValueError) as exc:
         raise BuildError("cannot convert to %s records: %s" % (model.__name__, exc), "") from None
+    if records.dtype.itemsize != model.sizeof():  # pragma: no cover - astype keeps the dtype
+        raise BuildError("records of %d bytes, not %d" % (records.dtype.itemsize, model.sizeof()), "")
+    return bytes(records.tobytes())
+
+
+def _bit_values(np: Any, word: Any, group: s.BitGroup) -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    for f, at, bits in group.positions():
+        if not f.stored:
+            continue
+        if f.type.signed:  # type: ignore[attr-defined]
+            # the field's top bit to bit 63, then an arithmetic shift back down
+            top = (word << np.uint64(64 - at - bits)).astype(np.int64)
+            out[f.name] = top >> np.int64(64 - bits)
+        else:
+            values = (word >> np.uint64(at)) & np.uint64((1 << bits) - 1)
+            out[f.name] = values if bits == 64 else values.astype(np.int64)
+    return out
+
+
+def _unpack(np: Any, array: Any, node: s.Struct, prefix: str, out: Dict[str, Any]) -> None:
+    for m in node.members:
+        if isinstance(m, s.BitGroup):
+            if not any(f.stored for f in m.fields):
+                continue
+            if m.size > 8:
+                raise DefinitionError("%s: a bit group of %d bytes; unpack_bits splits groups of at most 8"
+                                      % (_join(prefix, group_name(m)), m.size))
+            word = np.asarray(array[group_name(m)])
+            if m.size in (1, 2, 4, 8):
+                word = word.astype(np.uint64)
+            else:  # 3, 5, 6 or 7 raw bytes: the integer from its bytes
+                endian = sys.byteorder if m.endian == "native" else (m.endian or "big")
+                order = range(m.size) if endian == "little" else range(m.size - 1, -1, -1)
+                shifts = np.array([8 * k for k in order], dtype=np.uint64)
+                word = (word.astype(np.uint64) << shifts).sum(axis=-1, dtype=np.uint64)
+            for name, values in _bit_values(np, word, m).items():
+                out[_join(prefix, name)] = values
+            continue
+        if not m.stored:
+            continue
+        inner: Any = m.type
+        while True:  # through wrappers and fixed arrays to a nested model
+            if isinstance(inner, s.Lazy):
+                from .fields import resolve_lazy
+
+                inner = resolve_lazy(inner)
+            elif isinstance(inner, (s.Array, s.Sized, s.Const)):
+                inner = inner.item if isinstance(inner, s.Array) else inner.type
+            else:
+                break
+        if isinstance(inner, s.Struct):
+            _unpack(np, array[m.name], inner, _join(prefix, m.name), out)
 
 
 def unpack_bits(array: Any, model: Any) -> Dict[str, Any]:
-    """Each bit field of ``model`` as its own numpy array, cut from the group fields of ``array``."""
+    """Every bit field of ``model`` as its own numpy array, cut from the group fields of ``array``.
+
+    Keys are field names, with dotted paths for nested models (``header.flags``;
+    an array of nested models gives arrays with its extra dimension). Values are
+    ``int64`` (``uint64`` for an unsigned 64-bit field), signed fields sign-extended;
+    ``group.order`` ("msb": the first field takes the top bits) and the group's
+    byte order are those of ``model``.
+    """
     np = _numpy()
+    dt = dtype(model)
+    array = np.asarray(array)
+    if _names(array.dtype) != _names(dt):
+        raise DefinitionError("the array's fields %s are not %s's" % (array.dtype.names, model.__name__))
     out: Dict[str, Any] = {}
-    for m in model._bm_node.members:
-        if not isinstance(m, s.BitGroup):
-            continue
-        word = array[group_name(m)]
-        if m.size > 8:
-            raise DefinitionError("bit group %s spans %d bytes; at most 8 can be split" % (group_name(m), m.size))
-        if word.ndim > array.ndim:  # 3, 5, 6 or 7 bytes: assemble the integer from its bytes
-            endian = sys.byteorder if m.endian == "native" else (m.endian or "big")
-            order = range(m.size) if endian == "little" else range(m.size - 1, -1, -1)
-            shifts = np.array([8 * k for k in order], dtype=np.uint64)
-            word = (word.astype(np.uint64) << shifts).sum(axis=-1, dtype=np.uint64)
-        else:
-            word = word.astype(np.uint64)
-        for f, at, bits in m.positions():
-            if not f.stored:
-                continue
-            values = ((word >> np.uint64(at)) & np.uint64((1 << bits) - 1)).astype(np.int64)
-            if f.type.signed:  # type: ignore[attr-defined]
-                values = values - ((values >> (bits - 1)) << bits)
-            out[f.name] = values
+    _unpack(np, array, model._bm_node, "", out)
     return out
 
 
 def to_objects(model: Any, array: Any) -> List[Any]:
-    """One model instance per record (a Python loop: for the few records you need as objects)."""
+    """One model instance per record, through ``model.parse`` (a per-record Python loop, checks included)."""
     raw = build_array(model, array)
-    size = dtype(model).itemsize
+    size = _record_size(model, dtype(model))
     return [model.parse(raw[i:i + size]) for i in range(0, len(raw), size)]
 
 
 def from_objects(model: Any, objects: Any) -> Any:
-    """A structured array from model instances (a Python loop over ``build``)."""
+    """A new, writable structured array from model instances (a per-record Python loop over ``model.build``)."""
     np = _numpy()
-    return np.frombuffer(b"".join(model.build(o) for o in objects), dtype=dtype(model)).copy()
+    dt = dtype(model)
+    _record_size(model, dt)
+    return np.frombuffer(bytearray(b"".join(model.build(o) for o in objects)), dtype=dt)
+

@@ -89,7 +89,7 @@ class StructCompiler:
         self.known: Dict[str, str] = {}  # field name -> local variable holding its value
         self.locals: Dict[str, str] = {}
         self.fields_by_name = {f.name: f for f in node.fields()}
-        self.needs_ctx = uses_context(node)
+        self.needs_ctx = False  # set by compile(); the analysis (_needs_context) uses the rest only
         self.positions = any(f.derive is not None and f.check for f in node.fields())
 
     # --- expressions -----------------------------------------------------------
@@ -122,6 +122,7 @@ class StructCompiler:
 
     def compile(self) -> Tuple[str, Dict[str, Any]]:
         w, node = self.w, self.node
+        self.needs_ctx = self.registry.needs_context(node)
         w.emit(0, "def parse_%s(data, pos, end, state, parent):" % _ident(node.name))
         w.emit(1, "start = pos")
         if self.needs_ctx:
@@ -494,7 +495,7 @@ class StructCompiler:
     def fallback(self, member: s.Field) -> None:
         """The interpreter parses this field, in a context holding the fields parsed so far."""
         w = self.w
-        if not self.needs_ctx:  # cannot happen: uses_context() is true for structs with fallbacks
+        if not self.needs_ctx:  # cannot happen: needs_context() is true for structs with fallbacks
             raise AssertionError("fallback without a context")
         start = w.temp("b")
         w.emit(1, "%s = pos" % start)
@@ -554,12 +555,6 @@ def _ident(name: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in name)
 
 
-def uses_context(node: s.Struct) -> bool:
-    """Whether parsing ``node`` needs a real ParseContext: fallbacks, lambdas, ``_parent``, checks."""
-    registry = Registry()
-    return registry.needs_context(node)
-
-
 class Registry:
     """Compiled parsers per struct node, and which nodes the compiler handles."""
 
@@ -582,6 +577,7 @@ class Registry:
         return self._need[key]
 
     def needs_context(self, node: s.Struct) -> bool:
+        """Whether parsing ``node`` needs a real ParseContext: interpreted fields, or derived checks."""
         key = id(node)
         if key not in self._context:
             self._context[key] = False  # recursion guard
@@ -590,36 +586,21 @@ class Registry:
 
     def parser(self, node: s.Struct) -> Callable[..., Any]:
         key = id(node)
-        if key not in self.parsers:
-            self.parsers[key] = _Pending(self, node)
+        if key not in self.parsers:  # (a model reaches itself only through Lazy, which is interpreted)
             source, scope = StructCompiler(node, self).compile()
             exec(compile(source, "<binmodel %s>" % node.name, "exec"), scope)
-            fn = scope["parse_%s" % _ident(node.name)]
-            self.parsers[key].fn = fn
-            self.parsers[key] = fn
+            self.parsers[key] = scope["parse_%s" % _ident(node.name)]
             self.entries[key] = scope["entry_%s" % _ident(node.name)]
             self.sources[key] = source
         return self.parsers[key]  # type: ignore[no-any-return]
 
 
-class _Pending:
-    """Stands for a parser while it is being compiled (a model that contains itself through Lazy)."""
-
-    def __init__(self, registry: Registry, node: s.Struct) -> None:
-        self.fn: Optional[Callable[..., Any]] = None
-
-    def __call__(self, *args: Any) -> Any:
-        assert self.fn is not None
-        return self.fn(*args)
-
-
 def _depth(node: s.Node, seen: int = 0) -> int:
+    """How deeply structs nest in ``node`` (counting stops past the limit)."""
     if seen > MAX_STATIC_DEPTH:
         return seen
-    children = []
     if isinstance(node, s.Struct):
-        children = [m for m in node.fields()]
-        return 1 + max([_depth(f.type, seen + 1) for f in children] or [0])
+        return 1 + max([_depth(f.type, seen + 1) for f in node.fields()] or [0])
     for attr in ("type", "item", "base"):
         child = getattr(node, attr, None)
         if isinstance(child, s.Node):
@@ -628,9 +609,7 @@ def _depth(node: s.Node, seen: int = 0) -> int:
 
 
 def _needs_context(node: s.Struct, registry: Registry) -> bool:
-    compiler = StructCompiler.__new__(StructCompiler)
-    compiler.node, compiler.registry, compiler.known, compiler.locals = node, registry, {}, {}
-    compiler.w = _Writer()
+    compiler = StructCompiler(node, registry)  # only its expression and layout helpers are used
     for f in node.fields():
         if f.derive is not None and f.check:
             return True
