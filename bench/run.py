@@ -512,6 +512,8 @@ W3_FIELDS = ("x", "y", "z", "id")
 
 
 def find_bulk() -> Optional[Callable[[Any, Any], Any]]:
+    if np is None:  # binmodel.bulk imports, but needs numpy to run
+        return None
     bulk = getattr(binmodel, "bulk", None)
     if bulk is None:
         try:
