@@ -581,7 +581,8 @@ def w3(size: str) -> Workload:
     if parse_array is not None:
         bulk_impls.append(Impl("binmodel.bulk.parse_array", lambda: parse_array(W3Point, data), bulk_rows))
     else:
-        bulk_impls.append(na("binmodel.bulk.parse_array", "binmodel.bulk not present in this version"))
+        bulk_impls.append(na("binmodel.bulk.parse_array", "numpy not installed" if np is None
+                                else "binmodel.bulk not present in this version"))
     if np is not None:
         dtype = np.dtype([("x", "<f4"), ("y", "<f4"), ("z", "<f4"), ("id", "<u4")])
         bulk_impls.append(Impl("numpy.frombuffer (zero-copy view)", lambda: np.frombuffer(data, dtype=dtype),
