@@ -4,7 +4,8 @@ from hypothesis import HealthCheck, settings
 
 settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("ci" if os.environ.get("CI") else "dev")
+settings.register_profile("stress", max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
+settings.load_profile("ci" if os.environ.get("CI") else "dev")  # --hypothesis-profile=stress for long runs
 
 collect_ignore = ["typing_errors.py"]
 
