@@ -158,3 +158,18 @@ def test_field_named_self_works():
 def test_unhashable_like_dataclasses():
     with pytest.raises(TypeError):
         hash(Header(body=b""))
+
+
+def test_subclass_does_not_inherit_its_base_compiled_entry():
+    class Base(Struct):
+        kind: int = u8()
+
+    assert Base.parse(b"\x01") == Base(kind=1)  # compiles and installs Base's entry
+    assert Base.build(Base(kind=1)) == b"\x01"
+
+    class Child(Base):
+        extra: int = u8()
+
+    assert Child.parse(b"\x01\x02") == Child(kind=1, extra=2)
+    assert Child.build(Child(kind=1, extra=2)) == b"\x01\x02"
+    assert Base.parse(b"\x07").kind == 7
