@@ -131,7 +131,7 @@ class StructCompiler:
         run: List[Tuple[Any, _Item]] = []
         for member in node.members:
             item = self.fixed_item(member)
-            if item is not None and (not run or self.same_order(run, member)):
+            if item is not None and (not run or _same_order([m for m, _ in run], member)):
                 run.append((member, item))
                 continue
             self.flush(run)
@@ -218,11 +218,6 @@ class StructCompiler:
             if isinstance(inner, s.Int) or (isinstance(inner, s.Bytes) and isinstance(inner.size, Lit)):
                 return self.fixed_item(s.Field(member.name, inner))
         return None
-
-    def same_order(self, run: List[Tuple[Any, _Item]], member: Any) -> bool:
-        orders = {_endian(m) for m, _ in run} | {_endian(member)}
-        orders.discard(None)
-        return len(orders) <= 1
 
     def flush(self, run: List[Tuple[Any, _Item]]) -> None:
         if not run:
@@ -802,8 +797,8 @@ class BuildCompiler:
         w.lines.append("        pass")
         w.lines.append("    return _slow(_node, o)")
         w.scope.update(_slow=interp.build, _node=node)
-        w.scope.update(_Fail=Fail, _int=int, _bytes=bytes, _isinstance=isinstance, _len=len, _NaN=interp.NaN,
-                       _bool=bool, _float=float, _list=list, _join=b"".join, _check_int=_check_int,
+        w.scope.update(_Fail=Fail, _int=int, _len=len, _NaN=interp.NaN,
+                       _float=float, _list=list, _join=b"".join, _check_int=_check_int,
                        _check_float=_check_float, _check_bytes=_check_bytes)
         return "\n".join(w.lines) + "\n", w.scope
 
