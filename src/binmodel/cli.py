@@ -1,4 +1,4 @@
-"""The ``binmodel`` command: ``dump`` a file as a model, print a model's ``layout``.
+"""The ``binmodel`` command: ``dump`` a file as a model, ``diff`` two files, print a model's ``layout``.
 
 Models are named as ``--format NAME`` (see ``binmodel formats``) or
 ``package.module:Model``. Errors print one line and exit with status 2
@@ -57,20 +57,62 @@ def read_input(path: str) -> bytes:
         raise CliError("cannot read %s: %s" % (path, exc.strerror or exc)) from None
 
 
+def _natural(text: str) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError("not a whole number: %r" % text) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative: %s" % text)
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _natural(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", "-m", help="the model as package.module:Model")
+    parser.add_argument("--format", "-f", help="a bundled format instead of --model (see 'binmodel formats')")
+
+
+def _color_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--color", choices=["auto", "always", "never"], default="auto",
+                        help="colour output (needs 'rich'; auto: only on a terminal, and not with NO_COLOR)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="binmodel", description="Read, show and lay out binary data with models.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     dump = sub.add_parser("dump", help="annotated hex dump of a file parsed as a model",
-                          description="Print every field's bytes with its path, value and offset.")
+                          description="Print every field's bytes with its full path, value and offset; "
+                                      "structures are framed, padding dim, uncovered bytes yellow, a parse "
+                                      "failure red after everything parsed before it.")
     dump.add_argument("file", help="the file to read, or - for standard input")
-    dump.add_argument("--model", "-m", help="the model as package.module:Model")
-    dump.add_argument("--format", "-f", help="a bundled format instead of --model (see 'binmodel formats')")
-    dump.add_argument("--color", choices=["auto", "always", "never"], default="auto",
-                      help="colour output (needs 'rich'; auto: only on a terminal, and not with NO_COLOR)")
-    dump.add_argument("--depth", type=int, default=None, help="hide fields nested deeper than this")
-    dump.add_argument("--rows", type=int, default=4, help="hex rows shown per field before eliding (default 4)")
-    dump.add_argument("--width", type=int, default=16, help="bytes per hex row (default 16)")
+    _model_options(dump)
+    _color_option(dump)
+    dump.add_argument("--depth", type=_natural, default=None,
+                      help="fold structures nested deeper than this into one block each")
+    dump.add_argument("--offset", type=_natural, default=0, help="show only fields at or after this byte (0x.. ok)")
+    dump.add_argument("--length", type=_natural, default=None, help="show only fields within this many bytes")
+    dump.add_argument("--items", type=_natural, default=None, help="show at most this many elements per array")
+    dump.add_argument("--rows", type=_positive, default=4, help="hex rows shown per field before eliding (default 4)")
+    dump.add_argument("--width", type=_positive, default=None,
+                      help="bytes per hex row (default: 16, or fewer on a narrow terminal)")
+    dump.add_argument("--no-legend", action="store_true", help="leave out the legend line")
+
+    diff = sub.add_parser("diff", help="fields that differ between two files of one format",
+                          description="Parse both files as the model and list every field whose bytes or value "
+                                      "differ, values side by side, differing bytes marked. Exit status: 0 same, "
+                                      "1 different (or a file does not parse), 2 trouble.")
+    diff.add_argument("a", help="the first file (- for standard input)")
+    diff.add_argument("b", help="the second file")
+    _model_options(diff)
+    _color_option(diff)
 
     layout = sub.add_parser("layout", help="the spec table of a model",
                             description="Print each field's offset, size, type and byte order.")
@@ -96,13 +138,14 @@ def main(argv: Optional[List[str]] = None) -> int:
             table = load_model(args.model, args.format).layout()
             print(table.to_markdown() if args.markdown else table)
             return 0
+        if args.command == "diff":
+            return _diff(args)
         from .dump import dump
 
-        if args.width < 1 or args.rows < 1:
-            raise CliError("--width and --rows must be positive")
         model = load_model(args.model, args.format)
         trace = dump(model, read_input(args.file), color=args.color, depth=args.depth, max_rows=args.rows,
-                     width=args.width)
+                     width=args.width, offset=args.offset, length=args.length, items=args.items,
+                     legend=not args.no_legend)
         return 0 if trace.error is None else 1
     except CliError as exc:
         print("binmodel: %s" % exc, file=sys.stderr)
@@ -112,6 +155,20 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from .diff import diff_lines
+    from .dump import render, use_color
+
+    model = load_model(args.model, args.format)
+    if args.a == "-" and args.b == "-":
+        raise CliError("only one of the two files can be standard input")
+    ta, tb = model.parse_trace(read_input(args.a)), model.parse_trace(read_input(args.b))
+    lines = diff_lines(ta, tb, names=("a", "b"))
+    sys.stdout.write(render(lines, use_color(args.color, sys.stdout)))
+    same = len(lines) == 1 and ta.error is None and tb.error is None
+    return 0 if same else 1
 
 
 if __name__ == "__main__":  # pragma: no cover

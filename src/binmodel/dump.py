@@ -1,27 +1,44 @@
 """An annotated hex dump: every field's bytes on their own line, with path, value and offset.
 
-This is the small, dependency-free first version: ``dump_lines`` turns a parse
-trace into lines of (text, style) segments; ``dump`` prints them, in colour
-through ``rich`` when it is installed (``pip install binmodel[cli]``) and the
-output is a terminal (or ``color="always"``), honouring ``NO_COLOR``.
-The same field in repeated instances (``chunks[*].length``) keeps one colour.
+``dump_lines`` turns a parse trace into lines of (text, style) segments;
+``dump`` prints them, in colour through ``rich`` when it is installed
+(``pip install binmodel[cli]``) and the output is a terminal (or
+``color="always"``), honouring ``NO_COLOR``. The core never imports ``rich``.
+
+How it reads:
+
+- one line per leaf field where it starts: offset, hex, then the full path with
+  array indices and the decoded value (``chunks[2].length = 13``);
+- the same field in every array element keeps one colour, and the fields of one
+  structure share a family of hues (see ``field_color``);
+- a structure opens with ``┌ path: Type (n bytes)``; ``│`` guides run down its
+  fields and ``└`` marks its last line, so its extent is visible;
+- ``depth=N`` folds structures deeper than N into one block each;
+- padding is dim, bytes no field covers are yellow, a parse failure is red and
+  comes after everything parsed before it.
 """
 
 from __future__ import annotations
 
+import colorsys
 import os
 import re
+import shutil
 import sys
 from typing import IO, Any, Dict, List, Optional, Tuple
 
 from .interp import Span, Trace
 
-Segment = Tuple[str, str]  # (text, style name understood by rich; "" for none)
+Segment = Tuple[str, str]  # (text, style understood by rich: a colour like "#66ccaa", "dim", ""...)
 Line = List[Segment]
 
-PALETTE = ["cyan", "green", "yellow", "magenta", "bright_blue", "bright_red", "bright_green", "bright_cyan",
-           "orange3", "medium_purple1", "deep_sky_blue1", "gold3", "pale_violet_red1", "spring_green2"]
+PADDING_STYLE = "dim"
+UNCOVERED_STYLE = "bold yellow"
+ERROR_STYLE = "bold red"
+OFFSET_STYLE = "dim"
 _INDEX = re.compile(r"\[\d+\]")
+_LAST_INDEX = re.compile(r"\[(\d+)\]$")
+_GOLDEN_ANGLE = 137.508
 
 
 def shape(path: str) -> str:
@@ -29,7 +46,43 @@ def shape(path: str) -> str:
     return _INDEX.sub("[*]", path)
 
 
-def _value_text(span: Span, limit: int = 60) -> str:
+def parent_shape(path: str) -> str:
+    """The shape of the structure a path's field belongs to (``""`` for top-level fields)."""
+    s = shape(path)
+    while s.endswith("[*]"):
+        s = s[:-3]
+    return s.rpartition(".")[0]
+
+
+class Palette:
+    """Colours by path shape: a hue family per structure, siblings apart by hue and lightness.
+
+    Deterministic for a given order of first appearance, so the terminal dump,
+    the HTML view and a snapshot agree.
+    """
+
+    def __init__(self) -> None:
+        self._families: Dict[str, int] = {}
+        self._members: Dict[str, int] = {}
+        self._colors: Dict[str, str] = {}
+
+    def color(self, path: str) -> str:
+        key = shape(path)
+        hit = self._colors.get(key)
+        if hit is not None:
+            return hit
+        family = self._families.setdefault(parent_shape(path), len(self._families))
+        member = self._members[parent_shape(path)] = self._members.get(parent_shape(path), -1) + 1
+        hue = (family * _GOLDEN_ANGLE + ((member % 5) - 2) * 13.0) % 360.0
+        light = (0.68, 0.56, 0.76)[member % 3]
+        r, g, b = colorsys.hls_to_rgb(hue / 360.0, light, 0.65)
+        color = "#%02x%02x%02x" % (round(r * 255), round(g * 255), round(b * 255))
+        self._colors[key] = color
+        return color
+
+
+def value_text(span: Span, limit: int = 60) -> str:
+    """A span's value as one short line of text (empty for structures and arrays)."""
     value = span.value
     if span.kind in ("struct", "array"):
         return ""
@@ -44,58 +97,225 @@ def _value_text(span: Span, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def dump_lines(trace: Trace, width: int = 16, max_rows: int = 4, depth: Optional[int] = None) -> List[Line]:
-    """Lines of segments for ``trace``: one line per leaf field (long fields wrap, then are cut)."""
-    colors: Dict[str, str] = {}
-    lines: List[Line] = []
-    data = trace.data
-    covered = 0
-    last_end = 0
-    for span in trace.spans:
-        if depth is not None and span.depth > depth:
-            continue
-        indent = "  " * max(span.depth - 1, 0)
-        if span.kind in ("struct", "array") and (depth is None or span.depth < depth):
-            if span.path:
-                label = "%s%s: %s" % (indent, span.path, span.type_name)
-                lines.append([("%08x  " % span.offset, "dim"), (label, "bold"),
-                              ("  (%d bytes)" % span.size if span.size else "", "dim")])
-            continue
-        style = colors.setdefault(shape(span.path), PALETTE[len(colors) % len(PALETTE)])
-        if span.kind == "padding":
-            style = "dim"
-        raw = data[span.offset:span.offset + span.size]
-        rows = [raw[i:i + width] for i in range(0, len(raw), width)] or [b""]
-        shown = rows[:max_rows]
-        for i, row in enumerate(shown):
-            hex_text = " ".join("%02x" % b for b in row).ljust(width * 3 - 1)
-            line: Line = [("%08x  " % (span.offset + i * width), "dim"), (hex_text, style)]
-            if i == 0:
-                label = "%s%s = %s" % (indent, span.path or "(value)", _value_text(span))
+_BITS = re.compile(r"^bits(\d+)@(\d+)$")
+
+
+def _bits_text(span: Span) -> str:
+    """Where a bit field lies in its group: ``(0b0100, bits 15-12)``."""
+    m = _BITS.match(span.type_name)
+    if m is None or not isinstance(span.value, int):
+        return "[%s]" % span.type_name
+    n, low = int(m.group(1)), int(m.group(2))
+    where = "bit %d" % low if n == 1 else "bits %d-%d" % (low + n - 1, low)
+    return "(0b%s, %s)" % (format(span.value, "0%db" % n), where)
+
+
+def _hex(raw: bytes) -> str:
+    return " ".join("%02x" % b for b in raw)
+
+
+class _Row:
+    """One output line before rendering: offset, hex cell, structure guides, label."""
+
+    __slots__ = ("offset", "hex", "hex_style", "guides", "label")
+
+    def __init__(self, offset: Optional[int], hex_text: str, hex_style: str, guides: List[str],
+                 label: List[Segment]) -> None:
+        self.offset = offset
+        self.hex = hex_text
+        self.hex_style = hex_style
+        self.guides = guides
+        self.label = label
+
+
+class _Builder:
+    def __init__(self, trace: Trace, width: int, max_rows: int, depth: Optional[int], offset: int,
+                 length: Optional[int], items: Optional[int]) -> None:
+        self.trace, self.data = trace, trace.data
+        self.width, self.max_rows, self.depth, self.items = width, max_rows, depth, items
+        self.lo, self.hi = offset, (len(trace.data) if length is None else offset + length)
+        self.palette = Palette()
+        self.rows: List[_Row] = []
+        self.open: List[Tuple[Span, int, str]] = []  # (container span, index of its last row, colour)
+        self.cursor = 0  # end of the bytes the leaves so far cover
+        self.skip_prefix: Optional[str] = None
+        self.fields = self.structures = 0
+
+    # --- structure guides ---------------------------------------------------
+    def _close_until(self, depth: int) -> None:
+        while self.open and self.open[-1][0].depth >= depth:
+            span, last, _ = self.open.pop()
+            if last >= 0:
+                row = self.rows[last]
+                level = len(self.open)
+                if level < len(row.guides):
+                    row.guides[level] = "└"
+
+    def _add(self, offset: Optional[int], hex_text: str, hex_style: str, label: List[Segment],
+             opening: bool = False) -> None:
+        guides = ["│"] * len(self.open) + (["┌"] if opening else [])
+        self.rows.append(_Row(offset, hex_text, hex_style, guides, label))
+        for i, (span, _, color) in enumerate(self.open):
+            self.open[i] = (span, len(self.rows) - 1, color)
+
+    # --- pieces ---------------------------------------------------------------
+    def _bytes_rows(self, start: int, raw: bytes, style: str, label: List[Segment], what: str) -> None:
+        rows = [raw[i:i + self.width] for i in range(0, len(raw), self.width)] or [b""]
+        for i, row in enumerate(rows[: self.max_rows]):
+            self._add(start + i * self.width, _hex(row), style, label if i == 0 else [])
+        if len(rows) > self.max_rows:
+            more = len(raw) - self.max_rows * self.width
+            self._add(None, "", "", [("... %d more bytes of %s" % (more, what), "dim")])
+
+    def _uncovered(self, start: int, end: int) -> None:
+        self._bytes_rows(start, self.data[start:end], UNCOVERED_STYLE,
+                         [("%d byte%s not covered by any field" % (end - start, "" if end - start == 1 else "s"),
+                           UNCOVERED_STYLE)],
+                         "uncovered bytes")
+
+    def _skipped(self, span: Span) -> bool:
+        """Apply ``items``: elements past the limit are replaced by one summary line."""
+        if self.skip_prefix is not None:
+            if span.path.startswith(self.skip_prefix) and span.path[len(self.skip_prefix):][:1] in (".", "["):
+                self.cursor = max(self.cursor, span.offset + span.size)
+                return True
+            self.skip_prefix = None
+        if self.items is None:
+            return False
+        m = _LAST_INDEX.search(span.path)
+        if m is None or int(m.group(1)) < self.items:
+            return False
+        self.cursor = max(self.cursor, span.offset + span.size)  # its bytes are covered, only not shown
+        array_path = span.path[: m.start()]
+        rest = self._array_len(array_path) - int(m.group(1))
+        self._add(None, "", "", [("... %d more items of %s (items=%d shown)" % (rest, array_path, self.items),
+                                  "dim")])
+        self.skip_prefix = array_path
+        return True
+
+    def _array_len(self, path: str) -> int:
+        for span in self.trace.spans:
+            if span.path == path and isinstance(span.value, list):
+                return len(span.value)
+        return 0
+
+    # --- the walk ---------------------------------------------------------------
+    def build(self) -> List[_Row]:
+        folded: Optional[str] = None
+        for span in self.trace.spans:
+            if not span.path:
+                continue
+            if folded is not None:
+                if span.path.startswith(folded) and span.path[len(folded):][:1] in (".", "["):
+                    continue
+                folded = None
+            if span.offset + max(span.size, 1) <= self.lo or span.offset >= self.hi:
+                continue
+            if self._skipped(span):
+                continue
+            self._close_until(span.depth)
+            container = span.kind in ("struct", "array")
+            if container and (self.depth is None or span.depth < self.depth):
+                self.structures += 1
+                color = self.palette.color(span.path)
+                failed_inside = self.trace.error is not None and span.size == 0
+                size = "  (incomplete: the parse failed inside)" if failed_inside else "  (%d bytes)" % span.size
+                self._add(span.offset, "", "", [("%s: %s" % (span.path, span.type_name), "bold " + color),
+                                                (size, "dim")], opening=True)
+                self.open.append((span, len(self.rows) - 1, color))
+                continue
+            if span.offset > self.cursor and span.offset > self.lo:
+                self._uncovered(max(self.cursor, self.lo), span.offset)
+            raw = bytes(self.data[span.offset:span.offset + span.size])
+            if container:  # folded by depth: one block for the whole structure
+                folded = span.path
+                color = self.palette.color(span.path)
+                label = [("%s: %s (%d bytes, folded)" % (span.path, span.type_name, span.size), color)]
+            elif span.kind == "padding":
+                color = PADDING_STYLE
+                label = [("%s: %d byte%s of padding" % (span.path, span.size, "" if span.size == 1 else "s"),
+                          PADDING_STYLE)]
+            else:
+                self.fields += 1
+                color = self.palette.color(span.path)
+                shown = "%s = %s" % (span.path, value_text(span))
                 if span.kind == "bits":
-                    label = "%s%s = %s  [%s]" % (indent, span.path, span.value, span.type_name)
-                line.append(("  " + label, style))
-            lines.append(line)
-        if len(rows) > max_rows:
-            lines.append([(" " * 10, ""), ("... %d more bytes of %s" % (len(raw) - max_rows * width, span.path),
-                                           "dim")])
-        if span.offset >= last_end:
-            covered += span.size
-        last_end = max(last_end, span.offset + span.size)
-    if trace.error is not None:
-        err = trace.error
-        lines.append([("%08x  " % (err.offset or 0), "bold red"), ("error: %s" % err, "bold red")])
-        rest = data[err.offset or 0:(err.offset or 0) + width]
-        if rest:
-            lines.append([(" " * 10, ""), (" ".join("%02x" % b for b in rest), "red"),
-                          ("  (bytes at the failure)", "red")])
-    elif last_end < len(data):
-        lines.append([("%08x  " % last_end, "dim"), ("%d bytes not covered by any field" % (len(data) - last_end),
-                                                      "bold yellow")])
+                    shown = "%s = %s  %s" % (span.path, span.value, _bits_text(span))
+                label = [(shown, color)]
+            self._bytes_rows(span.offset, raw, color, label, span.path)
+            self.cursor = max(self.cursor, span.offset + span.size)
+        self._close_until(1)
+        self._tail()
+        return self.rows
+
+    def _tail(self) -> None:
+        err = self.trace.error
+        if err is not None:
+            at = err.offset or 0
+            self._add(at, "", "", [("error: %s" % err, ERROR_STYLE)])
+            rest = bytes(self.data[at:at + self.width])
+            if rest:
+                self._add(at, _hex(rest), "red", [("bytes at the failure", "red")])
+        elif self.cursor < min(len(self.data), self.hi):
+            self._uncovered(max(self.cursor, self.lo), min(len(self.data), self.hi))
+
+
+def auto_width(columns: Optional[int]) -> int:
+    """Bytes per hex row that leave room for labels in ``columns`` (16, 8 or 4)."""
+    if columns is None or columns >= 10 + 47 + 2 + 32:
+        return 16
+    return 8 if columns >= 10 + 23 + 2 + 24 else 4
+
+
+def legend_lines() -> List[Line]:
+    """What the styles mean, printed under a dump."""
+    return [[("legend: ", "bold"), ("colour", "#6fc3a6"), (" = one field, alike in every element · ", ""),
+             ("┌│└", "bold"), (" = a structure's extent", "")],
+            [("        ", ""), ("dim = padding", PADDING_STYLE), (" · ", ""),
+             ("yellow = bytes no field covers", UNCOVERED_STYLE), (" · ", ""), ("red = parse failure", ERROR_STYLE)]]
+
+
+def dump_lines(trace: Trace, width: int = 16, max_rows: int = 4, depth: Optional[int] = None, *,
+               offset: int = 0, length: Optional[int] = None, items: Optional[int] = None,
+               columns: Optional[int] = None, legend: bool = False) -> List[Line]:
+    """Lines of segments for ``trace``: one line per leaf field (long fields wrap, then are cut).
+
+    ``offset``/``length`` keep only fields that overlap that window; ``items``
+    shows at most that many elements of each array; ``columns`` cuts labels to
+    fit a terminal that wide.
+    """
+    rows = _Builder(trace, width, max_rows, depth, offset, length, items).build()
+    hex_cols = width * 3 - 1
+    lines: List[Line] = []
+    for row in rows:
+        line: Line = [("%08x  " % row.offset if row.offset is not None else " " * 10, OFFSET_STYLE),
+                      (row.hex.ljust(hex_cols), row.hex_style), ("  ", "")]
+        if row.guides:
+            line.append(("".join(g + " " for g in row.guides), "dim"))
+        line.extend(row.label)
+        lines.append(_fit(line, columns))
+    if legend:
+        lines.extend(_fit(line, columns) for line in legend_lines())
     return lines
 
 
-def _use_color(color: str, stream: IO[str]) -> bool:
+def _fit(line: Line, columns: Optional[int]) -> Line:
+    """Cut a line to ``columns`` characters, ending in ``…`` when something was cut."""
+    if columns is None or sum(len(t) for t, _ in line) <= columns:
+        return line
+    out: Line = []
+    room = max(columns - 1, 0)
+    for text, style in line:
+        if len(text) >= room:
+            out.append((text[:room] + "…", style))
+            break
+        out.append((text, style))
+        room -= len(text)
+    return out
+
+
+def use_color(color: str, stream: IO[str]) -> bool:
+    """``always``/``never``, or ``auto``: only on a terminal and when ``NO_COLOR`` is unset."""
     if color == "always":
         return True
     if color == "never" or os.environ.get("NO_COLOR"):
@@ -103,7 +323,7 @@ def _use_color(color: str, stream: IO[str]) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-def render(lines: List[Line], color: bool) -> str:
+def render(lines: List[Line], color: bool, color_system: Optional[str] = None) -> str:
     """Lines as text: ANSI colour through rich when ``color`` (and rich is installed), plain otherwise."""
     if color:
         try:
@@ -113,17 +333,37 @@ def render(lines: List[Line], color: bool) -> str:
             color = False
     if not color:
         return "\n".join("".join(text for text, _ in line).rstrip() for line in lines) + "\n"
-    console = Console(force_terminal=True, color_system="256", width=10_000, highlight=False)
+    if color_system is None:
+        truecolor = os.environ.get("COLORTERM", "") in ("truecolor", "24bit")
+        color_system = "truecolor" if truecolor else "256"
+    console = Console(force_terminal=True, color_system=color_system,  # type: ignore[arg-type]
+                      width=10_000, highlight=False)
     with console.capture() as capture:
         for line in lines:
             console.print(Text.assemble(*[(t, st or "") for t, st in line]), soft_wrap=True)
     return capture.get()
 
 
-def dump(model: Any, data: Any, *, file: Optional[IO[str]] = None, color: str = "auto", width: int = 16,
-         max_rows: int = 4, depth: Optional[int] = None) -> Trace:
-    """Print an annotated dump of ``data`` parsed as ``model``; return the trace (with ``.error`` on failure)."""
+def terminal_columns(stream: IO[str]) -> Optional[int]:
+    """The terminal's width when ``stream`` is one; ``None`` (no cutting) for files and pipes."""
+    if hasattr(stream, "isatty") and stream.isatty():
+        return shutil.get_terminal_size((100, 24)).columns
+    return None
+
+
+def dump(model: Any, data: Any, *, file: Optional[IO[str]] = None, color: str = "auto",
+         width: Optional[int] = None, max_rows: int = 4, depth: Optional[int] = None, offset: int = 0,
+         length: Optional[int] = None, items: Optional[int] = None, columns: Optional[int] = None,
+         legend: bool = True) -> Trace:
+    """Print an annotated dump of ``data`` parsed as ``model``; return the trace (with ``.error`` on failure).
+
+    ``width`` (bytes per row) and ``columns`` default to what fits the terminal.
+    """
     stream = file or sys.stdout
     trace = model.parse_trace(data)
-    stream.write(render(dump_lines(trace, width, max_rows, depth), _use_color(color, stream)))
+    if columns is None:
+        columns = terminal_columns(stream)
+    lines = dump_lines(trace, width or auto_width(columns), max_rows, depth, offset=offset, length=length,
+                       items=items, columns=columns, legend=legend)
+    stream.write(render(lines, use_color(color, stream)))
     return trace  # type: ignore[no-any-return]

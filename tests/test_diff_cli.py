@@ -1,0 +1,105 @@
+"""``binmodel diff`` and the command line's options, on the bundled PNG edited with struct and zlib."""
+
+import io
+import pathlib
+import struct
+import sys
+import zlib
+
+import pytest
+
+import binmodel
+from binmodel.cli import main
+from binmodel.diff import diff
+from binmodel.formats import PNG
+
+SAMPLE = pathlib.Path(binmodel.__file__).parent / "samples" / "idle_16.png"
+DATA = SAMPLE.read_bytes()
+
+
+def chunk_offsets(data):
+    """Independent walk: {type: offset of the chunk's length field}."""
+    out, i = {}, 8
+    while i < len(data):
+        (n,) = struct.unpack_from(">I", data, i)
+        out.setdefault(data[i + 4:i + 8], (len(out), i, n))
+        i += 12 + n
+    return out
+
+
+def edited_time(year):
+    """The sample with tIME's year changed and its CRC fixed, by hand."""
+    index, at, n = chunk_offsets(DATA)[b"tIME"]
+    data = bytearray(DATA)
+    struct.pack_into(">H", data, at + 8, year)
+    struct.pack_into(">I", data, at + 8 + n, zlib.crc32(bytes(data[at + 4:at + 8 + n])))
+    return index, bytes(data)
+
+
+def test_diff_names_exactly_the_edited_fields():
+    index, other = edited_time(1999)
+    diffs = diff(PNG, DATA, other)
+    assert [d.path for d in diffs] == ["chunks[%d].data.year" % index, "chunks[%d].crc" % index]
+    assert (diffs[0].a.value, diffs[0].b.value) == (2020, 1999)
+    assert diffs[0].kind == "changed"
+    assert diff(PNG, DATA, DATA) == []
+
+
+def test_cli_diff_output_and_status(tmp_path, capsys):
+    index, other = edited_time(1999)
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    a.write_bytes(DATA)
+    b.write_bytes(other)
+    assert main(["diff", str(a), str(b), "-f", "png", "--color", "never"]) == 1
+    out = capsys.readouterr().out
+    assert "chunks[%d].data.year  2020 (0x7e4)  |  1999 (0x7cf)" % index in out
+    assert "07 e4" in out and "07 cf" in out and "^^" in out
+    assert out.rstrip().endswith("2 fields differ, 0 only on one side")
+    assert main(["diff", str(a), str(a), "-f", "png"]) == 0
+    assert "no differences" in capsys.readouterr().out
+
+
+def test_cli_diff_with_a_file_that_does_not_parse(tmp_path, capsys, monkeypatch):
+    b = tmp_path / "b.png"
+    b.write_bytes(DATA[:100])
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(DATA)))
+    assert main(["diff", "-", str(b), "-f", "png", "--color", "never"]) == 1
+    out = capsys.readouterr().out
+    assert "b does not parse: chunks[3].type at offset 97" in out
+    assert "chunks[11].crc  only in a" in out
+
+
+def test_cli_dump_window_items_depth_and_stdin(capsys, monkeypatch):
+    assert main(["dump", str(SAMPLE), "-f", "png", "--offset", "0x21", "--length", "16", "--no-legend"]) == 0
+    out = capsys.readouterr().out
+    assert "chunks[1].length = 4" in out and "chunks[2].length" not in out and "legend" not in out
+    assert main(["dump", str(SAMPLE), "-f", "png", "--items", "1", "--depth", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "chunks[0]: Chunk (25 bytes, folded)" in out and "11 more items of chunks" in out
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(DATA[:20])))
+    assert main(["dump", "-", "-f", "png", "--color", "never"]) == 1
+    assert "error: chunks[0].data" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["dump", "x", "--width", "0"], ["dump", "x", "--offset", "-1"],
+                                  ["dump", "x", "--items", "many"]])
+def test_cli_rejects_bad_numbers(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("command", ["dump", "diff", "layout", "formats"])
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    assert "usage: binmodel %s" % command in capsys.readouterr().out
+
+
+def test_cli_one_line_errors(capsys, tmp_path):
+    assert main(["diff", str(SAMPLE), str(tmp_path / "nope"), "-f", "png"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("binmodel: cannot read") and err.count("\n") == 1
+    assert main(["diff", str(SAMPLE), str(SAMPLE), "-m", "no.such:Model"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1

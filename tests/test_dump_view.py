@@ -1,0 +1,213 @@
+"""The terminal dump: snapshots (plain and ANSI) of several model shapes, and what every dump must hold.
+
+Snapshots live in tests/snapshots; after an intended change to the output,
+regenerate them with ``BINMODEL_UPDATE_SNAPSHOTS=1 python -m pytest tests/test_dump_view.py``
+and read the diff before committing. The other tests check properties against
+the input bytes themselves, so they hold whatever the snapshots say.
+"""
+
+import io
+import os
+import pathlib
+import re
+import struct
+
+import pytest
+
+import binmodel
+from binmodel import Array, Bits, Bytes, Padding, Pointer, Struct, this, u8, u16, u32
+from binmodel.dump import auto_width, dump, dump_lines, render
+from binmodel.formats import PNG
+
+SNAPSHOTS = pathlib.Path(__file__).parent / "snapshots"
+PNG_DATA = (pathlib.Path(binmodel.__file__).parent / "samples" / "idle_16.png").read_bytes()
+
+
+class Header(Struct, endian="little"):
+    magic: int = u32()
+    version: int = u16()
+    flags: int = u16()
+    length: int = u32()
+
+
+class Point(Struct, endian="big"):
+    x: int = u16()
+    y: int = u16()
+
+
+class Box(Struct, endian="big"):
+    name: bytes = Bytes(4)
+    corner: Point
+    size: Point
+
+
+class Record(Struct, endian="big"):
+    tag: int = u8()
+    _pad: None = Padding(1)
+    value: int = u16()
+
+
+class Table(Struct, endian="big"):
+    count: int = u8()
+    records: list = Array(Record, count=this.count)
+    tail: bytes = Bytes(2)
+
+
+class IPv4Start(Struct, endian="big"):
+    version: int = Bits(4)
+    ihl: int = Bits(4)
+    dscp: int = Bits(6)
+    ecn: int = Bits(2)
+    total_length: int = u16()
+
+
+CASES = {
+    "flat": (Header, struct.pack("<IHHI", 0xCAFEBABE, 3, 0x8001, 1234)),
+    "nested": (Box, b"box1" + struct.pack(">HHHH", 1, 2, 300, 400)),
+    "arrays": (Table, bytes([3]) + b"".join(struct.pack(">BxH", t, v) for t, v in [(1, 10), (2, 20), (3, 30)]) + b"ok"),
+    "bits": (IPv4Start, bytes([0x45, 0xB8]) + struct.pack(">H", 60)),
+    "failing": (PNG, PNG_DATA[:100]),
+}
+
+
+def text_of(model, data, color, **kw):
+    out = io.StringIO()
+    kw.setdefault("columns", None)
+    lines = dump_lines(model.parse_trace(data), kw.pop("width", 16), legend=True, **kw)
+    out.write(render(lines, color, color_system="256"))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("color", [False, True], ids=["plain", "ansi"])
+def test_snapshot(name, color):
+    if color:
+        pytest.importorskip("rich")
+    model, data = CASES[name]
+    got = text_of(model, data, color)
+    path = SNAPSHOTS / ("%s.%s" % (name, "ansi" if color else "txt"))
+    if os.environ.get("BINMODEL_UPDATE_SNAPSHOTS"):
+        path.write_text(got, encoding="utf-8")
+    assert got == path.read_text(encoding="utf-8")
+    assert ("\x1b[" in got) == color
+
+
+LINE = re.compile(r"^([0-9a-f]{8})  ((?:[0-9a-f]{2} ?)+?)\s{2,}")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_hex_row_is_the_input_at_its_offset(name):
+    model, data = CASES[name]
+    rows = 0
+    for line in text_of(model, data, False).splitlines():
+        m = LINE.match(line)
+        if m:
+            offset, shown = int(m.group(1), 16), bytes.fromhex(m.group(2))
+            assert data[offset:offset + len(shown)] == shown, line
+            rows += 1
+    assert rows >= 3
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_structure_frames_open_and_close_in_the_same_column(name):
+    model, data = CASES[name]
+    lines = text_of(model, data, False).splitlines()
+    guide_col = 10 + 16 * 3 - 1 + 2
+    opened = []
+    for line in lines:
+        guides = line[guide_col:]
+        closing = []
+        for i, ch in enumerate(guides[::2]):
+            if ch == "┌":
+                opened.append(i)
+            elif ch == "└":
+                closing.append(i)
+            elif ch not in "│":
+                break
+        for i in reversed(closing):  # innermost first
+            assert opened and opened[-1] == i, line
+            opened.pop()
+    assert opened == [] or name == "failing"
+
+
+def test_every_leaf_named_by_full_path_with_its_value():
+    trace = Table.parse_trace(CASES["arrays"][1])
+    text = text_of(Table, CASES["arrays"][1], False)
+    for span in trace.spans:
+        if span.kind == "field":
+            assert "%s = %s" % (span.path, span.value) in text
+    assert "records[2].value = 30 (0x1e)" in text
+    assert "records[1]._pad: 1 byte of padding" in text
+
+
+def test_same_field_same_colour_in_every_element_and_siblings_distinct():
+    from binmodel.dump import Palette
+
+    palette = Palette()
+    assert palette.color("records[0].tag") == palette.color("records[7].tag")
+    assert palette.color("records[0].tag") != palette.color("records[0].value")
+    assert palette.color("chunks[1].data.x") != palette.color("chunks[1].data.y")
+
+
+def test_depth_folds_structures_into_one_labelled_block():
+    text = text_of(PNG, PNG_DATA, False, depth=2)
+    assert "chunks[0]: Chunk (25 bytes, folded)" in text
+    assert "chunks[0].length" not in text
+    assert "not covered" not in text  # folded bytes are covered
+
+
+def test_items_limits_arrays_without_calling_their_bytes_uncovered():
+    text = text_of(PNG, PNG_DATA, False, items=2)
+    assert "chunks[1].crc" in text and "chunks[2]" not in text
+    assert "... 10 more items of chunks (items=2 shown)" in text
+    assert "not covered" not in text
+
+
+def test_offset_and_length_window():
+    text = text_of(PNG, PNG_DATA, False, offset=0x21, length=16)
+    assert "chunks[1].length = 4" in text and "chunks[1].crc" in text
+    assert "chunks[0].length" not in text and "chunks[2].length" not in text
+
+
+def test_uncovered_bytes_are_marked_in_the_middle_and_at_the_end():
+    class Jump(Struct):
+        first: int = u8()
+        far: int = Pointer(4, u8)
+
+    trace = Jump.parse_trace(b"\x01\x02\x03\x04\x05\x06", allow_trailing=True)
+    text = render(dump_lines(trace, legend=False), False)
+    assert "00000001  02 03 04" in text and "3 bytes not covered by any field" in text
+    assert "00000005  06" in text and "1 byte not covered by any field" in text
+
+
+def test_narrow_terminal_gets_fewer_bytes_per_row_and_cut_labels():
+    assert auto_width(None) == 16 and auto_width(200) == 16 and auto_width(80) == 8 and auto_width(50) == 4
+    out = io.StringIO()
+    dump(PNG, PNG_DATA, file=out, color="never", columns=70)
+    lines = out.getvalue().splitlines()
+    assert all(len(line) <= 70 for line in lines)
+    assert any(line.endswith("…") for line in lines)
+    assert re.match(r"^00000008  00 00 00 0d  ", "\n".join(lines[3:4])) or "00 00 00 0d" in out.getvalue()
+
+
+def test_no_color_env_and_never(monkeypatch):
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    pytest.importorskip("rich")
+    out = Tty()
+    dump(Header, CASES["flat"][1], file=out)
+    assert "\x1b[" in out.getvalue()
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = Tty()
+    dump(Header, CASES["flat"][1], file=out)
+    assert "\x1b[" not in out.getvalue()
+
+
+def test_failure_shows_everything_before_it_then_the_error():
+    text = text_of(PNG, PNG_DATA[:100], False)
+    before, _, after = text.partition("error: ")
+    assert "chunks[2].crc = 2629456188" in before
+    assert after.startswith("chunks[3].type at offset 97 (0x61)")
+    assert "50 4c 54" in after  # the three bytes that were there
