@@ -113,7 +113,7 @@ def render() -> str:
         "Enum", "base: Any, enum: Type[_T], *, strict: bool = ..., default: _T = ..., check: bool = ...", "_T"
     ))
     out.append(plain("Flags", "base: Any, flags: Type[_T], *, default: _T = ...", "_T"))
-    out.append(plain("Pointer", "offset: Any, type: Any, *, relative: bool = ..., default: Any = ...", "Any"))
+    out.append(plain("Pointer", "offset: Any, type: Any, *, relative: bool = ..., overwrite: bool = ..., default: Any = ...", "Any"))
     return "\n".join(out)
 
 

@@ -386,6 +386,10 @@ def Bits(
     return FieldSpec(s.Bits(bits, bool(signed), order), default, derive, check)
 
 
-def Pointer(offset: Any, type: Any, *, relative: bool = False, default: Any = MISSING) -> Any:
-    """A value at ``offset`` (from the data's start, or the struct's if ``relative``); the cursor stays."""
-    return FieldSpec(s.Pointer(as_expr(offset), to_node(type), bool(relative)), default)
+def Pointer(offset: Any, type: Any, *, relative: bool = False, overwrite: bool = False,
+            default: Any = MISSING) -> Any:
+    """A value at ``offset`` (from the data's start, or the struct's if ``relative``); the cursor stays.
+
+    ``overwrite=True``: on build, its bytes replace what other (non-pointer) fields wrote there.
+    """
+    return FieldSpec(s.Pointer(as_expr(offset), to_node(type), bool(relative), bool(overwrite)), default)

@@ -682,12 +682,12 @@ def parse_trace(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool =
 # --- building ----------------------------------------------------------------
 
 class _Patch:
-    """Bytes written at an absolute offset of the final output (``Pointer`` fields)."""
+    """Bytes written at an offset of the final output (absolute) or of a struct (``relative`` pointers)."""
 
-    __slots__ = ("offset", "data", "path")
+    __slots__ = ("offset", "data", "path", "overwrite")
 
-    def __init__(self, offset: int, data: bytes, path: str) -> None:
-        self.offset, self.data, self.path = offset, data, path
+    def __init__(self, offset: int, data: bytes, path: str, overwrite: bool = False) -> None:
+        self.offset, self.data, self.path, self.overwrite = offset, data, path, overwrite
 
 
 class _Cycle(BuildError):
@@ -716,7 +716,7 @@ class BuildContext:
         self.deriving: Set[str] = set()
         self.building: Set[str] = set()
         self.checks: List[Callable[[], None]] = []
-        self.local_patches: List[Tuple[int, bytes, str]] = []
+        self.local_patches: List[_Patch] = []
         self.group_of: Dict[str, s.BitGroup] = {}
         for m in node.members:
             if isinstance(m, s.BitGroup):
@@ -1053,29 +1053,36 @@ def _build_pointer(node: s.Pointer, value: Any, ctx: BuildContext, path: str) ->
     if isinstance(target, bool) or not isinstance(target, int) or target < 0:
         raise BuildError("pointer offset %s is %s" % (node.offset.text(), _short(target)), path, found=target)
     data = build_node(node.type, value, ctx, path, None)
-    if node.relative:
-        ctx.local_patches.append((target, data, path))
-    else:
-        ctx.patches.append(_Patch(target, data, path))
+    patch = _Patch(target, data, path, node.overwrite)
+    (ctx.local_patches if node.relative else ctx.patches).append(patch)
     return b""
 
 
-def _apply(out: bytearray, offset: int, data: bytes, path: str, may_grow: bool) -> None:
-    """Write pointer data at ``offset``: over identical bytes, or past the end (zero-filling any gap).
+def _apply_patches(out: bytearray, patches: List[_Patch], may_grow: bool) -> None:
+    """Write pointer data in offset order: over identical bytes, or past the end (zero-filling any gap).
 
-    Callers apply patches in offset order, so a gap is never written into later.
+    An ``overwrite`` pointer replaces the bytes other fields wrote, but must agree with the bytes of
+    the pointers written before it; every other pointer must agree with all the bytes under it.
+    Patches go in offset order, so a gap is never written into later.
     """
-    end = offset + len(data)
-    if end > len(out) and not may_grow:
-        raise BuildError("pointer data at %d..%d lies outside its struct (%d bytes)" % (offset, end, len(out)),
-                         path, offset)
-    overlap = bytes(out[offset:end])
-    if overlap != data[:len(overlap)]:
-        raise BuildError("pointer data at offset %d would overwrite other fields' bytes" % offset, path, offset,
-                         expected=overlap, found=data)
-    if offset > len(out):
-        out.extend(b"\0" * (offset - len(out)))
-    out[offset:end] = data
+    written: List[Tuple[int, int]] = []  # (start, end) of patches applied that may still overlap
+    for p in sorted(patches, key=lambda p: p.offset):
+        offset, data, end = p.offset, p.data, p.offset + len(p.data)
+        if end > len(out) and not may_grow:
+            raise BuildError("pointer data at %d..%d lies outside its struct (%d bytes)" % (offset, end, len(out)),
+                             p.path, offset)
+        written = [w for w in written if w[1] > offset]
+        spans = [(max(a, offset), min(b, end)) for a, b in written] if p.overwrite else [(offset, end)]
+        for a, b in spans:
+            overlap = bytes(out[a:b])
+            if overlap != data[a - offset:a - offset + len(overlap)]:
+                what = "another pointer's" if p.overwrite else "other fields'"
+                raise BuildError("pointer data at offset %d would overwrite %s bytes" % (offset, what), p.path,
+                                 offset, expected=overlap, found=data)
+        if offset > len(out):
+            out.extend(b"\0" * (offset - len(out)))
+        out[offset:end] = data
+        written.append((offset, end))
 
 
 def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], path: str,
@@ -1097,8 +1104,7 @@ def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], pat
         out += ctx.part(m.fields[0].name if isinstance(m, s.BitGroup) else m.name)
     for check in ctx.checks:
         check()
-    for offset, data, ppath in sorted(ctx.local_patches, key=lambda p: p[0]):
-        _apply(out, offset, data, ppath, may_grow=parent is None)
+    _apply_patches(out, ctx.local_patches, may_grow=parent is None)
     return bytes(out)
 
 
@@ -1160,7 +1166,6 @@ def build(node: s.Node, value: Any) -> bytes:
         raise BuildError("the value nests too deeply", "") from None
     if patches:
         out = bytearray(data)
-        for p in sorted(patches, key=lambda p: p.offset):
-            _apply(out, p.offset, p.data, p.path, may_grow=True)
+        _apply_patches(out, patches, may_grow=True)
         data = bytes(out)
     return data

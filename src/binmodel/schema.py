@@ -296,11 +296,16 @@ class Bits(Node):
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Pointer(Node):
-    """A value at ``offset`` (absolute, or from the struct's start) that does not move the cursor."""
+    """A value at ``offset`` (absolute, or from the struct's start) that does not move the cursor.
+
+    With ``overwrite`` its bytes replace, on build, the bytes other fields wrote there (a base
+    image kept as bytes); where two pointers write the same bytes they must still agree.
+    """
 
     offset: Expr
     type: Node
     relative: bool = False
+    overwrite: bool = False
 
     @property
     def name(self) -> str:

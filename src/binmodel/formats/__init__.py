@@ -6,8 +6,9 @@
 from typing import Dict, Type
 
 from ..model import Struct
+from .elf import ELF
 from .png import PNG
 
-FORMATS: Dict[str, Type[Struct]] = {"png": PNG}
+FORMATS: Dict[str, Type[Struct]] = {"elf": ELF, "png": PNG}
 
-__all__ = ["FORMATS", "PNG"]
+__all__ = ["ELF", "FORMATS", "PNG"]
