@@ -5,7 +5,6 @@ import io
 import pathlib
 import shutil
 import subprocess
-import time
 
 import pytest
 
@@ -175,14 +174,6 @@ def test_clang_cross_objects_cover_every_class_and_byte_order(objdir, target):
     assert type(elf.body.section_headers[0]).__name__ == "Elf%d_Shdr" % bits
     assert symbols > 0
     assert ELF.build(elf) == data
-
-
-def test_parsing_bin_ls_is_fast():
-    data = pathlib.Path("/bin/ls").read_bytes()
-    ELF.parse(data)  # the first call compiles the parser
-    start = time.perf_counter()
-    ELF.parse(data)
-    assert time.perf_counter() - start < 0.5
 
 
 # --- edit and rebuild -----------------------------------------------------------

@@ -21,6 +21,7 @@ How it reads:
 from __future__ import annotations
 
 import colorsys
+import enum
 import os
 import re
 import shutil
@@ -88,7 +89,10 @@ def value_text(span: Span, limit: int = 60) -> str:
         return ""
     if span.kind == "padding":
         return "padding"
-    if hasattr(value, "name") and hasattr(value, "value"):  # an enum member
+    if isinstance(value, enum.Flag):
+        names = [m.name for m in type(value) if m.value and m in value and bin(m.value).count("1") == 1]
+        text = "%s (0x%x)" % ("|".join(str(n) for n in names) or "no flags", int(value.value))
+    elif hasattr(value, "name") and hasattr(value, "value"):  # an enum member
         text = "%s (%d)" % (value.name, value.value)
     elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > 9:
         text = "%d (0x%x)" % (value, value)
