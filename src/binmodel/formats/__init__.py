@@ -6,8 +6,12 @@
 from typing import Dict, Type
 
 from ..model import Struct
+from .midi import MidiFile
 from .png import PNG
+from .pyc import Pyc
+from .sqlite import Database
+from .tzif import TZif
 
-FORMATS: Dict[str, Type[Struct]] = {"png": PNG}
+FORMATS: Dict[str, Type[Struct]] = {"png": PNG, "pyc": Pyc, "sqlite": Database, "tzif": TZif, "midi": MidiFile}
 
-__all__ = ["FORMATS", "PNG"]
+__all__ = ["FORMATS", "PNG", "Database", "MidiFile", "Pyc", "TZif"]
