@@ -72,7 +72,7 @@ def scalar_names() -> list:
     for bits in (16, 32, 64):
         for suffix in ("", "be", "le"):
             names.append(("f%d%s" % (bits, suffix), "float"))
-    names += [("Bool", "bool"), ("ULEB128", "int"), ("SLEB128", "int"), ("ZigZag", "int")]
+    names += [("Bool", "bool"), ("ULEB128", "int"), ("SLEB128", "int"), ("ZigZag", "int"), ("VLQ", "int")]
     return names
 
 
@@ -114,6 +114,8 @@ def render() -> str:
     ))
     out.append(plain("Flags", "base: Any, flags: Type[_T], *, default: _T = ...", "_T"))
     out.append(plain("Pointer", "offset: Any, type: Any, *, relative: bool = ..., overwrite: bool = ..., default: Any = ...", "Any"))
+    out.append(derived_pair("Peek", "type: Any", "Any"))
+    out.append(plain("Computed", "expr: Any", "Any", init=False))
     return "\n".join(out)
 
 

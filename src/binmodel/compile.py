@@ -101,6 +101,8 @@ class StructCompiler:
                 return repr(e.value)
             return self.w.const(e.value)
         if isinstance(e, Ref):
+            if "_prev" in e.path:  # the previous array item: the interpreter's contexts know it
+                return None
             up = 0
             while up < len(e.path) and e.path[up] == "_parent":
                 up += 1

@@ -8,7 +8,8 @@ is opaque: it is called with a :class:`View` of the context and prints as
 ``<function>``.
 
 A context is any object with ``get(name)`` (a field's value), ``parent``
-(the enclosing context or ``None``) and ``part(name)`` (a field's bytes; only
+(the enclosing context or ``None``), ``prev`` (for ``this._prev``: the previous
+array item's context or ``None``) and ``part(name)`` (a field's bytes; only
 derivations such as ``len_of`` use it).
 """
 
@@ -124,7 +125,8 @@ class Lit(Expr):
 class Ref(Expr):
     """``this.a.b``: the value of field ``a`` of the current struct, then its attribute ``b``.
 
-    ``this._parent.x`` reads field ``x`` of the enclosing struct.
+    ``this._parent.x`` reads field ``x`` of the enclosing struct; in a struct that is an
+    array item, ``this._prev.x`` reads field ``x`` of the item before it.
     """
 
     __slots__ = ("path",)
@@ -148,10 +150,11 @@ class Ref(Expr):
         if not self.path:
             return View(ctx)
         i = 0
-        while self.path[i] == "_parent":
-            ctx = ctx.parent
+        while self.path[i] in ("_parent", "_prev"):
+            ctx = ctx.parent if self.path[i] == "_parent" else getattr(ctx, "prev", None)
             if ctx is None:
-                raise LookupError("'%s' has no enclosing struct" % self.text())
+                raise LookupError("'%s': %s" % (self.text(), "no enclosing struct" if self.path[i] == "_parent"
+                                                 else "not an array item after another"))
             i += 1
             if i == len(self.path):
                 return View(ctx)
@@ -298,6 +301,9 @@ class View:
             if parent is None:
                 raise AttributeError("this struct has no enclosing struct")
             return View(parent)
+        if name == "_prev":  # the previous item of the array this struct is an item of, or None
+            prev: Optional[Any] = getattr(ctx, "prev", None)
+            return None if prev is None else View(prev)
         if name.startswith("__"):
             raise AttributeError(name)
         try:

@@ -139,6 +139,7 @@ _SCALARS["Bool"] = _Scalar(s.Bool(), "Bool")
 _SCALARS["ULEB128"] = _Scalar(s.VarInt("unsigned"), "ULEB128")
 _SCALARS["SLEB128"] = _Scalar(s.VarInt("signed"), "SLEB128")
 _SCALARS["ZigZag"] = _Scalar(s.VarInt("zigzag"), "ZigZag")
+_SCALARS["VLQ"] = _Scalar(s.VarInt("vlq"), "VLQ")
 globals().update(_SCALARS)
 
 
@@ -384,6 +385,18 @@ def Bits(
     if order not in (None, "msb", "lsb"):
         raise DefinitionError("Bits order must be 'msb' or 'lsb'")
     return FieldSpec(s.Bits(bits, bool(signed), order), default, derive, check)
+
+
+def Peek(type: Any, *, default: Any = MISSING, derive: Any = None) -> Any:
+    """``type`` read at the cursor without moving it: a look-ahead. Nothing is written on build
+    (the fields that follow write those bytes); ``derive=`` gives its value on build."""
+    return FieldSpec(s.Peek(to_node(type, "Peek type")), default, derive)
+
+
+def Computed(expr: Any) -> Any:
+    """A value that takes no bytes: ``expr`` (a reference or a function) evaluated on parse and
+    recomputed on build, like ``derive=``."""
+    return FieldSpec(s.Computed(as_expr(expr)), derive=as_expr(expr))
 
 
 def Pointer(offset: Any, type: Any, *, relative: bool = False, overwrite: bool = False,

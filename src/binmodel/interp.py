@@ -110,12 +110,16 @@ class _ParseState:
 class ParseContext:
     """The fields of one struct parsed so far; what ``this`` refers to while parsing."""
 
-    __slots__ = ("values", "parent", "start", "state", "where", "outside")
+    __slots__ = ("values", "parent", "start", "state", "where", "outside", "prev", "item_prev", "last_child")
+    prev: Optional[ParseContext]  # this._prev: the array item before this one (see _link_item)
+    item_prev: Optional[ParseContext]
+    last_child: Optional[ParseContext]
 
     def __init__(self, parent: Optional[ParseContext], start: int, state: _ParseState) -> None:
         self.outside: List[Tuple[int, int, str]] = []  # relative pointer targets, checked at the end
         self.values: Dict[str, Any] = {}
         self.parent = parent
+        _link_item(self, parent)
         self.start = start
         self.state = state
         self.where: Dict[str, Tuple[int, int]] = {}
@@ -129,6 +133,30 @@ class ParseContext:
     def part(self, name: str) -> Any:
         start, end = self.where[name]
         return bytes(self.state.data[start:end])
+
+
+def _link_item(ctx: Any, parent: Any) -> None:
+    """``this._prev``: a struct parsed or built as an array item sees the item before it.
+
+    While an array is read or written, its enclosing context's ``item_prev`` is the
+    previous item's context; a struct context created then takes it as ``prev``.
+    """
+    ctx.prev = parent.item_prev if parent is not None else None
+    ctx.item_prev = ctx.last_child = None
+    if parent is not None:
+        parent.last_child = ctx
+
+
+def _item_done(ctx: Any) -> Any:
+    """The context of the array item just read or written, for the next item's ``this._prev``.
+
+    Its own ``prev`` is dropped: ``_prev`` reaches one item back, and a long array does not
+    keep a chain of contexts alive.
+    """
+    done = ctx.last_child
+    if done is not None:
+        done.prev = None
+    return done
 
 
 def _evaluate(expr: Expr, ctx: Any, path: str, offset: Optional[int], what: str, error: type) -> Any:
@@ -242,13 +270,18 @@ def _parse_varint(node: s.VarInt, ctx: ParseContext, pos: int, path: str) -> Tup
             raise ParseError("%s longer than %d bytes" % (node.name, node.max_bytes), path, pos,
                              expected="at most %d bytes" % node.max_bytes, found="more")
         byte = state.data[i]
-        result |= (byte & 0x7F) << shift
+        if node.kind == "vlq":
+            if i == pos and byte == 0x80:
+                raise ParseError("%s has a redundant leading byte (overlong encoding)" % node.name, path, pos)
+            result = (result << 7) | (byte & 0x7F)
+        else:
+            result |= (byte & 0x7F) << shift
         shift += 7
         i += 1
         if not byte & 0x80:
             break
     count = i - pos
-    if count > 1:
+    if count > 1 and node.kind != "vlq":
         last, before = state.data[i - 1], state.data[i - 2]
         overlong = last == 0 if node.kind != "signed" else (
             (last == 0 and not before & 0x40) or (last == 0x7F and before & 0x40))
@@ -393,21 +426,41 @@ def _parse_array(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple
         if not least and n > ZERO_SIZE_ITEM_LIMIT:
             raise ParseError("count %d is over the limit of %d for items that can be empty"
                              % (n, ZERO_SIZE_ITEM_LIMIT), path, pos, expected=ZERO_SIZE_ITEM_LIMIT, found=n)
-        for i in range(n):
-            item, after = parse_node(node.item, ctx, pos, "%s[%d]" % (path, i))
-            if after == pos:
-                _free_item(state, path, pos)
-            items.append(item)
-            pos = after
+        saved, ctx.item_prev = ctx.item_prev, None
+        try:
+            for i in range(n):
+                ctx.last_child = None
+                item, after = parse_node(node.item, ctx, pos, "%s[%d]" % (path, i))
+                ctx.item_prev = _item_done(ctx)
+                if after == pos:
+                    _free_item(state, path, pos)
+                items.append(item)
+                pos = after
+        finally:
+            ctx.item_prev, ctx.last_child = saved, None
     else:
-        i = 0
+        pos = _parse_open_array(node, ctx, pos, path, items)
+    if state.spans is not None:
+        state.spans[span_index].size = pos - start
+        state.spans[span_index].value = items
+    return items, pos
+
+
+def _parse_open_array(node: s.Array, ctx: ParseContext, pos: int, path: str, items: List[Any]) -> int:
+    """The items of an ``until=`` or greedy array; returns the position after them."""
+    state = ctx.state
+    i = 0
+    saved, ctx.item_prev = ctx.item_prev, None
+    try:
         while True:
             if pos >= state.end:
                 if node.greedy:
                     break
                 raise ParseError("end of data before the until= condition held (%d items)" % i, path, pos,
                                  expected="an item ending the array", found="end of data")
+            ctx.last_child = None
             item, after = parse_node(node.item, ctx, pos, "%s[%d]" % (path, i))
+            ctx.item_prev = _item_done(ctx)
             if after == pos:
                 raise ParseError("item %d took no bytes; the array would never end" % i, path, pos,
                                  expected="at least 1 byte", found=0)
@@ -416,10 +469,9 @@ def _parse_array(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple
             i += 1
             if node.until is not None and _until(node.until, item, path, pos):
                 break
-    if state.spans is not None:
-        state.spans[span_index].size = pos - start
-        state.spans[span_index].value = items
-    return items, pos
+    finally:
+        ctx.item_prev, ctx.last_child = saved, None
+    return pos
 
 
 def _free_item(state: _ParseState, path: str, pos: int) -> None:
@@ -619,6 +671,18 @@ def _parse_pointer(node: s.Pointer, ctx: ParseContext, pos: int, path: str) -> T
     return value, pos
 
 
+def _parse_peek(node: s.Peek, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    value, after = _quiet(node.type, ctx, pos, path)
+    _span(ctx.state, path, pos, 0, value, node, "field")
+    return value, pos
+
+
+def _parse_computed(node: s.Computed, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    value = _evaluate(node.expr, ctx, path, pos, "computed value", ParseError)
+    _span(ctx.state, path, pos, 0, value, node, "field")
+    return value, pos
+
+
 def _parse_lazy(node: s.Lazy, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
     return parse_node(resolve_lazy(node), ctx, pos, path)
 
@@ -632,6 +696,7 @@ _PARSERS: Dict[type, Callable[..., Tuple[Any, int]]] = {
     s.String: _parse_string, s.Sized: _parse_sized, s.Array: _parse_array, s.Struct: _parse_struct, s.Const: _parse_const,
     s.Padding: _parse_padding, s.Align: _parse_align, s.Switch: _parse_switch, s.If: _parse_if,
     s.Enum: _parse_enum, s.Flags: _parse_flags, s.Pointer: _parse_pointer, s.Lazy: _parse_lazy,
+    s.Peek: _parse_peek, s.Computed: _parse_computed,
 }
 
 
@@ -702,11 +767,16 @@ class BuildContext:
     size check may wait for a derived length. Cycles are reported, not looped.
     """
 
+    prev: Optional[BuildContext]  # this._prev: the array item before this one (see _link_item)
+    item_prev: Optional[BuildContext]
+    last_child: Optional[BuildContext]
+
     def __init__(self, node: s.Struct, obj: Any, parent: Optional[BuildContext], path: str,
                  patches: List[_Patch], depth: int) -> None:
         self.node = node
         self.obj = obj
         self.parent = parent
+        _link_item(self, parent)
         self.path = path
         self.patches = patches
         self.depth = depth
@@ -908,6 +978,8 @@ def build_node(node: s.Node, value: Any, ctx: Any, path: str, name: Optional[str
         return _build_pointer(node, value, ctx, path)  # type: ignore[arg-type]
     if kind is s.Lazy:
         return build_node(resolve_lazy(node), value, ctx, path, name)  # type: ignore[arg-type]
+    if kind is s.Peek or kind is s.Computed:  # the bytes a Peek reads are written by the fields after it
+        return b""
     raise BuildError("internal: no builder for %s" % node.name, path)
 
 
@@ -922,10 +994,19 @@ def _plain_int(value: Any, path: str) -> int:
 def _build_varint(node: s.VarInt, value: Any, path: str) -> bytes:
     if isinstance(value, bool) or not isinstance(value, int):
         raise BuildError("expected an int for %s, found %s" % (node.name, type(value).__name__), path, found=value)
-    if node.kind == "unsigned" and value < 0:
+    if node.kind in ("unsigned", "vlq") and value < 0:
         raise BuildError("%d is negative; %s holds only unsigned values" % (value, node.name), path, found=value)
     if node.kind == "zigzag":
         value = value * 2 if value >= 0 else -value * 2 - 1
+    if node.kind == "vlq":
+        groups = bytearray([value & 0x7F])
+        while value > 0x7F:
+            value >>= 7
+            groups.append(0x80 | (value & 0x7F))
+        if len(groups) > node.max_bytes:
+            raise BuildError("value needs %d bytes, more than %s allows (%d)" % (len(groups), node.name,
+                             node.max_bytes), path, found=len(groups))
+        return bytes(reversed(groups))
     out = bytearray()
     while True:
         byte = value & 0x7F
@@ -1007,7 +1088,18 @@ def _build_array(node: s.Array, value: Any, ctx: Any, path: str) -> bytes:
         raise BuildError("expected a list, found %s" % type(value).__name__, path, expected="list", found=value)
     if node.until is not None:  # the predicate reads attributes: give it instances, not dicts
         value = [_instance(node.item, item) for item in value]
-    parts = [build_node(node.item, item, ctx, "%s[%d]" % (path, i), None) for i, item in enumerate(value)]
+    parts = []
+    saved = ctx.item_prev if ctx is not None else None
+    try:
+        for i, item in enumerate(value):
+            if ctx is not None:
+                ctx.last_child = None
+            parts.append(build_node(node.item, item, ctx, "%s[%d]" % (path, i), None))
+            if ctx is not None:
+                ctx.item_prev = _item_done(ctx)
+    finally:
+        if ctx is not None:
+            ctx.item_prev, ctx.last_child = saved, None
     if node.count is not None:
         _deferred_size_check(ctx, node.count, len(value), path, "count")
     elif node.until is not None:

@@ -127,6 +127,10 @@ def _notes(field: Optional[s.Field], node: s.Node) -> str:
         notes.append("by %s: %s%s" % (node.on.text(), cases, ", else %s" % node.default.name if node.default else ""))
     if isinstance(node, s.If):
         notes.append("only if %s" % node.condition.text())
+    if isinstance(node, s.Peek):
+        notes.append("look-ahead: takes no bytes")
+    if isinstance(node, s.Computed):
+        notes.append("takes no bytes")
     if isinstance(node, s.Pointer):
         notes.append("at offset %s%s" % (node.offset.text(), " from struct start" if node.relative else ""))
     if isinstance(node, (s.Bytes, s.String)) and node.prefix is not None:

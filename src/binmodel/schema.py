@@ -100,14 +100,15 @@ class Bool(Node):
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class VarInt(Node):
-    """LEB128: unsigned, signed (two's complement) or zig-zag encoded."""
+    """LEB128: unsigned, signed (two's complement) or zig-zag encoded; or "vlq": unsigned, base 128,
+    most significant group first (MIDI delta-times)."""
 
-    kind: str = "unsigned"  # "unsigned" | "signed" | "zigzag"
+    kind: str = "unsigned"  # "unsigned" | "signed" | "zigzag" | "vlq"
     max_bytes: int = 10
 
     @property
     def name(self) -> str:
-        return {"unsigned": "uleb128", "signed": "sleb128", "zigzag": "zigzag"}[self.kind]
+        return {"unsigned": "uleb128", "signed": "sleb128", "zigzag": "zigzag", "vlq": "vlq"}[self.kind]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -310,6 +311,28 @@ class Pointer(Node):
     @property
     def name(self) -> str:
         return "Pointer(%s, %s)" % (self.offset.text(), self.type.name)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Peek(Node):
+    """A value read at the cursor without moving it (a look-ahead); nothing is written on build."""
+
+    type: Node
+
+    @property
+    def name(self) -> str:
+        return "Peek(%s)" % self.type.name
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Computed(Node):
+    """A value that takes no bytes: ``expr`` evaluated on parse (and derived on build)."""
+
+    expr: Expr
+
+    @property
+    def name(self) -> str:
+        return "Computed(%s)" % self.expr.text()
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

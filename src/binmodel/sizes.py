@@ -47,7 +47,7 @@ def static_size(node: s.Node, path: str = "", _visiting: Optional[set] = None) -
         return static_size(node.base, path, visiting)
     if isinstance(node, s.Padding):
         return node.size
-    if isinstance(node, (s.Pointer,)):
+    if isinstance(node, (s.Pointer, s.Peek, s.Computed)):
         return 0
     if isinstance(node, s.Switch):
         sizes = {static_size(t, path, visiting) for _, t in node.cases}
