@@ -8,6 +8,7 @@ everything that touches bytes lives in other modules.
 
 from __future__ import annotations
 
+import dataclasses
 import keyword
 import sys
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, Tuple, Type, TypeVar
@@ -80,7 +81,12 @@ class StructMeta(type):
         base: Any = model_bases[0] if model_bases else None
         options = mcls._bm_options(name, base, kwargs)
         inherited: Tuple[s.Field, ...] = base._bm_node.fields() if base is not None else ()
-        own = _collect_fields(name, ns, options["endian"])
+        # each field as written, with the byte order of the class that declared it
+        raw_inherited: Tuple[Tuple[s.Field, Optional[str]], ...] = base._bm_raw_fields if base is not None else ()
+        if base is not None and options["endian"] != base._bm_options["endian"]:
+            inherited = tuple(_reresolve(f, declared, options["endian"], name) for f, declared in raw_inherited)
+        raw_own: List[s.Field] = []
+        own = _collect_fields(name, ns, options["endian"], raw_own)
         fields = list(inherited) + own
         seen = set()
         for f in fields:
@@ -99,6 +105,7 @@ class StructMeta(type):
         cls._bm_node = s.Struct(name, members, cls, union_size)
         cls._bm_options = options
         cls._bm_stored = tuple(f.name for f in fields if f.stored)
+        cls._bm_raw_fields = raw_inherited + tuple((f, options["endian"]) for f in raw_own)
         _install_init(cls, fields)
         return cls
 
@@ -123,7 +130,9 @@ class StructMeta(type):
         return _group_bits(cls.__name__, fields, options["endian"], options["bit_order"]), None
 
 
-def _collect_fields(name: str, ns: Dict[str, Any], endian: Optional[str]) -> List[s.Field]:
+def _collect_fields(name: str, ns: Dict[str, Any], endian: Optional[str],
+                    raw: Optional[List[s.Field]] = None) -> List[s.Field]:
+    """The class body's fields with byte orders resolved; ``raw`` receives them as written (unresolved)."""
     annotations = _namespace_annotations(ns)
     for attr, value in ns.items():
         if isinstance(value, (FieldSpec, _Scalar)) and attr not in annotations:
@@ -154,7 +163,41 @@ def _collect_fields(name: str, ns: Dict[str, Any], endian: Optional[str]) -> Lis
             name=fname, type=node, default=None if default is MISSING else default,
             has_default=default is not MISSING, derive=value.derive, check=value.check, stored=value.stored,
         ))
+        if raw is not None:
+            raw.append(dataclasses.replace(out[-1], type=value.node))
     return out
+
+
+def _reresolve(field: s.Field, old: Optional[str], new: Optional[str], where: str) -> s.Field:
+    """An inherited field for a subclass with another byte order (``class BE(Model, endian="big")``).
+
+    Numbers that took the declaring class's ``endian=`` (``old``) take the new one; nested models
+    declared with that same byte order are swapped for their variant with the new one (made once,
+    then cached); nested models with another byte order keep it.
+    """
+    node = s.resolve_endian(_swap_models(field.type, old, new), new, "%s.%s" % (where, field.name))
+    return dataclasses.replace(field, type=node)
+
+
+def _swap_models(node: s.Node, old: Optional[str], new: Optional[str]) -> s.Node:
+    if isinstance(node, s.Struct):
+        cls: Any = node.cls
+        meta: Any = type(cls)  # plain models only: C structs take their byte order from the ABI
+        if meta is StructMeta and cls._bm_options["endian"] == old and new is not None:
+            return cls._bm_variant(new)._bm_node  # type: ignore[no-any-return]
+        return node
+    replace: Dict[str, Any] = {}
+    for attr in ("type", "item", "base", "default"):
+        child = getattr(node, attr, None)
+        if isinstance(child, s.Node):
+            swapped = _swap_models(child, old, new)
+            if swapped is not child:
+                replace[attr] = swapped
+    if isinstance(node, s.Switch):
+        cases = tuple((k, _swap_models(t, old, new)) for k, t in node.cases)
+        if any(a[1] is not b[1] for a, b in zip(cases, node.cases)):
+            replace["cases"] = cases
+    return dataclasses.replace(node, **replace) if replace else node
 
 
 _RESERVED = {"parse", "parse_trace", "build", "sizeof", "layout", "to_bytes", "to_dict", "from_dict",
@@ -262,6 +305,7 @@ class Struct(metaclass=StructMeta):
     _bm_node: ClassVar[s.Struct]
     _bm_options: ClassVar[Dict[str, Any]]
     _bm_stored: ClassVar[Tuple[str, ...]]
+    _bm_raw_fields: ClassVar[Tuple[Tuple[s.Field, Optional[str]], ...]]
     __slots__ = ()
 
     if TYPE_CHECKING:
@@ -318,6 +362,19 @@ class Struct(metaclass=StructMeta):
         return obj
 
     # --- bytes ---------------------------------------------------------------
+
+    @classmethod
+    def _bm_variant(cls: Type[_M], endian: str) -> Type[_M]:
+        """This model with another byte order: a subclass of the same name, made once per byte order."""
+        variants = cls.__dict__.get("_bm_variants")
+        if variants is None:
+            variants = {}
+            type.__setattr__(cls, "_bm_variants", variants)
+        if endian not in variants:
+            ns = {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "__doc__": cls.__doc__}
+            meta: Any = type(cls)
+            variants[endian] = meta(cls.__name__, (cls,), ns, endian=endian)
+        return variants[endian]  # type: ignore[no-any-return]
 
     @classmethod
     def parse(cls: Type[_M], data: Any, *, offset: int = 0, allow_trailing: bool = False) -> _M:
