@@ -322,3 +322,11 @@ def test_options_must_fill_whole_words():
                   options=[TCPOption(kind=OptionKind.WINDOW_SCALE, data=1)])
     with pytest.raises(BuildError, match="data_offset"):
         IPv4.build(IPv4(protocol=6, src=V4_A, dst=V4_B, payload=segment))
+
+
+def test_cli_dump_ethernet_frame(capsys, tmp_path):
+    path = tmp_path / "frame.bin"
+    path.write_bytes(frames()[7][0])  # ARP with padding
+    assert main(["dump", str(path), "--format", "ethernet", "--color", "never"]) == 0
+    out = capsys.readouterr().out
+    assert "payload.op = REQUEST (1)" in out and "trailer = " in out
