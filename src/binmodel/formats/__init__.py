@@ -6,20 +6,29 @@
 from typing import Dict, Type
 
 from ..model import Struct
+from .dns import Message as DNSMessage
 from .elf import ELF
+from .ethernet import ARP, Ethernet
+from .ip import IPv4, IPv6
 from .midi import MidiFile
+from .pcap import Pcap
 from .png import PNG
 from .pyc import Pyc
 from .sqlite import Database
+from .transport import TCP, UDP
 from .tzif import TZif
 
 FORMATS: Dict[str, Type[Struct]] = {
+    "dns": DNSMessage,
     "elf": ELF,
+    "ethernet": Ethernet,
     "midi": MidiFile,
+    "pcap": Pcap,
     "png": PNG,
     "pyc": Pyc,
     "sqlite": Database,
     "tzif": TZif,
 }
 
-__all__ = ["ELF", "FORMATS", "PNG", "Database", "MidiFile", "Pyc", "TZif"]
+__all__ = ["ARP", "DNSMessage", "ELF", "Ethernet", "FORMATS", "IPv4", "IPv6", "MidiFile", "PNG", "Pcap", "Pyc",
+           "TCP", "UDP", "Database", "TZif"]

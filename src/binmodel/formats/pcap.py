@@ -1,0 +1,118 @@
+"""The libpcap capture file format, as specified by draft-ietf-opsawg-pcap ("PCAP Capture File Format").
+
+Section 4 (file header), 5 (packet record) and the link types of
+draft-ietf-opsawg-pcaplinktype (LINKTYPE_ETHERNET and a few more by name).
+The magic number gives the byte order of everything after it and the
+timestamp resolution: 0xA1B2C3D4 microseconds, 0xA1B23C4D nanoseconds, read
+in the writer's byte order (so a swapped magic means the other order).
+
+A record's data is an Ethernet frame (:mod:`binmodel.formats.ethernet`) when
+the link type is LINKTYPE_ETHERNET and the packet was captured whole (its
+Original Packet Length is at most SnapLen); otherwise it is bytes.
+The Captured Packet Length is computed on build; the Original Packet Length
+is not (after an edit that changes a frame's size, set it too).
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, List, Optional, Union
+
+from ..expr import len_of, this
+from ..fields import Array, Bytes, Enum, Sized, Switch, i32, u16, u32, u32be
+from ..model import Struct
+from .ethernet import Ethernet
+
+MAGIC_MICROSECONDS = 0xA1B2C3D4
+MAGIC_NANOSECONDS = 0xA1B23C4D
+MAGIC_MICROSECONDS_SWAPPED = 0xD4C3B2A1
+MAGIC_NANOSECONDS_SWAPPED = 0x4D3CB2A1
+
+
+class LinkType(enum.IntEnum):
+    """LinkType values (draft-ietf-opsawg-pcaplinktype); unknown ones stay ints."""
+
+    NULL = 0
+    ETHERNET = 1
+    PPP = 9
+    RAW = 101
+    IEEE802_11 = 105
+    LOOP = 108
+    LINUX_SLL = 113
+    IEEE802_11_RADIOTAP = 127
+    IPV4 = 228
+    IPV6 = 229
+    LINUX_SLL2 = 276
+
+
+class FileHeader(Struct, endian="little"):
+    """The file header after the magic number (section 4)."""
+
+    version_major: int = u16(default=2)
+    version_minor: int = u16(default=4)
+    thiszone: int = i32(default=0)
+    sigfigs: int = u32(default=0)
+    snaplen: int = u32(default=262144)
+    network: LinkType = Enum(u32, LinkType, default=LinkType.ETHERNET)
+
+
+def _link_layer(this: Any) -> Optional[int]:
+    """The link type of a packet captured whole; ``None`` (bytes) for one longer than the snapshot length.
+
+    (Not ``incl_len == orig_len``: incl_len is computed from the data on build.)
+    """
+    return this._parent.header.network if this.orig_len <= this._parent.header.snaplen else None
+
+
+class Record(Struct, endian="little"):
+    """A packet record (section 5). ts_usec holds nanoseconds in a nanosecond file."""
+
+    ts_sec: int = u32()
+    ts_usec: int = u32()
+    incl_len: int = u32(derive=len_of("data"))
+    orig_len: int = u32()
+    data: Union[Ethernet, bytes] = Sized(this.incl_len, Switch(_link_layer, {LinkType.ETHERNET: Ethernet},
+                                                                default=Bytes(greedy=True)))
+
+
+class PcapLE(Struct, endian="little"):
+    """Everything after the magic number, in a little-endian file (the common case)."""
+
+    header: FileHeader
+    records: List[Record] = Array(Record, greedy=True)
+
+
+class PcapBE(PcapLE, endian="big"):
+    """Everything after the magic number, in a big-endian file: header and records swapped.
+
+    The frames inside keep network byte order: only models declared little-endian
+    (as the pcap ones above) are swapped.
+    """
+
+
+class Pcap(Struct):
+    """A pcap file: the magic number (read big-endian here) chooses the byte order of the rest."""
+
+    magic: int = u32be(default=MAGIC_MICROSECONDS)
+    body: Union[PcapBE, PcapLE] = Switch(this.magic, {
+        MAGIC_MICROSECONDS: PcapBE,
+        MAGIC_NANOSECONDS: PcapBE,
+        MAGIC_MICROSECONDS_SWAPPED: PcapLE,
+        MAGIC_NANOSECONDS_SWAPPED: PcapLE,
+    })
+
+    @property
+    def nanoseconds(self) -> bool:
+        """Whether the timestamps' second field counts nanoseconds (else microseconds)."""
+        return self.magic in (MAGIC_NANOSECONDS, MAGIC_NANOSECONDS_SWAPPED)
+
+    @property
+    def header(self) -> FileHeader:
+        return self.body.header
+
+    @property
+    def records(self) -> List[Any]:
+        return self.body.records  # type: ignore[return-value]
+
+
+__all__ = ["FileHeader", "LinkType", "Pcap", "PcapBE", "PcapLE", "Record"]
