@@ -6,8 +6,11 @@
 from typing import Dict, Type
 
 from ..model import Struct
+from .bmp import BMP
+from .gif import GIF
 from .png import PNG
+from .wav import WAVE
 
-FORMATS: Dict[str, Type[Struct]] = {"png": PNG}
+FORMATS: Dict[str, Type[Struct]] = {"png": PNG, "bmp": BMP, "gif": GIF, "wav": WAVE}
 
-__all__ = ["FORMATS", "PNG"]
+__all__ = ["FORMATS", "PNG", "BMP", "GIF", "WAVE"]
