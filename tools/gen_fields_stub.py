@@ -109,6 +109,7 @@ def render() -> str:
     out.append(plain("Align", "to: int, *, fill: bytes = ...", "Any", init=False))
     out.append(plain("Switch", "on: Any, cases: Mapping[Any, Any], default: Any = ...", "Any"))
     out.append(plain("If", "condition: Any, type: Any, *, default: Any = ...", "Any"))
+    out.append(plain("UnlessEnd", "type: Any, *, default: Any = ...", "Any"))
     out.append(plain(
         "Enum", "base: Any, enum: Type[_T], *, strict: bool = ..., default: _T = ..., check: bool = ...", "_T"
     ))

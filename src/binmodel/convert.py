@@ -42,7 +42,7 @@ def from_plain(node: s.Node, value: Any, values: Optional[Dict[str, Any]] = None
         if isinstance(value, (list, tuple)):
             return [from_plain(node.item, v) for v in value]
         return value
-    if isinstance(node, (s.If, s.Pointer, s.Sized, s.Const, s.Peek)):
+    if isinstance(node, (s.If, s.UnlessEnd, s.Pointer, s.Sized, s.Const, s.Peek)):
         return from_plain(node.type, value, values)
     if isinstance(node, s.Switch) and isinstance(value, Mapping):
         return from_plain(_case(node, value, values or {}), value, values)

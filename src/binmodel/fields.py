@@ -349,6 +349,16 @@ def If(condition: Any, type: Any, *, default: Any = MISSING) -> Any:
     return FieldSpec(s.If(as_expr(condition), to_node(type)), default)
 
 
+def UnlessEnd(type: Any, *, default: Any = MISSING) -> Any:
+    """A field present unless the data (or the ``Sized`` region) ends before it; ``None`` then.
+
+    For trailing fields that later versions of a format added, or a pad byte a writer may leave
+    off at the very end. At the end, a value that takes no bytes (``Bytes(0)``) is still read.
+    On build, ``None`` writes nothing.
+    """
+    return FieldSpec(s.UnlessEnd(to_node(type)), default)
+
+
 def _int_base(base: Any, what: str) -> s.Node:
     node = to_node(base, "%s base" % what)
     if not isinstance(node, (s.Int, s.VarInt)):

@@ -620,6 +620,19 @@ def _parse_if(node: s.If, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, 
     return None, pos
 
 
+def _parse_unless_end(node: s.UnlessEnd, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    state = ctx.state
+    if pos < state.end:
+        return parse_node(node.type, ctx, pos, path)
+    kept = len(state.spans) if state.spans is not None else 0
+    try:  # at the end: a value that takes no bytes (Bytes(0), an empty array) is still there
+        return parse_node(node.type, ctx, pos, path)
+    except ParseError:
+        if state.spans is not None:
+            del state.spans[kept:]
+        return None, pos
+
+
 def _parse_enum(node: s.Enum, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
     raw, after = _quiet(node.base, ctx, pos, path)
     try:
@@ -695,6 +708,7 @@ _PARSERS: Dict[type, Callable[..., Tuple[Any, int]]] = {
     s.Float: _parse_float, s.Bool: _parse_bool, s.VarInt: _parse_varint, s.Bytes: _parse_bytes,
     s.String: _parse_string, s.Sized: _parse_sized, s.Array: _parse_array, s.Struct: _parse_struct, s.Const: _parse_const,
     s.Padding: _parse_padding, s.Align: _parse_align, s.Switch: _parse_switch, s.If: _parse_if,
+    s.UnlessEnd: _parse_unless_end,
     s.Enum: _parse_enum, s.Flags: _parse_flags, s.Pointer: _parse_pointer, s.Lazy: _parse_lazy,
     s.Peek: _parse_peek, s.Computed: _parse_computed,
 }
@@ -957,6 +971,8 @@ def build_node(node: s.Node, value: Any, ctx: Any, path: str, name: Optional[str
         if value is None:
             raise BuildError("is None, but %s is true" % node.condition.text(), path)  # type: ignore[attr-defined]
         return build_node(node.type, value, ctx, path, None)  # type: ignore[attr-defined]
+    if kind is s.UnlessEnd:
+        return b"" if value is None else build_node(node.type, value, ctx, path, None)  # type: ignore[attr-defined]
     if kind is s.Enum:
         if node.strict and not isinstance(value, node.enum):  # type: ignore[attr-defined]
             try:

@@ -131,6 +131,8 @@ def _notes(field: Optional[s.Field], node: s.Node) -> str:
         notes.append("look-ahead: takes no bytes")
     if isinstance(node, s.Computed):
         notes.append("takes no bytes")
+    if isinstance(node, s.UnlessEnd):
+        notes.append("absent if the data ends here")
     if isinstance(node, s.Pointer):
         notes.append("at offset %s%s" % (node.offset.text(), " from struct start" if node.relative else ""))
     if isinstance(node, (s.Bytes, s.String)) and node.prefix is not None:
@@ -174,7 +176,7 @@ def _walk(node: s.Struct, prefix: str, at: _Offset, depth: int, rows: List[Row])
             continue
         size = _size(node_t, path)
         rows.append(Row(path, at.value(), size, node_t.name, _endian(node_t), _notes(member, node_t), depth))
-        inner = node_t.type if isinstance(node_t, (s.Const, s.If, s.Sized)) else node_t
+        inner = node_t.type if isinstance(node_t, (s.Const, s.If, s.UnlessEnd, s.Sized)) else node_t
         if isinstance(inner, s.Struct):
             _walk(inner, path + ".", at, depth + 1, rows)
         elif isinstance(inner, s.Array) and isinstance(inner.item, s.Struct):

@@ -258,6 +258,17 @@ class If(Node):
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
+class UnlessEnd(Node):
+    """A field present unless the data (or its ``Sized`` region) ends where it would start; ``None`` then."""
+
+    type: Node
+
+    @property
+    def name(self) -> str:
+        return "UnlessEnd(%s)" % self.type.name
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
 class Enum(Node):
     """An integer read as a member of ``enum`` (unknown values stay ints unless ``strict``)."""
 

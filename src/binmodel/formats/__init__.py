@@ -6,9 +6,11 @@
 from typing import Dict, Type
 
 from ..model import Struct
+from .bmp import BMP
 from .dns import Message as DNSMessage
 from .elf import ELF
 from .ethernet import ARP, Ethernet
+from .gif import GIF
 from .ip import IPv4, IPv6
 from .midi import MidiFile
 from .pcap import Pcap
@@ -17,18 +19,22 @@ from .pyc import Pyc
 from .sqlite import Database
 from .transport import TCP, UDP
 from .tzif import TZif
+from .wav import WAVE
 
 FORMATS: Dict[str, Type[Struct]] = {
+    "bmp": BMP,
     "dns": DNSMessage,
     "elf": ELF,
     "ethernet": Ethernet,
+    "gif": GIF,
     "midi": MidiFile,
     "pcap": Pcap,
     "png": PNG,
     "pyc": Pyc,
     "sqlite": Database,
     "tzif": TZif,
+    "wav": WAVE,
 }
 
-__all__ = ["ARP", "DNSMessage", "ELF", "Ethernet", "FORMATS", "IPv4", "IPv6", "MidiFile", "PNG", "Pcap", "Pyc",
-           "TCP", "UDP", "Database", "TZif"]
+__all__ = ["ARP", "BMP", "DNSMessage", "ELF", "Ethernet", "FORMATS", "GIF", "IPv4", "IPv6", "MidiFile", "PNG", "Pcap",
+           "Pyc", "TCP", "UDP", "WAVE", "Database", "TZif"]
