@@ -6,8 +6,11 @@
 from typing import Dict, Type
 
 from ..model import Struct
+from .gzip import Gzip
 from .png import PNG
+from .tar import Tar
+from .zip import ZIP
 
-FORMATS: Dict[str, Type[Struct]] = {"png": PNG}
+FORMATS: Dict[str, Type[Struct]] = {"png": PNG, "gzip": Gzip, "zip": ZIP, "tar": Tar}
 
-__all__ = ["FORMATS", "PNG"]
+__all__ = ["FORMATS", "PNG", "Gzip", "ZIP", "Tar"]
