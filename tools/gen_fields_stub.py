@@ -82,7 +82,10 @@ def render() -> str:
         out.append(derived_pair(name, "", result))
     out.append(derived_pair("Int", "bits: int, signed: bool = ..., endian: Optional[str] = ...", "int"))
     out.append(derived_pair("Float", "bits: int, endian: Optional[str] = ...", "float"))
-    out.append(derived_pair("Bytes", "size: Any = ..., *, prefix: Any = ..., greedy: bool = ...", "bytes"))
+    out.append(derived_pair("Bytes", "size: Any = ..., *, prefix: Any = ..., greedy: bool = ..., measure: Any = ...",
+                            "bytes"))
+    out.append(derived_pair(
+        "TextInt", "size: int, base: int = ..., *, terminator: bytes = ..., fill: bytes = ..., align: str = ...", "int"))
     out.append(derived_pair(
         "String",
         "size: Any = ..., *, encoding: str = ..., prefix: Any = ..., greedy: bool = ..., pad: bytes = ...",
@@ -108,7 +111,7 @@ def render() -> str:
     out.append(plain("Padding", "size: int, *, fill: bytes = ..., strict: bool = ...", "Any", init=False))
     out.append(plain("Align", "to: int, *, fill: bytes = ...", "Any", init=False))
     out.append(plain("Switch", "on: Any, cases: Mapping[Any, Any], default: Any = ...", "Any"))
-    out.append(plain("If", "condition: Any, type: Any, *, default: Any = ...", "Any"))
+    out.append(derived_pair("If", "condition: Any, type: Any", "Any"))
     out.append(plain("UnlessEnd", "type: Any, *, default: Any = ...", "Any"))
     out.append(plain(
         "Enum", "base: Any, enum: Type[_T], *, strict: bool = ..., default: _T = ..., check: bool = ...", "_T"

@@ -646,7 +646,8 @@ def _compiled_member(compiler: StructCompiler, f: s.Field, t: s.Node, registry: 
     if isinstance(t, s.Align):
         return True
     if isinstance(t, s.Bytes):
-        return t.prefix is None and (t.greedy or compiler.expr(t.size) is not None)  # type: ignore[arg-type]
+        return t.prefix is None and t.measure is None and (
+            t.greedy or compiler.expr(t.size) is not None)  # type: ignore[arg-type]
     if isinstance(t, s.Array):
         item = t.item
         if t.typed:
@@ -1071,7 +1072,7 @@ def _buildable(node: s.Struct, registry: BuildRegistry) -> bool:
                 return False
             continue
         if isinstance(t, s.Bytes):
-            if t.prefix is not None or not _simple_ref(t.size, fields):
+            if t.prefix is not None or t.measure is not None or not _simple_ref(t.size, fields):
                 return False
         elif isinstance(t, s.Array):
             item = t.item

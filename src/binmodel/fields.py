@@ -111,12 +111,12 @@ def _prefix(prefix: Any) -> Optional[s.Int]:
     return node  # type: ignore[return-value]
 
 
-def _one_size_rule(what: str, size: Any, prefix: Any, greedy: bool, extra: bool = False) -> None:
-    given = sum(x for x in (size is not None, prefix is not None, bool(greedy), extra))
+def _one_size_rule(what: str, size: Any, prefix: Any, greedy: bool, measure: bool = False) -> None:
+    given = sum(x for x in (size is not None, prefix is not None, bool(greedy), measure))
     if given != 1:
         raise DefinitionError(
             "%s needs exactly one of: a size, prefix=, greedy=True%s"
-            % (what, ", a terminator" if what.startswith("CString") or extra else "")
+            % (what, ", measure=" if what == "Bytes" else "")
         )
 
 
@@ -178,13 +178,51 @@ def Bytes(
     *,
     prefix: Any = None,
     greedy: bool = False,
+    measure: Any = None,
     default: Any = MISSING,
     derive: Any = None,
     check: bool = False,
 ) -> Any:
-    """Raw bytes: ``Bytes(4)``, ``Bytes(this.length)``, ``Bytes(prefix=u16be)``, ``Bytes(greedy=True)``."""
-    _one_size_rule("Bytes", size, prefix, greedy)
-    return FieldSpec(s.Bytes(_size(size, "Bytes size"), _prefix(prefix), bool(greedy)), default, derive, check)
+    """Raw bytes: ``Bytes(4)``, ``Bytes(this.length)``, ``Bytes(prefix=u16be)``, ``Bytes(greedy=True)``.
+
+    ``Bytes(measure=f)``: ``f(rest)`` gets the bytes from here to the end of the data and returns
+    how many the field takes (for data that finds its own end, such as a deflate stream).
+    """
+    if measure is not None and not callable(measure):
+        raise DefinitionError("Bytes measure= must be a function of the bytes that follow")
+    _one_size_rule("Bytes", size, prefix, greedy, measure is not None)
+    node = s.Bytes(_size(size, "Bytes size"), _prefix(prefix), bool(greedy), measure)
+    return FieldSpec(node, default, derive, check)
+
+
+def TextInt(
+    size: int,
+    base: int = 10,
+    *,
+    terminator: bytes = b"",
+    fill: bytes = b"0",
+    align: str = "right",
+    default: Any = MISSING,
+    derive: Any = None,
+    check: bool = False,
+) -> Any:
+    """A number written as ASCII digits in ``size`` bytes: ``TextInt(8, base=8, terminator=b"\\0")`` (tar).
+
+    Built as the digits right-aligned and filled on the left with ``fill`` (or ``align="left"``:
+    filled on the right), then ``terminator``. Parsing also accepts surrounding spaces, NUL
+    bytes after the digits and an empty field (0), and keeps the text read so it is written back unchanged.
+    """
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise DefinitionError("TextInt size must be a positive int")
+    if base not in (2, 8, 10, 16):
+        raise DefinitionError("TextInt base must be 2, 8, 10 or 16, not %r" % (base,))
+    if not isinstance(terminator, bytes) or len(terminator) >= size:
+        raise DefinitionError("TextInt terminator must be bytes shorter than the size")
+    if fill not in (b"0", b" ") or (align, fill) == ("left", b"0"):
+        raise DefinitionError("TextInt fill is b'0' or b' ' (digits aligned right), or b' ' with align='left'")
+    if align not in ("right", "left"):
+        raise DefinitionError("TextInt align must be 'right' or 'left'")
+    return FieldSpec(s.TextInt(size, base, terminator, fill, align), default, derive, check)
 
 
 def _encoding(encoding: str) -> str:
@@ -344,9 +382,12 @@ def Switch(on: Any, cases: Mapping[Any, Any], default: Any = None) -> Any:
     return FieldSpec(node)
 
 
-def If(condition: Any, type: Any, *, default: Any = MISSING) -> Any:
-    """A field present only when ``condition`` holds; ``None`` otherwise."""
-    return FieldSpec(s.If(as_expr(condition), to_node(type)), default)
+def If(condition: Any, type: Any, *, default: Any = MISSING, derive: Any = None, check: bool = False) -> Any:
+    """A field present only when ``condition`` holds; ``None`` otherwise.
+
+    A ``derive=`` function gives ``None`` when the condition is false.
+    """
+    return FieldSpec(s.If(as_expr(condition), to_node(type)), default, derive, check)
 
 
 def UnlessEnd(type: Any, *, default: Any = MISSING) -> Any:

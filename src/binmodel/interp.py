@@ -296,13 +296,103 @@ def _parse_varint(node: s.VarInt, ctx: ParseContext, pos: int, path: str) -> Tup
 
 
 def _size_of(node: Any, ctx: ParseContext, pos: int, path: str) -> Tuple[int, int]:
-    """(number of bytes, where they start) for Bytes/String sized by expression, prefix or greedy."""
+    """(number of bytes, where they start) for Bytes/String sized by expression, prefix, measure or greedy."""
     if node.size is not None:
         return _count(node.size, ctx, path, pos, "size"), pos
     if node.prefix is not None:
         n, start = _quiet(node.prefix, ctx, pos, path)
         return n, start
+    if getattr(node, "measure", None) is not None:
+        return _measure(node, ctx.state.data, pos, ctx.state.end, path), pos
     return ctx.state.end - pos, pos
+
+
+def _measure(node: s.Bytes, data: Any, pos: int, end: int, path: str) -> int:
+    """How many of the bytes from ``pos`` to ``end`` a ``Bytes(measure=f)`` field takes."""
+    left = max(end - pos, 0)
+    try:
+        n = node.measure(memoryview(data)[pos:pos + left])  # type: ignore[misc]
+    except Error:
+        raise
+    except Exception as exc:  # the function rejects the data (zlib.error, ValueError, ...)
+        raise ParseError("%s: %s: %s" % (node.name, type(exc).__name__, exc), path, pos) from None
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= left:
+        raise ParseError("%s gave %s, not a size within the %d bytes left" % (node.name, _short(n), left), path, pos,
+                         expected="0..%d" % left, found=n)
+    return n
+
+
+class Numeral(int):
+    """A number read as text (``TextInt``), keeping the exact bytes it was read from.
+
+    It is an ``int`` in every other way; an unchanged value is written back as those bytes.
+    """
+
+    raw: bytes
+
+    def __new__(cls, value: int, raw: bytes) -> Numeral:
+        obj = super().__new__(cls, value)
+        obj.raw = raw
+        return obj
+
+    __repr__ = int.__repr__
+    __str__ = int.__repr__
+
+
+_DIGITS = "0123456789abcdef"
+
+
+def text_int_value(node: s.TextInt, raw: bytes) -> Optional[int]:
+    """The number in a ``TextInt`` field's bytes, or None when they are not digits of its base."""
+    text = raw.split(b"\0", 1)[0]
+    if raw[len(text):].strip(b"\0 "):  # only NULs and spaces may follow the first NUL
+        return None
+    text = text.strip(b" ")
+    if not text:
+        return 0
+    digits = _DIGITS[:node.base]
+    if not all(chr(c) in digits for c in text.lower()):
+        return None
+    return int(text, node.base)
+
+
+def _parse_text_int(node: s.TextInt, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    state = ctx.state
+    raw = _read(state, pos, node.size, path, node.name)
+    value = text_int_value(node, raw)
+    if value is None:
+        raise ParseError("%r is not a base-%d number" % (raw, node.base), path, pos,
+                         expected="digits 0-%s" % _DIGITS[node.base - 1], found=raw)
+    value = Numeral(value, raw)
+    _span(state, path, pos, node.size, value, node, "field")
+    return value, pos + node.size
+
+
+def _build_text_int(node: s.TextInt, value: Any, path: str) -> bytes:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BuildError("expected an int for %s, found %s" % (node.name, type(value).__name__), path,
+                         expected="int", found=value)
+    raw = getattr(value, "raw", None)
+    if isinstance(value, Numeral) and isinstance(raw, bytes) and len(raw) == node.size \
+            and text_int_value(node, raw) == value:
+        return raw
+    if value < 0:
+        raise BuildError("%d is negative; %s holds only digits" % (value, node.name), path, found=value)
+    digits = "".join(_DIGITS[d] for d in _digits(int(value), node.base)).encode("ascii")
+    width = node.size - len(node.terminator)
+    if len(digits) > width:
+        raise BuildError("%d takes %d base-%d digits, more than the field's %d" % (value, len(digits), node.base, width),
+                         path, expected="<= %d digits" % width, found=value)
+    text = digits.rjust(width, node.fill) if node.align == "right" else digits.ljust(width, node.fill)
+    return text + node.terminator
+
+
+def _digits(n: int, base: int) -> List[int]:
+    out = [n % base]
+    while n >= base:
+        n //= base
+        out.append(n % base)
+    return out[::-1]
 
 
 def _quiet(node: s.Node, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
@@ -553,7 +643,7 @@ def _check_derived(field: s.Field, ctx: ParseContext, path: str) -> None:
     offset = ctx.where[field.name][0] if field.name in ctx.where else ctx.start
     expected = _evaluate(field.derive, ctx, fpath, offset, "check", ParseError)  # type: ignore[arg-type]
     found = ctx.values.get(field.name)
-    if expected != found:
+    if expected is not None and expected != found:  # None: the derivation has nothing to say
         raise ParseError("%s is %s, but %s gives %s" % (field.name, _short(found), field.derive.text(),  # type: ignore[union-attr]
                                                         _short(expected)),
                          fpath, offset, expected=expected, found=found)
@@ -711,6 +801,7 @@ _PARSERS: Dict[type, Callable[..., Tuple[Any, int]]] = {
     s.UnlessEnd: _parse_unless_end,
     s.Enum: _parse_enum, s.Flags: _parse_flags, s.Pointer: _parse_pointer, s.Lazy: _parse_lazy,
     s.Peek: _parse_peek, s.Computed: _parse_computed,
+    s.TextInt: _parse_text_int,
 }
 
 
@@ -838,6 +929,8 @@ class BuildContext:
         finally:
             self.deriving.discard(field.name)
         typed = getattr(self.obj, field.name, None)
+        if computed is None:  # the derivation has nothing to say here: the value given stands
+            return typed
         if typed is not None and typed != computed:
             untouched = field.name in self.parsed and self.parsed[field.name] == typed
             if not untouched:
@@ -903,6 +996,18 @@ def _deferred_size_check(ctx: Any, expr: Expr, actual: int, path: str, what: str
         check()
 
 
+def _measured(node: s.Bytes, raw: bytes, path: str) -> bytes:
+    """The bytes of a ``Bytes(measure=f)`` field, which must measure as exactly themselves (or parsing differs)."""
+    try:
+        n = _measure(node, raw, 0, len(raw), path)
+    except ParseError as exc:
+        raise BuildError("the value is not what %s reads: %s" % (node.name, exc.reason), path, found=raw) from None
+    if n != len(raw):
+        raise BuildError("%s reads %d of the value's %d bytes" % (node.name, n, len(raw)), path,
+                         expected=len(raw), found=n)
+    return raw
+
+
 def _sized(node: Any, raw: bytes, ctx: Any, path: str) -> bytes:
     """Prefix or check the length of ``raw`` as a Bytes/String node says."""
     if node.prefix is not None:
@@ -936,7 +1041,11 @@ def build_node(node: s.Node, value: Any, ctx: Any, path: str, name: Optional[str
     if kind is s.Bytes:
         if not isinstance(value, (bytes, bytearray, memoryview)):
             raise BuildError("expected bytes, found %s" % type(value).__name__, path, expected="bytes", found=value)
+        if node.measure is not None:  # type: ignore[attr-defined]
+            return _measured(node, bytes(value), path)  # type: ignore[arg-type]
         return _sized(node, bytes(value), ctx, path)
+    if kind is s.TextInt:
+        return _build_text_int(node, value, path)  # type: ignore[arg-type]
     if kind is s.String:
         return _build_string(node, value, ctx, path)  # type: ignore[arg-type]
     if kind is s.Sized:

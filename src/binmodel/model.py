@@ -288,7 +288,7 @@ def _optional(f: s.Field) -> bool:
         _f.f32, _f.f32be, _f.f32le, _f.f64, _f.f64be, _f.f64le, _f.Bool, _f.ULEB128, _f.SLEB128,
         _f.ZigZag, _f.Int, _f.Float, _f.Bytes, _f.String, _f.CString, _f.Sized, _f.Array, _f.Bits, _f.Field,
         _f.Lazy, _f.Const, _f.Padding, _f.Align, _f.Switch, _f.If, _f.UnlessEnd, _f.Enum, _f.Flags, _f.Pointer,
-        _f.VLQ, _f.Peek, _f.Computed,
+        _f.VLQ, _f.Peek, _f.Computed, _f.TextInt,
     ),
 )
 class Struct(metaclass=StructMeta):

@@ -113,15 +113,45 @@ class VarInt(Node):
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Bytes(Node):
-    """Raw bytes: a fixed or computed ``size``, a length ``prefix``, or ``greedy``."""
+    """Raw bytes: a fixed or computed ``size``, a length ``prefix``, ``greedy``, or ``measure``.
+
+    ``measure(rest)`` is given the bytes from the field's start to the end of the
+    data and returns how many of them the field takes (a stream that knows its
+    own end, such as deflate data).
+    """
 
     size: Optional[Expr] = None
     prefix: Optional[Int] = None
     greedy: bool = False
+    measure: Optional[Callable[[Any], int]] = None
 
     @property
     def name(self) -> str:
+        if self.measure is not None:
+            return "Bytes[%s(...)]" % getattr(self.measure, "__name__", "measure")
         return "Bytes[%s]" % _size_text(self.size, self.prefix, self.greedy)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class TextInt(Node):
+    """A whole number written as text in ``size`` bytes: digits in ``base``, then ``terminator``.
+
+    Built as the digits aligned right (``align="right"``, filled on the left with
+    ``fill``) or left (filled on the right), followed by the terminator. Parsing
+    also accepts the digits surrounded by spaces and ended by NUL bytes, and an
+    empty field as 0; the exact text read is kept with the value so that an
+    unchanged value is written back as it was.
+    """
+
+    size: int
+    base: int = 10
+    terminator: bytes = b""
+    fill: bytes = b"0"
+    align: str = "right"
+
+    @property
+    def name(self) -> str:
+        return "TextInt[%d](base %d)" % (self.size, self.base)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

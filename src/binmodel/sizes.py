@@ -29,6 +29,8 @@ def static_size(node: s.Node, path: str = "", _visiting: Optional[set] = None) -
         return node.size
     if isinstance(node, (s.Bool,)):
         return 1
+    if isinstance(node, s.TextInt):
+        return node.size
     if isinstance(node, s.BitGroup):
         return node.size
     if isinstance(node, (s.Bytes, s.String, s.Sized)):
@@ -87,6 +89,8 @@ def min_size(node: s.Node) -> int:
         return node.size
     if isinstance(node, (s.Bool, s.VarInt)):
         return 1
+    if isinstance(node, s.TextInt):
+        return node.size
     if isinstance(node, s.Bytes):
         n = _lit(node.size)
         return n if n is not None else (node.prefix.size if node.prefix is not None and isinstance(node.prefix, s.Int) else 0)

@@ -11,15 +11,18 @@ from .dns import Message as DNSMessage
 from .elf import ELF
 from .ethernet import ARP, Ethernet
 from .gif import GIF
+from .gzip import Gzip
 from .ip import IPv4, IPv6
 from .midi import MidiFile
 from .pcap import Pcap
 from .png import PNG
 from .pyc import Pyc
 from .sqlite import Database
+from .tar import Tar
 from .transport import TCP, UDP
 from .tzif import TZif
 from .wav import WAVE
+from .zip import ZIP
 
 FORMATS: Dict[str, Type[Struct]] = {
     "bmp": BMP,
@@ -27,14 +30,17 @@ FORMATS: Dict[str, Type[Struct]] = {
     "elf": ELF,
     "ethernet": Ethernet,
     "gif": GIF,
+    "gzip": Gzip,
     "midi": MidiFile,
     "pcap": Pcap,
     "png": PNG,
     "pyc": Pyc,
     "sqlite": Database,
+    "tar": Tar,
     "tzif": TZif,
     "wav": WAVE,
+    "zip": ZIP,
 }
 
-__all__ = ["ARP", "BMP", "DNSMessage", "ELF", "Ethernet", "FORMATS", "GIF", "IPv4", "IPv6", "MidiFile", "PNG", "Pcap",
-           "Pyc", "TCP", "UDP", "WAVE", "Database", "TZif"]
+__all__ = ["ARP", "BMP", "DNSMessage", "ELF", "Ethernet", "FORMATS", "GIF", "Gzip", "IPv4", "IPv6", "MidiFile", "PNG",
+           "Pcap", "Pyc", "TCP", "Tar", "UDP", "WAVE", "ZIP", "Database", "TZif"]
