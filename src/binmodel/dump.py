@@ -29,7 +29,8 @@ def shape(path: str) -> str:
     return _INDEX.sub("[*]", path)
 
 
-def _value_text(span: Span, limit: int = 60) -> str:
+def value_text(span: Span, limit: int = 60) -> str:
+    """A field's value as the dump shows it (cut to ``limit`` characters); empty for structs and arrays."""
     value = span.value
     if span.kind in ("struct", "array"):
         return ""
@@ -71,7 +72,7 @@ def dump_lines(trace: Trace, width: int = 16, max_rows: int = 4, depth: Optional
             hex_text = " ".join("%02x" % b for b in row).ljust(width * 3 - 1)
             line: Line = [("%08x  " % (span.offset + i * width), "dim"), (hex_text, style)]
             if i == 0:
-                label = "%s%s = %s" % (indent, span.path or "(value)", _value_text(span))
+                label = "%s%s = %s" % (indent, span.path or "(value)", value_text(span))
                 if span.kind == "bits":
                     label = "%s%s = %s  [%s]" % (indent, span.path, span.value, span.type_name)
                 line.append(("  " + label, style))
