@@ -290,10 +290,10 @@ def test_hover_names_the_field_and_highlights_exactly_its_bytes(view):
     page.hover('.hx[data-o="%d"]' % (offset + 1))
     assert page.locator(".row.hov").evaluate_all("els => els.map(e => e.dataset.path)") == ["chunks[2].length"]
     # the same field of another chunk has the same colour; the neighbouring field another one
-    colour = page.eval_on_selector('.hx[data-o="%d"]' % offset, "e => e.style.background")
+    colour = page.eval_on_selector('.hx[data-o="%d"]' % offset, "e => e.style.backgroundColor")
     other = walk_chunks(DATA)[1][0]
-    assert page.eval_on_selector('.hx[data-o="%d"]' % other, "e => e.style.background") == colour
-    assert page.eval_on_selector('.hx[data-o="%d"]' % (offset + 4), "e => e.style.background") != colour
+    assert page.eval_on_selector('.hx[data-o="%d"]' % other, "e => e.style.backgroundColor") == colour
+    assert page.eval_on_selector('.hx[data-o="%d"]' % (offset + 4), "e => e.style.backgroundColor") != colour
 
 
 def test_hover_inside_an_array_of_structs_names_the_element_and_bit_fields(view):

@@ -399,12 +399,12 @@ function paint() {
 }
 function paintCell(x, H, S, C) {
   var b = x._b, cls = x.className.slice(0, 2);
-  if (b < 0) { x.className = cls + " none"; x.style.background = ""; x.style.boxShadow = ""; return; }
+  if (b < 0) { x.className = cls + " none"; x.style.backgroundColor = ""; x.style.boxShadow = ""; return; }
   if (cls === "hx" && (b % BPR) === 7) cls += " c7";
   var o = owner[b];
   if (o < 0) cls += b >= parsedEnd && ERR ? " x" : " u";
   else if (kind[o] === KP) cls += " p";
-  x.style.background = o >= 0 && kind[o] !== KP ? D.colors[D.color[o]] : "";
+  x.style.backgroundColor = o >= 0 && kind[o] !== KP ? D.colors[D.color[o]] : "";
   if (H && b >= H[0] && b < H[1]) cls += " hov";
   else if (hov < 0 && b === hovByte) cls += " hov";
   if (S && b >= S[0] && b < S[1]) cls += " sel";
