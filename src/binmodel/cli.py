@@ -114,6 +114,14 @@ def _parser() -> argparse.ArgumentParser:
     _model_options(diff)
     _color_option(diff)
 
+    view = sub.add_parser("html", help="an interactive HTML view (hex and field tree) of a file parsed as a model",
+                          description="Write one self-contained HTML page (works offline) showing every byte "
+                                      "coloured by its field, next to the field tree.")
+    view.add_argument("file", help="the file to read, or - for standard input")
+    _model_options(view)
+    view.add_argument("--output", "-o", required=True, help="the HTML file to write, or - for standard output")
+    view.add_argument("--title", help="the page title (default: the file name and the model)")
+
     layout = sub.add_parser("layout", help="the spec table of a model",
                             description="Print each field's offset, size, type and byte order.")
     layout.add_argument("model", nargs="?", help="the model as package.module:Model")
@@ -140,6 +148,25 @@ def main(argv: Optional[List[str]] = None) -> int:
             return 0
         if args.command == "diff":
             return _diff(args)
+        if args.command == "html":
+            from .html import trace_to_html
+
+            model = load_model(args.model, args.format)
+            trace = model.parse_trace(read_input(args.file))
+            name = "standard input" if args.file == "-" else args.file
+            page = trace_to_html(trace, title=args.title or "%s as %s" % (name, model.__name__))
+            if args.output == "-":
+                sys.stdout.write(page)
+            else:
+                try:
+                    with open(args.output, "w", encoding="utf-8") as f:
+                        f.write(page)
+                except OSError as exc:
+                    raise CliError("cannot write %s: %s" % (args.output, exc.strerror or exc)) from None
+            if trace.error is not None:
+                print("binmodel: %s (the view shows the data parsed before it)" % trace.error, file=sys.stderr)
+                return 1
+            return 0
         from .dump import dump
 
         model = load_model(args.model, args.format)
