@@ -19,18 +19,22 @@ CASES = [  # page_size, journal mode, encoding, user_version, application_id
 
 def make(path, page_size, journal, encoding, user_version, application_id):
     con = sqlite3.connect(str(path))
-    con.execute("PRAGMA page_size = %d" % page_size)
-    con.execute("PRAGMA encoding = '%s'" % encoding)
-    con.execute("PRAGMA journal_mode = %s" % journal)
-    con.execute("PRAGMA user_version = %d" % user_version)
-    con.execute("PRAGMA application_id = %d" % application_id)
-    con.execute("CREATE TABLE song (id INTEGER PRIMARY KEY, title TEXT, length REAL)")
-    con.execute("CREATE TABLE blob_store (k TEXT, v BLOB)")
-    con.execute("CREATE INDEX song_title ON song(title)")
+
+    def run(sql, *args):  # fetch everything: PyPy does not finish a statement until its rows are read
+        return con.execute(sql, *args).fetchall()
+
+    run("PRAGMA page_size = %d" % page_size)
+    run("PRAGMA encoding = '%s'" % encoding)
+    run("PRAGMA journal_mode = %s" % journal)
+    run("PRAGMA user_version = %d" % user_version)
+    run("PRAGMA application_id = %d" % application_id)
+    run("CREATE TABLE song (id INTEGER PRIMARY KEY, title TEXT, length REAL)")
+    run("CREATE TABLE blob_store (k TEXT, v BLOB)")
+    run("CREATE INDEX song_title ON song(title)")
     con.executemany("INSERT INTO song (title, length) VALUES (?, ?)", [("t%d" % i, i / 3) for i in range(2000)])
     con.executemany("INSERT INTO blob_store VALUES (?, ?)", [("k%d" % i, bytes(140000)) for i in range(12)])
     con.commit()
-    con.execute("DELETE FROM blob_store WHERE rowid % 2 = 0")  # leaves free pages
+    run("DELETE FROM blob_store WHERE rowid % 2 = 0")  # leaves free pages
     con.commit()
     con.close()
     return path.read_bytes()
