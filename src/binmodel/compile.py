@@ -20,13 +20,14 @@ globals under a generated name.
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 import sys
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import interp
 from . import schema as s
-from .expr import BinOp, Expr, Lit, Ref
+from .expr import BinOp, Call, Expr, Lit, Ref
 from .sizes import min_size
 
 MAX_STATIC_DEPTH = 32
@@ -36,6 +37,13 @@ _PREFIX = {"big": ">", "little": "<", "native": "="}
 _INT_CODES = {(1, False): "B", (1, True): "b", (2, False): "H", (2, True): "h",
               (4, False): "I", (4, True): "i", (8, False): "Q", (8, True): "q"}
 _FLOAT_CODES = {16: "e", 32: "f", 64: "d"}
+
+INTERPRETED, COMPILED, COMPILED_IN_CONTEXT = 0, 1, 2
+"""How a member is parsed: by the interpreter in place, by generated code, or by generated code that
+needs the struct's context (a key or size the interpreter evaluates, an interpreted case of a switch)."""
+
+_UNBOUNDED = 1 << 20
+"""``parent_need`` of a struct with a user function: it may reach any enclosing struct."""
 
 
 class Fail(Exception):
@@ -90,6 +98,7 @@ class StructCompiler:
         self.locals: Dict[str, str] = {}
         self.fields_by_name = {f.name: f for f in node.fields()}
         self.needs_ctx = False  # set by compile(); the analysis (_needs_context) uses the rest only
+        self.needs_state = False
         self.positions = any(f.derive is not None and f.check for f in node.fields())
 
     # --- expressions -----------------------------------------------------------
@@ -97,7 +106,7 @@ class StructCompiler:
     def expr(self, e: Expr) -> Optional[str]:
         """Python source for ``e`` over the locals, or None when it needs the interpreter."""
         if isinstance(e, Lit):
-            if isinstance(e.value, int) and not isinstance(e.value, bool):
+            if type(e.value) is int:  # only a plain int is written as text; enums, flags go in as constants
                 return repr(e.value)
             return self.w.const(e.value)
         if isinstance(e, Ref):
@@ -125,6 +134,7 @@ class StructCompiler:
     def compile(self) -> Tuple[str, Dict[str, Any]]:
         w, node = self.w, self.node
         self.needs_ctx = self.registry.needs_context(node)
+        self.needs_state = self.registry.needs_state(node)
         w.emit(0, "def parse_%s(data, pos, end, state, parent):" % _ident(node.name))
         w.emit(1, "start = pos")
         if self.needs_ctx:
@@ -147,6 +157,9 @@ class StructCompiler:
             for f in node.fields():
                 if f.derive is not None and f.check:
                     w.emit(1, "_check_derived(%s, ctx, '')" % w.const(f, "f"))
+        if self.needs_ctx:  # relative pointers recorded targets: the interpreter checks them against the struct
+            w.emit(1, "if ctx.outside:")
+            w.emit(2, "raise _Fail")
         cls = w.const(node.cls, "cls")
         w.emit(1, "o = _new(%s)" % cls)
         for f in node.fields():
@@ -160,7 +173,8 @@ class StructCompiler:
         w.emit(1, "return o, pos")
         w.scope.update(_new=object.__new__, _ParseContext=interp.ParseContext, _Fail=Fail,
                        _check_derived=interp._check_derived, _from_bytes=int.from_bytes, _NaN=interp.NaN,
-                       _parse_node=interp.parse_node, _bytes=bytes)
+                       _parse_node=interp.parse_node, _bytes=bytes, _evaluate=interp._evaluate,
+                       _ParseError=interp.ParseError, _item_done=interp._item_done)
         return "\n".join(w.lines + self.entry_lines()) + "\n", w.scope
 
     def entry_lines(self) -> List[str]:
@@ -182,14 +196,14 @@ class StructCompiler:
             "        return _slow(_node, data, offset, allow_trailing)",
             "    pos = offset",
             "    parent = None",
-            "    state = _State(buf, None)" if self.needs_ctx else "    state = None",
+            "    state = _State(buf, None)" if self.needs_state else "    state = None",
             "    data = buf",
             "    try:",
         ] + ["    " + line for line in body] + [
             "    except Exception:",
             "        return _slow(_node, data, offset, allow_trailing)",
         ]
-        if self.needs_ctx:
+        if self.needs_state:
             out += ["    if state.high > pos:", "        pos = state.high"]
         out += [
             "    if pos != end and not allow_trailing:",
@@ -340,6 +354,13 @@ class StructCompiler:
         t = member.type
         if not _compiled_member(self, member, t, self.registry):
             self.fallback(member)
+        elif isinstance(t, (s.Switch, s.Sized)):
+            start = self.w.temp("b")
+            self.w.emit(1, "%s = pos" % start)
+            self.value(t, self.var(member), "end", 1)
+            if self.positions:
+                self.w.emit(1, "ctx.where[%r] = (%s, pos)" % (member.name, start))
+            self.bind(member, self.var(member))
         elif isinstance(t, s.Bytes):
             self.bytes_field(member, t)
         elif isinstance(t, s.Array):
@@ -358,6 +379,101 @@ class StructCompiler:
             self.bind(member, "None")
         else:
             raise AssertionError(t.name)
+
+    def value(self, t: s.Node, target: str, end: str, depth: int) -> None:
+        """Code that parses ``t`` at ``pos`` into ``target``, with ``end`` the end of its region.
+
+        Handles what ``_value_mode`` calls compiled; anything else is parsed by the
+        interpreter in this struct's context, whose ``state.end`` is kept equal to ``end``.
+        """
+        w = self.w
+        if isinstance(t, s.Struct) and self.registry.compilable(t):
+            child = w.const(self.registry.parser(t), "P")
+            parent = self.parent_for(t, depth)
+            w.emit(depth, "%s, pos = %s(data, pos, %s, state, %s)" % (target, child, end, parent))
+        elif _simple_bytes(t, self):
+            if t.greedy:  # type: ignore[attr-defined]
+                w.emit(depth, "%s = data[pos:%s]" % (target, end))
+                w.emit(depth, "pos = %s" % end)
+            else:
+                n = w.temp("n")
+                w.emit(depth, "%s = %s" % (n, self.expr(t.size)))  # type: ignore[attr-defined,arg-type]
+                w.emit(depth, "if %s.__class__ is not int or %s < 0 or pos + %s > %s:" % (n, n, n, end))
+                w.emit(depth + 1, "raise _Fail")
+                w.emit(depth, "%s = data[pos:pos + %s]" % (target, n))
+                w.emit(depth, "pos += %s" % n)
+        elif _plain_int(t):
+            code = _PREFIX[t.endian or "big"] + _INT_CODES[(t.size, t.signed)]  # type: ignore[attr-defined]
+            w.emit(depth, "if pos + %d > %s:" % (t.size, end))  # type: ignore[attr-defined]
+            w.emit(depth + 1, "raise _Fail")
+            w.emit(depth, "%s, = %s.unpack_from(data, pos)" % (target, w.const(struct.Struct(code), "S")))
+            w.emit(depth, "pos += %d" % t.size)  # type: ignore[attr-defined]
+        elif _struct_array(t, self.registry):
+            self.array_value(t, target, end, depth)  # type: ignore[arg-type]
+        elif isinstance(t, s.Switch):
+            key = w.temp("k")
+            w.emit(depth, "%s = %s" % (key, self.evaluated(t.on, "switch key")))
+            for i, (case_key, node) in enumerate(t.cases):
+                w.emit(depth, "%s %s == %s:" % ("if" if i == 0 else "elif", key, w.const(case_key, "key")))
+                self.value(node, target, end, depth + 1)
+            if t.cases:
+                w.emit(depth, "else:")
+            inner = depth + 1 if t.cases else depth
+            if t.default is None:
+                w.emit(inner, "raise _Fail")
+            else:
+                self.value(t.default, target, end, inner)
+        elif isinstance(t, s.Sized) and t.prefix is None:
+            n, sub = w.temp("n"), w.temp("e")
+            w.emit(depth, "%s = %s" % (n, self.evaluated(t.size, "size")))  # type: ignore[arg-type]
+            w.emit(depth, "if %s.__class__ is not int or %s < 0 or pos + %s > %s:" % (n, n, n, end))
+            w.emit(depth + 1, "raise _Fail")
+            w.emit(depth, "%s = pos + %s" % (sub, n))
+            w.emit(depth, "if state is not None:")
+            w.emit(depth + 1, "state.end = %s" % sub)
+            self.value(t.type, target, sub, depth)
+            w.emit(depth, "if pos != %s:" % sub)
+            w.emit(depth + 1, "raise _Fail")
+            w.emit(depth, "if state is not None:")
+            w.emit(depth + 1, "state.end = %s" % end)
+        else:
+            w.emit(depth, "%s, pos = _parse_node(%s, ctx, pos, '')" % (target, w.const(t, "N")))
+
+    def array_value(self, t: s.Array, target: str, end: str, depth: int) -> None:
+        """An array of compiled structs (counted, greedy or until=) inside a switch case or a sized region."""
+        w = self.w
+        child = w.const(self.registry.parser(t.item), "P")  # type: ignore[arg-type]
+        parent = self.parent_for(t.item, depth)  # type: ignore[arg-type]
+        w.emit(depth, "%s = []" % target)
+        saved = self.items_begin(parent, depth)
+        if t.count is not None:
+            n = w.temp("n")
+            w.emit(depth, "%s = %s" % (n, self.expr(t.count)))
+            w.emit(depth, "if %s.__class__ is not int or %s < 0 or %s * %d > %s - pos:" % (
+                n, n, n, min_size(t.item), end))
+            w.emit(depth + 1, "raise _Fail")
+            w.emit(depth, "for _ in range(%s):" % n)
+        elif t.greedy:
+            w.emit(depth, "while pos < %s:" % end)
+        else:
+            w.emit(depth, "while True:")
+            w.emit(depth + 1, "if pos >= %s:" % end)
+            w.emit(depth + 2, "raise _Fail")
+        self.item_begin(parent, depth + 1)
+        w.emit(depth + 1, "x, pos = %s(data, pos, %s, state, %s)" % (child, end, parent))
+        self.item_done(parent, depth + 1)
+        w.emit(depth + 1, "%s.append(x)" % target)
+        if t.until is not None:
+            w.emit(depth + 1, "if %s(x):" % w.const(t.until, "until"))
+            w.emit(depth + 2, "break")
+        self.items_end(parent, saved, depth)
+
+    def evaluated(self, e: Expr, what: str) -> str:
+        """Source for ``e``: compiled, or evaluated by the interpreter over the context."""
+        src = self.expr(e)
+        if src is not None:
+            return src
+        return "_evaluate(%s, ctx, '', pos, %r, _ParseError)" % (self.w.const(e, "X"), what)
 
     def size_expr(self, e: Expr) -> Optional[str]:
         src = self.expr(e)
@@ -427,9 +543,13 @@ class StructCompiler:
             parent = self.parent_for(item)  # type: ignore[arg-type]
             w.emit(1, "%s = []" % self.var(member))
             w.emit(1, "append = %s.append" % self.var(member))
+            saved = self.items_begin(parent)
             w.emit(1, "for _ in range(%s):" % n)
+            self.item_begin(parent)
             w.emit(2, "x, pos = %s(data, pos, end, state, %s)" % (child, parent))
+            self.item_done(parent)
             w.emit(2, "append(x)")
+            self.items_end(parent, saved)
         if self.positions:
             w.emit(1, "ctx.where[%r] = (%s, pos)" % (member.name, start))
         self.bind(member, self.var(member))
@@ -442,30 +562,54 @@ class StructCompiler:
         start = w.temp("b")
         w.emit(1, "%s = pos" % start)
         w.emit(1, "%s = []" % self.var(member))
+        saved = self.items_begin(parent)
         if t.greedy:
             w.emit(1, "while pos < end:")
         else:
             w.emit(1, "while True:")
             w.emit(2, "if pos >= end:")
             w.emit(3, "raise _Fail")
+        self.item_begin(parent)
         w.emit(2, "x, pos = %s(data, pos, end, state, %s)" % (child, parent))
+        self.item_done(parent)
         w.emit(2, "%s.append(x)" % self.var(member))
         if t.until is not None:
             w.emit(2, "if %s(x):" % w.const(t.until, "until"))
             w.emit(3, "break")
+        self.items_end(parent, saved)
         if self.positions:
             w.emit(1, "ctx.where[%r] = (%s, pos)" % (member.name, start))
         self.bind(member, self.var(member))
 
-    def parent_for(self, child: s.Struct) -> str:
+    # ``this._prev`` in items that see their parent's context, as the interpreter keeps it
+    def items_begin(self, parent: str, depth: int = 1) -> str:
+        if parent == "None":
+            return ""
+        saved = self.w.temp("ip")
+        self.w.emit(depth, "%s, %s.item_prev = %s.item_prev, None" % (saved, parent, parent))
+        return saved
+
+    def item_begin(self, parent: str, depth: int = 2) -> None:
+        if parent != "None":
+            self.w.emit(depth, "%s.last_child = None" % parent)
+
+    def item_done(self, parent: str, depth: int = 2) -> None:
+        if parent != "None":
+            self.w.emit(depth, "%s.item_prev = _item_done(%s)" % (parent, parent))
+
+    def items_end(self, parent: str, saved: str, depth: int = 1) -> None:
+        if parent != "None":
+            self.w.emit(depth, "%s.item_prev, %s.last_child = %s, None" % (parent, parent, saved))
+
+    def parent_for(self, child: s.Struct, depth: int = 1) -> str:
         """What a nested struct gets as ``parent``: None, or a context of the fields parsed so far."""
         if not self.registry.parent_need(child):
             return "None"
         if self.needs_ctx:
             return "ctx"
         pc = self.w.temp("pc")
-        self.w.emit(1, "%s = _ParseContext(parent, start, state)" % pc)
-        self.w.emit(1, "%s.values = {%s}" % (pc, ", ".join(
+        self.w.emit(depth, "%s = _ParseContext(parent, start, state)" % pc)
+        self.w.emit(depth, "%s.values = {%s}" % (pc, ", ".join(
             "%r: %s" % (name, var) for name, var in self.known.items() if self.fields_by_name[name].stored)))
         return pc
 
@@ -560,6 +704,7 @@ class Registry:
         self.entries: Dict[int, Any] = {}
         self.sources: Dict[int, str] = {}
         self._context: Dict[int, bool] = {}
+        self._state: Dict[int, bool] = {}
         self._need: Dict[int, int] = {}
 
     def compilable(self, node: s.Struct) -> bool:
@@ -580,6 +725,15 @@ class Registry:
             self._context[key] = False  # recursion guard
             self._context[key] = _needs_context(node, self)
         return self._context[key]
+
+    def needs_state(self, node: s.Struct) -> bool:
+        """Whether ``node`` or a struct it parses with generated code keeps a context (needs a real state)."""
+        key = id(node)
+        if key not in self._state:
+            self._state[key] = False  # recursion guard
+            self._state[key] = self.needs_context(node) or any(
+                self.compilable(child) and self.needs_state(child) for child in _nested_structs(node))
+        return self._state[key]
 
     def parser(self, node: s.Struct) -> Callable[..., Any]:
         key = id(node)
@@ -610,8 +764,7 @@ def _needs_context(node: s.Struct, registry: Registry) -> bool:
     for f in node.fields():
         if f.derive is not None and f.check:
             return True
-        t = f.type
-        if not _compiled_member(compiler, f, t, registry):
+        if _member_mode(compiler, f, f.type, registry) != COMPILED:
             return True
         compiler.known[f.name] = compiler.var(f)
     return False
@@ -622,25 +775,102 @@ def _parent_need(node: s.Struct, registry: Registry) -> int:
 
     def refs(e: Any) -> None:
         nonlocal need
-        if isinstance(e, Expr):
+        if _has_call(e):  # a user function may read this._parent at any depth
+            need = _UNBOUNDED
+        elif isinstance(e, Expr):
             for path in e.refs():
                 up = 0
                 while up < len(path) and path[up] == "_parent":
                     up += 1
+                if "_prev" in path[up:up + 1]:  # the item before: its context hangs off the parent's
+                    up += 1
                 need = max(need, up)
 
+    def walk(t: s.Node) -> None:
+        nonlocal need
+        if isinstance(t, s.Struct):
+            if registry.compilable(t):
+                need = max(need, registry.parent_need(t) - 1)
+            return
+        for item in dataclasses.fields(t):  # every expression a node holds: sizes, keys, offsets...
+            refs(getattr(t, item.name, None))
+        for child in _children(t):
+            walk(child)
+
     for f in node.fields():
-        t = f.type
-        for attr in ("size", "count", "condition"):
-            refs(getattr(t, attr, None))
-        inner = t.item if isinstance(t, s.Array) else t.type if isinstance(t, s.If) else t
-        if isinstance(inner, s.Struct) and registry.compilable(inner):
-            need = max(need, registry.parent_need(inner) - 1)
+        walk(f.type)
+        if f.check:
+            refs(f.derive)
     return need
+
+
+def _has_call(e: Any) -> bool:
+    if isinstance(e, Call):
+        return True
+    if isinstance(e, BinOp):
+        return _has_call(e.left) or _has_call(e.right)
+    return False
+
+
+def _children(t: s.Node) -> List[s.Node]:
+    """The nodes a node parses inside it: an item, a wrapped type, a switch's cases."""
+    out = [c for c in (getattr(t, attr, None) for attr in ("type", "item", "base")) if isinstance(c, s.Node)]
+    if isinstance(t, s.Switch):
+        out.extend(node for _, node in t.cases)
+        if t.default is not None:
+            out.append(t.default)
+    return out
+
+
+def _simple_bytes(t: s.Node, compiler: StructCompiler) -> bool:
+    return (isinstance(t, s.Bytes) and t.prefix is None and t.measure is None
+            and (t.greedy or compiler.expr(t.size) is not None))  # type: ignore[arg-type]
+
+
+def _plain_int(t: s.Node) -> bool:
+    return isinstance(t, s.Int) and (t.size, t.signed) in _INT_CODES
+
+
+def _struct_array(t: s.Node, registry: Registry) -> bool:
+    """An untyped array of compiled structs that always take bytes (the loops ``array_value`` writes)."""
+    return (isinstance(t, s.Array) and not t.typed and isinstance(t.item, s.Struct)
+            and registry.compilable(t.item) and bool(min_size(t.item)))
+
+
+def _value_mode(compiler: StructCompiler, t: s.Node, registry: Registry) -> int:
+    """How ``StructCompiler.value`` parses ``t`` (a switch case, a sized region's content)."""
+    if isinstance(t, s.Struct):
+        return COMPILED if registry.compilable(t) else COMPILED_IN_CONTEXT
+    if _simple_bytes(t, compiler) or _plain_int(t):
+        return COMPILED
+    if _struct_array(t, registry):
+        count = t.count  # type: ignore[attr-defined]
+        return COMPILED if count is None or compiler.expr(count) is not None else COMPILED_IN_CONTEXT
+    if isinstance(t, s.Switch):
+        modes = [_value_mode(compiler, node, registry) for node in _children(t)]
+        key = COMPILED if compiler.expr(t.on) is not None else COMPILED_IN_CONTEXT
+        return max(modes + [key])
+    if isinstance(t, s.Sized) and t.prefix is None:
+        size = COMPILED if compiler.expr(t.size) is not None else COMPILED_IN_CONTEXT  # type: ignore[arg-type]
+        return max(size, _value_mode(compiler, t.type, registry))
+    return COMPILED_IN_CONTEXT
 
 
 def _compiled_member(compiler: StructCompiler, f: s.Field, t: s.Node, registry: Registry) -> bool:
     """Whether the compiler handles ``f`` itself (mirrors ``StructCompiler.variable``)."""
+    return _member_mode(compiler, f, t, registry) != INTERPRETED
+
+
+def _member_mode(compiler: StructCompiler, f: s.Field, t: s.Node, registry: Registry) -> int:
+    """INTERPRETED, COMPILED or COMPILED_IN_CONTEXT for one member."""
+    if isinstance(t, (s.Switch, s.Sized)):
+        if isinstance(t, s.Sized) and t.prefix is not None:
+            return INTERPRETED
+        return _value_mode(compiler, t, registry)
+    return COMPILED if _plain_compiled(compiler, f, t, registry) else INTERPRETED
+
+
+def _plain_compiled(compiler: StructCompiler, f: s.Field, t: s.Node, registry: Registry) -> bool:
     if isinstance(t, s.Bits) or compiler.fixed_item(f) is not None:
         return True
     if isinstance(t, s.Align):
@@ -653,18 +883,17 @@ def _compiled_member(compiler: StructCompiler, f: s.Field, t: s.Node, registry: 
         if t.typed:
             return t.count is not None and compiler.expr(t.count) is not None
         if t.count is None:  # until / greedy: compiled when the items are compiled structs
-            return (isinstance(item, s.Struct) and registry.compilable(item) and not registry.needs_context(item)
-                    and bool(min_size(item)))
+            return isinstance(item, s.Struct) and registry.compilable(item) and bool(min_size(item))
         if not min_size(t.item) or compiler.expr(t.count) is None:
             return False
         if isinstance(item, (s.Int, s.Float)) and item.size in (1, 2, 4, 8):
             return isinstance(item, s.Float) or (item.size, item.signed) in _INT_CODES
-        return isinstance(item, s.Struct) and registry.compilable(item) and not registry.needs_context(item)
+        return isinstance(item, s.Struct) and registry.compilable(item)
     if isinstance(t, s.Struct):
-        return registry.compilable(t) and not registry.needs_context(t)
+        return registry.compilable(t)
     if isinstance(t, s.If):
         return (compiler.expr(t.condition) is not None and isinstance(t.type, s.Struct)
-                and registry.compilable(t.type) and not registry.needs_context(t.type))
+                and registry.compilable(t.type))
     return False
 
 
@@ -702,10 +931,8 @@ def _nested_structs(node: s.Struct) -> List[s.Struct]:
         if isinstance(t, s.Struct):
             found.append(t)
             return
-        for attr in ("type", "item", "base"):
-            child = getattr(t, attr, None)
-            if isinstance(child, s.Node):
-                walk(child)
+        for child in _children(t):
+            walk(child)
 
     for f in node.fields():
         walk(f.type)
@@ -1001,8 +1228,10 @@ def _same_order(run: List[Any], member: Any) -> bool:
 
 def _simple_ref(e: Optional[Expr], fields: Dict[str, s.Field]) -> bool:
     """Sizes and counts the builder can check: literals, references to this struct's fields, arithmetic."""
-    if e is None or isinstance(e, Lit):
+    if e is None:
         return True
+    if isinstance(e, Lit):  # written into the source as text: only a plain int (never a subclass's repr)
+        return type(e.value) is int
     if isinstance(e, Ref):
         return bool(e.path) and e.path[0] in fields and fields[e.path[0]].stored
     if isinstance(e, BinOp):
@@ -1013,8 +1242,8 @@ def _simple_ref(e: Optional[Expr], fields: Dict[str, s.Field]) -> bool:
 def _simple_derive(e: Expr, fields: Dict[str, s.Field]) -> bool:
     from .expr import CountOf, LenOf
 
-    if isinstance(e, Lit):
-        return isinstance(e.value, int)
+    if isinstance(e, Lit):  # written into the source as text: only a plain int
+        return type(e.value) is int
     if isinstance(e, LenOf):
         return all(n in fields and _part_member(fields[n]) for n in e.names)
     if isinstance(e, CountOf):
