@@ -150,13 +150,13 @@ def _central_z64(kind: str, header_field: str) -> Any:
 class CentralZip64(Struct, endian="little"):
     """ZIP64 extended information (4.5.3) in a central header: the fields whose header value is all ones."""
 
-    original_size: Optional[int] = If(_header_is_max("uncompressed_size"), u64, default=None,
+    original_size: Optional[int] = If(_header_is_max("uncompressed_size"), u64,
                                       derive=_central_z64("original_size", "uncompressed_size"))
-    compressed_size: Optional[int] = If(_header_is_max("compressed_size"), u64, default=None,
+    compressed_size: Optional[int] = If(_header_is_max("compressed_size"), u64,
                                         derive=_central_z64("compressed_size", "compressed_size"))
     relative_header_offset: Optional[int] = If(_header_is_max("relative_offset_of_local_header"), u64,
-                                               default=None, derive=_central_z64("relative_header_offset",
-                                                                                 "relative_offset_of_local_header"))
+                                               derive=_central_z64("relative_header_offset",
+                                                                   "relative_offset_of_local_header"))
     disk_start_number: Optional[int] = If(_header_is_max("disk_number_start", 16), u32, default=None)
 
 
