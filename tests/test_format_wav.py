@@ -124,3 +124,18 @@ def test_cli_dump(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "chunks[0].ckData.nChannels = 2" in out
     assert "chunks[1].ckID = b'data'" in out
+
+
+def test_a_pad_left_off_before_another_chunk_is_refused():
+    """``pad=None`` (left off, as Python's wave module does after the last chunk) is refused on a chunk
+    that another chunk follows: the file would not read back. As the last chunk it builds, and wave reads it."""
+    parsed = WAVE.parse(make_wav(1, 1, 8000, 7))
+    assert chunk(parsed, b"data").pad is None
+    parsed.chunks.append(Chunk(ckID=b"junk", ckData=b"xy"))
+    with pytest.raises(BuildError) as info:
+        WAVE.build(parsed)
+    assert info.value.path == "chunks[1].pad"
+    parsed.chunks.insert(1, parsed.chunks.pop())  # the odd data chunk last again
+    out = WAVE.build(parsed)
+    params, frames = read_wav(out)
+    assert frames == samples(7) and WAVE.parse(out).to_bytes() == out

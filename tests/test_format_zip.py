@@ -217,3 +217,29 @@ def test_cli_dump_zip(tmp_path, capsys, samples):
     path.write_bytes(samples["plain"])
     assert main(["dump", str(path), "--format", "zip", "--color", "never"]) == 0
     assert "records[0].body.file_name = 'deflated.txt'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("key", ["forced_zip64", "zip64_records"])
+def test_edit_zip64_archives_recomputes_the_zip64_values(samples, key):
+    """The central ZIP64 field (sizes, local header offset) and the end records follow an edit."""
+    raw = samples[key]
+    parsed = ZIP.parse(raw)
+    records = parsed.records
+    first = records[0].body
+    first.file_name = "renamed.txt"
+    new = b"replaced content, of another length " * 3
+    first.file_data = deflate(new) if first.compression_method == CompressionMethod.DEFLATED else new
+    local = [i for i, r in enumerate(records) if r.signature == Signature.LOCAL_FILE_HEADER]
+    central = [i for i, r in enumerate(records) if r.signature == Signature.CENTRAL_DIRECTORY_HEADER]
+    del records[central[-1]], records[local[-1]]  # drop the last entry
+    out = ZIP.build(parsed)
+    z = zipfile.ZipFile(io.BytesIO(out))
+    assert z.testzip() is None
+    before = zipfile.ZipFile(io.BytesIO(raw)).namelist()
+    assert z.namelist() == ["renamed.txt"] + before[1:-1]
+    assert z.read("renamed.txt") == new
+    for name in before[1:-1]:
+        assert z.read(name) == zipfile.ZipFile(io.BytesIO(raw)).read(name)
+    end = struct.unpack_from("<4s4H2LH", out, out.rindex(b"PK\x05\x06"))
+    assert end[4] in (len(z.infolist()), 0xFFFF)
+    check_against_zipfile(out)

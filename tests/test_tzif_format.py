@@ -100,4 +100,5 @@ def test_cli_dump_tzif(capsys):
     path = zone_file("Europe/Paris")
     assert main(["dump", str(path), "--format", "tzif", "--color", "never"]) == 0
     out = capsys.readouterr().out
-    assert "footer.tz_string = 'CET-1CEST,M3.5.0,M10.5.0/3'" in out
+    tz_string = path.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)[1].decode()  # the footer's line, as the file has it
+    assert "footer.tz_string = %r" % tz_string in out

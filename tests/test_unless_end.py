@@ -4,7 +4,7 @@ from typing import List, Optional
 
 import pytest
 
-from binmodel import Array, Bytes, ParseError, Sized, Struct, UnlessEnd, this, u8, u16le
+from binmodel import Array, BuildError, Bytes, ParseError, Sized, Struct, UnlessEnd, this, u8, u16le
 from binmodel.layout import layout
 
 
@@ -69,3 +69,42 @@ def test_dicts_and_layout():
     assert Boxed.build({"body": {"a": 1, "b": 2, "extra": None}, "size": 3, "after": 9}) == b"\x03\x01\x00\x02\x09"
     rows = {r.path: r for r in layout(Versioned._bm_node).rows}
     assert "absent if the data ends here" in rows["extra"].notes
+
+
+class Tail(Struct):
+    chunks: List[Chunk] = Array(Chunk, greedy=True)
+    end: int = u8()
+
+
+class SizedChunks(Struct):
+    size: int = u8()
+    chunks: List[Chunk] = Sized(this.size, Array(Chunk, greedy=True))
+    after: int = u8()
+
+
+def test_none_is_refused_where_bytes_follow():
+    """None reads back only at the end of the data or of a Sized region: elsewhere the build refuses it
+    rather than writing a file whose next field would be read where the absent one was."""
+    with pytest.raises(BuildError) as info:  # an item follows
+        Chunks(chunks=[Chunk(size=1, data=b"a", pad=None), Chunk(size=2, data=b"bc", pad=b"")]).to_bytes()
+    assert info.value.path == "chunks[0].pad"
+    with pytest.raises(BuildError) as info:  # a field of the enclosing struct follows
+        Tail(chunks=[Chunk(size=1, data=b"a", pad=None)], end=7).to_bytes()
+    assert info.value.path == "chunks[0].pad"
+    with pytest.raises(BuildError) as info:  # a field of the same struct follows
+        Sandwich(first=None, second=5).to_bytes()
+    assert info.value.path == "first"
+
+
+def test_none_at_an_end_builds_and_reads_back():
+    for value in (Chunks(chunks=[Chunk(size=2, data=b"bc", pad=b""), Chunk(size=1, data=b"a", pad=None)]),
+                  SizedChunks(size=2, chunks=[Chunk(size=1, data=b"a", pad=None)], after=7),
+                  Boxed(size=3, body=Versioned(a=1, b=2, extra=None), after=9),
+                  Sandwich(first=None, second=None)):
+        raw = value.to_bytes()
+        assert type(value).parse(raw) == value and type(value).parse(raw).to_bytes() == raw
+
+
+class Sandwich(Struct):
+    first: Optional[int] = UnlessEnd(u8)
+    second: Optional[int] = UnlessEnd(u8)

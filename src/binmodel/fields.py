@@ -395,7 +395,8 @@ def UnlessEnd(type: Any, *, default: Any = MISSING) -> Any:
 
     For trailing fields that later versions of a format added, or a pad byte a writer may leave
     off at the very end. At the end, a value that takes no bytes (``Bytes(0)``) is still read.
-    On build, ``None`` writes nothing.
+    On build, ``None`` writes nothing; it is a ``BuildError`` when bytes follow it before the end of
+    the data or of its ``Sized`` region, since the result would not read back.
     """
     return FieldSpec(s.UnlessEnd(to_node(type)), default)
 

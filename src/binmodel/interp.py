@@ -892,6 +892,9 @@ class BuildContext:
         self.building: Set[str] = set()
         self.checks: List[Callable[[], None]] = []
         self.local_patches: List[_Patch] = []
+        # path of a part (field or array item) -> path of the UnlessEnd left None that ends it: that
+        # None reads back only where the data (or its Sized region) ends, so nothing may follow it
+        self.open_ends: Dict[str, str] = {}
         self.group_of: Dict[str, s.BitGroup] = {}
         for m in node.members:
             if isinstance(m, s.BitGroup):
@@ -1049,7 +1052,10 @@ def build_node(node: s.Node, value: Any, ctx: Any, path: str, name: Optional[str
     if kind is s.String:
         return _build_string(node, value, ctx, path)  # type: ignore[arg-type]
     if kind is s.Sized:
-        return _sized(node, build_node(node.type, value, ctx, path, None), ctx, path)  # type: ignore[attr-defined]
+        inner = build_node(node.type, value, ctx, path, None)  # type: ignore[attr-defined]
+        if ctx is not None:  # the region's end is an end: a field left off at it reads back as absent
+            ctx.open_ends.pop(path, None)
+        return _sized(node, inner, ctx, path)
     if kind is s.Array:
         return _build_array(node, value, ctx, path)  # type: ignore[arg-type]
     if kind is s.Struct:
@@ -1081,7 +1087,11 @@ def build_node(node: s.Node, value: Any, ctx: Any, path: str, name: Optional[str
             raise BuildError("is None, but %s is true" % node.condition.text(), path)  # type: ignore[attr-defined]
         return build_node(node.type, value, ctx, path, None)  # type: ignore[attr-defined]
     if kind is s.UnlessEnd:
-        return b"" if value is None else build_node(node.type, value, ctx, path, None)  # type: ignore[attr-defined]
+        if value is not None:
+            return build_node(node.type, value, ctx, path, None)  # type: ignore[attr-defined]
+        if ctx is not None:  # absent: only the end of the data (or of a Sized region) may follow
+            ctx.open_ends[path] = path
+        return b""
     if kind is s.Enum:
         if node.strict and not isinstance(value, node.enum):  # type: ignore[attr-defined]
             try:
@@ -1219,9 +1229,15 @@ def _build_array(node: s.Array, value: Any, ctx: Any, path: str) -> bytes:
         for i, item in enumerate(value):
             if ctx is not None:
                 ctx.last_child = None
-            parts.append(build_node(node.item, item, ctx, "%s[%d]" % (path, i), None))
+            item_path = "%s[%d]" % (path, i)
+            parts.append(build_node(node.item, item, ctx, item_path, None))
             if ctx is not None:
                 ctx.item_prev = _item_done(ctx)
+                open_at = ctx.open_ends.pop(item_path, None)
+                if open_at is not None:
+                    if i + 1 < len(value):
+                        _left_off(open_at, "item %d follows" % (i + 1))
+                    ctx.open_ends[path] = open_at
     finally:
         if ctx is not None:
             ctx.item_prev, ctx.last_child = saved, None
@@ -1265,11 +1281,17 @@ def _build_bits(group: s.BitGroup, ctx: BuildContext) -> bytes:
     return word.to_bytes(group.size, _byteorder(group.endian))
 
 
+def _left_off(path: str, what: str) -> None:
+    raise BuildError("is None (absent, as when the data ends before it), but %s: it would not read back; "
+                     "give it a value" % what, path, expected="a value", found=None)
+
+
 def _build_pointer(node: s.Pointer, value: Any, ctx: BuildContext, path: str) -> bytes:
     target = _evaluate(node.offset, ctx, path, None, "pointer offset", BuildError)
     if isinstance(target, bool) or not isinstance(target, int) or target < 0:
         raise BuildError("pointer offset %s is %s" % (node.offset.text(), _short(target)), path, found=target)
     data = build_node(node.type, value, ctx, path, None)
+    ctx.open_ends.pop(path, None)  # the target is elsewhere: nothing follows it here
     patch = _Patch(target, data, path, node.overwrite)
     (ctx.local_patches if node.relative else ctx.patches).append(patch)
     return b""
@@ -1317,8 +1339,16 @@ def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], pat
     if node.union_size is not None:
         return _build_union(node, ctx)
     out = bytearray()
+    open_at: Optional[str] = None
     for m in node.members:
-        out += ctx.part(m.fields[0].name if isinstance(m, s.BitGroup) else m.name)
+        key = m.fields[0].name if isinstance(m, s.BitGroup) else m.name
+        part = ctx.part(key)
+        if part and open_at is not None:
+            _left_off(open_at, "%s follows" % key)
+        open_at = ctx.open_ends.get(_join(path, key), open_at)
+        out += part
+    if open_at is not None and parent is not None:
+        parent.open_ends[path] = open_at
     for check in ctx.checks:
         check()
     _apply_patches(out, ctx.local_patches, may_grow=parent is None)

@@ -70,7 +70,7 @@ class Chunk(Struct, endian="little"):
     ``pad`` is the byte after odd-sized data (``b""`` after even-sized data), or ``None`` when the file
     ends right after odd-sized data (the writer left the pad byte off). It is given, not derived, so
     that such files rebuild exactly: a chunk made odd-sized needs ``pad=b"\\0"`` unless it stays last
-    (``b""`` there is a ``BuildError``; ``None`` is trusted).
+    (``b""`` there is a ``BuildError``, and so is ``None`` on a chunk that another chunk follows).
     """
 
     ckID: bytes = Bytes(4)

@@ -128,13 +128,35 @@ def _header_is_max(name: str, bits: int = 32) -> Any:
     return condition
 
 
+def _central_z64(kind: str, header_field: str) -> Any:
+    """A central ZIP64 value from the matching local record (None: absent, or nothing to compute: keep)."""
+
+    def derive(this: Any) -> Optional[int]:
+        header = this._parent._parent
+        if getattr(header, header_field) != MAX32:
+            return None  # the If's condition is false: the value is absent
+        archive = _archive(this)
+        local = archive.local_of(object.__getattribute__(header, "_ctx").obj)
+        if local is None:
+            return None
+        if kind == "relative_header_offset":
+            return archive.local_offset(local)
+        return _size(local, kind)
+
+    derive.__name__ = "%s_of_local_record" % kind
+    return derive
+
+
 class CentralZip64(Struct, endian="little"):
     """ZIP64 extended information (4.5.3) in a central header: the fields whose header value is all ones."""
 
-    original_size: Optional[int] = If(_header_is_max("uncompressed_size"), u64, default=None)
-    compressed_size: Optional[int] = If(_header_is_max("compressed_size"), u64, default=None)
+    original_size: Optional[int] = If(_header_is_max("uncompressed_size"), u64,
+                                      derive=_central_z64("original_size", "uncompressed_size"))
+    compressed_size: Optional[int] = If(_header_is_max("compressed_size"), u64,
+                                        derive=_central_z64("compressed_size", "compressed_size"))
     relative_header_offset: Optional[int] = If(_header_is_max("relative_offset_of_local_header"), u64,
-                                               default=None)
+                                               derive=_central_z64("relative_header_offset",
+                                                                   "relative_offset_of_local_header"))
     disk_start_number: Optional[int] = If(_header_is_max("disk_number_start", 16), u32, default=None)
 
 
@@ -385,8 +407,9 @@ class CentralDirectoryHeader(Struct, endian="little"):
     file_comment: str = _text(this.file_comment_length)
 
 
-def _directory(kind: str, limit: int) -> Any:
-    """Entry counts, size and offset of the central directory, as the end records hold them."""
+def _directory(kind: str, limit: int, name: str = "") -> Any:
+    """Entry counts, size and offset of the central directory, as the end records hold them (``name``:
+    the field, in the end record, whose all-ones value is kept when a ZIP64 end record holds the value)."""
 
     def derive(this: Any) -> Optional[int]:
         archive = _archive(this)
@@ -398,7 +421,9 @@ def _directory(kind: str, limit: int) -> Any:
         else:
             n = sum(archive.length(archive.records[i]) for i in found)
         if limit != 0 and archive.span(Signature.ZIP64_END_OF_CENTRAL_DIRECTORY):
-            return None  # the ZIP64 record holds the values: this one may hold them too, or all ones
+            # the ZIP64 record holds the values: this one holds them too (while they fit), or all ones
+            given = getattr(object.__getattribute__(this, "_ctx").obj, name, None)
+            return None if given == limit else min(n, limit)
         return n
 
     derive.__name__ = "central_directory_%s" % kind
@@ -447,10 +472,11 @@ class EndOfCentralDirectory(Struct, endian="little"):
 
     number_of_this_disk: int = u16(default=0)
     disk_where_central_directory_starts: int = u16(default=0)
-    entries_on_this_disk: int = u16(derive=_directory("entries", MAX16))
-    total_entries: int = u16(derive=_directory("entries", MAX16))
-    size_of_central_directory: int = u32(derive=_directory("size", MAX32))
-    offset_of_start_of_central_directory: int = u32(derive=_directory("offset", MAX32))
+    entries_on_this_disk: int = u16(derive=_directory("entries", MAX16, "entries_on_this_disk"))
+    total_entries: int = u16(derive=_directory("entries", MAX16, "total_entries"))
+    size_of_central_directory: int = u32(derive=_directory("size", MAX32, "size_of_central_directory"))
+    offset_of_start_of_central_directory: int = u32(derive=_directory("offset", MAX32,
+                                                                      "offset_of_start_of_central_directory"))
     comment_length: int = u16(derive=len_of("comment"))
     comment: bytes = Bytes(this.comment_length, default=b"")
 
