@@ -48,6 +48,7 @@ from binmodel import (
     u32be,
     u32le,
 )
+from binmodel.formats import Pcap as GalleryPcap
 
 
 def _optional(name: str) -> Any:
@@ -749,8 +750,8 @@ def w5(size: str) -> Workload:
         parts.append(bytes(rng.getrandbits(8) for _ in range(12)) + struct.pack(">H", 0x0800))
         parts.append(struct.pack(">BBHHHBBHII", 0x45, rng.getrandbits(8), 28 + len(payload), rng.getrandbits(16),
                                  0x4000, 64, 17, rng.getrandbits(16), rng.getrandbits(32), rng.getrandbits(32)))
-        parts.append(struct.pack(">HHHH", rng.getrandbits(16), rng.getrandbits(16), 8 + len(payload),
-                                 rng.getrandbits(16)))
+        sport, dport = (port if port != 53 else 54 for port in (rng.getrandbits(16), rng.getrandbits(16)))
+        parts.append(struct.pack(">HHHH", sport, dport, 8 + len(payload), rng.getrandbits(16)))  # not DNS
         parts.append(payload)
     data = b"".join(parts)
 
@@ -782,10 +783,23 @@ def w5(size: str) -> Workload:
     def bm_parse() -> List[Any]:
         return Pcap.parse(data).packets
 
+    def gallery_decode(r: Any) -> Tuple[Any, ...]:
+        eth = r.data
+        ip, udp = eth.payload, eth.payload.payload
+        return ((r.ts_sec, r.ts_usec, r.incl_len, r.orig_len, eth.dst, eth.src, int(eth.type), ip.version, ip.ihl,
+                 ip.dscp << 2 | ip.ecn, ip.total_length, ip.identification,
+                 ip.reserved << 15 | ip.df << 14 | ip.mf << 13 | ip.fragment_offset, ip.ttl, int(ip.protocol),
+                 ip.header_checksum, int.from_bytes(ip.src, "big"), int.from_bytes(ip.dst, "big"),
+                 udp.src_port, udp.dst_port, udp.length, udp.checksum, bytes(udp.data)))
+
     decode = each(w5_decode)
-    impls = [Impl(REF, ref_parse, decode), Impl("binmodel", bm_parse, decode)]
+    impls = [Impl(REF, ref_parse, decode), Impl("binmodel", bm_parse, decode),
+             Impl("binmodel.formats.Pcap", lambda: GalleryPcap.parse(data).records, each(gallery_decode))]
     notes = ["One record = one packet; the whole file is parsed (pcap global header, then every packet down to "
-             "its Ethernet, IPv4 and UDP headers and payload)."]
+             "its Ethernet, IPv4 and UDP headers and payload).",
+             "`binmodel` is a model written for this file; `binmodel.formats.Pcap` is the bundled pcap model, which "
+             "dispatches on link type, EtherType, IP protocol and port (IPv6, ARP, TCP with options, DNS), keeps "
+             "Ethernet padding and records what checksums and lengths to recompute on build."]
     if construct is not None:
         c = construct
         CEth = c.Struct("dst" / c.Bytes(6), "src" / c.Bytes(6), "ethertype" / c.Int16ub)
