@@ -63,3 +63,96 @@ def test_offset_and_count():
 
     arr = LazyArray(Word, data, offset=4, count=3)
     assert [w.v for w in arr] == [1, 2, 3]
+
+
+# --- lazy records: fields decoded on first read --------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from binmodel import Bits, Bytes, Enum, this  # noqa: E402
+from binmodel.lazy import LazyRecord  # noqa: E402
+
+
+class Head(Struct, endian="big"):
+    version: int = Bits(4)
+    kind: int = Bits(4)
+    length: int = u16be()
+
+
+class Message(Struct, endian="big"):
+    magic: bytes = Const(b"M")
+    head: Head
+    id: int = u32le()
+    body: bytes = Bytes(this.head.length)
+    tail: int = u8()
+
+
+def message(version, kind, ident, body, tail):
+    """Bytes written with struct: the independent truth."""
+    return b"M" + struct.pack(">BH", version << 4 | kind, len(body)) + struct.pack("<I", ident) + body + bytes([tail])
+
+
+messages = st.builds(message, st.integers(0, 15), st.integers(0, 15), st.integers(0, 2**32 - 1),
+                     st.binary(max_size=40), st.integers(0, 255))
+
+
+@given(messages)
+def test_lazy_fields_equal_the_eager_parse(data):
+    eager = Message.parse(data)
+    lazy = Message.parse_lazy(data)
+    for name in ("tail", "id", "magic", "body"):  # out of order on purpose
+        assert getattr(lazy, name) == getattr(eager, name)
+    assert (lazy.head.version, lazy.head.kind, lazy.head.length) == (eager.head.version, eager.head.kind,
+                                                                     eager.head.length)
+    assert lazy.to_model() == eager
+
+
+def test_fixed_offset_fields_do_not_parse_the_record(monkeypatch):
+    data = message(4, 5, 77, b"payload", 9)
+    lazy = Message.parse_lazy(data)
+    calls = []
+    original = Message.parse
+    monkeypatch.setattr(Message, "parse", staticmethod(lambda *a, **k: calls.append(1) or original(*a, **k)))
+    assert (lazy.id, lazy.head.kind) == (77, 5) and calls == []  # both at a fixed offset
+    assert lazy.body == b"payload" and lazy.tail == 9 and calls == [1]  # after the variable part: once
+
+
+def test_lazy_records_in_a_lazy_array_name_record_and_offset():
+    data = records(100)
+    arr = LazyArray(Rec, data, fields=True)
+    assert arr[42].a == 42 and isinstance(arr[42], LazyRecord)
+    broken = bytearray(data)
+    broken[42 * 4] = ord("X")
+    bad = LazyArray(Rec, bytes(broken), fields=True)[42]
+    assert bad.a == 42  # another field of the broken record still reads
+    with pytest.raises(ParseError) as exc:
+        bad.magic
+    assert exc.value.path == "[42].magic" and exc.value.offset == 42 * 4
+
+
+def test_lazy_record_is_read_only_and_checks_its_size():
+    data = message(1, 2, 3, b"", 4)
+    lazy = Message.parse_lazy(data)
+    with pytest.raises(AttributeError, match="read-only"):
+        lazy.id = 5
+    with pytest.raises(AttributeError, match="no field"):
+        lazy.nope
+    with pytest.raises(ParseError, match="needs 4 bytes, 3 left"):
+        Rec.parse_lazy(records(1)[:3])
+    with pytest.raises(ParseError) as exc:
+        Message.parse_lazy(data[:-1]).tail  # the variable part: the whole-record parse says what is missing
+    assert exc.value.path == "tail"
+
+
+def test_enum_field_decoded_alone():
+    import enum
+
+    class Color(enum.IntEnum):
+        RED = 1
+
+    class Pixel(Struct):
+        color: Color = Enum(u8, Color)
+        level: int = u8()
+
+    assert Pixel.parse_lazy(b"\x01\x07").color is Color.RED

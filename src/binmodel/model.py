@@ -200,7 +200,7 @@ def _swap_models(node: s.Node, old: Optional[str], new: Optional[str]) -> s.Node
     return dataclasses.replace(node, **replace) if replace else node
 
 
-_RESERVED = {"parse", "parse_trace", "build", "sizeof", "layout", "to_bytes", "to_dict", "from_dict",
+_RESERVED = {"parse", "parse_lazy", "parse_trace", "build", "sizeof", "layout", "to_bytes", "to_dict", "from_dict",
              "_parent", "_prev", "_root", "_bytes"}
 
 
@@ -386,6 +386,17 @@ class Struct(metaclass=StructMeta):
         # later calls go straight to the entry: each model class has its own "parse" slot (see StructMeta)
         type.__setattr__(cls, "parse", staticmethod(entry))
         return entry(data, offset, allow_trailing)  # type: ignore[no-any-return]
+
+    @classmethod
+    def parse_lazy(cls: Type[_M], data: Any, *, offset: int = 0) -> _M:
+        """A read-only view of the record at ``offset`` whose fields are decoded when first read.
+
+        For reading a few fields of many records; ``.to_model()`` gives the whole
+        instance. See ``binmodel.lazy.LazyRecord``.
+        """
+        from .lazy import LazyRecord
+
+        return LazyRecord(cls, data, offset)  # type: ignore[return-value]
 
     @classmethod
     def parse_trace(cls, data: Any, *, offset: int = 0, allow_trailing: bool = False) -> interp.Trace:
