@@ -286,6 +286,12 @@ class W1Record(Struct, endian="little"):
     crc: int = u32le()
 
 
+class W1File(Struct):
+    """The whole W1 file as one model: how a user reads many records in one call."""
+
+    records: List[W1Record] = Array(W1Record, greedy=True)
+
+
 class W1CRecord(ctypes.LittleEndianStructure):
     _pack_ = 1
     _fields_ = [("magic", ctypes.c_uint32), ("version", ctypes.c_uint16), ("flags", ctypes.c_uint16),
@@ -317,13 +323,15 @@ def w1(size: str) -> Workload:
         make = W1CRecord.from_buffer_copy
         return [make(data, off) for off in offsets]
 
-    parse_impls = [Impl(REF, ref_parse, decode), Impl("binmodel", bm_parse, decode)]
+    parse_impls = [Impl(REF, ref_parse, decode), Impl("binmodel", bm_parse, decode),
+                   Impl("binmodel, file model", lambda: W1File.parse(data).records, decode)]
     build_impls: List[Impl] = []
     ref_objs = ref_parse()
     bm_objs = bm_parse()
     build_impls.append(Impl(REF, lambda: b"".join([fmt.pack(o.magic, o.version, o.flags, o.length, o.crc)
                                                    for o in ref_objs])))
     build_impls.append(Impl("binmodel", lambda: b"".join([W1Record.build(o) for o in bm_objs])))
+    build_impls.append(Impl("binmodel, file model", lambda: W1File.build(W1File(records=bm_objs))))
 
     if construct is not None:
         c = construct
@@ -609,6 +617,10 @@ class W4Bits(Struct, endian="big"):
     d: int = Bits(12)
 
 
+class W4File(Struct):
+    records: List[W4Bits] = Array(W4Bits, greedy=True)
+
+
 W4_FIELDS = ("a", "b", "c", "d")
 
 
@@ -635,9 +647,11 @@ def w4(size: str) -> Workload:
 
     ref_objs, bm_objs = ref_parse(), bm_parse()
     pack = fmt.pack
-    parse_impls = [Impl(REF, ref_parse, decode), Impl("binmodel", bm_parse, decode)]
+    parse_impls = [Impl(REF, ref_parse, decode), Impl("binmodel", bm_parse, decode),
+                   Impl("binmodel, file model", lambda: W4File.parse(data).records, decode)]
     build_impls = [Impl(REF, lambda: b"".join([pack(o.a << 5 | o.b, o.c << 12 | o.d) for o in ref_objs])),
-                   Impl("binmodel", lambda: b"".join([W4Bits.build(o) for o in bm_objs]))]
+                   Impl("binmodel", lambda: b"".join([W4Bits.build(o) for o in bm_objs])),
+                   Impl("binmodel, file model", lambda: W4File.build(W4File(records=bm_objs)))]
     if construct is not None:
         c = construct
         C = c.BitStruct("a" / c.BitsInteger(3), "b" / c.BitsInteger(5), "c" / c.BitsInteger(4),

@@ -68,6 +68,7 @@ class _Writer:
         self.lines: List[str] = []
         self.scope: Dict[str, Any] = {}
         self.counter = 0
+        self.base = 0  # extra indentation while an array item's body is written inline
 
     def const(self, value: Any, hint: str = "k") -> str:
         """A generated global name holding ``value`` (how values enter the source)."""
@@ -84,7 +85,7 @@ class _Writer:
         return "%s%d" % (hint, self.counter)
 
     def emit(self, depth: int, line: str) -> None:
-        self.lines.append("    " * depth + line)
+        self.lines.append("    " * (depth + self.base) + line)
 
 
 class StructCompiler:
@@ -99,6 +100,7 @@ class StructCompiler:
         self.fields_by_name = {f.name: f for f in node.fields()}
         self.needs_ctx = False  # set by compile(); the analysis (_needs_context) uses the rest only
         self.needs_state = False
+        self.prefix = ""  # of local variables: an inlined item's differ from its array owner's
         self.positions = any(f.derive is not None and f.check for f in node.fields())
 
     # --- expressions -----------------------------------------------------------
@@ -270,7 +272,7 @@ class StructCompiler:
     def var(self, member: s.Field) -> str:
         """The local variable of a field: ``v3``, never built from the name (C padding is ``(padding@1)``)."""
         if member.name not in self.locals:
-            self.locals[member.name] = "v%d" % len(self.locals)
+            self.locals[member.name] = "%sv%d" % (self.prefix, len(self.locals))
         return self.locals[member.name]
 
     def bind(self, member: s.Field, source: str) -> None:
@@ -536,7 +538,13 @@ class StructCompiler:
                 w.emit(3, "raise _Fail")
             w.emit(1, "pos += %s * %d" % (n, item.size))
             w.scope["_Struct"] = struct.Struct
-        else:  # a compilable struct that needs no context (see _compiled_member)
+        elif self.registry.flat(item):  # type: ignore[arg-type]
+            w.emit(1, "if %s * %d > end - pos:" % (n, least))
+            w.emit(2, "raise _Fail")
+            w.emit(1, "%s = []" % self.var(member))
+            w.emit(1, "for _ in range(%s):" % n)
+            self.inline_item(item, self.var(member), None)  # type: ignore[arg-type]
+        else:  # a compilable struct (see _compiled_member)
             child = w.const(self.registry.parser(item), "P")  # type: ignore[arg-type]
             w.emit(1, "if %s * %d > end - pos:" % (n, least))
             w.emit(2, "raise _Fail")
@@ -554,9 +562,46 @@ class StructCompiler:
             w.emit(1, "ctx.where[%r] = (%s, pos)" % (member.name, start))
         self.bind(member, self.var(member))
 
+    def inline_item(self, item: s.Struct, target: str, until: Any) -> None:
+        """The body of a flat item (one fixed run) inside its array's loop: no call per item."""
+        w = self.w
+        body = StructCompiler(item, self.registry)
+        body.w, body.prefix = w, w.temp("i") + "_"
+        run = [(m, body.fixed_item(m)) for m in item.members]
+        w.base += 1
+        body.flush(run)  # type: ignore[arg-type]
+        obj = w.temp("it")
+        w.emit(1, "%s = _new(%s)" % (obj, w.const(item.cls, "cls")))
+        for f in item.fields():
+            if f.stored:
+                w.emit(1, "%s.%s = %s" % (obj, f.name, body.known[f.name]))
+        derived = [f for f in item.fields() if f.derive is not None]
+        w.emit(1, "%s._bm_parsed = %s" % (obj, "{%s}" % ", ".join(
+            "%r: %s" % (f.name, body.known[f.name]) for f in derived) if derived else "None"))
+        w.emit(1, "%s.append(%s)" % (target, obj))
+        if until is not None:
+            w.emit(1, "if %s(%s):" % (w.const(until, "until"), obj))
+            w.emit(2, "break")
+        w.base -= 1
+
     def loop_array(self, member: s.Field, t: s.Array) -> None:
         """``until=`` and greedy arrays of compiled structs (their items always take bytes)."""
         w = self.w
+        if self.registry.flat(t.item):  # type: ignore[arg-type]
+            start = w.temp("b")
+            w.emit(1, "%s = pos" % start)
+            w.emit(1, "%s = []" % self.var(member))
+            if t.greedy:
+                w.emit(1, "while pos < end:")
+            else:
+                w.emit(1, "while True:")
+                w.emit(2, "if pos >= end:")
+                w.emit(3, "raise _Fail")
+            self.inline_item(t.item, self.var(member), t.until)  # type: ignore[arg-type]
+            if self.positions:
+                w.emit(1, "ctx.where[%r] = (%s, pos)" % (member.name, start))
+            self.bind(member, self.var(member))
+            return
         child = w.const(self.registry.parser(t.item), "P")  # type: ignore[arg-type]
         parent = self.parent_for(t.item)  # type: ignore[arg-type]
         start = w.temp("b")
@@ -725,6 +770,16 @@ class Registry:
             self._context[key] = False  # recursion guard
             self._context[key] = _needs_context(node, self)
         return self._context[key]
+
+    def flat(self, node: s.Struct) -> bool:
+        """Whether ``node`` is one run of fixed-size members that keeps no context: its body can be
+        written inline in an array loop."""
+        if not self.compilable(node) or self.needs_context(node) or self.parent_need(node):
+            return False
+        probe = StructCompiler(node, self)
+        if not node.members or any(probe.fixed_item(m) is None for m in node.members):
+            return False
+        return all(_same_order(list(node.members[:i]), m) for i, m in enumerate(node.members))
 
     def needs_state(self, node: s.Struct) -> bool:
         """Whether ``node`` or a struct it parses with generated code keeps a context (needs a real state)."""

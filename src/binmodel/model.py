@@ -380,11 +380,16 @@ class Struct(metaclass=StructMeta):
     @classmethod
     def parse(cls: Type[_M], data: Any, *, offset: int = 0, allow_trailing: bool = False) -> _M:
         """Read an instance from ``data`` (bytes, bytearray, memoryview or mmap)."""
+        installed = cls.__dict__.get("parse")
+        if isinstance(installed, staticmethod):  # called through a bound method taken before the first parse
+            return installed.__func__(data, offset, allow_trailing)  # type: ignore[no-any-return]
         from .compile import parse_entry
 
         entry = parse_entry(cls._bm_node)
-        # later calls go straight to the entry: each model class has its own "parse" slot (see StructMeta)
-        type.__setattr__(cls, "parse", staticmethod(entry))
+        # later calls go straight to the entry: each model class has its own "parse" slot (see StructMeta).
+        # Installed once: a caller holding this bound method must not reset the class (and its caches) per call.
+        if not isinstance(cls.__dict__.get("parse"), staticmethod):
+            type.__setattr__(cls, "parse", staticmethod(entry))
         return entry(data, offset, allow_trailing)  # type: ignore[no-any-return]
 
     @classmethod
@@ -406,10 +411,14 @@ class Struct(metaclass=StructMeta):
     @classmethod
     def build(cls, obj: Any) -> bytes:
         """The bytes of ``obj`` (an instance or a dict), with derived fields computed."""
+        installed = cls.__dict__.get("build")
+        if isinstance(installed, staticmethod):
+            return installed.__func__(obj)  # type: ignore[no-any-return]
         from .compile import build_entry
 
         entry = build_entry(cls._bm_node)
-        type.__setattr__(cls, "build", staticmethod(entry))
+        if not isinstance(cls.__dict__.get("build"), staticmethod):
+            type.__setattr__(cls, "build", staticmethod(entry))
         return entry(obj)
 
     def to_bytes(self) -> bytes:
