@@ -103,3 +103,23 @@ def test_cli_one_line_errors(capsys, tmp_path):
     assert err.startswith("binmodel: cannot read") and err.count("\n") == 1
     assert main(["diff", str(SAMPLE), str(SAMPLE), "-m", "no.such:Model"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_nan_fields_and_typed_arrays():
+    from binmodel import Array, Struct, f64, this, u8, u16
+
+    class Samples(Struct, endian="little"):
+        n: int = u8()
+        values: object = Array(u16, count=this.n, typed=True)
+        level: float = f64()
+        floats: object = Array(f64, count=2, typed=True)
+
+    nan = struct.pack("<Q", 0x7FF8000000000001)  # a NaN with a payload
+    a = bytes([3]) + struct.pack("<3H", 1, 2, 3) + nan + nan + struct.pack("<d", 1.5)
+    assert diff(Samples, a, a) == []  # a file does not differ from itself, NaNs and all
+    b = bytearray(a)
+    b[3] ^= 0xFF  # values[1]
+    b[7] ^= 0x01  # level: another NaN payload
+    found = {d.path: d for d in diff(Samples, a, bytes(b))}
+    assert sorted(found) == ["level", "values"]
+    assert found["values"].b.value.tolist() == list(struct.unpack("<3H", bytes(b[1:7])))

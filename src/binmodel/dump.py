@@ -140,7 +140,7 @@ class _Row:
         self.label = label
 
 
-def _is_leaf(span: Span) -> bool:
+def is_leaf(span: Span) -> bool:
     """A span shown with its own bytes: not a struct, and not an array with item spans.
 
     A typed array (``Array(u16le, count=n, typed=True)``) is one span holding an
@@ -154,7 +154,7 @@ def _gaps(trace: Trace) -> List[Tuple[int, int]]:
 
     After a parse failure, only gaps before the furthest byte parsed count: the rest was never read.
     """
-    ranges = sorted((sp.offset, sp.offset + sp.size) for sp in trace.spans if sp.size > 0 and _is_leaf(sp))
+    ranges = sorted((sp.offset, sp.offset + sp.size) for sp in trace.spans if sp.size > 0 and is_leaf(sp))
     end = len(trace.data)
     if trace.error is not None:
         end = min(end, max([e for _, e in ranges] + [0]))
@@ -307,7 +307,7 @@ class _Builder:
             if self._starts_skip(span):
                 continue
             self._close_until(span.depth)
-            leaf = _is_leaf(span)
+            leaf = is_leaf(span)
             if not leaf and (self.depth is None or span.depth < self.depth):
                 self.structures += 1
                 color = self.palette.color(span.path)
