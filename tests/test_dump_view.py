@@ -279,3 +279,28 @@ def test_value_text_of_a_large_field_is_short_without_the_whole_repr():
     big = Span("data", 0, 50_000_000, bytes(50_000_000), "Bytes", "field", 1)
     text = value_text(big)
     assert len(text) <= 60 and text.startswith("b'\\x00")
+
+
+def test_siblings_stay_distinct_in_a_256_colour_terminal():
+    """Colours are xterm cube points, so rounding to 256 colours cannot merge neighbouring fields."""
+    from binmodel.dump import Palette
+
+    cube = {0, 95, 135, 175, 215, 255}
+    palette = Palette()
+    for parent in ["", "header.", "chunks[0].", "chunks[0].data.", "a.b[3].c."]:
+        colours = [palette.color("%sf%d" % (parent, i)) for i in range(16)]
+        for c in colours:
+            assert {int(c[i:i + 2], 16) for i in (1, 3, 5)} <= cube, c
+        for i in range(len(colours) - 5):
+            assert len(set(colours[i:i + 6])) == 6, (parent, colours)
+    # and in the ANSI snapshot of a flat struct, each of the four fields has its own 256-colour code
+    codes = re.findall(r"\x1b\[38;5;(\d+)m[0-9a-f]{2}", text_of(*CASES["flat"], True) if _has_rich() else "")
+    assert not _has_rich() or len(set(codes)) == 4
+
+
+def _has_rich():
+    try:
+        import rich  # noqa: F401
+    except ImportError:
+        return False
+    return True

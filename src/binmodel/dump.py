@@ -57,16 +57,30 @@ def parent_shape(path: str) -> str:
     return s.rpartition(".")[0]
 
 
+_CUBE = (0, 95, 135, 175, 215, 255)  # the levels of the xterm 256-colour cube
+_HUE_STEPS = (0.0, 24.0, -24.0, 12.0, -12.0, 36.0, -36.0)  # a member's hue within its family's band
+_LIGHTS = (0.62, 0.54, 0.74)
+_DISTINCT = 6  # this many consecutive siblings never share a colour
+
+
+def _snap(level: float) -> int:
+    return min(_CUBE, key=lambda c: abs(c - level))
+
+
 class Palette:
     """Colours by path shape: a hue family per structure, siblings apart by hue and lightness.
 
-    Deterministic for a given order of first appearance, so the terminal dump,
-    the HTML view and a snapshot agree.
+    Colours are points of the xterm 256-colour cube, so a terminal with 256
+    colours (the default when ``COLORTERM`` does not say ``truecolor``) shows
+    exactly the colours a truecolor one does, and siblings cannot merge into one
+    colour when rounded. Deterministic for a given order of first appearance, so
+    the terminal dump and a snapshot agree.
     """
 
     def __init__(self) -> None:
         self._families: Dict[str, int] = {}
         self._members: Dict[str, int] = {}
+        self._used: Dict[str, List[str]] = {}
         self._colors: Dict[str, str] = {}
 
     def color(self, path: str) -> str:
@@ -74,12 +88,21 @@ class Palette:
         hit = self._colors.get(key)
         if hit is not None:
             return hit
-        family = self._families.setdefault(parent_shape(path), len(self._families))
-        member = self._members[parent_shape(path)] = self._members.get(parent_shape(path), -1) + 1
-        hue = (family * _GOLDEN_ANGLE + ((member % 5) - 2) * 13.0) % 360.0
-        light = (0.68, 0.56, 0.76)[member % 3]
-        r, g, b = colorsys.hls_to_rgb(hue / 360.0, light, 0.65)
-        color = "#%02x%02x%02x" % (round(r * 255), round(g * 255), round(b * 255))
+        parent = parent_shape(path)
+        family = self._families.setdefault(parent, len(self._families))
+        member = self._members[parent] = self._members.get(parent, -1) + 1
+        used = self._used.setdefault(parent, [])
+        color = ""
+        for attempt in range(len(_HUE_STEPS) * len(_LIGHTS)):
+            k = member + attempt
+            hue = (family * _GOLDEN_ANGLE + _HUE_STEPS[k % len(_HUE_STEPS)]) % 360.0
+            r, g, b = colorsys.hls_to_rgb(hue / 360.0, _LIGHTS[k % len(_LIGHTS)], 0.7)
+            rgb = (_snap(r * 255), _snap(g * 255), _snap(b * 255))
+            color = "#%02x%02x%02x" % rgb
+            luma = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
+            if color not in used[-_DISTINCT:] and 110 <= luma <= 225:  # readable on dark and light backgrounds
+                break
+        used.append(color)
         self._colors[key] = color
         return color
 
