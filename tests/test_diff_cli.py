@@ -87,9 +87,11 @@ def test_cli_rejects_bad_numbers(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("binmodel dump: argument --") and err.count("\n") == 1  # one line, no usage block
 
 
-@pytest.mark.parametrize("command", ["dump", "diff", "layout", "formats"])
+@pytest.mark.parametrize("command", ["dump", "diff", "html", "layout", "formats"])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exc:
         main([command, "--help"])
@@ -103,3 +105,82 @@ def test_cli_one_line_errors(capsys, tmp_path):
     assert err.startswith("binmodel: cannot read") and err.count("\n") == 1
     assert main(["diff", str(SAMPLE), str(SAMPLE), "-m", "no.such:Model"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_nan_fields_and_typed_arrays():
+    from binmodel import Array, Struct, f64, this, u8, u16
+
+    class Samples(Struct, endian="little"):
+        n: int = u8()
+        values: object = Array(u16, count=this.n, typed=True)
+        level: float = f64()
+        floats: object = Array(f64, count=2, typed=True)
+
+    nan = struct.pack("<Q", 0x7FF8000000000001)  # a NaN with a payload
+    a = bytes([3]) + struct.pack("<3H", 1, 2, 3) + nan + nan + struct.pack("<d", 1.5)
+    assert diff(Samples, a, a) == []  # a file does not differ from itself, NaNs and all
+    b = bytearray(a)
+    b[3] ^= 0xFF  # values[1]
+    b[7] ^= 0x01  # level: another NaN payload
+    found = {d.path: d for d in diff(Samples, a, bytes(b))}
+    assert sorted(found) == ["level", "values"]
+    assert found["values"].b.value.tolist() == list(struct.unpack("<3H", bytes(b[1:7])))
+
+
+@pytest.mark.parametrize("spec", [":PNG", "binmodel.formats.png:", "broken_model_module:Model"])
+def test_cli_bad_model_paths_are_one_line(spec, capsys, tmp_path, monkeypatch):
+    (tmp_path / "broken_model_module.py").write_text("raise RuntimeError('boom at import')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["dump", str(SAMPLE), "-m", spec]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("binmodel: ") and err.count("\n") == 1
+
+
+def test_cli_usage_errors_are_one_line(capsys):
+    for argv in (["dump", str(SAMPLE), "-f", "png", "--bogus"], []):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "--help" in err
+
+
+def test_cli_offset_past_the_end(capsys):
+    assert main(["dump", str(SAMPLE), "-f", "png", "--offset", str(len(DATA))]) == 2
+    assert capsys.readouterr().err == "binmodel: --offset %d is past the end of %s (%d bytes)\n" % (
+        len(DATA), SAMPLE, len(DATA))
+
+
+def test_cli_without_rich(monkeypatch, capsys):
+    """Core, ``dump --color never`` and even ``--color always`` work when rich cannot be imported."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_rich(name, *args, **kwargs):
+        if name == "rich" or name.startswith("rich."):
+            raise ImportError("No module named 'rich'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_rich)
+    for name in [m for m in sys.modules if m == "rich" or m.startswith("rich.")]:
+        monkeypatch.delitem(sys.modules, name)
+    assert main(["dump", str(SAMPLE), "-f", "png", "--color", "never", "--items", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "chunks[0].length = 13 (0xd)" in captured.out and "\x1b[" not in captured.out and captured.err == ""
+    assert main(["dump", str(SAMPLE), "-f", "png", "--color", "always", "--items", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "chunks[0].length = 13 (0xd)" in captured.out and "\x1b[" not in captured.out
+    assert captured.err.startswith("binmodel: colour needs rich") and captured.err.count("\n") == 1
+    assert main(["diff", str(SAMPLE), str(SAMPLE), "-f", "png", "--color", "never"]) == 0
+
+
+def test_core_and_cli_modules_import_without_rich():
+    import subprocess
+
+    code = ("import sys; sys.modules['rich'] = None\n"  # 'import rich' now raises ImportError
+            "import binmodel, binmodel.cli, binmodel.dump, binmodel.diff, binmodel.html, binmodel.formats\n"
+            "print(binmodel.dump.__name__)")
+    src = str(pathlib.Path(binmodel.__file__).parent.parent)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONPATH": src})
+    assert done.returncode == 0, done.stderr

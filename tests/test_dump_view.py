@@ -211,3 +211,96 @@ def test_failure_shows_everything_before_it_then_the_error():
     assert "chunks[2].crc = 2629456188" in before
     assert after.startswith("chunks[3].type at offset 97 (0x61)")
     assert "50 4c 54" in after  # the three bytes that were there
+
+
+def test_pointer_gaps_are_the_bytes_no_field_covers_in_offset_order():
+    class Jump(Struct, endian="big"):
+        where: int = u8()
+        target: int = Pointer(this.where, u16)
+        a: int = u8()
+        b: int = u8()
+
+    data = bytes([10, 1, 2]) + b"\x00" * 5 + b"xx" + struct.pack(">H", 0x1234)
+    text = render(dump_lines(Jump.parse_trace(data), legend=False), False)
+    # a and b (bytes 1-2) are fields, read after the pointer: only bytes 3..9 are uncovered
+    assert "00000003  00 00 00 00 00 78 78" in text and "7 bytes not covered by any field" in text
+    assert text.count("not covered") == 1
+
+
+def test_typed_array_is_one_field_with_its_bytes():
+    class Samples(Struct, endian="little"):
+        n: int = u8()
+        values: object = Array(u16, count=this.n, typed=True)
+
+    data = bytes([3]) + struct.pack("<3H", 256, 770, 1284)
+    text = render(dump_lines(Samples.parse_trace(data), legend=False), False)
+    assert "00000001  %s  " % data[1:].hex(" ") in text
+    assert "values = [256, 770, 1284]" in text and "not covered" not in text
+
+
+def test_offset_inside_a_large_field_shows_the_bytes_there():
+    blob = bytes(range(256)) * 64
+
+    class Blob(Struct):
+        head: int = u8()
+        body: bytes = Bytes(len(blob))
+
+    data = b"\x07" + blob
+    text = render(dump_lines(Blob.parse_trace(data), legend=False, offset=0x1234, length=40), False)
+    row = re.compile(r"^([0-9a-f]{8})  ((?:[0-9a-f]{2} ?)+)")
+    rows = [line for line in text.splitlines() if row.match(line)]
+    assert [int(row.match(r).group(1), 16) for r in rows] == [0x1231, 0x1241, 0x1251]
+    for r in rows:
+        m = row.match(r)
+        assert data[int(m.group(1), 16):][:16] == bytes.fromhex(m.group(2))
+    assert "body = " in rows[0] and "(from 0x1231; starts at 0x1)" in rows[0]
+    assert "head" not in text
+
+
+def test_items_count_from_the_first_element_in_the_window():
+    data = bytes([200]) + b"".join(struct.pack(">BxH", i % 256, i) for i in range(200)) + b"ok"
+    start = 1 + 4 * 150  # records[150]
+    text = render(dump_lines(Table.parse_trace(data), legend=False, offset=start, length=4 * 50, items=3), False)
+    assert "records[150].value = 150" in text and "records[152].value = 152" in text
+    assert "records[153]" not in text and "records[149]" not in text
+    assert "... 47 more items of records (items=3 shown)" in text
+
+
+def test_items_on_a_failed_parse_counts_the_elements_read():
+    text = text_of(PNG, PNG_DATA[:100], False, items=1)
+    assert "... 3 more items of chunks (items=1 shown)" in text
+    assert "error: chunks[3].type" in text
+
+
+def test_value_text_of_a_large_field_is_short_without_the_whole_repr():
+    from binmodel.dump import value_text
+    from binmodel.interp import Span
+
+    big = Span("data", 0, 50_000_000, bytes(50_000_000), "Bytes", "field", 1)
+    text = value_text(big)
+    assert len(text) <= 60 and text.startswith("b'\\x00")
+
+
+def test_siblings_stay_distinct_in_a_256_colour_terminal():
+    """Colours are xterm cube points, so rounding to 256 colours cannot merge neighbouring fields."""
+    from binmodel.dump import Palette
+
+    cube = {0, 95, 135, 175, 215, 255}
+    palette = Palette()
+    for parent in ["", "header.", "chunks[0].", "chunks[0].data.", "a.b[3].c."]:
+        colours = [palette.color("%sf%d" % (parent, i)) for i in range(16)]
+        for c in colours:
+            assert {int(c[i:i + 2], 16) for i in (1, 3, 5)} <= cube, c
+        for i in range(len(colours) - 5):
+            assert len(set(colours[i:i + 6])) == 6, (parent, colours)
+    # and in the ANSI snapshot of a flat struct, each of the four fields has its own 256-colour code
+    codes = re.findall(r"\x1b\[38;5;(\d+)m[0-9a-f]{2}", text_of(*CASES["flat"], True) if _has_rich() else "")
+    assert not _has_rich() or len(set(codes)) == 4
+
+
+def _has_rich():
+    try:
+        import rich  # noqa: F401
+    except ImportError:
+        return False
+    return True

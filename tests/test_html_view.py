@@ -417,3 +417,27 @@ def test_a_large_file_opens_quickly_with_a_bounded_dom(view):
     assert page.locator(".hrow").count() <= 100
     assert page.locator(".node").count() < 2000  # the tree made only the pages it shows
     assert page.locator('.row.sel[data-path="records[%d].payload"]' % (n - 1)).count() == 1
+
+
+def test_tree_rows_name_their_full_path_and_a_short_last_row_keeps_the_ascii_column(view):
+    assert 0 < len(DATA) % 16 <= 7  # the sample's last row ends before the 8th column
+    page = view(to_html(PNG, DATA))
+    page.click('.row[data-path="chunks[0]"] .tog')
+    page.click('.row[data-path="chunks[0].data"] .tog')
+    assert page.get_attribute('.row[data-path="chunks[0].data.width"]', "title") == "chunks[0].data.width"
+    page.click('.row[data-path="chunks[11]"] .nm')  # IEND: scrolls the hex view to the last row
+    last_row = "%08x" % (len(DATA) - len(DATA) % 16)
+    lefts = page.evaluate("""() => [...document.querySelectorAll('.hrow')].filter(r => r.style.display !== 'none')
+        .map(r => [r.querySelector('.off').textContent, r.querySelector('.as').getBoundingClientRect().left])""")
+    assert last_row in dict(lefts)
+    assert len({left for _, left in lefts}) == 1  # the ASCII column starts at one x, the file's last row too
+
+
+def test_typed_array_values_show_their_numbers():
+    class Samples(Struct, endian="little"):
+        n: int = u8()
+        values: object = Array(u16, count=this.n, typed=True)
+
+    data = bytes([3]) + struct.pack("<3H", 7, 8, 9)
+    embedded_view = view_data(Samples.parse_trace(data))
+    assert embedded_view["value"][2] == "[7, 8, 9]"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
-from typing import Any, List, Optional
+from typing import Any, List, NoReturn, Optional
 
 from .errors import Error
 
@@ -31,12 +32,14 @@ def load_model(spec: Optional[str], fmt: Optional[str]) -> Any:
     if not spec:
         raise CliError("name a model: --format NAME or package.module:Model")
     module_name, _, attr = spec.partition(":")
-    if not attr:
+    if not attr or not module_name:
         raise CliError("a model is written package.module:Model, not %r" % spec)
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise CliError("cannot import %s: %s" % (module_name, exc)) from None
+    except Exception as exc:  # the module itself fails: a syntax error, an exception at import time
+        raise CliError("cannot import %s: %s: %s" % (module_name, type(exc).__name__, exc)) from None
     model: Any = module
     for part in attr.split("."):
         model = getattr(model, part, None)
@@ -84,8 +87,15 @@ def _color_option(parser: argparse.ArgumentParser) -> None:
                         help="colour output (needs 'rich'; auto: only on a terminal, and not with NO_COLOR)")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors on one line (and a pointer to ``--help``) instead of the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, "%s: %s (see '%s --help')\n" % (self.prog, message, self.prog))
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="binmodel", description="Read, show and lay out binary data with models.")
+    parser = _Parser(prog="binmodel", description="Read, show and lay out binary data with models.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     dump = sub.add_parser("dump", help="annotated hex dump of a file parsed as a model",
@@ -170,7 +180,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         from .dump import dump
 
         model = load_model(args.model, args.format)
-        trace = dump(model, read_input(args.file), color=args.color, depth=args.depth, max_rows=args.rows,
+        data = read_input(args.file)
+        if args.offset and args.offset >= len(data):
+            raise CliError("--offset %d is past the end of %s (%d bytes)" % (
+                args.offset, "standard input" if args.file == "-" else args.file, len(data)))
+        _warn_without_rich(args.color)
+        trace = dump(model, data, color=args.color, depth=args.depth, max_rows=args.rows,
                      width=args.width, offset=args.offset, length=args.length, items=args.items,
                      legend=not args.no_legend)
         return 0 if trace.error is None else 1
@@ -180,8 +195,25 @@ def main(argv: Optional[List[str]] = None) -> int:
     except Error as exc:
         print("binmodel: %s" % exc, file=sys.stderr)
         return 1
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader went away (| head): not an error; keep Python from complaining at exit
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
         return 0
+    except KeyboardInterrupt:
+        print("binmodel: interrupted", file=sys.stderr)
+        return 130
+
+
+def _warn_without_rich(color: str) -> None:
+    """``--color always`` without rich installed prints plain text: say why, once."""
+    if color != "always":
+        return
+    try:
+        import rich  # noqa: F401
+    except ImportError:
+        print("binmodel: colour needs rich (pip install 'binmodel[cli]'); printing without colour", file=sys.stderr)
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -192,6 +224,7 @@ def _diff(args: argparse.Namespace) -> int:
     if args.a == "-" and args.b == "-":
         raise CliError("only one of the two files can be standard input")
     ta, tb = model.parse_trace(read_input(args.a)), model.parse_trace(read_input(args.b))
+    _warn_without_rich(args.color)
     lines = diff_lines(ta, tb, names=("a", "b"))
     sys.stdout.write(render(lines, use_color(args.color, sys.stdout)))
     same = len(lines) == 1 and ta.error is None and tb.error is None

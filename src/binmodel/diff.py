@@ -7,10 +7,11 @@ that differ are marked under each pair (``^^``) and in red in colour.
 
 from __future__ import annotations
 
+import array
 import dataclasses
 from typing import Any, Dict, List, Optional, Tuple
 
-from .dump import Line, value_text
+from .dump import Line, is_leaf, value_text
 from .interp import Span, Trace
 
 
@@ -28,7 +29,21 @@ class Difference:
 
 
 def _leaves(trace: Trace) -> Dict[str, Span]:
-    return {s.path: s for s in trace.spans if s.path and s.kind not in ("struct", "array")}
+    return {s.path: s for s in trace.spans if s.path and is_leaf(s)}
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Equal values; a NaN equals a NaN with the same bits (``nan != nan`` would make a file differ from itself)."""
+    if a is b:
+        return True
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return getattr(a, "bits", None) == getattr(b, "bits", None)
+    if isinstance(a, array.array) and isinstance(b, array.array):  # typed arrays, NaNs included
+        return a.typecode == b.typecode and a.tobytes() == b.tobytes()
+    try:
+        return bool(a == b)
+    except Exception:  # a value type whose == does not answer yes or no
+        return repr(a) == repr(b)
 
 
 def _raw(trace: Trace, span: Span) -> bytes:
@@ -43,7 +58,7 @@ def diff_traces(ta: Trace, tb: Trace) -> List[Difference]:
         sb = lb.get(path)
         if sb is None:
             out.append(Difference(path, sa, None))
-        elif _raw(ta, sa) != _raw(tb, sb) or sa.value != sb.value:
+        elif _raw(ta, sa) != _raw(tb, sb) or not _same_value(sa.value, sb.value):
             out.append(Difference(path, sa, sb))
     out.extend(Difference(path, None, sb) for path, sb in lb.items() if path not in la)
     return out

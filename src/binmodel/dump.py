@@ -20,6 +20,7 @@ How it reads:
 
 from __future__ import annotations
 
+import array
 import colorsys
 import enum
 import os
@@ -39,6 +40,7 @@ ERROR_STYLE = "bold red"
 OFFSET_STYLE = "dim"
 _INDEX = re.compile(r"\[\d+\]")
 _LAST_INDEX = re.compile(r"\[(\d+)\]$")
+_ELEMENT = re.compile(r"^\[\d+\]$")
 _GOLDEN_ANGLE = 137.508
 
 
@@ -55,16 +57,30 @@ def parent_shape(path: str) -> str:
     return s.rpartition(".")[0]
 
 
+_CUBE = (0, 95, 135, 175, 215, 255)  # the levels of the xterm 256-colour cube
+_HUE_STEPS = (0.0, 24.0, -24.0, 12.0, -12.0, 36.0, -36.0)  # a member's hue within its family's band
+_LIGHTS = (0.62, 0.54, 0.74)
+_DISTINCT = 6  # this many consecutive siblings never share a colour
+
+
+def _snap(level: float) -> int:
+    return min(_CUBE, key=lambda c: abs(c - level))
+
+
 class Palette:
     """Colours by path shape: a hue family per structure, siblings apart by hue and lightness.
 
-    Deterministic for a given order of first appearance, so the terminal dump,
-    the HTML view and a snapshot agree.
+    Colours are points of the xterm 256-colour cube, so a terminal with 256
+    colours (the default when ``COLORTERM`` does not say ``truecolor``) shows
+    exactly the colours a truecolor one does, and siblings cannot merge into one
+    colour when rounded. Deterministic for a given order of first appearance, so
+    the terminal dump and a snapshot agree.
     """
 
     def __init__(self) -> None:
         self._families: Dict[str, int] = {}
         self._members: Dict[str, int] = {}
+        self._used: Dict[str, List[str]] = {}
         self._colors: Dict[str, str] = {}
 
     def color(self, path: str) -> str:
@@ -72,12 +88,21 @@ class Palette:
         hit = self._colors.get(key)
         if hit is not None:
             return hit
-        family = self._families.setdefault(parent_shape(path), len(self._families))
-        member = self._members[parent_shape(path)] = self._members.get(parent_shape(path), -1) + 1
-        hue = (family * _GOLDEN_ANGLE + ((member % 5) - 2) * 13.0) % 360.0
-        light = (0.68, 0.56, 0.76)[member % 3]
-        r, g, b = colorsys.hls_to_rgb(hue / 360.0, light, 0.65)
-        color = "#%02x%02x%02x" % (round(r * 255), round(g * 255), round(b * 255))
+        parent = parent_shape(path)
+        family = self._families.setdefault(parent, len(self._families))
+        member = self._members[parent] = self._members.get(parent, -1) + 1
+        used = self._used.setdefault(parent, [])
+        color = ""
+        for attempt in range(len(_HUE_STEPS) * len(_LIGHTS)):
+            k = member + attempt
+            hue = (family * _GOLDEN_ANGLE + _HUE_STEPS[k % len(_HUE_STEPS)]) % 360.0
+            r, g, b = colorsys.hls_to_rgb(hue / 360.0, _LIGHTS[k % len(_LIGHTS)], 0.7)
+            rgb = (_snap(r * 255), _snap(g * 255), _snap(b * 255))
+            color = "#%02x%02x%02x" % rgb
+            luma = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
+            if color not in used[-_DISTINCT:] and 110 <= luma <= 225:  # readable on dark and light backgrounds
+                break
+        used.append(color)
         self._colors[key] = color
         return color
 
@@ -85,6 +110,10 @@ class Palette:
 def value_text(span: Span, limit: int = 60) -> str:
     """A span's value as one short line of text (empty for structures and arrays)."""
     value = span.value
+    if isinstance(value, array.array):  # a typed array: its first numbers
+        head = ", ".join(repr(v) for v in value[: limit // 2])
+        text = "[%s%s]" % (head, ", ..." if len(value) > limit // 2 else "")
+        return text if len(text) <= limit else text[: limit - 4] + "...]"
     if span.kind in ("struct", "array"):
         return ""
     if span.kind == "padding":
@@ -96,6 +125,8 @@ def value_text(span: Span, limit: int = 60) -> str:
         text = "%s (%d)" % (value.name, value.value)
     elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > 9:
         text = "%d (0x%x)" % (value, value)
+    elif isinstance(value, (bytes, bytearray, memoryview, str)) and len(value) > limit:
+        text = repr(value[:limit]) + "..."  # never the repr of a whole large field
     else:
         text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -132,17 +163,59 @@ class _Row:
         self.label = label
 
 
+def is_leaf(span: Span) -> bool:
+    """A span shown with its own bytes: not a struct, and not an array with item spans.
+
+    A typed array (``Array(u16le, count=n, typed=True)``) is one span holding an
+    ``array.array``: it has no item spans, so it is shown (and compared) as one field.
+    """
+    return span.kind not in ("struct", "array") or isinstance(span.value, array.array)
+
+
+def _gaps(trace: Trace) -> List[Tuple[int, int]]:
+    """The byte ranges no leaf span covers, in offset order (pointers may visit bytes out of order).
+
+    After a parse failure, only gaps before the furthest byte parsed count: the rest was never read.
+    """
+    ranges = sorted((sp.offset, sp.offset + sp.size) for sp in trace.spans if sp.size > 0 and is_leaf(sp))
+    end = len(trace.data)
+    if trace.error is not None:
+        end = min(end, max([e for _, e in ranges] + [0]))
+    gaps: List[Tuple[int, int]] = []
+    cursor = 0
+    for a, b in ranges:
+        if a > cursor:
+            gaps.append((cursor, min(a, end)))
+        cursor = max(cursor, b)
+    if cursor < end:
+        gaps.append((cursor, end))
+    return [(a, b) for a, b in gaps if a < b]
+
+
+class _Skip:
+    """Elements of one array past the ``items`` limit: counted, then summed up in one row."""
+
+    __slots__ = ("array_path", "count", "row")
+
+    def __init__(self, array_path: str, row: _Row) -> None:
+        self.array_path, self.count, self.row = array_path, 0, row
+
+
 class _Builder:
     def __init__(self, trace: Trace, width: int, max_rows: int, depth: Optional[int], offset: int,
                  length: Optional[int], items: Optional[int]) -> None:
         self.trace, self.data = trace, trace.data
         self.width, self.max_rows, self.depth, self.items = width, max_rows, depth, items
         self.lo, self.hi = offset, (len(trace.data) if length is None else offset + length)
+        if length is not None:  # a window the user sized is shown whole, whatever --rows says
+            self.max_rows = max(max_rows, -(-length // width) + 1)
         self.palette = Palette()
         self.rows: List[_Row] = []
         self.open: List[Tuple[Span, int, str]] = []  # (container span, index of its last row, colour)
-        self.cursor = 0  # end of the bytes the leaves so far cover
-        self.skip_prefix: Optional[str] = None
+        self.gaps = _gaps(trace)
+        self.next_gap = 0
+        self.skip: Optional[_Skip] = None
+        self.first_item: Dict[str, int] = {}  # array path -> index of its first element shown
         self.fields = self.structures = 0
 
     # --- structure guides ---------------------------------------------------
@@ -152,7 +225,9 @@ class _Builder:
             if last >= 0:
                 row = self.rows[last]
                 level = len(self.open)
-                if level < len(row.guides):
+                # a structure the window cuts off (or a failure interrupted) has no end to mark
+                ends_here = span.offset + span.size <= self.hi and not (self.trace.error is not None and span.size == 0)
+                if level < len(row.guides) and ends_here:
                     row.guides[level] = "└"
 
     def _add(self, offset: Optional[int], hex_text: str, hex_style: str, label: List[Segment],
@@ -163,45 +238,80 @@ class _Builder:
             self.open[i] = (span, len(self.rows) - 1, color)
 
     # --- pieces ---------------------------------------------------------------
-    def _bytes_rows(self, start: int, raw: bytes, style: str, label: List[Segment], what: str) -> None:
-        rows = [raw[i:i + self.width] for i in range(0, len(raw), self.width)] or [b""]
-        for i, row in enumerate(rows[: self.max_rows]):
-            self._add(start + i * self.width, _hex(row), style, label if i == 0 else [])
-        if len(rows) > self.max_rows:
-            more = len(raw) - self.max_rows * self.width
-            self._add(None, "", "", [("... %d more bytes of %s" % (more, what), "dim")])
+    def _bytes_rows(self, start: int, size: int, style: str, label: List[Segment], what: str) -> None:
+        """Hex rows of ``size`` bytes at ``start``, within the window, at most ``max_rows`` of them."""
+        end = start + size
+        first = start
+        if start < self.lo:  # the window opens inside this field: start at the row holding its first byte
+            first = start + (self.lo - start) // self.width * self.width
+            if first > start:
+                label = label + [("  (from 0x%x; starts at 0x%x)" % (first, start), "dim")]
+        stop = min(end, self.hi)
+        shown = 0
+        pos = first
+        while pos < stop and shown < self.max_rows:
+            raw = bytes(self.data[pos:min(pos + self.width, end)])
+            self._add(pos, _hex(raw), style, label if shown == 0 else [])
+            shown += 1
+            pos += self.width
+        if shown == 0:
+            self._add(start, "", style, label)
+        elif pos < end:
+            self._add(None, "", "", [("... %d more bytes of %s" % (end - pos, what), "dim")])
 
     def _uncovered(self, start: int, end: int) -> None:
-        self._bytes_rows(start, self.data[start:end], UNCOVERED_STYLE,
-                         [("%d byte%s not covered by any field" % (end - start, "" if end - start == 1 else "s"),
-                           UNCOVERED_STYLE)],
+        n = min(end, self.hi) - max(start, self.lo)
+        if n <= 0:
+            return
+        self._bytes_rows(start, end - start, UNCOVERED_STYLE,
+                         [("%d byte%s not covered by any field" % (n, "" if n == 1 else "s"), UNCOVERED_STYLE)],
                          "uncovered bytes")
 
-    def _skipped(self, span: Span) -> bool:
-        """Apply ``items``: elements past the limit are replaced by one summary line."""
-        if self.skip_prefix is not None:
-            if span.path.startswith(self.skip_prefix) and span.path[len(self.skip_prefix):][:1] in (".", "["):
-                self.cursor = max(self.cursor, span.offset + span.size)
-                return True
-            self.skip_prefix = None
+    def _gaps_before(self, offset: int) -> None:
+        """Show the uncovered ranges that start before ``offset`` and were not shown yet."""
+        while self.next_gap < len(self.gaps) and self.gaps[self.next_gap][0] < offset:
+            a, b = self.gaps[self.next_gap]
+            self.next_gap += 1
+            self._uncovered(a, b)
+
+    def _end_skip(self) -> None:
+        skip = self.skip
+        if skip is not None:
+            skip.row.label = [("... %d more item%s of %s (items=%d shown)" % (
+                skip.count, "" if skip.count == 1 else "s", skip.array_path, self.items or 0), "dim")]
+            self.skip = None
+
+    def _skipping(self, span: Span) -> bool:
+        """True for the spans inside an element already left out by ``items``; counts the elements."""
+        skip = self.skip
+        if skip is None:
+            return False
+        rest = span.path[len(skip.array_path):] if span.path.startswith(skip.array_path) else ""
+        if rest[:1] == "[":
+            if _ELEMENT.match(rest):
+                skip.count += 1
+            return True
+        if rest[:1] == ".":
+            return True
+        self._end_skip()
+        return False
+
+    def _starts_skip(self, span: Span) -> bool:
+        """Apply ``items``: the first element past the limit starts a skip (counted from the first shown)."""
         if self.items is None:
             return False
         m = _LAST_INDEX.search(span.path)
-        if m is None or int(m.group(1)) < self.items:
+        if m is None:
             return False
-        self.cursor = max(self.cursor, span.offset + span.size)  # its bytes are covered, only not shown
-        array_path = span.path[: m.start()]
-        rest = self._array_len(array_path) - int(m.group(1))
-        self._add(None, "", "", [("... %d more items of %s (items=%d shown)" % (rest, array_path, self.items),
-                                  "dim")])
-        self.skip_prefix = array_path
+        array_path, index = span.path[: m.start()], int(m.group(1))
+        first = self.first_item.setdefault(array_path, index)
+        if index - first < self.items:
+            return False
+        self._close_until(span.depth)
+        self._add(None, "", "", [])
+        self.skip = _Skip(array_path, self.rows[-1])
+        self.skip.count = 1
         return True
-
-    def _array_len(self, path: str) -> int:
-        for span in self.trace.spans:
-            if span.path == path and isinstance(span.value, list):
-                return len(span.value)
-        return 0
 
     # --- the walk ---------------------------------------------------------------
     def build(self) -> List[_Row]:
@@ -209,36 +319,35 @@ class _Builder:
         for span in self.trace.spans:
             if not span.path:
                 continue
+            if self._skipping(span):
+                continue
             if folded is not None:
                 if span.path.startswith(folded) and span.path[len(folded):][:1] in (".", "["):
                     continue
                 folded = None
             if span.offset + max(span.size, 1) <= self.lo or span.offset >= self.hi:
                 continue
-            if self._skipped(span):
+            if self._starts_skip(span):
                 continue
             self._close_until(span.depth)
-            container = span.kind in ("struct", "array")
-            if container and (self.depth is None or span.depth < self.depth):
+            leaf = is_leaf(span)
+            if not leaf and (self.depth is None or span.depth < self.depth):
                 self.structures += 1
                 color = self.palette.color(span.path)
                 failed_inside = self.trace.error is not None and span.size == 0
-                size = "  (incomplete: the parse failed inside)" if failed_inside else "  (%d bytes)" % span.size
+                size = "  (incomplete: the parse failed inside)" if failed_inside else "  (%s)" % _bytes(span.size)
                 self._add(span.offset, "", "", [("%s: %s" % (span.path, span.type_name), "bold " + color),
                                                 (size, "dim")], opening=True)
                 self.open.append((span, len(self.rows) - 1, color))
                 continue
-            if span.offset > self.cursor and span.offset > self.lo:
-                self._uncovered(max(self.cursor, self.lo), span.offset)
-            raw = bytes(self.data[span.offset:span.offset + span.size])
-            if container:  # folded by depth: one block for the whole structure
+            self._gaps_before(span.offset)
+            if not leaf:  # folded by depth: one block for the whole structure
                 folded = span.path
                 color = self.palette.color(span.path)
-                label = [("%s: %s (%d bytes, folded)" % (span.path, span.type_name, span.size), color)]
+                label = [("%s: %s (%s, folded)" % (span.path, span.type_name, _bytes(span.size)), color)]
             elif span.kind == "padding":
                 color = PADDING_STYLE
-                label = [("%s: %d byte%s of padding" % (span.path, span.size, "" if span.size == 1 else "s"),
-                          PADDING_STYLE)]
+                label = [("%s: %s of padding" % (span.path, _bytes(span.size)), PADDING_STYLE)]
             else:
                 self.fields += 1
                 color = self.palette.color(span.path)
@@ -246,22 +355,22 @@ class _Builder:
                 if span.kind == "bits":
                     shown = "%s = %s  %s" % (span.path, span.value, _bits_text(span))
                 label = [(shown, color)]
-            self._bytes_rows(span.offset, raw, color, label, span.path)
-            self.cursor = max(self.cursor, span.offset + span.size)
-        self._close_until(1)
-        self._tail()
-        return self.rows
-
-    def _tail(self) -> None:
+            self._bytes_rows(span.offset, span.size, color, label, span.path)
+        self._end_skip()
+        self._gaps_before(len(self.data))
         err = self.trace.error
-        if err is not None:
+        if err is not None:  # inside the structures it interrupted (their frames stay open)
             at = err.offset or 0
             self._add(at, "", "", [("error: %s" % err, ERROR_STYLE)])
             rest = bytes(self.data[at:at + self.width])
             if rest:
                 self._add(at, _hex(rest), "red", [("bytes at the failure", "red")])
-        elif self.cursor < min(len(self.data), self.hi):
-            self._uncovered(max(self.cursor, self.lo), min(len(self.data), self.hi))
+        self._close_until(1)
+        return self.rows
+
+
+def _bytes(n: int) -> str:
+    return "1 byte" if n == 1 else "%d bytes" % n
 
 
 def auto_width(columns: Optional[int]) -> int:

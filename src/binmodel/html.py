@@ -14,6 +14,7 @@ measured sizes.
 
 from __future__ import annotations
 
+import array
 import base64
 import hashlib
 import html
@@ -76,7 +77,7 @@ def _colours(spans: Sequence[Span], parents: Sequence[int]) -> Tuple[List[int], 
 
 
 def _value(span: Span) -> str:
-    if span.kind == "array":
+    if span.kind == "array" and not isinstance(span.value, array.array):  # typed arrays show their numbers
         try:
             return "%d items" % len(span.value)
         except TypeError:
@@ -331,7 +332,7 @@ function makeRow() {
   var r = document.createElement("div"); r.className = "hrow";
   var o = document.createElement("span"); o.className = "off"; r.appendChild(o);
   r._hx = []; r._as = [];
-  for (var c = 0; c < BPR; c++) { var x = document.createElement("span"); x.className = "hx"; r.appendChild(x); r._hx.push(x); }
+  for (var c = 0; c < BPR; c++) { var x = document.createElement("span"); x.className = "hx"; x._c = c; r.appendChild(x); r._hx.push(x); }
   var g = document.createElement("span"); g.className = "gap"; r.appendChild(g);
   for (c = 0; c < BPR; c++) { var y = document.createElement("span"); y.className = "as"; r.appendChild(y); r._as.push(y); }
   r._off = o;
@@ -399,8 +400,8 @@ function paint() {
 }
 function paintCell(x, H, S, C) {
   var b = x._b, cls = x.className.slice(0, 2);
+  if (cls === "hx" && x._c === 7) cls += " c7";  // also past the end, so the ASCII column stays aligned
   if (b < 0) { x.className = cls + " none"; x.style.backgroundColor = ""; x.style.boxShadow = ""; return; }
-  if (cls === "hx" && (b % BPR) === 7) cls += " c7";
   var o = owner[b];
   if (o < 0) cls += b >= parsedEnd && ERR ? " x" : " u";
   else if (kind[o] === KP) cls += " p";
@@ -461,6 +462,7 @@ var CHUNK = 500, nodeEl = new Array(N), treeHov = null;
 function makeNode(i) {
   var n = document.createElement("div"); n.className = "node";
   var r = document.createElement("div"); r.className = "row"; r._i = i; r.setAttribute("data-path", paths[i]);
+  r.title = label(i);  // the full path with indices; the row itself shows the name within its parent
   var tg = document.createElement("span"); tg.className = "tog"; tg.textContent = kids[i] ? "\u25b8" : "";
   var sw = document.createElement("span"); sw.className = "sw" + (kind[i] === KP ? " p" : "");
   if (kind[i] !== KP) sw.style.background = D.colors[D.color[i]];
