@@ -127,7 +127,7 @@ def test_lazy_records_in_a_lazy_array_name_record_and_offset():
     bad = LazyArray(Rec, bytes(broken), fields=True)[42]
     assert bad.a == 42  # another field of the broken record still reads
     with pytest.raises(ParseError) as exc:
-        bad.magic
+        _ = bad.magic
     assert exc.value.path == "[42].magic" and exc.value.offset == 42 * 4
 
 
@@ -137,11 +137,11 @@ def test_lazy_record_is_read_only_and_checks_its_size():
     with pytest.raises(AttributeError, match="read-only"):
         lazy.id = 5
     with pytest.raises(AttributeError, match="no field"):
-        lazy.nope
+        _ = lazy.nope
     with pytest.raises(ParseError, match="needs 4 bytes, 3 left"):
         Rec.parse_lazy(records(1)[:3])
     with pytest.raises(ParseError) as exc:
-        Message.parse_lazy(data[:-1]).tail  # the variable part: the whole-record parse says what is missing
+        _ = Message.parse_lazy(data[:-1]).tail  # the variable part: the whole-record parse says what is missing
     assert exc.value.path == "tail"
 
 
