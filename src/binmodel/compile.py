@@ -1360,7 +1360,9 @@ def _buildable(node: s.Struct, registry: BuildRegistry) -> bool:
                 return False
         elif isinstance(t, s.Array):
             item = t.item
-            if t.count is None or not _simple_ref(t.count, fields):
+            if t.count is None and not (t.greedy and min_size(item)):  # until= checks stay interpreted
+                return False
+            if not _simple_ref(t.count, fields):
                 return False
             numbers = isinstance(item, (s.Int, s.Float)) and (
                 isinstance(item, s.Float) or (item.size, item.signed) in _INT_CODES)
