@@ -286,6 +286,11 @@ class W1Record(Struct, endian="little"):
     crc: int = u32le()
 
 
+FILE_MODEL_NOTE = ("`binmodel, file model` parses (builds) the whole file as one model, "
+                   "`records: Array(Record, greedy=True)`: one call for all records, the record's body written "
+                   "inline in the array loop.")
+
+
 class W1File(Struct):
     """The whole W1 file as one model: how a user reads many records in one call."""
 
@@ -370,7 +375,7 @@ def w1(size: str) -> Workload:
                      Operation("build", n, len(data), build_impls, compare="bytes", expected=data)],
                     ["Parse: one object per record from the concatenated bytes (Construct and dissect.cstruct get "
                      "a 16-byte slice, binmodel `parse(data, offset=, allow_trailing=True)`). Build: every "
-                     "record object back to bytes, joined."])
+                     "record object back to bytes, joined.", FILE_MODEL_NOTE])
 
 
 # --------------------------------------------------------------------------- W2: nested variable message
@@ -681,7 +686,8 @@ def w4(size: str) -> Workload:
     return Workload("W4", "bit fields `{a:3, b:5}` in one byte and `{c:4, d:12}` in two, MSB-first big-endian, "
                     "%d records" % n,
                     [Operation("parse", n, len(data), parse_impls),
-                     Operation("build", n, len(data), build_impls, compare="bytes", expected=data)])
+                     Operation("build", n, len(data), build_impls, compare="bytes", expected=data)],
+                    [FILE_MODEL_NOTE])
 
 
 # --------------------------------------------------------------------------- W5: pcap-like file
