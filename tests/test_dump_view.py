@@ -304,3 +304,17 @@ def _has_rich():
     except ImportError:
         return False
     return True
+
+
+def test_a_window_stops_the_parse_at_its_end():
+    from binmodel.interp import parse_trace
+
+    trace = parse_trace(PNG._bm_node, PNG_DATA, stop=0x31)
+    assert trace.stopped and trace.error is None and trace.value is None
+    assert max(s.offset for s in trace.spans) < 0x31
+    assert [s.path for s in trace.spans if s.path.startswith("chunks[1].")][-1] == "chunks[1].crc"
+    out = io.StringIO()
+    dump(PNG, PNG_DATA + b"\xff" * 5, file=out, color="never", offset=0x21, length=16, legend=False)
+    text = out.getvalue()  # the trailing garbage lies past the window: not parsed, not reported
+    assert "chunks[1].crc = 201089285" in text and "goes on past the window" in text
+    assert "error" not in text and "└ └" not in text

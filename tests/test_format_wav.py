@@ -43,7 +43,8 @@ def test_fields_match_wave_and_rebuild(case):
     params, frames = read_wav(data)
     fmt = chunk(parsed, b"fmt ").ckData
     assert isinstance(fmt, WaveFormatEx)
-    assert fmt.wFormatTag == FormatTag.PCM
+    assert fmt.wFormatTag == FormatTag.PCM and params.comptype == "NONE"  # wave's name for PCM
+    assert fmt.nAvgBytesPerSec == params.framerate * params.nchannels * params.sampwidth
     assert (fmt.nChannels, fmt.wBitsPerSample // 8, fmt.nSamplesPerSec) == (
         params.nchannels, params.sampwidth, params.framerate)
     assert fmt.nBlockAlign == params.nchannels * params.sampwidth

@@ -226,7 +226,8 @@ class _Builder:
                 row = self.rows[last]
                 level = len(self.open)
                 # a structure the window cuts off (or a failure interrupted) has no end to mark
-                ends_here = span.offset + span.size <= self.hi and not (self.trace.error is not None and span.size == 0)
+                unfinished = span.size == 0 and (self.trace.error is not None or self.trace.stopped)
+                ends_here = span.offset + span.size <= self.hi and not unfinished
                 if level < len(row.guides) and ends_here:
                     row.guides[level] = "└"
 
@@ -325,8 +326,9 @@ class _Builder:
                 if span.path.startswith(folded) and span.path[len(folded):][:1] in (".", "["):
                     continue
                 folded = None
-            if span.offset + max(span.size, 1) <= self.lo or span.offset >= self.hi:
-                continue
+            open_end = span.size == 0 and not is_leaf(span) and (self.trace.stopped or self.trace.error is not None)
+            if (span.offset + max(span.size, 1) <= self.lo and not open_end) or span.offset >= self.hi:
+                continue  # (a structure still open when the parse ended reaches into the window)
             if self._starts_skip(span):
                 continue
             self._close_until(span.depth)
@@ -336,6 +338,8 @@ class _Builder:
                 color = self.palette.color(span.path)
                 failed_inside = self.trace.error is not None and span.size == 0
                 size = "  (incomplete: the parse failed inside)" if failed_inside else "  (%s)" % _bytes(span.size)
+                if self.trace.stopped and span.size == 0:
+                    size = "  (goes on past the window: not parsed further)"
                 self._add(span.offset, "", "", [("%s: %s" % (span.path, span.type_name), "bold " + color),
                                                 (size, "dim")], opening=True)
                 self.open.append((span, len(self.rows) - 1, color))
@@ -470,10 +474,17 @@ def dump(model: Any, data: Any, *, file: Optional[IO[str]] = None, color: str = 
          legend: bool = True) -> Trace:
     """Print an annotated dump of ``data`` parsed as ``model``; return the trace (with ``.error`` on failure).
 
-    ``width`` (bytes per row) and ``columns`` default to what fits the terminal.
+    ``width`` (bytes per row) and ``columns`` default to what fits the terminal. With ``length``
+    the parse stops at the end of the window (``trace.stopped``), so a large file costs only
+    what comes before the window's end, and a failure after it is not seen.
     """
     stream = file or sys.stdout
-    trace = model.parse_trace(data)
+    if length is not None:  # nothing after the window is shown: the parse stops there
+        from .interp import parse_trace
+
+        trace = parse_trace(model._bm_node, data, stop=offset + length)
+    else:
+        trace = model.parse_trace(data)
     if columns is None:
         columns = terminal_columns(stream)
     lines = dump_lines(trace, width or auto_width(columns), max_rows, depth, offset=offset, length=length,

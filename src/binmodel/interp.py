@@ -86,6 +86,7 @@ class Trace:
     spans: List[Span]
     error: Optional[ParseError]
     data: bytes
+    stopped: bool = False  # parse_trace(stop=...) ended at the window's end: no value, no verdict after it
 
     @property
     def ok(self) -> bool:
@@ -838,14 +839,38 @@ def parse(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool = False
     return value
 
 
-def parse_trace(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool = False) -> Trace:
-    """Parse and record spans; a failure is returned in the trace with the spans up to it."""
-    spans: List[Span] = []
+class _StopTrace(BaseException):
+    """A traced parse reached ``stop``: not an error, so not an Exception any handler could take."""
+
+
+class _SpansUntil(list):  # type: ignore[type-arg]
+    """Spans that end the parse at the first one starting at or after ``stop``."""
+
+    def __init__(self, stop: int) -> None:
+        super().__init__()
+        self.stop = stop
+
+    def append(self, span: Span) -> None:
+        if span.offset >= self.stop:
+            raise _StopTrace
+        super().append(span)
+
+
+def parse_trace(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool = False,
+                stop: Optional[int] = None) -> Trace:
+    """Parse and record spans; a failure is returned in the trace with the spans up to it.
+
+    With ``stop``, parsing ends before the first field starting at or after that offset
+    (``trace.stopped``; no value): what a window of a large file needs, and no more.
+    """
+    spans: List[Span] = _SpansUntil(stop) if stop is not None else []
     buf = _as_buffer(data)
     try:
         value = parse(node, buf, offset, allow_trailing, spans)
     except ParseError as exc:
         return Trace(None, spans, exc, bytes(buf))
+    except _StopTrace:
+        return Trace(None, spans, None, bytes(buf), stopped=True)
     return Trace(value, spans, None, bytes(buf))
 
 
