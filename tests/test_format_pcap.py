@@ -330,3 +330,14 @@ def test_cli_dump_ethernet_frame(capsys, tmp_path):
     assert main(["dump", str(path), "--format", "ethernet", "--color", "never"]) == 0
     out = capsys.readouterr().out
     assert "payload.op = REQUEST (1)" in out and "trailer = " in out
+
+
+def test_port_53_payload_that_is_not_dns_stays_bytes():
+    odd = b"\xc0\xff not a DNS message"
+    frame = ethernet(dpkt.ethernet.ETH_TYPE_IP, ipv4(dpkt.ip.IP_PROTO_UDP, udp(5000, 53, odd)))
+    data = write_pcap(packets=[(frame, None)] + frames()[:2])
+    pcap = Pcap.parse(data)  # the odd packet does not fail the capture
+    datagram = pcap.records[0].data.payload.payload
+    assert isinstance(datagram, UDP) and datagram.data == odd
+    assert dpkt.ethernet.Ethernet(frame).data.data.data == odd
+    assert Pcap.build(pcap) == data

@@ -113,6 +113,7 @@ def render() -> str:
     out.append(plain("Switch", "on: Any, cases: Mapping[Any, Any], default: Any = ...", "Any"))
     out.append(derived_pair("If", "condition: Any, type: Any", "Any"))
     out.append(plain("UnlessEnd", "type: Any, *, default: Any = ...", "Any"))
+    out.append(plain("Fallback", "type: Any, otherwise: Any = ..., *, default: Any = ...", "Any"))
     out.append(plain(
         "Enum", "base: Any, enum: Type[_T], *, strict: bool = ..., default: _T = ..., check: bool = ...", "_T"
     ))

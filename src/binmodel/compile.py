@@ -807,11 +807,8 @@ def _depth(node: s.Node, seen: int = 0) -> int:
         return seen
     if isinstance(node, s.Struct):
         return 1 + max([_depth(f.type, seen + 1) for f in node.fields()] or [0])
-    for attr in ("type", "item", "base"):
-        child = getattr(node, attr, None)
-        if isinstance(child, s.Node):
-            return _depth(child, seen)
-    return 0
+    depths = [_depth(child, seen) for child in _children(node)]
+    return max(depths or [0])
 
 
 def _needs_context(node: s.Struct, registry: Registry) -> bool:
@@ -869,7 +866,8 @@ def _has_call(e: Any) -> bool:
 
 def _children(t: s.Node) -> List[s.Node]:
     """The nodes a node parses inside it: an item, a wrapped type, a switch's cases."""
-    out = [c for c in (getattr(t, attr, None) for attr in ("type", "item", "base")) if isinstance(c, s.Node)]
+    out = [c for c in (getattr(t, attr, None) for attr in ("type", "item", "base", "otherwise"))
+           if isinstance(c, s.Node)]
     if isinstance(t, s.Switch):
         out.extend(node for _, node in t.cases)
         if t.default is not None:

@@ -44,6 +44,8 @@ def from_plain(node: s.Node, value: Any, values: Optional[Dict[str, Any]] = None
         return value
     if isinstance(node, (s.If, s.UnlessEnd, s.Pointer, s.Sized, s.Const, s.Peek)):
         return from_plain(node.type, value, values)
+    if isinstance(node, s.Fallback):  # a dict is the main type's; anything else is left as it is
+        return from_plain(node.type, value, values) if isinstance(value, Mapping) else value
     if isinstance(node, s.Switch) and isinstance(value, Mapping):
         return from_plain(_case(node, value, values or {}), value, values)
     return value

@@ -390,6 +390,17 @@ def If(condition: Any, type: Any, *, default: Any = MISSING, derive: Any = None,
     return FieldSpec(s.If(as_expr(condition), to_node(type)), default, derive, check)
 
 
+def Fallback(type: Any, otherwise: Any = None, *, default: Any = MISSING) -> Any:
+    """``type``, or ``otherwise`` (by default the rest as bytes) when the data is not a valid ``type``.
+
+    For payloads that are usually one thing (a DNS message on port 53) but need not be: a bad
+    one is kept as ``otherwise`` instead of failing the whole file. On build, a value of the
+    main type (an instance or a dict) is written as ``type``, anything else as ``otherwise``.
+    """
+    other = to_node(otherwise) if otherwise is not None else s.Bytes(greedy=True)
+    return FieldSpec(s.Fallback(to_node(type), other), default)
+
+
 def UnlessEnd(type: Any, *, default: Any = MISSING) -> Any:
     """A field present unless the data (or the ``Sized`` region) ends before it; ``None`` then.
 

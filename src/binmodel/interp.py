@@ -711,6 +711,19 @@ def _parse_if(node: s.If, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, 
     return None, pos
 
 
+def _parse_fallback(node: s.Fallback, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    state = ctx.state
+    kept = len(state.spans) if state.spans is not None else 0
+    high, end, last_child = state.high, state.end, ctx.last_child
+    try:
+        return parse_node(node.type, ctx, pos, path)
+    except ParseError:  # not a valid main type: forget what it read, and read the other way
+        if state.spans is not None:
+            del state.spans[kept:]
+        state.high, state.end, ctx.last_child = high, end, last_child
+        return parse_node(node.otherwise, ctx, pos, path)
+
+
 def _parse_unless_end(node: s.UnlessEnd, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
     state = ctx.state
     if pos < state.end:
@@ -799,7 +812,7 @@ _PARSERS: Dict[type, Callable[..., Tuple[Any, int]]] = {
     s.Float: _parse_float, s.Bool: _parse_bool, s.VarInt: _parse_varint, s.Bytes: _parse_bytes,
     s.String: _parse_string, s.Sized: _parse_sized, s.Array: _parse_array, s.Struct: _parse_struct, s.Const: _parse_const,
     s.Padding: _parse_padding, s.Align: _parse_align, s.Switch: _parse_switch, s.If: _parse_if,
-    s.UnlessEnd: _parse_unless_end,
+    s.UnlessEnd: _parse_unless_end, s.Fallback: _parse_fallback,
     s.Enum: _parse_enum, s.Flags: _parse_flags, s.Pointer: _parse_pointer, s.Lazy: _parse_lazy,
     s.Peek: _parse_peek, s.Computed: _parse_computed,
     s.TextInt: _parse_text_int,
@@ -1111,6 +1124,16 @@ def build_node(node: s.Node, value: Any, ctx: Any, path: str, name: Optional[str
         if value is None:
             raise BuildError("is None, but %s is true" % node.condition.text(), path)  # type: ignore[attr-defined]
         return build_node(node.type, value, ctx, path, None)  # type: ignore[attr-defined]
+    if kind is s.Fallback:
+        main = node.type  # type: ignore[attr-defined]
+        is_main = isinstance(value, Mapping) or (isinstance(main, s.Struct) and main.cls is not None
+                                                 and isinstance(value, main.cls))
+        if not isinstance(main, s.Struct):  # a non-struct main type: whichever accepts the value
+            try:
+                return build_node(main, value, ctx, path, None)
+            except BuildError:
+                return build_node(node.otherwise, value, ctx, path, None)  # type: ignore[attr-defined]
+        return build_node(main if is_main else node.otherwise, value, ctx, path, None)  # type: ignore[attr-defined]
     if kind is s.UnlessEnd:
         if value is not None:
             return build_node(node.type, value, ctx, path, None)  # type: ignore[attr-defined]

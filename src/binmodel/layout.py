@@ -133,6 +133,8 @@ def _notes(field: Optional[s.Field], node: s.Node) -> str:
         notes.append("takes no bytes")
     if isinstance(node, s.UnlessEnd):
         notes.append("absent if the data ends here")
+    if isinstance(node, s.Fallback):
+        notes.append("else %s" % node.otherwise.name)
     if isinstance(node, s.Pointer):
         notes.append("at offset %s%s" % (node.offset.text(), " from struct start" if node.relative else ""))
     if isinstance(node, (s.Bytes, s.String)) and node.prefix is not None:

@@ -187,7 +187,7 @@ def _swap_models(node: s.Node, old: Optional[str], new: Optional[str]) -> s.Node
             return cls._bm_variant(new)._bm_node  # type: ignore[no-any-return]
         return node
     replace: Dict[str, Any] = {}
-    for attr in ("type", "item", "base", "default"):
+    for attr in ("type", "item", "base", "default", "otherwise"):
         child = getattr(node, attr, None)
         if isinstance(child, s.Node):
             swapped = _swap_models(child, old, new)
@@ -287,7 +287,7 @@ def _optional(f: s.Field) -> bool:
         _f.i32, _f.i32be, _f.i32le, _f.i64, _f.i64be, _f.i64le, _f.f16, _f.f16be, _f.f16le,
         _f.f32, _f.f32be, _f.f32le, _f.f64, _f.f64be, _f.f64le, _f.Bool, _f.ULEB128, _f.SLEB128,
         _f.ZigZag, _f.Int, _f.Float, _f.Bytes, _f.String, _f.CString, _f.Sized, _f.Array, _f.Bits, _f.Field,
-        _f.Lazy, _f.Const, _f.Padding, _f.Align, _f.Switch, _f.If, _f.UnlessEnd, _f.Enum, _f.Flags, _f.Pointer,
+        _f.Lazy, _f.Const, _f.Padding, _f.Align, _f.Switch, _f.If, _f.UnlessEnd, _f.Fallback, _f.Enum, _f.Flags, _f.Pointer,
         _f.VLQ, _f.Peek, _f.Computed, _f.TextInt,
     ),
 )

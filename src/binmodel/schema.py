@@ -288,6 +288,18 @@ class If(Node):
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
+class Fallback(Node):
+    """``type``, or ``otherwise`` read from the same place when the data is not a valid ``type``."""
+
+    type: Node
+    otherwise: Node
+
+    @property
+    def name(self) -> str:
+        return "Fallback(%s, %s)" % (self.type.name, self.otherwise.name)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
 class UnlessEnd(Node):
     """A field present unless the data (or its ``Sized`` region) ends where it would start; ``None`` then."""
 
@@ -499,7 +511,7 @@ def resolve_endian(node: Node, endian: Optional[str], where: str) -> Node:
     if isinstance(node, Lazy):
         return dataclasses.replace(node, endian=endian) if node.endian is None else node
     replace: dict = {}
-    for attr in ("type", "item", "base", "prefix", "default"):
+    for attr in ("type", "item", "base", "prefix", "default", "otherwise"):
         child = getattr(node, attr, None)
         if isinstance(child, Node) and not isinstance(child, Struct):
             replace[attr] = resolve_endian(child, endian, where)

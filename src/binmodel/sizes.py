@@ -51,6 +51,11 @@ def static_size(node: s.Node, path: str = "", _visiting: Optional[set] = None) -
         return node.size
     if isinstance(node, (s.Pointer, s.Peek, s.Computed)):
         return 0
+    if isinstance(node, s.Fallback):
+        sizes = {static_size(node.type, path, visiting), static_size(node.otherwise, path, visiting)}
+        if len(sizes) != 1:
+            raise variable("its two readings differ in size")
+        return sizes.pop()
     if isinstance(node, s.Switch):
         sizes = {static_size(t, path, visiting) for _, t in node.cases}
         if node.default is not None:
@@ -120,6 +125,8 @@ def min_size(node: s.Node) -> int:
     if isinstance(node, s.Switch):
         options = [t for _, t in node.cases] + ([node.default] if node.default is not None else [])
         return min(min_size(t) for t in options)
+    if isinstance(node, s.Fallback):
+        return min(min_size(node.type), min_size(node.otherwise))
     if isinstance(node, s.Struct) and node.union_size is not None:
         return node.union_size
     if isinstance(node, s.Struct):

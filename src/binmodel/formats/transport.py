@@ -9,7 +9,7 @@ Lengths (UDP length, TCP data offset, option lengths) and both checksums are
 computed on build. The checksums cover a pseudo-header taken from the
 enclosing IPv4 (RFC 768, RFC 9293 3.1) or IPv6 packet (RFC 8200 section 8.1),
 so a segment is built inside its IP packet. A UDP datagram to or from port 53
-carries a DNS message (:mod:`binmodel.formats.dns`).
+carries a DNS message (:mod:`binmodel.formats.dns`), or bytes when it is not a valid one.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import struct
 from typing import Any, List, Optional, Union
 
 from ..expr import len_of, this
-from ..fields import Array, Bits, Bytes, Enum, Field, Flags, If, Sized, Switch, u8, u16, u32
+from ..fields import Array, Bits, Bytes, Enum, Fallback, Field, Flags, If, Sized, Switch, u8, u16, u32
 from ..model import Struct
 from .dns import Message
 
@@ -75,7 +75,7 @@ class UDP(Struct, endian="big"):
     dst_port: int = u16()
     length: int = u16(derive=len_of("data") + 8)
     checksum: int = u16(derive=udp_checksum)
-    data: Union[Message, bytes] = Sized(this.length - 8, Switch(_carries_dns, {True: Message},
+    data: Union[Message, bytes] = Sized(this.length - 8, Switch(_carries_dns, {True: Fallback(Message)},
                                                                  default=Bytes(greedy=True)))
 
 
