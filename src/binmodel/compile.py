@@ -442,10 +442,10 @@ class StructCompiler:
             w.emit(depth, "%s, pos = _parse_node(%s, ctx, pos, '')" % (target, w.const(t, "N")))
 
     def array_value(self, t: s.Array, target: str, end: str, depth: int) -> None:
-        """An array of compiled structs (counted, greedy or until=) inside a switch case or a sized region."""
+        """An array of compiled structs (counted, greedy or until=) whose region ends at ``end``."""
         w = self.w
-        child = w.const(self.registry.parser(t.item), "P")  # type: ignore[arg-type]
-        parent = self.parent_for(t.item, depth)  # type: ignore[arg-type]
+        flat = self.registry.flat(t.item)  # type: ignore[arg-type]
+        parent = "None" if flat else self.parent_for(t.item, depth)  # type: ignore[arg-type]
         w.emit(depth, "%s = []" % target)
         saved = self.items_begin(parent, depth)
         if t.count is not None:
@@ -461,6 +461,10 @@ class StructCompiler:
             w.emit(depth, "while True:")
             w.emit(depth + 1, "if pos >= %s:" % end)
             w.emit(depth + 2, "raise _Fail")
+        if flat:
+            self.inline_item(t.item, target, t.until, depth)  # type: ignore[arg-type]
+            return
+        child = w.const(self.registry.parser(t.item), "P")  # type: ignore[arg-type]
         self.item_begin(parent, depth + 1)
         w.emit(depth + 1, "x, pos = %s(data, pos, %s, state, %s)" % (child, end, parent))
         self.item_done(parent, depth + 1)
@@ -505,12 +509,20 @@ class StructCompiler:
     def array_field(self, member: s.Field, t: s.Array) -> None:
         w = self.w
         item = t.item
-        least = min_size(item)
-        if t.count is None:
-            self.loop_array(member, t)
-            return
-        n = self.size_expr(t.count)  # type: ignore[arg-type]
         start = w.temp("b")
+        if t.count is None or isinstance(item, s.Struct):  # structs: counted, greedy or until= (_compiled_member)
+            w.emit(1, "%s = pos" % start)
+            self.array_value(t, self.var(member), "end", 1)
+        else:
+            self.number_array(member, t, start)
+        if self.positions:
+            w.emit(1, "ctx.where[%r] = (%s, pos)" % (member.name, start))
+        self.bind(member, self.var(member))
+
+    def number_array(self, member: s.Field, t: s.Array, start: str) -> None:
+        """A counted array of numbers: one array.array (typed) or one unpack_from of ``count`` items."""
+        w, item = self.w, t.item
+        n = self.size_expr(t.count)  # type: ignore[arg-type]
         w.emit(1, "%s = pos" % start)
         if t.typed:
             w.emit(1, "if pos + %s * %d > end:" % (n, item.size))  # type: ignore[attr-defined]
@@ -538,37 +550,14 @@ class StructCompiler:
                 w.emit(3, "raise _Fail")
             w.emit(1, "pos += %s * %d" % (n, item.size))
             w.scope["_Struct"] = struct.Struct
-        elif self.registry.flat(item):  # type: ignore[arg-type]
-            w.emit(1, "if %s * %d > end - pos:" % (n, least))
-            w.emit(2, "raise _Fail")
-            w.emit(1, "%s = []" % self.var(member))
-            w.emit(1, "for _ in range(%s):" % n)
-            self.inline_item(item, self.var(member), None)  # type: ignore[arg-type]
-        else:  # a compilable struct (see _compiled_member)
-            child = w.const(self.registry.parser(item), "P")  # type: ignore[arg-type]
-            w.emit(1, "if %s * %d > end - pos:" % (n, least))
-            w.emit(2, "raise _Fail")
-            parent = self.parent_for(item)  # type: ignore[arg-type]
-            w.emit(1, "%s = []" % self.var(member))
-            w.emit(1, "append = %s.append" % self.var(member))
-            saved = self.items_begin(parent)
-            w.emit(1, "for _ in range(%s):" % n)
-            self.item_begin(parent)
-            w.emit(2, "x, pos = %s(data, pos, end, state, %s)" % (child, parent))
-            self.item_done(parent)
-            w.emit(2, "append(x)")
-            self.items_end(parent, saved)
-        if self.positions:
-            w.emit(1, "ctx.where[%r] = (%s, pos)" % (member.name, start))
-        self.bind(member, self.var(member))
 
-    def inline_item(self, item: s.Struct, target: str, until: Any) -> None:
-        """The body of a flat item (one fixed run) inside its array's loop: no call per item."""
+    def inline_item(self, item: s.Struct, target: str, until: Any, depth: int) -> None:
+        """The body of a flat item (one fixed run) inside its array's loop at ``depth``: no call per item."""
         w = self.w
         body = StructCompiler(item, self.registry)
         body.w, body.prefix = w, w.temp("i") + "_"
         run = [(m, body.fixed_item(m)) for m in item.members]
-        w.base += 1
+        w.base += depth
         body.flush(run)  # type: ignore[arg-type]
         obj = w.temp("it")
         w.emit(1, "%s = _new(%s)" % (obj, w.const(item.cls, "cls")))
@@ -582,49 +571,7 @@ class StructCompiler:
         if until is not None:
             w.emit(1, "if %s(%s):" % (w.const(until, "until"), obj))
             w.emit(2, "break")
-        w.base -= 1
-
-    def loop_array(self, member: s.Field, t: s.Array) -> None:
-        """``until=`` and greedy arrays of compiled structs (their items always take bytes)."""
-        w = self.w
-        if self.registry.flat(t.item):  # type: ignore[arg-type]
-            start = w.temp("b")
-            w.emit(1, "%s = pos" % start)
-            w.emit(1, "%s = []" % self.var(member))
-            if t.greedy:
-                w.emit(1, "while pos < end:")
-            else:
-                w.emit(1, "while True:")
-                w.emit(2, "if pos >= end:")
-                w.emit(3, "raise _Fail")
-            self.inline_item(t.item, self.var(member), t.until)  # type: ignore[arg-type]
-            if self.positions:
-                w.emit(1, "ctx.where[%r] = (%s, pos)" % (member.name, start))
-            self.bind(member, self.var(member))
-            return
-        child = w.const(self.registry.parser(t.item), "P")  # type: ignore[arg-type]
-        parent = self.parent_for(t.item)  # type: ignore[arg-type]
-        start = w.temp("b")
-        w.emit(1, "%s = pos" % start)
-        w.emit(1, "%s = []" % self.var(member))
-        saved = self.items_begin(parent)
-        if t.greedy:
-            w.emit(1, "while pos < end:")
-        else:
-            w.emit(1, "while True:")
-            w.emit(2, "if pos >= end:")
-            w.emit(3, "raise _Fail")
-        self.item_begin(parent)
-        w.emit(2, "x, pos = %s(data, pos, end, state, %s)" % (child, parent))
-        self.item_done(parent)
-        w.emit(2, "%s.append(x)" % self.var(member))
-        if t.until is not None:
-            w.emit(2, "if %s(x):" % w.const(t.until, "until"))
-            w.emit(3, "break")
-        self.items_end(parent, saved)
-        if self.positions:
-            w.emit(1, "ctx.where[%r] = (%s, pos)" % (member.name, start))
-        self.bind(member, self.var(member))
+        w.base -= depth
 
     # ``this._prev`` in items that see their parent's context, as the interpreter keeps it
     def items_begin(self, parent: str, depth: int = 1) -> str:
