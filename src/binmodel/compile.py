@@ -21,6 +21,7 @@ globals under a generated name.
 from __future__ import annotations
 
 import dataclasses
+import re
 import struct
 import sys
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -37,6 +38,8 @@ _PREFIX = {"big": ">", "little": "<", "native": "="}
 _INT_CODES = {(1, False): "B", (1, True): "b", (2, False): "H", (2, True): "h",
               (4, False): "I", (4, True): "i", (8, False): "Q", (8, True): "q"}
 _FLOAT_CODES = {16: "e", 32: "f", 64: "d"}
+_SPLITS = {3: (2, 1), 5: (4, 1), 6: (4, 2), 7: (4, 2, 1)}
+"""Word sizes an odd-sized bit group is read as, least significant first (then shifted together)."""
 
 INTERPRETED, COMPILED, COMPILED_IN_CONTEXT = 0, 1, 2
 """How a member is parsed: by the interpreter in place, by generated code, or by generated code that
@@ -57,8 +60,9 @@ def _byteorder(endian: Optional[str]) -> str:
 class _Item:
     """One value in a fused fixed-size run: its struct code and how to finish it."""
 
-    def __init__(self, code: str, size: int) -> None:
+    def __init__(self, code: str, size: int, parts: Tuple[int, ...] = ()) -> None:
         self.code, self.size = code, size
+        self.parts = parts  # shifts of the values a multi-code item is made of (a 3-byte bit group: "BH")
 
 
 class _Writer:
@@ -102,6 +106,8 @@ class StructCompiler:
         self.needs_state = False
         self.prefix = ""  # of local variables: an inlined item's differ from its array owner's
         self.positions = any(f.derive is not None and f.check for f in node.fields())
+        self.unsigned: set = set()  # locals holding an unsigned int read by unpack_from (no type check needed)
+        self.elidable: set = set()  # lines of bounds checks that unpack_from makes itself when end is len(data)
 
     # --- expressions -----------------------------------------------------------
 
@@ -168,10 +174,8 @@ class StructCompiler:
             if f.stored:
                 w.emit(1, "o.%s = %s" % (f.name, self.known[f.name]))
         derived = [f for f in node.fields() if f.derive is not None]
-        if derived:
+        if derived:  # (left unset otherwise: readers use getattr(o, "_bm_parsed", None))
             w.emit(1, "o._bm_parsed = {%s}" % ", ".join("%r: %s" % (f.name, self.known[f.name]) for f in derived))
-        else:
-            w.emit(1, "o._bm_parsed = None")
         w.emit(1, "return o, pos")
         w.scope.update(_new=object.__new__, _ParseContext=interp.ParseContext, _Fail=Fail,
                        _check_derived=interp._check_derived, _from_bytes=int.from_bytes, _NaN=interp.NaN,
@@ -181,36 +185,46 @@ class StructCompiler:
 
     def entry_lines(self) -> List[str]:
         """``entry_X(data, offset, allow_trailing)``: the same body inside the checks of ``interp.parse``,
-        so that a top-level parse costs one call. Any failure hands the input to the interpreter."""
+        so that a top-level parse of ``bytes`` costs one call. Any failure hands the input to the
+        interpreter; other buffers (bytearray, memoryview, mmap) take ``_generic_entry``."""
         w, name = self.w, _ident(self.node.name)
-        w.scope.update(_slow=interp.parse, _node=self.node, _as_buffer=interp._as_buffer,
-                       _State=interp._ParseState, _bytearray=bytearray, _int=int, _len=len)
-        body = [line for line in w.lines[1:] if line.strip() != "return o, pos"]
+        w.scope.update(_slow=interp.parse, _node=self.node, _int=int, _len=len, _State=interp._ParseState)
+        w.scope["_other"] = _generic_entry(self.node, lambda: w.scope["parse_" + name], self.needs_state)
+        body = [line for i, line in enumerate(w.lines[1:], 1)
+                if line.strip() != "return o, pos" and i not in self.elidable]
+        text = "\n".join(body)
+        uses_end = re.search(r"\bend\b", text) is not None
+        # an elided check first: that unpack_from proves offset <= len(data), so only a short parse is wrong
+        reads_first = min(set(range(1, len(w.lines))) - {1}) in self.elidable
         out = [
             "def entry_%s(data, offset=0, allow_trailing=False):" % name,
-            "    buf = data",
-            "    if buf.__class__ is not _bytes:",
-            "        buf = _as_buffer(data)",
-            "        if buf.__class__ is _bytearray:",
-            "            buf = _bytes(buf)",
-            "    end = _len(buf)",
-            "    if offset.__class__ is not _int or offset < 0 or offset > end:",
-            "        return _slow(_node, data, offset, allow_trailing)",
-            "    pos = offset",
-            "    parent = None",
-            "    state = _State(buf, None)" if self.needs_state else "    state = None",
-            "    data = buf",
-            "    try:",
-        ] + ["    " + line for line in body] + [
+            "    if data.__class__ is not _bytes or offset.__class__ is not _int or offset < 0:",
+            "        return _other(data, offset, allow_trailing)",
+        ]
+        if uses_end or not reads_first:
+            out.append("    end = _len(data)")
+        out.append("    pos = offset")
+        if self.needs_state:
+            out.append("    state = _State(data, None)")
+        elif re.search(r"\bstate\b", text):
+            out.append("    state = None")
+        if re.search(r"\bparent\b", text):
+            out.append("    parent = None")
+        if not re.search(r"\bstart\b", text.replace("start = pos", "", 1)):
+            body = [line for line in body if line.strip() != "start = pos"]
+        out += ["    try:"] + ["    " + line for line in body] + [
             "    except Exception:",
             "        return _slow(_node, data, offset, allow_trailing)",
         ]
         if self.needs_state:
             out += ["    if state.high > pos:", "        pos = state.high"]
+        if uses_end or not reads_first:
+            out.append("    if pos == end or allow_trailing and pos < end:")
+        else:
+            out.append("    if allow_trailing or pos == _len(data):")
         out += [
-            "    if pos != end and not allow_trailing:",
-            "        return _slow(_node, data, offset, allow_trailing)",
-            "    return o",
+            "        return o",
+            "    return _slow(_node, data, offset, allow_trailing)",
         ]
         return out
 
@@ -219,6 +233,14 @@ class StructCompiler:
     def fixed_item(self, member: Any) -> Optional[_Item]:
         if isinstance(member, s.BitGroup):
             code = _INT_CODES.get((member.size, False))
+            if code is None and member.size in _SPLITS:  # unsigned words of 1, 2, 4 bytes, shifted together
+                sizes, shifts, at = _SPLITS[member.size], [], 0
+                for n in sizes:
+                    shifts.append(at)
+                    at += 8 * n
+                if _byteorder(member.endian) == "big":  # most significant word first
+                    sizes, shifts = sizes[::-1], shifts[::-1]
+                return _Item("".join(_INT_CODES[(n, False)] for n in sizes), member.size, tuple(shifts))
             return _Item(code or "%ds" % member.size, member.size)
         t = member.type
         if isinstance(t, s.Int):
@@ -237,7 +259,10 @@ class StructCompiler:
                 return self.fixed_item(s.Field(member.name, inner))
         return None
 
-    def flush(self, run: List[Tuple[Any, _Item]]) -> None:
+    def flush(self, run: List[Tuple[Any, _Item]], end: str = "end", each: Optional[str] = None) -> None:
+        """One fixed run: a bounds check, one unpack_from, the finishing checks. With ``each`` (the source of
+        a bytes object holding whole runs), a loop over ``iter_unpack(each)`` instead, left open at depth 1
+        for the caller to write the rest of the item in."""
         if not run:
             return
         w = self.w
@@ -253,21 +278,41 @@ class StructCompiler:
             at += item.size
             if item.code.endswith("x"):
                 continue
+            if item.parts:
+                names.extend(w.temp("r") for _ in item.parts)
+                continue
             names.append(self.var(member) if _direct(member) else w.temp("r"))
         packer = w.const(struct.Struct(fmt), "S")
-        w.emit(1, "if pos + %d > end:" % size)
+        if each is not None:
+            w.emit(1, "for %s%s in %s.iter_unpack(%s):" % (", ".join(names), "," if len(names) == 1 else "",
+                                                          packer, each))
+            w.base += 1
+            self.finish_run(run, offsets, names)
+            return
+        if names and w.base == 0 and end == "end":
+            self.elidable.update((len(w.lines), len(w.lines) + 1))
+        w.emit(1, "if pos + %d > %s:" % (size, end))
         w.emit(2, "raise _Fail")
         if names:
             w.emit(1, "%s%s = %s.unpack_from(data, pos)" % (", ".join(names), "," if len(names) == 1 else "",
                                                            packer))
+        self.finish_run(run, offsets, names)
+        w.emit(1, "pos += %d" % size)
+
+    def finish_run(self, run: List[Tuple[Any, _Item]], offsets: List[int], names: List[str]) -> None:
         i = 0
         for (member, item), offset in zip(run, offsets):
             if item.code.endswith("x"):
                 self.bind(member, "None")
                 continue
+            if item.parts:
+                used = names[i:i + len(item.parts)]
+                i += len(item.parts)
+                raw = " | ".join("%s << %d" % (n, at) if at else n for n, at in zip(used, item.parts))
+                self.finish(member, "(%s)" % raw, offset)
+                continue
             self.finish(member, names[i], offset)
             i += 1
-        w.emit(1, "pos += %d" % size)
 
     def var(self, member: s.Field) -> str:
         """The local variable of a field: ``v3``, never built from the name (C padding is ``(padding@1)``)."""
@@ -322,6 +367,8 @@ class StructCompiler:
             self.bind(member, "%s(%s)" % (w.const(_flags_converter(t.flags), "F"), self.int_value(t.base, raw)))
         else:
             self.bind(member, raw)
+            if isinstance(t, s.Int) and not t.signed:
+                self.unsigned.add(self.var(member))
 
     def int_value(self, node: s.Node, raw: str) -> str:
         if isinstance(node, s.Int) and node.size not in (1, 2, 4, 8):
@@ -335,7 +382,10 @@ class StructCompiler:
     def bits(self, group: s.BitGroup, raw: str, offset: int) -> None:
         w = self.w
         word = raw
-        if group.size not in (1, 2, 4, 8):
+        if raw.startswith("("):  # made of words (see fixed_item)
+            word = w.temp("g")
+            w.emit(1, "%s = %s" % (word, raw[1:-1]))
+        elif group.size not in (1, 2, 4, 8):
             word = w.temp("g")
             w.emit(1, "%s = _from_bytes(%s, %r)" % (word, raw, _byteorder(group.endian)))
         for f, at, bits in group.positions():
@@ -446,24 +496,16 @@ class StructCompiler:
         w = self.w
         flat = self.registry.flat(t.item)  # type: ignore[arg-type]
         parent = "None" if flat else self.parent_for(t.item, depth)  # type: ignore[arg-type]
-        w.emit(depth, "%s = []" % target)
-        saved = self.items_begin(parent, depth)
-        if t.count is not None:
-            n = w.temp("n")
-            w.emit(depth, "%s = %s" % (n, self.expr(t.count)))
-            w.emit(depth, "if %s.__class__ is not int or %s < 0 or %s * %d > %s - pos:" % (
-                n, n, n, min_size(t.item), end))
-            w.emit(depth + 1, "raise _Fail")
-            w.emit(depth, "for _ in range(%s):" % n)
-        elif t.greedy:
-            w.emit(depth, "while pos < %s:" % end)
-        else:
-            w.emit(depth, "while True:")
-            w.emit(depth + 1, "if pos >= %s:" % end)
-            w.emit(depth + 2, "raise _Fail")
-        if flat:
-            self.inline_item(t.item, target, t.until, depth)  # type: ignore[arg-type]
+        if flat and t.until is None and self.iterated_items(t, target, end, depth):
             return
+        if parent == "None" and not self.registry.needs_context(t.item):  # type: ignore[arg-type]
+            mark = len(w.lines)
+            self.loop_header(t, target, end, depth)
+            if self.inline_item(t.item, target, t.until, depth, end):  # type: ignore[arg-type]
+                return
+            del w.lines[mark:]
+        saved = self.items_begin(parent, depth)
+        self.loop_header(t, target, end, depth)
         child = w.const(self.registry.parser(t.item), "P")  # type: ignore[arg-type]
         self.item_begin(parent, depth + 1)
         w.emit(depth + 1, "x, pos = %s(data, pos, %s, state, %s)" % (child, end, parent))
@@ -473,6 +515,28 @@ class StructCompiler:
             w.emit(depth + 1, "if %s(x):" % w.const(t.until, "until"))
             w.emit(depth + 2, "break")
         self.items_end(parent, saved, depth)
+
+    def loop_header(self, t: s.Array, target: str, end: str, depth: int) -> None:
+        """``target = []`` and the array's loop (counted, greedy or until=) at ``depth``."""
+        w = self.w
+        w.emit(depth, "%s = []" % target)
+        if t.count is not None:
+            n = self.expr(t.count)
+            if n in self.unsigned:
+                w.emit(depth, "if %s * %d > %s - pos:" % (n, min_size(t.item), end))
+            else:
+                n = w.temp("n")
+                w.emit(depth, "%s = %s" % (n, self.expr(t.count)))
+                w.emit(depth, "if %s.__class__ is not int or %s < 0 or %s * %d > %s - pos:" % (
+                    n, n, n, min_size(t.item), end))
+            w.emit(depth + 1, "raise _Fail")
+            w.emit(depth, "for _ in range(%s):" % n)
+        elif t.greedy:
+            w.emit(depth, "while pos < %s:" % end)
+        else:
+            w.emit(depth, "while True:")
+            w.emit(depth + 1, "if pos >= %s:" % end)
+            w.emit(depth + 2, "raise _Fail")
 
     def evaluated(self, e: Expr, what: str) -> str:
         """Source for ``e``: compiled, or evaluated by the interpreter over the context."""
@@ -485,20 +549,22 @@ class StructCompiler:
         src = self.expr(e)
         if src is None:
             return None
+        if src in self.unsigned:  # an unsigned number just unpacked: an int >= 0 already
+            return src
         n = self.w.temp("n")
         self.w.emit(1, "%s = %s" % (n, src))
         self.w.emit(1, "if %s.__class__ is not int or %s < 0:" % (n, n))
         self.w.emit(2, "raise _Fail")
         return n
 
-    def bytes_field(self, member: s.Field, t: s.Bytes) -> None:
+    def bytes_field(self, member: s.Field, t: s.Bytes, end: str = "end") -> None:
         w = self.w
         if t.greedy:
             n = w.temp("n")
-            w.emit(1, "%s = end - pos" % n)
+            w.emit(1, "%s = %s - pos" % (n, end))
         else:
             n = self.size_expr(t.size)  # type: ignore[arg-type,assignment]
-            w.emit(1, "if pos + %s > end:" % n)
+            w.emit(1, "if pos + %s > %s:" % (n, end))
             w.emit(2, "raise _Fail")
         if self.positions:
             w.emit(1, "ctx.where[%r] = (pos, pos + %s)" % (member.name, n))
@@ -551,27 +617,94 @@ class StructCompiler:
             w.emit(1, "pos += %s * %d" % (n, item.size))
             w.scope["_Struct"] = struct.Struct
 
-    def inline_item(self, item: s.Struct, target: str, until: Any, depth: int) -> None:
-        """The body of a flat item (one fixed run) inside its array's loop at ``depth``: no call per item."""
+    def iterated_items(self, t: s.Array, target: str, end: str, depth: int) -> bool:
+        """A counted or greedy array of flat items as one ``iter_unpack`` loop over their bytes: the item
+        count is known before the loop, and no position is kept per item. False (nothing written) when
+        an item's checks need its position (a float NaN keeps its exact bits) or it has no values."""
         w = self.w
+        mark, n, stop = len(w.lines), w.temp("n"), w.temp("z")
+        size = min_size(t.item)
+        if t.count is not None:
+            w.emit(depth, "%s = %s" % (n, self.expr(t.count)))
+            w.emit(depth, "if %s.__class__ is not int or %s < 0 or %s * %d > %s - pos:" % (n, n, n, size, end))
+            w.emit(depth + 1, "raise _Fail")
+        else:
+            w.emit(depth, "%s, %s = divmod(%s - pos, %d)" % (n, stop, end, size))
+            w.emit(depth, "if %s:" % stop)  # the last item would be cut short: the interpreter says where
+            w.emit(depth + 1, "raise _Fail")
+        w.emit(depth, "%s = pos + %s * %d" % (stop, n, size))
+        w.emit(depth, "%s = []" % target)
+        loop = len(w.lines)
+        done = self.inline_item(t.item, target, None, depth, end, each="data[pos:%s]" % stop)  # type: ignore[arg-type]
+        if not done or any(re.search(r"\bpos\b", line) for line in w.lines[loop + 1:]) \
+                or not w.lines[loop].lstrip().startswith("for "):
+            del w.lines[mark:]
+            return False
+        w.emit(depth, "pos = %s" % stop)
+        return True
+
+    def inline_item(self, item: s.Struct, target: str, until: Any, depth: int, end: str,
+                    each: Optional[str] = None) -> bool:
+        """The body of an item inside its array's loop at ``depth``, no call per item: fixed runs and
+        bytes sized by the item's own fields (False, with lines left to remove, for anything else).
+        With ``each``, the loop itself: ``for ... in iter_unpack(each)`` (see ``iterated_items``)."""
+        w = self.w
+        if not self.registry.compilable(item) or self.registry.needs_context(item) or self.registry.parent_need(item):
+            return False
         body = StructCompiler(item, self.registry)
         body.w, body.prefix = w, w.temp("i") + "_"
-        run = [(m, body.fixed_item(m)) for m in item.members]
-        w.base += depth
-        body.flush(run)  # type: ignore[arg-type]
+        if body.positions:
+            return False
+        base = w.base
+        w.base += depth if each is None else depth - 1  # (flush opens the loop at depth 1)
+        try:
+            if each is not None:
+                run = [(m, body.fixed_item(m)) for m in item.members]
+                if any(i is None or i.code.endswith("x") for _, i in run):
+                    return False
+                body.flush(run, end, each)  # type: ignore[arg-type]
+            elif not body.members_inline(end):
+                return False
+            self.new_item(item, body, target, until)
+        finally:
+            w.base = base
+        return True
+
+    def members_inline(self, end: str) -> bool:
+        """This struct's members as fixed runs and simple bytes, ending at ``end``; False at anything else."""
+        run: List[Tuple[Any, _Item]] = []
+        for member in self.node.members:
+            item = self.fixed_item(member)
+            if item is not None and (not run or _same_order([m for m, _ in run], member)):
+                run.append((member, item))
+                continue
+            self.flush(run, end)
+            run = []
+            if item is not None:
+                run.append((member, item))
+            elif isinstance(member.type, s.Bytes) and _simple_bytes(member.type, self):
+                self.bytes_field(member, member.type, end)
+            else:
+                return False
+        self.flush(run, end)
+        return True
+
+    def new_item(self, item: s.Struct, body: "StructCompiler", target: str, until: Any) -> None:
+        """The item's object from ``body``'s locals, appended to ``target`` (at depth 1)."""
+        w = self.w
         obj = w.temp("it")
         w.emit(1, "%s = _new(%s)" % (obj, w.const(item.cls, "cls")))
         for f in item.fields():
             if f.stored:
                 w.emit(1, "%s.%s = %s" % (obj, f.name, body.known[f.name]))
         derived = [f for f in item.fields() if f.derive is not None]
-        w.emit(1, "%s._bm_parsed = %s" % (obj, "{%s}" % ", ".join(
-            "%r: %s" % (f.name, body.known[f.name]) for f in derived) if derived else "None"))
+        if derived:
+            w.emit(1, "%s._bm_parsed = {%s}" % (obj, ", ".join("%r: %s" % (f.name, body.known[f.name])
+                                                              for f in derived)))
         w.emit(1, "%s.append(%s)" % (target, obj))
         if until is not None:
             w.emit(1, "if %s(%s):" % (w.const(until, "until"), obj))
             w.emit(2, "break")
-        w.base -= depth
 
     # ``this._prev`` in items that see their parent's context, as the interpreter keeps it
     def items_begin(self, parent: str, depth: int = 1) -> str:
@@ -649,7 +782,7 @@ def _direct(member: Any) -> bool:
 def _endian(member: Any) -> Optional[str]:
     """The byte order a fixed member needs from its run's prefix (None: any)."""
     if isinstance(member, s.BitGroup):
-        return None if member.size == 1 or member.size not in (2, 4, 8) else (member.endian or "big")
+        return None if member.size == 1 or member.size not in (2, 3, 4, 5, 6, 7, 8) else (member.endian or "big")
     t = member.type
     if isinstance(t, (s.Const,)):
         t = t.type
@@ -958,6 +1091,32 @@ def parse_entry(node: s.Struct) -> Callable[..., Any]:
     return entry
 
 
+def _generic_entry(node: s.Struct, parser: Callable[[], Callable[..., Any]],
+                   needs_state: bool) -> Callable[..., Any]:
+    """The entry for buffers other than ``bytes`` and for unusual offsets: the checks of ``interp.parse``,
+    then the compiled parser (``parser()`` gives it once it exists); any failure goes to the interpreter."""
+    slow, as_buffer, make_state = interp.parse, interp._as_buffer, interp._ParseState
+
+    def entry(data: Any, offset: int = 0, allow_trailing: bool = False) -> Any:
+        buf = as_buffer(data)
+        if type(buf) is bytearray:
+            buf = bytes(buf)  # values must not change when the caller's buffer does
+        end = len(buf)
+        if type(offset) is not int or not 0 <= offset <= end:
+            return slow(node, data, offset, allow_trailing)
+        state = make_state(buf, None) if needs_state else None
+        try:
+            obj, pos = parser()(buf, offset, end, state, None)
+        except Exception:
+            return slow(node, data, offset, allow_trailing)
+        if state is not None and state.high > pos:
+            pos = state.high
+        if pos == end or allow_trailing and pos < end:
+            return obj
+        return slow(node, data, offset, allow_trailing)
+    return entry
+
+
 def parse(node: s.Struct, data: Any, offset: int = 0, allow_trailing: bool = False) -> Any:
     """Parse with the compiled code (see ``parse_entry``)."""
     return parse_entry(node)(data, offset, allow_trailing)
@@ -979,20 +1138,39 @@ class BuildCompiler:
         self.node, self.registry, self.w = node, registry, _Writer()
         self.local: Dict[str, str] = {}
         self.fields = {f.name: f for f in node.fields()}
+        self.prefix = ""  # of local variables: an inlined item's differ from its array owner's
+        self.obj = "o"  # the variable holding the object being built
 
     def var(self, name: str) -> str:
         if name not in self.local:
-            self.local[name] = "v%d" % len(self.local)
+            self.local[name] = "%sv%d" % (self.prefix, len(self.local))
         return self.local[name]
 
     def compile(self) -> Tuple[str, Dict[str, Any]]:
         w, node = self.w, self.node
         w.emit(0, "def build_%s(o):" % _ident(node.name))
-        w.emit(1, "if o.__class__ is not %s:" % w.const(node.cls, "cls"))
+        w.emit(1, "return %s" % (" + ".join(self.body()) or "b''"))
+        body = w.lines[1:]
+        w.lines.append("def entry_%s(o):" % _ident(node.name))
+        w.lines.append("    try:")
+        w.lines.extend("    " + line for line in body)
+        w.lines.append("    except Exception:")
+        w.lines.append("        pass")
+        w.lines.append("    return _slow(_node, o)")
+        w.scope.update(_slow=interp.build, _node=node)
+        w.scope.update(_Fail=Fail, _int=int, _len=len, _NaN=interp.NaN,
+                       _float=float, _list=list, _join=b"".join, _bytes=bytes,
+                       _check_float=_check_float, _check_bytes=_check_bytes)
+        return "\n".join(w.lines) + "\n", w.scope
+
+    def body(self) -> List[str]:
+        """The checks and parts of ``self.obj``'s bytes, at depth 1; returns the expressions of the parts."""
+        w, node, o = self.w, self.node, self.obj
+        w.emit(1, "if %s.__class__ is not %s:" % (o, w.const(node.cls, "cls")))
         w.emit(2, "raise _Fail")
         for f in node.fields():
             if f.stored:
-                w.emit(1, "%s = o.%s" % (self.var(f.name), f.name))
+                w.emit(1, "%s = %s.%s" % (self.var(f.name), o, f.name))
         parts: Dict[str, str] = {}
         for m in node.members:  # variable parts first: derived lengths need them
             if isinstance(m, s.Field) and _fixed_build(m) is None and not isinstance(m.type, s.Padding):
@@ -1001,7 +1179,7 @@ class BuildCompiler:
             if f.derive is not None:
                 self.derived(f, parts)
         for m in node.members:  # checks of sizes and counts that are references
-            if isinstance(m, s.Field) and m.name in parts:
+            if isinstance(m, s.Field) and m.name in parts and not self.measured_by_derive(m):
                 self.size_check(m, parts[m.name])
         out: List[str] = []
         run: List[Any] = []
@@ -1018,19 +1196,7 @@ class BuildCompiler:
             out.append(parts[m.name])
         if run:
             out.append(self.pack(run))
-        w.emit(1, "return %s" % (" + ".join(out) if out else "b''"))
-        body = w.lines[1:]
-        w.lines.append("def entry_%s(o):" % _ident(node.name))
-        w.lines.append("    try:")
-        w.lines.extend("    " + line for line in body)
-        w.lines.append("    except Exception:")
-        w.lines.append("        pass")
-        w.lines.append("    return _slow(_node, o)")
-        w.scope.update(_slow=interp.build, _node=node)
-        w.scope.update(_Fail=Fail, _int=int, _len=len, _NaN=interp.NaN,
-                       _float=float, _list=list, _join=b"".join, _check_int=_check_int,
-                       _check_float=_check_float, _check_bytes=_check_bytes)
-        return "\n".join(w.lines) + "\n", w.scope
+        return out
 
     # parts ----------------------------------------------------------------------------
 
@@ -1038,21 +1204,40 @@ class BuildCompiler:
         w, t, v = self.w, f.type, self.var(f.name)
         part = w.temp("p")
         if isinstance(t, s.Bytes):
-            w.emit(1, "%s = _check_bytes(%s)" % (part, v))
+            w.emit(1, "%s = %s" % (part, v))
+            w.emit(1, "if %s.__class__ is not _bytes:" % part)
+            w.emit(2, "%s = _check_bytes(%s)" % (part, v))
         elif isinstance(t, s.Array) and t.typed:
             w.emit(1, "%s = _typed_bytes(%s, %s)" % (part, w.const(t, "N"), v))
             w.scope["_typed_bytes"] = interp.typed_bytes
         elif isinstance(t, s.Array) and isinstance(t.item, (s.Int, s.Float)):
             code = _FLOAT_CODES[t.item.bits] if isinstance(t.item, s.Float) else _INT_CODES[(t.item.size,
                                                                                             t.item.signed)]
-            check = "_check_float" if isinstance(t.item, s.Float) else "_check_int"
             w.emit(1, "if %s.__class__ is not _list:" % v)
             w.emit(2, "raise _Fail")
-            w.emit(1, "for x in %s:" % v)
-            w.emit(2, "%s(x)" % check)
+            if isinstance(t.item, s.Float):  # (ints: struct.pack takes what interp.as_int takes)
+                x = w.temp("x")
+                w.emit(1, "for %s in %s:" % (x, v))
+                w.emit(2, "_check_float(%s)" % x)
             fmt = w.const(_PREFIX[t.item.endian or "big"] + "%d" + code, "fmt")
             w.emit(1, "%s = _pack(%s %% _len(%s), *%s)" % (part, fmt, v, v))
             w.scope["_pack"] = struct.pack
+        elif isinstance(t, s.Array) and _inlinable(t.item):  # type: ignore[arg-type]
+            w.emit(1, "if %s.__class__ is not _list:" % v)
+            w.emit(2, "raise _Fail")
+            items, x = w.temp("l"), w.temp("x")
+            w.emit(1, "%s = []" % items)
+            w.emit(1, "for %s in %s:" % (x, v))
+            item = BuildCompiler(t.item, self.registry)  # type: ignore[arg-type]
+            item.w, item.prefix, item.obj = w, w.temp("i") + "_", x
+            w.base += 1
+            pieces = item.body()
+            if len(pieces) == 1:
+                w.emit(1, "%s.append(%s)" % (items, pieces[0]))
+            elif pieces:
+                w.emit(1, "%s += (%s)" % (items, ", ".join(pieces)))
+            w.base -= 1
+            w.emit(1, "%s = _join(%s)" % (part, items))
         elif isinstance(t, s.Array):
             child = w.const(self.registry.builder(t.item), "B")  # type: ignore[arg-type]
             w.emit(1, "if %s.__class__ is not _list:" % v)
@@ -1072,7 +1257,7 @@ class BuildCompiler:
         typed = self.var(f.name)
         # a value the user typed must agree; one that came from parsing and was not touched is replaced
         w.emit(1, "if %s is not None and %s != %s:" % (typed, typed, computed))
-        w.emit(2, "pd = o._bm_parsed")
+        w.emit(2, "pd = getattr(%s, '_bm_parsed', None)" % self.obj)
         w.emit(2, "if not pd or pd.get(%r) != %s:" % (f.name, typed))
         w.emit(3, "raise _Fail")
         w.emit(1, "%s = %s" % (typed, computed))
@@ -1092,6 +1277,20 @@ class BuildCompiler:
         if isinstance(e, BinOp):
             return "(%s %s %s)" % (self.derive_expr(e.left, parts), e.op, self.derive_expr(e.right, parts))
         raise AssertionError(e.text())
+
+    def measured_by_derive(self, f: s.Field) -> bool:
+        """Whether ``f``'s size (count) is a field just derived as ``len_of(f)`` (``count_of(f)``): equal by
+        construction, so no check is written."""
+        from .expr import CountOf, LenOf
+
+        t = f.type
+        rule = t.size if isinstance(t, s.Bytes) else t.count if isinstance(t, s.Array) else None
+        if not isinstance(rule, Ref) or len(rule.path) != 1 or rule.path[0] not in self.fields:
+            return False
+        derive = self.fields[rule.path[0]].derive
+        if isinstance(t, s.Bytes):
+            return isinstance(derive, LenOf) and tuple(derive.names) == (f.name,)
+        return isinstance(derive, CountOf) and tuple(derive.names) == (f.name,) and not t.typed  # type: ignore[union-attr]
 
     def size_check(self, f: s.Field, part: str) -> None:
         t = f.type
@@ -1121,19 +1320,34 @@ class BuildCompiler:
     def fixed_value(self, m: Any) -> Optional[str]:
         w = self.w
         if isinstance(m, s.BitGroup):
-            word = w.temp("g")
-            w.emit(1, "%s = 0" % word)
+            terms = []
             for f, at, bits in m.positions():
                 if not f.stored:
                     continue
                 v = self.var(f.name)
                 lo, hi = ((-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if f.type.signed  # type: ignore[attr-defined]
                           else (0, (1 << bits) - 1))
-                w.emit(1, "if %s.__class__ is not _int or not %d <= %s <= %d:" % (v, lo, v, hi))
-                w.emit(2, "raise _Fail")
-                w.emit(1, "%s |= (%s & %d) << %d" % (word, v, (1 << bits) - 1, at))
+                if lo:
+                    w.emit(1, "if %s.__class__ is not _int or not %d <= %s <= %d:" % (v, lo, v, hi))
+                    w.emit(2, "raise _Fail")
+                    terms.append("(%s & %d) << %d" % (v, (1 << bits) - 1, at) if at else "%s & %d" % (v, hi * 2 + 1))
+                else:  # v >> bits is 0 exactly for 0 <= v < 2**bits; other types (bool, numpy) go to the interpreter
+                    w.emit(1, "if %s.__class__ is not _int or %s >> %d:" % (v, v, bits))
+                    w.emit(2, "raise _Fail")
+                    terms.append("%s << %d" % (v, at) if at else v)
+            word = w.temp("g")
+            w.emit(1, "%s = %s" % (word, " | ".join(terms) or "0"))
             if m.size in (1, 2, 4, 8):
                 return word
+            if m.size in _SPLITS:  # the words fixed_item reads (see _fixed_build)
+                words, at = [], 0
+                for n in _SPLITS[m.size]:
+                    words.append("%s >> %d & %d" % (word, at, (1 << 8 * n) - 1) if at else
+                                 "%s & %d" % (word, (1 << 8 * n) - 1))
+                    at += 8 * n
+                if _byteorder(m.endian) == "big":
+                    words.reverse()
+                return ", ".join(words)
             return "%s.to_bytes(%d, %r)" % (word, m.size, _byteorder(m.endian))
         t = m.type
         v = self.var(m.name)
@@ -1148,9 +1362,7 @@ class BuildCompiler:
     def encode_fixed(self, t: s.Node, v: str) -> str:
         w = self.w
         if isinstance(t, s.Int):
-            w.emit(1, "if %s.__class__ is not _int:" % v)  # exact ints pass at the cost of one comparison
-            w.emit(2, "_check_int(%s)" % v)
-            if t.size in (1, 2, 4, 8):
+            if t.size in (1, 2, 4, 8):  # struct.pack takes what interp.as_int takes, and checks the range
                 return v
             w.emit(1, "if not %d <= %s <= %d:" % (t.min, v, t.max))
             w.emit(2, "raise _Fail")
@@ -1170,11 +1382,6 @@ class BuildCompiler:
             w.emit(2, "raise _Fail")
             return v
         raise AssertionError(t.name)
-
-
-def _check_int(v: Any) -> None:
-    if v.__class__ is not int and (isinstance(v, bool) or not isinstance(v, int)):
-        raise Fail()
 
 
 def _check_float(v: Any) -> None:
@@ -1203,6 +1410,9 @@ def _build_expr(e: Expr, var: Callable[[str], str]) -> str:
 def _fixed_build(m: Any) -> Optional[str]:
     """The struct code a fixed member packs with, or None for members built as parts."""
     if isinstance(m, s.BitGroup):
+        if m.size in _SPLITS:
+            codes = "".join(_INT_CODES[(n, False)] for n in _SPLITS[m.size])
+            return codes[::-1] if _byteorder(m.endian) == "big" else codes
         return _INT_CODES.get((m.size, False)) or "%ds" % m.size
     t = m.type
     if isinstance(t, s.Const):
@@ -1280,6 +1490,13 @@ class BuildRegistry:
             self.entries[key] = scope["entry_%s" % _ident(node.name)]
             _REGISTRY.sources[-key] = source
         return self.builders[key]  # type: ignore[no-any-return]
+
+
+def _inlinable(item: s.Struct) -> bool:
+    """An array item whose build is written inside the array's loop: fixed members and bytes only
+    (the caller checked it is buildable), so inlining never nests."""
+    return all(isinstance(m, s.BitGroup) or _fixed_build(m) is not None or isinstance(m.type, (s.Bytes, s.Padding))
+               for m in item.members)
 
 
 def _buildable(node: s.Struct, registry: BuildRegistry) -> bool:

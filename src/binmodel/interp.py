@@ -14,6 +14,7 @@ from __future__ import annotations
 import array as _array
 import dataclasses
 import enum as _enum
+import operator
 import struct
 import sys
 from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
@@ -1012,14 +1013,26 @@ class BuildContext:
         raise LookupError(name)
 
 
+def as_int(value: Any) -> Optional[int]:
+    """``value`` as a plain int when Python treats it as an integer (``operator.index``: int, bool,
+    IntEnum, numpy integers), as ``struct`` does; None otherwise (floats, strings, None)."""
+    if type(value) is int:
+        return value
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
+
+
 def _build_int(node: s.Int, value: Any, path: str) -> bytes:
-    if isinstance(value, bool) or not isinstance(value, int):
+    number = as_int(value)
+    if number is None:
         raise BuildError("expected an int for %s, found %s" % (node.name, type(value).__name__), path,
                          expected="int", found=value)
-    if not node.min <= value <= node.max:
-        raise BuildError("%d does not fit %s (%d..%d)" % (value, node.name, node.min, node.max), path,
+    if not node.min <= number <= node.max:
+        raise BuildError("%d does not fit %s (%d..%d)" % (number, node.name, node.min, node.max), path,
                          expected="%d..%d" % (node.min, node.max), found=value)
-    return int(value).to_bytes(node.size, _byteorder(node.endian), signed=node.signed)
+    return number.to_bytes(node.size, _byteorder(node.endian), signed=node.signed)
 
 
 def _deferred_size_check(ctx: Any, expr: Expr, actual: int, path: str, what: str) -> None:
@@ -1169,14 +1182,17 @@ def build_node(node: s.Node, value: Any, ctx: Any, path: str, name: Optional[str
 def _plain_int(value: Any, path: str) -> int:
     if isinstance(value, _enum.Enum) and not isinstance(value, int):  # enum.Enum / enum.Flag members
         value = value.value
-    if isinstance(value, bool) or not isinstance(value, int):
+    number = as_int(value)
+    if number is None:
         raise BuildError("expected an int or enum member, found %s" % _short(value), path, found=value)
-    return int(value)
+    return number
 
 
 def _build_varint(node: s.VarInt, value: Any, path: str) -> bytes:
-    if isinstance(value, bool) or not isinstance(value, int):
+    number = as_int(value)
+    if number is None:
         raise BuildError("expected an int for %s, found %s" % (node.name, type(value).__name__), path, found=value)
+    value = number
     if node.kind in ("unsigned", "vlq") and value < 0:
         raise BuildError("%d is negative; %s holds only unsigned values" % (value, node.name), path, found=value)
     if node.kind == "zigzag":
@@ -1318,8 +1334,10 @@ def _build_bits(group: s.BitGroup, ctx: BuildContext) -> bytes:
     for field, bit_at, bits in group.positions():
         value = ctx.get(field.name) if field.stored else 0
         fpath = _join(ctx.path, field.name)
-        if isinstance(value, bool) or not isinstance(value, int):
+        number = as_int(value)
+        if number is None:
             raise BuildError("expected an int, found %s" % _short(value), fpath, found=value)
+        value = number
         lo, hi = ((-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if field.type.signed  # type: ignore[attr-defined]
                   else (0, (1 << bits) - 1))
         if not lo <= value <= hi:
