@@ -29,7 +29,28 @@ def outcome(parse, node, data, allow_trailing=False):
         value = parse(node, data, 0, allow_trailing)
     except binmodel.Error as exc:
         return ("error", type(exc).__name__, getattr(exc, "path", None), getattr(exc, "offset", None), str(exc))
-    return ("value", type(value).__name__, repr(value), getattr(value, "_bm_parsed", None))
+    return ("value", type(value).__name__, repr(value), remembered(value))
+
+
+def remembered(value, depth=0):
+    """What parsed objects keep for build, nested ones included: derived fields' values as parsed and
+    union bytes (compiled code must leave exactly what the interpreter leaves)."""
+    if depth > 40:
+        return None
+    if isinstance(value, list):
+        return [remembered(v, depth + 1) for v in value]
+    node = getattr(type(value), "_bm_node", None)
+    if node is None:
+        return None
+    kept = [("_bm_parsed", getattr(value, "_bm_parsed", None))]
+    for f in node.fields():
+        if f.derive is not None:
+            kept.append((f.name, getattr(value, "_bm_was_" + f.name, None)))
+        if f.stored:
+            inner = remembered(getattr(value, f.name, None), depth + 1)
+            if inner:
+                kept.append((f.name + "/", inner))
+    return kept
 
 
 def agree(node, data, allow_trailing=False):

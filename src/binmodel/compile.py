@@ -174,8 +174,8 @@ class StructCompiler:
             if f.stored:
                 w.emit(1, "o.%s = %s" % (f.name, self.known[f.name]))
         derived = [f for f in node.fields() if f.derive is not None]
-        if derived:  # (left unset otherwise: readers use getattr(o, "_bm_parsed", None))
-            w.emit(1, "o._bm_parsed = {%s}" % ", ".join("%r: %s" % (f.name, self.known[f.name]) for f in derived))
+        for f in derived:  # the value as parsed (see Struct._bm_from_values)
+            w.emit(1, "o._bm_was_%s = %s" % (f.name, self.known[f.name]))
         w.emit(1, "return o, pos")
         w.scope.update(_new=object.__new__, _ParseContext=interp.ParseContext, _Fail=Fail,
                        _check_derived=interp._check_derived, _from_bytes=int.from_bytes, _NaN=interp.NaN,
@@ -698,9 +698,8 @@ class StructCompiler:
             if f.stored:
                 w.emit(1, "%s.%s = %s" % (obj, f.name, body.known[f.name]))
         derived = [f for f in item.fields() if f.derive is not None]
-        if derived:
-            w.emit(1, "%s._bm_parsed = {%s}" % (obj, ", ".join("%r: %s" % (f.name, body.known[f.name])
-                                                              for f in derived)))
+        for f in derived:
+            w.emit(1, "%s._bm_was_%s = %s" % (obj, f.name, body.known[f.name]))
         w.emit(1, "%s.append(%s)" % (target, obj))
         if until is not None:
             w.emit(1, "if %s(%s):" % (w.const(until, "until"), obj))
@@ -1257,8 +1256,7 @@ class BuildCompiler:
         typed = self.var(f.name)
         # a value the user typed must agree; one that came from parsing and was not touched is replaced
         w.emit(1, "if %s is not None and %s != %s:" % (typed, typed, computed))
-        w.emit(2, "pd = getattr(%s, '_bm_parsed', None)" % self.obj)
-        w.emit(2, "if not pd or pd.get(%r) != %s:" % (f.name, typed))
+        w.emit(2, "if getattr(%s, %r, None) != %s:" % (self.obj, "_bm_was_" + f.name, typed))
         w.emit(3, "raise _Fail")
         w.emit(1, "%s = %s" % (typed, computed))
 

@@ -974,7 +974,7 @@ class BuildContext:
         if computed is None:  # the derivation has nothing to say here: the value given stands
             return typed
         if typed is not None and typed != computed:
-            untouched = field.name in self.parsed and self.parsed[field.name] == typed
+            untouched = getattr(self.obj, "_bm_was_" + field.name, None) == typed  # model.PARSED_PREFIX
             if not untouched:
                 raise BuildError("%s is %s, but %s gives %s; leave it unset (None) to have it computed"
                                  % (field.name, _short(typed), field.derive.text(), _short(computed)),  # type: ignore[union-attr]

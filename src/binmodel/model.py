@@ -31,6 +31,8 @@ from . import fields as _f
 
 _M = TypeVar("_M", bound="Struct")
 _MUTABLE = (list, dict, set, bytearray)
+PARSED_PREFIX = "_bm_was_"
+"""Slot prefix of a derived field's value as parsed (see ``Struct._bm_from_values``)."""
 
 
 def _namespace_annotations(ns: Dict[str, Any]) -> Dict[str, Any]:
@@ -95,7 +97,8 @@ class StructMeta(type):
             seen.add(f.name)
         for f in own:
             ns.pop(f.name, None)
-        ns["__slots__"] = tuple(f.name for f in own if f.stored) + (() if model_bases else ("_bm_parsed",))
+        ns["__slots__"] = (tuple(f.name for f in own if f.stored) + (() if model_bases else ("_bm_parsed",))
+                           + tuple(PARSED_PREFIX + f.name for f in own if f.derive is not None))
         # each model gets its own parse/build slots: the first call replaces them with the compiled entry
         # (a subclass must not inherit its base's entry)
         ns.setdefault("parse", Struct.__dict__["parse"])
@@ -352,14 +355,17 @@ class Struct(metaclass=StructMeta):
 
     @classmethod
     def _bm_from_values(cls: Type[_M], values: Dict[str, Any], union_bytes: Optional[bytes] = None) -> _M:
-        """An instance from parsed values; what it must remember for ``build`` goes in ``_bm_parsed``."""
+        """An instance from parsed values. What it must remember for ``build``: each derived field's value
+        as parsed (slot ``_bm_was_<name>``: an untouched stale value is recomputed, not an error) and a
+        union's bytes (``_bm_parsed``). Unset slots read as None (``getattr(obj, name, None)``)."""
         obj = cls.__new__(cls)
         for name in cls._bm_stored:
             object.__setattr__(obj, name, values.get(name))
-        parsed: Dict[str, Any] = {f.name: values.get(f.name) for f in cls._bm_node.fields() if f.derive is not None}
+        for f in cls._bm_node.fields():
+            if f.derive is not None:
+                object.__setattr__(obj, PARSED_PREFIX + f.name, values.get(f.name))
         if union_bytes is not None:
-            parsed["__union_bytes__"] = union_bytes
-        object.__setattr__(obj, "_bm_parsed", parsed or None)
+            object.__setattr__(obj, "_bm_parsed", {"__union_bytes__": union_bytes})
         return obj
 
     # --- bytes ---------------------------------------------------------------
