@@ -270,7 +270,7 @@ class StructCompiler:
         prefix = _PREFIX[orders[0]] if orders else "<"
         fmt = prefix + "".join(item.code for _, item in run)
         size = sum(item.size for _, item in run)
-        names = []
+        names: List[str] = []
         offsets = []
         at = 0
         for member, item in run:
@@ -305,11 +305,10 @@ class StructCompiler:
             if item.code.endswith("x"):
                 self.bind(member, "None")
                 continue
-            if item.parts:
+            if item.parts:  # (only bit groups are read as several words)
                 used = names[i:i + len(item.parts)]
                 i += len(item.parts)
-                raw = " | ".join("%s << %d" % (n, at) if at else n for n, at in zip(used, item.parts))
-                self.finish(member, "(%s)" % raw, offset)
+                self.bits(member, "", offset, list(zip(used, item.parts, (8 * n for n in _word_sizes(item)))))
                 continue
             self.finish(member, names[i], offset)
             i += 1
@@ -379,21 +378,35 @@ class StructCompiler:
         item = self.fixed_item(member)
         return item.size if item is not None else 0
 
-    def bits(self, group: s.BitGroup, raw: str, offset: int) -> None:
+    def bits(self, group: s.BitGroup, raw: str, offset: int,
+             words: Optional[List[Tuple[str, int, int]]] = None) -> None:
+        """The group's fields from ``raw`` (its unpacked word or bytes), or from ``words`` (name, shift,
+        width) when an odd-sized group was read as several: a field inside one word is read from it."""
         w = self.w
-        word = raw
-        if raw.startswith("("):  # made of words (see fixed_item)
-            word = w.temp("g")
-            w.emit(1, "%s = %s" % (word, raw[1:-1]))
+        positions = list(group.positions())
+        if words is not None:
+            inside = [next((wd for wd in words if wd[1] <= at and at + bits <= wd[1] + wd[2]), None)
+                      for _, at, bits in positions]
+            if any(wd is None for wd in inside):  # a field across words: put the group together
+                raw = w.temp("g")
+                w.emit(1, "%s = %s" % (raw, " | ".join("%s << %d" % (n, at) if at else n for n, at, _ in words)))
+                words = None
         elif group.size not in (1, 2, 4, 8):
             word = w.temp("g")
             w.emit(1, "%s = _from_bytes(%s, %r)" % (word, raw, _byteorder(group.endian)))
-        for f, at, bits in group.positions():
+            raw = word
+        for i, (f, at, bits) in enumerate(positions):
             if self.positions:
                 w.emit(1, "ctx.where[%r] = (pos + %d, pos + %d)" % (f.name, offset, offset + group.size))
             if not f.stored:
                 continue
-            value = "(%s >> %d) & %d" % (word, at, (1 << bits) - 1) if at else "%s & %d" % (word, (1 << bits) - 1)
+            word, width = raw, 8 * group.size
+            if words is not None:
+                word, shift, width = inside[i]  # type: ignore[misc]
+                at -= shift
+            value = "%s >> %d" % (word, at) if at else word
+            if at + bits < width:
+                value = "(%s) & %d" % (value, (1 << bits) - 1) if at else "%s & %d" % (value, (1 << bits) - 1)
             var = self.var(f)
             w.emit(1, "%s = %s" % (var, value))
             if f.type.signed:  # type: ignore[attr-defined]
@@ -682,14 +695,15 @@ class StructCompiler:
             run = []
             if item is not None:
                 run.append((member, item))
-            elif isinstance(member.type, s.Bytes) and _simple_bytes(member.type, self):
+            elif isinstance(member, s.Field) and isinstance(member.type, s.Bytes) \
+                    and _simple_bytes(member.type, self):
                 self.bytes_field(member, member.type, end)
             else:
                 return False
         self.flush(run, end)
         return True
 
-    def new_item(self, item: s.Struct, body: "StructCompiler", target: str, until: Any) -> None:
+    def new_item(self, item: s.Struct, body: StructCompiler, target: str, until: Any) -> None:
         """The item's object from ``body``'s locals, appended to ``target`` (at depth 1)."""
         w = self.w
         obj = w.temp("it")
@@ -1288,7 +1302,8 @@ class BuildCompiler:
         derive = self.fields[rule.path[0]].derive
         if isinstance(t, s.Bytes):
             return isinstance(derive, LenOf) and tuple(derive.names) == (f.name,)
-        return isinstance(derive, CountOf) and tuple(derive.names) == (f.name,) and not t.typed  # type: ignore[union-attr]
+        return (isinstance(derive, CountOf) and tuple(derive.names) == (f.name,)
+                and isinstance(t, s.Array) and not t.typed)
 
     def size_check(self, f: s.Field, part: str) -> None:
         t = f.type
@@ -1318,23 +1333,41 @@ class BuildCompiler:
     def fixed_value(self, m: Any) -> Optional[str]:
         w = self.w
         if isinstance(m, s.BitGroup):
-            terms = []
-            for f, at, bits in m.positions():
-                if not f.stored:
-                    continue
+            fields = [(f, at, bits) for f, at, bits in m.positions() if f.stored]
+            types, ranges, signs = [], [], []
+            for f, _at, bits in fields:  # exact ints only: a numpy int would wrap in the shifts below
                 v = self.var(f.name)
-                lo, hi = ((-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if f.type.signed  # type: ignore[attr-defined]
-                          else (0, (1 << bits) - 1))
-                if lo:
-                    w.emit(1, "if %s.__class__ is not _int or not %d <= %s <= %d:" % (v, lo, v, hi))
-                    w.emit(2, "raise _Fail")
-                    terms.append("(%s & %d) << %d" % (v, (1 << bits) - 1, at) if at else "%s & %d" % (v, hi * 2 + 1))
-                else:  # v >> bits is 0 exactly for 0 <= v < 2**bits; other types (bool, numpy) go to the interpreter
-                    w.emit(1, "if %s.__class__ is not _int or %s >> %d:" % (v, v, bits))
-                    w.emit(2, "raise _Fail")
-                    terms.append("%s << %d" % (v, at) if at else v)
+                types.append("%s.__class__ is not _int" % v)
+                if f.type.signed:  # type: ignore[attr-defined]
+                    ranges.append("not %d <= %s <= %d" % (-(1 << (bits - 1)), v, (1 << (bits - 1)) - 1))
+                else:  # (plain comparisons of ints are the cheapest test CPython has)
+                    ranges.append("%s > %d" % (v, (1 << bits) - 1))
+                    signs.append("%s < 0" % v)
+            if fields:
+                w.emit(1, "if %s:" % " or ".join(types + ranges + signs))
+                w.emit(2, "raise _Fail")
+
+            def word_of(shift: int, width: int) -> str:
+                terms = []
+                for f, at, bits in fields:
+                    if at + bits <= shift or at >= shift + width:
+                        continue
+                    v = self.var(f.name)
+                    if f.type.signed:  # type: ignore[attr-defined]
+                        v = "(%s & %d)" % (v, (1 << bits) - 1)
+                    terms.append("%s << %d" % (v, at - shift) if at > shift else v)
+                return " | ".join(terms) or "0"
+
+            if m.size in _SPLITS:
+                sizes, spans, at = _SPLITS[m.size], [], 0
+                for n in sizes:
+                    spans.append((at, 8 * n))
+                    at += 8 * n
+                if all(any(lo <= a and a + b <= lo + n for lo, n in spans) for _, a, b in fields):
+                    words = [word_of(lo, n) for lo, n in spans]  # each field inside one word: no whole group
+                    return ", ".join(words[::-1] if _byteorder(m.endian) == "big" else words)
             word = w.temp("g")
-            w.emit(1, "%s = %s" % (word, " | ".join(terms) or "0"))
+            w.emit(1, "%s = %s" % (word, word_of(0, 8 * m.size)))
             if m.size in (1, 2, 4, 8):
                 return word
             if m.size in _SPLITS:  # the words fixed_item reads (see _fixed_build)
@@ -1403,6 +1436,11 @@ def _build_expr(e: Expr, var: Callable[[str], str]) -> str:
     if isinstance(e, BinOp):
         return "(%s %s %s)" % (_build_expr(e.left, var), e.op, _build_expr(e.right, var))
     raise AssertionError(e.text())
+
+
+def _word_sizes(item: _Item) -> List[int]:
+    """The byte sizes of the words an item's struct codes read, in code order."""
+    return [struct.calcsize("<" + code) for code in item.code]
 
 
 def _fixed_build(m: Any) -> Optional[str]:

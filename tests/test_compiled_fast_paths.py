@@ -1,0 +1,319 @@
+"""The compiler's fast paths, checked against independent truth (``struct``, ``int.from_bytes``) and
+against the interpreter: the entry for ``bytes``, arrays read with ``iter_unpack``, array items written
+inline (parse and build), odd-sized bit groups read as several words, integer-like values on build,
+and derived fields that remember their parsed value.
+
+Every model here is also in the differential test (tests/test_zz_compiled_matches_interpreter.py).
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+import mmap
+import pickle
+import struct
+from typing import List
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from binmodel import (
+    ULEB128,
+    Array,
+    Bits,
+    BuildError,
+    Bytes,
+    Enum,
+    ParseError,
+    Sized,
+    Struct,
+    count_of,
+    debug,
+    f32,
+    interp,
+    len_of,
+    this,
+    u8,
+    u16,
+    u24,
+    u32,
+    u64,
+)
+from binmodel import compile as compiled
+
+
+class Rec(Struct, endian="little"):
+    magic: int = u32()
+    version: int = u16()
+    flags: int = u16()
+    length: int = u32()
+
+
+class RecFile(Struct):
+    records: List[Rec] = Array(Rec, greedy=True)
+
+
+class Counted(Struct, endian="big"):
+    n: int = u8()
+    records: List[Rec] = Array(Rec, count=this.n)
+    tail: int = u16()
+
+
+class Boxed(Struct, endian="big"):
+    size: int = u8()
+    records: List[Rec] = Sized(this.size, Array(Rec, greedy=True))
+    after: int = u8()
+
+
+class FloatRec(Struct, endian="little"):
+    x: float = f32()
+    tag: int = u8()
+
+
+class Floats(Struct):
+    items: List[FloatRec] = Array(FloatRec, greedy=True)
+
+
+class Item(Struct, endian="big"):
+    tag: int = u8()
+    len: int = u8(derive=len_of("data"))
+    data: bytes = Bytes(this.len)
+
+
+class Message(Struct, endian="big"):
+    count: int = u16(derive=count_of("items"))
+    items: List[Item] = Array(Item, count=this.count)
+
+
+class Tail(Struct, endian="big"):
+    size: int = u8()
+    items: List[Item] = Sized(this.size, Array(Item, greedy=True))
+
+
+class Empty(Struct):
+    pass
+
+
+def both(model, data, **kw):
+    """The compiled and the interpreted outcome of one parse (a value's repr or the error's details)."""
+    out = []
+    for parse in (compiled.parse, interp.parse):
+        try:
+            out.append(("value", repr(parse(model._bm_node, data, kw.get("offset", 0),
+                                            kw.get("allow_trailing", False)))))
+        except ParseError as exc:
+            out.append(("error", exc.path, exc.offset, str(exc)))
+    assert out[0] == out[1]
+    return out[0]
+
+
+# --- the entry for bytes, and for everything else ---------------------------------------------
+
+def test_entry_reads_what_struct_reads_from_every_buffer_type():
+    fmt = struct.Struct("<IHHI")
+    raw = fmt.pack(0x46464952, 2, 3, 400)
+    with mmap.mmap(-1, len(raw)) as m:
+        m.write(raw)
+        buffers = [raw, bytearray(raw), memoryview(raw), m]
+        for buf in buffers:
+            r = Rec.parse(buf)
+            assert (r.magic, r.version, r.flags, r.length) == fmt.unpack(raw)
+
+
+def test_entry_offsets_and_trailing_bytes_match_the_interpreter():
+    raw = struct.pack("<IHHI", 1, 2, 3, 4) * 3
+    assert Rec.parse(raw, offset=12, allow_trailing=True).length == 4
+    assert Rec.parse(raw, offset=24).length == 4
+    for offset in (0, 11, 12, 24, 36, 37, -1, True, 1.0, None):
+        for trailing in (False, True):
+            outcome = both(Rec, raw, offset=offset, allow_trailing=trailing)
+            assert (outcome[0] == "value") == (type(offset) is int and 0 <= offset <= 24
+                                               and (trailing or offset == 24))
+    assert both(Empty, b"", offset=0)[0] == "value"
+    assert both(Empty, b"ab", offset=2)[0] == "value"
+    assert both(Empty, b"ab", offset=3, allow_trailing=True)[0] == "error"  # past the end
+
+
+def test_entry_values_do_not_follow_a_changed_bytearray():
+    buf = bytearray(struct.pack(">BB", 7, 2) + b"hi")
+    item = Item.parse(buf)
+    buf[2:4] = b"XY"
+    assert item.data == b"hi"
+
+
+# --- arrays read with iter_unpack ---------------------------------------------------------------
+
+@given(st.lists(st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 2**16 - 1), st.integers(0, 2**16 - 1),
+                          st.integers(0, 2**32 - 1)), max_size=20), st.integers(0, 11))
+def test_greedy_records_match_iter_unpack(values, cut):
+    fmt = struct.Struct("<IHHI")
+    raw = b"".join(fmt.pack(*v) for v in values)
+    parsed = RecFile.parse(raw)
+    assert [(r.magic, r.version, r.flags, r.length) for r in parsed.records] == list(fmt.iter_unpack(raw))
+    assert RecFile.build(parsed) == raw
+    if cut and values:  # a record cut short: the interpreter's error, at the record that does not fit
+        outcome = both(RecFile, raw + raw[:cut])
+        first_short = next(at for at, size in ((0, 4), (4, 2), (6, 2), (8, 4)) if at + size > cut)
+        assert outcome[0] == "error" and outcome[2] == len(raw) + first_short
+        assert outcome[1].startswith("records[%d]" % len(values))
+
+
+def test_counted_and_sized_arrays_stop_where_they_must():
+    rec = struct.pack("<IHHI", 1, 2, 3, 4)
+    assert [r.length for r in Counted.parse(b"\x02" + rec * 2 + b"\x00\x09").records] == [4, 4]
+    assert both(Counted, b"\x03" + rec * 2 + b"\x00\x09")[0] == "error"
+    boxed = Boxed.parse(b"\x18" + rec * 2 + b"\x05")  # 24 bytes: the greedy array ends with its region
+    assert len(boxed.records) == 2 and boxed.after == 5
+    outcome = both(Boxed, b"\x10" + rec * 2 + b"\x05")  # a region that cuts the second record
+    assert outcome[0] == "error"
+    assert "iter_unpack" in debug.source(RecFile) and "iter_unpack" in debug.source(Counted)
+
+
+def test_items_with_floats_keep_nan_bits():
+    nan = struct.pack("<I", 0x7FC00001)  # a quiet NaN with a payload
+    raw = nan + b"\x01" + struct.pack("<f", 1.5) + b"\x02"
+    parsed = Floats.parse(raw)
+    assert parsed.items[1].x == 1.5 and parsed.items[0].x != parsed.items[0].x
+    assert Floats.build(parsed) == raw
+    both(Floats, raw)
+
+
+# --- items written inline -----------------------------------------------------------------------
+
+@given(st.lists(st.tuples(st.integers(0, 255), st.binary(max_size=20)), max_size=12))
+def test_variable_items_parse_and_build_like_struct(items):
+    raw = struct.pack(">H", len(items)) + b"".join(struct.pack(">BB", t, len(d)) + d for t, d in items)
+    msg = Message.parse(raw)
+    assert [(i.tag, i.data) for i in msg.items] == items
+    assert Message.build(msg) == raw
+    assert "_P" not in debug.source(Message).split("def entry_Message")[0]  # no call per item
+    msg.items.append(Item(tag=1, data=b"new"))  # lengths and the count are derived on build
+    msg.count = None
+    assert Message.build(msg) == raw[:0] + struct.pack(">H", len(items) + 1) + raw[2:] + b"\x01\x03new"
+
+
+def test_inline_items_inside_a_region_use_its_end():
+    inner = b"\x01\x02ab\x02\x00"
+    assert [(i.tag, i.data) for i in Tail.parse(bytes([len(inner)]) + inner).items] == [(1, b"ab"), (2, b"")]
+    outcome = both(Tail, bytes([3]) + inner)  # the region ends inside the first item's data
+    assert outcome[0] == "error"
+
+
+# --- odd-sized bit groups -----------------------------------------------------------------------
+
+def _bits_model(widths, endian, order, signed_at=None):
+    ns = {"__annotations__": {}}
+    for i, w in enumerate(widths):
+        ns["f%d" % i] = Bits(w, signed=(i == signed_at), order=order)
+        ns["__annotations__"]["f%d" % i] = int
+    return type("Bits_%s_%s_%s" % (endian, order, "_".join(map(str, widths))), (Struct,), ns, endian=endian)
+
+
+GROUPS = [(3, 5, 4, 12), (8, 16), (4, 8, 12), (1, 39), (20, 20), (12, 12, 12, 12), (7, 9, 16, 24),
+          (13, 43), (56,), (5, 11, 8)]
+MODELS = [(widths, endian, order, signed, _bits_model(widths, endian, order, signed)) for widths in GROUPS
+          for endian in ("big", "little") for order in ("msb", "lsb") for signed in (None, 1 % len(widths))]
+
+
+@pytest.mark.parametrize("widths,endian,order,signed,model", MODELS,
+                         ids=lambda v: "" if isinstance(v, type) else str(v))
+@given(data=st.data())
+def test_odd_bit_groups_match_int_from_bytes(widths, endian, order, signed, model, data):
+    size = sum(widths) // 8
+    raw = data.draw(st.binary(min_size=size, max_size=size))
+    word = int.from_bytes(raw, endian)
+    expected, at = [], sum(widths) if order == "msb" else 0
+    for i, w in enumerate(widths):  # the first field at the top (msb) or at bit 0 (lsb) of the word
+        if order == "msb":
+            at -= w
+        v = (word >> at) & ((1 << w) - 1)
+        if order == "lsb":
+            at += w
+        if i == signed and v >> (w - 1):
+            v -= 1 << w
+        expected.append(v)
+    parsed = model.parse(raw)
+    assert [getattr(parsed, "f%d" % i) for i in range(len(widths))] == expected
+    assert both(model, raw)[0] == "value"
+    assert model.build(parsed) == raw
+    assert interp.build(model._bm_node, parsed) == raw
+
+
+def test_a_three_byte_group_is_read_as_two_words():
+    model = _bits_model((3, 5, 4, 12), "big", "msb")
+    src = debug.source(model)
+    assert "_from_bytes" not in src and "to_bytes" not in src
+
+
+# --- integer-like values on build ---------------------------------------------------------------
+
+class Color(enum.IntEnum):
+    RED = 1
+    GREEN = 2
+
+
+class Ints(Struct, endian="little"):
+    a: int = u8()
+    b: int = u16()
+    c: int = u32()
+    d: int = u64()
+    e: int = u24()
+    hi: int = Bits(3)
+    lo: int = Bits(5)
+    v: int = ULEB128()
+    color: Color = Enum(u8, Color)
+    numbers: List[int] = Array(u16, count=2)
+
+
+def _ints(**changes):
+    values = dict(a=1, b=2, c=3, d=4, e=5, hi=1, lo=2, v=300, color=Color.GREEN, numbers=[7, 8])
+    values.update(changes)
+    return Ints(**values)
+
+
+def test_integer_like_values_build_like_plain_ints():
+    np = pytest.importorskip("numpy")
+    plain = Ints.build(_ints())
+    assert plain[:18] == struct.pack("<BHIQ", 1, 2, 3, 4) + (5).to_bytes(3, "little")
+    likes = [dict(a=True, hi=True, numbers=[np.uint16(7), 8]), dict(b=np.int64(2), c=np.uint32(3), d=Color.RED + 3),
+             dict(e=np.uint8(5), lo=np.int8(2), v=np.int32(300), color=2), dict(a=Color.RED)]
+    for changes in likes:
+        obj = _ints(**changes)
+        assert Ints.build(obj) == interp.build(Ints._bm_node, obj) == plain
+
+
+@pytest.mark.parametrize("field", ["a", "b", "c", "d", "e", "hi", "v", "color"])
+@pytest.mark.parametrize("bad", [1.0, "1", None, b"\x01", 2 ** 70, -1])
+def test_values_that_are_not_integers_or_do_not_fit_are_build_errors(field, bad):
+    obj = _ints(**{field: bad})
+    with pytest.raises(BuildError) as compiled_error:
+        Ints.build(obj)
+    with pytest.raises(BuildError) as interpreted:
+        interp.build(Ints._bm_node, obj)
+    assert compiled_error.value.path == interpreted.value.path
+    assert field in compiled_error.value.path
+
+
+# --- derived fields remember their parsed value ---------------------------------------------------
+
+def test_a_stale_derived_value_is_recomputed_and_a_contradiction_is_an_error():
+    item = Item.parse(b"\x01\x02ab")
+    item.data = b"abcd"  # len is stale (2): recomputed
+    assert Item.build(item) == b"\x01\x04abcd"
+    item.len = 3  # set by hand to something else: an error, in both implementations
+    with pytest.raises(BuildError, match="len"):
+        Item.build(item)
+    with pytest.raises(BuildError, match="len"):
+        interp.build(Item._bm_node, item)
+    fresh = Item(tag=1, len=2, data=b"abcd")  # never parsed: a wrong length is an error
+    with pytest.raises(BuildError, match="len"):
+        Item.build(fresh)
+
+
+def test_the_parsed_value_survives_copy_and_pickle():
+    item = Item.parse(b"\x01\x02ab")
+    for clone in (copy.copy(item), copy.deepcopy(item), pickle.loads(pickle.dumps(item))):
+        clone.data = b"xyz"
+        assert Item.build(clone) == b"\x01\x03xyz"
