@@ -1244,6 +1244,7 @@ class BuildCompiler:
             item = BuildCompiler(t.item, self.registry)  # type: ignore[arg-type]
             item.w, item.prefix, item.obj = w, w.temp("i") + "_", x
             w.base += 1
+            mark = len(w.lines)
             pieces = item.body()
             if len(pieces) == 1:
                 w.emit(1, "%s.append(%s)" % (items, pieces[0]))
@@ -1251,6 +1252,7 @@ class BuildCompiler:
                 w.emit(1, "%s += (%s)" % (items, ", ".join(pieces)))
             w.base -= 1
             w.emit(1, "%s = _join(%s)" % (part, items))
+            self.comprehension(mark, x, pieces, part, v)
         elif isinstance(t, s.Array):
             child = w.const(self.registry.builder(t.item), "B")  # type: ignore[arg-type]
             w.emit(1, "if %s.__class__ is not _list:" % v)
@@ -1261,6 +1263,23 @@ class BuildCompiler:
         else:
             raise AssertionError(t.name)
         return part
+
+    def comprehension(self, mark: int, x: str, pieces: List[str], part: str, v: str) -> None:
+        """When the item loop just written (from line ``mark - 2``) only reads attributes into one expression,
+        make it a list comprehension: ``[pack(x.a, x.b) if x.__class__ is cls else _fail() for x in v]``."""
+        w = self.w
+        body = w.lines[mark:-2]
+        loads = [re.match(r"\s*(\w+) = %s\.(\w+)$" % x, line) for line in body[2:]]
+        check = re.match(r"\s*if %s\.__class__ is not (\w+):$" % x, body[0]) if body else None
+        if len(pieces) != 1 or check is None or not all(loads):
+            return
+        expr = pieces[0]
+        for m in loads:
+            expr = re.sub(r"\b%s\b" % m.group(1), "%s.%s" % (x, m.group(2)), expr)  # type: ignore[union-attr]
+        del w.lines[mark - 2:]
+        w.emit(1, "%s = _join([%s if %s.__class__ is %s else _fail() for %s in %s])" % (
+            part, expr, x, check.group(1), x, v))
+        w.scope["_fail"] = _fail
 
     def derived(self, f: s.Field, parts: Dict[str, str]) -> None:
         w = self.w
@@ -1413,6 +1432,10 @@ class BuildCompiler:
             w.emit(2, "raise _Fail")
             return v
         raise AssertionError(t.name)
+
+
+def _fail() -> Any:
+    raise Fail()
 
 
 def _check_float(v: Any) -> None:
