@@ -1431,6 +1431,17 @@ class BuildCompiler:
             w.emit(1, "if _len(_check_bytes(%s)) != %d:" % (v, t.size.value))  # type: ignore[union-attr]
             w.emit(2, "raise _Fail")
             return v
+        if isinstance(t, (s.Enum, s.Flags)):  # a member of the class; anything else goes to the interpreter
+            cls = t.enum if isinstance(t, s.Enum) else t.flags
+            number = w.temp("m")
+            w.emit(1, "if %s.__class__ is %s:" % (v, w.const(cls, "E")))
+            w.emit(2, "%s = %s._value_" % (number, v))
+            if isinstance(t, s.Enum) and not t.strict:  # a plain int is a value too
+                w.emit(1, "elif %s.__class__ is _int:" % v)
+                w.emit(2, "%s = %s" % (number, v))
+            w.emit(1, "else:")
+            w.emit(2, "raise _Fail")
+            return self.encode_fixed(t.base, number)
         raise AssertionError(t.name)
 
 
@@ -1476,6 +1487,8 @@ def _fixed_build(m: Any) -> Optional[str]:
     t = m.type
     if isinstance(t, s.Const):
         t = t.type
+    if isinstance(t, (s.Enum, s.Flags)) and isinstance(t.base, s.Int) and t.base.size in (1, 2, 4, 8):
+        t = t.base
     if isinstance(t, s.Int):
         return _INT_CODES.get((t.size, t.signed)) or "%ds" % t.size
     if isinstance(t, s.Float):
