@@ -1261,10 +1261,8 @@ class BuildCompiler:
             w.base += 1
             mark = len(w.lines)
             pieces = item.body()
-            if len(pieces) == 1:
-                w.emit(1, "%s.append(%s)" % (items, pieces[0]))
-            elif pieces:
-                w.emit(1, "%s += (%s)" % (items, ", ".join(pieces)))
+            for piece in pieces:  # (an append each is cheaper than += of a tuple)
+                w.emit(1, "%s.append(%s)" % (items, piece))
             w.base -= 1
             w.emit(1, "%s = _join(%s)" % (part, items))
             self.comprehension(mark, x, pieces, part, v)
