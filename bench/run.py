@@ -101,11 +101,13 @@ class Operation:
 
 
 class Workload:
-    def __init__(self, key: str, title: str, operations: List[Operation], notes: Sequence[str] = ()) -> None:
+    def __init__(self, key: str, title: str, operations: List[Operation], notes: Sequence[str] = (),
+                 pairs: Sequence[Tuple[str, str, str]] = ()) -> None:
         self.key = key
         self.title = title
         self.operations = operations
         self.notes = list(notes)
+        self.pairs = list(pairs)  # (operation, implementation, peer): their ratio is printed under the table
 
 
 class Row:
@@ -188,7 +190,7 @@ def fmt_time(seconds_per_record: float) -> str:
 
 
 def fmt_rate(per_second: float) -> str:
-    for factor, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+    for factor, unit in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
         if per_second >= factor:
             return "%.3g %s" % (per_second / factor, unit)
     return "%.3g" % per_second
@@ -240,6 +242,10 @@ def table(workload: Workload, rows: List[Row]) -> str:
             lines.append("| %s | %s | %s | %s | %.1f | %.2fx |" % (
                 op.name, name, fmt_time(per_record), fmt_rate(op.records / row.seconds),
                 op.nbytes / row.seconds / 1e6, ratio))
+    for op_name, mine, peer in workload.pairs:  # a ratio between two rows other than the reference
+        timed = {r.impl.name: r.seconds for r in rows if r.operation.name == op_name and r.seconds}
+        if mine in timed and peer in timed:
+            lines += ["", "%s: `%s` takes %.2fx the time of `%s`." % (op_name, mine, timed[mine] / timed[peer], peer)]
     for note in workload.notes:
         lines.append("")
         lines.append(note)
@@ -615,7 +621,8 @@ def w3(size: str) -> Workload:
                     [Operation("parse", n, len(data), parse_impls),
                      Operation("bulk", n, len(data), bulk_impls)],
                     ["`bulk` turns the whole buffer into one array; its ratio is against the per-object "
-                     "reference loop. The numpy view copies nothing, so its time is nearly independent of size."])
+                     "reference loop. The numpy view copies nothing, so its time is nearly independent of size."],
+                    [("bulk", "binmodel.bulk.parse_array", "numpy.frombuffer (zero-copy view)")])
 
 
 # --------------------------------------------------------------------------- W4: bit fields
@@ -1054,7 +1061,7 @@ def define(name):
     )
     ns = {"__annotations__": {key: Point if spec is None else object for key, spec in fields.items()}}
     ns.update((key, spec) for key, spec in fields.items() if spec is not None)
-    return type(name, (Struct,), ns, endian="little")
+    return type(Struct)(name, (Struct,), ns, endian="little")
 
 
 t0 = time.perf_counter()

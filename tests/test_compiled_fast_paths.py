@@ -168,7 +168,8 @@ def test_counted_and_sized_arrays_stop_where_they_must():
     assert len(boxed.records) == 2 and boxed.after == 5
     outcome = both(Boxed, b"\x10" + rec * 2 + b"\x05")  # a region that cuts the second record
     assert outcome[0] == "error"
-    assert "iter_unpack" in debug.source(RecFile) and "iter_unpack" in debug.source(Counted)
+    if not compiled._PYPY:  # (PyPy keeps an unpack_from loop, which its JIT makes faster)
+        assert "iter_unpack" in debug.source(RecFile) and "iter_unpack" in debug.source(Counted)
 
 
 def test_items_with_floats_keep_nan_bits():
@@ -208,7 +209,7 @@ def _bits_model(widths, endian, order, signed_at=None):
     for i, w in enumerate(widths):
         ns["f%d" % i] = Bits(w, signed=(i == signed_at), order=order)
         ns["__annotations__"]["f%d" % i] = int
-    return type("Bits_%s_%s_%s" % (endian, order, "_".join(map(str, widths))), (Struct,), ns, endian=endian)
+    return type(Struct)("Bits_%s_%s_%s" % (endian, order, "_".join(map(str, widths))), (Struct,), ns, endian=endian)
 
 
 GROUPS = [(3, 5, 4, 12), (8, 16), (4, 8, 12), (1, 39), (20, 20), (12, 12, 12, 12), (7, 9, 16, 24),

@@ -1301,7 +1301,7 @@ class BuildCompiler:
         w.emit(1, "%s = %s" % (computed, value))
         typed = self.var(f.name)
         # a value the user typed must agree; one that came from parsing and was not touched is replaced
-        w.emit(1, "if %s is not None and %s != %s:" % (typed, typed, computed))
+        w.emit(1, "if %s != %s and %s is not None:" % (typed, computed, typed))  # (equal: the common case)
         w.emit(2, "if getattr(%s, %r, None) != %s:" % (self.obj, "_bm_was_" + f.name, typed))
         w.emit(3, "raise _Fail")
         w.emit(1, "%s = %s" % (typed, computed))
