@@ -292,10 +292,13 @@ class View:
     __slots__ = ("_ctx",)
 
     def __init__(self, ctx: Any) -> None:
-        object.__setattr__(self, "_ctx", ctx)
+        self._ctx = ctx
 
     def __getattr__(self, name: str) -> Any:
-        ctx = object.__getattribute__(self, "_ctx")
+        ctx = self._ctx
+        values = ctx.values  # the fields known so far (never _parent, _prev or a dunder: reserved names)
+        if name in values:
+            return values[name]
         if name == "_parent":
             parent: Optional[Any] = ctx.parent
             if parent is None:
@@ -316,4 +319,4 @@ class View:
 
     def _bytes(self, name: str) -> bytes:
         """The bytes of field ``name`` (available to ``derive=`` functions)."""
-        return bytes(object.__getattribute__(self, "_ctx").part(name))
+        return bytes(self._ctx.part(name))
