@@ -26,6 +26,7 @@ from binmodel import (
     BuildError,
     Bytes,
     Enum,
+    Flags,
     ParseError,
     Sized,
     Struct,
@@ -318,3 +319,40 @@ def test_the_parsed_value_survives_copy_and_pickle():
     for clone in (copy.copy(item), copy.deepcopy(item), pickle.loads(pickle.dumps(item))):
         clone.data = b"xyz"
         assert Item.build(clone) == b"\x01\x03xyz"
+
+
+# --- enums and flags read through the class's value table -----------------------------------------
+
+class Mode(enum.IntEnum):
+    OFF = 0
+    ON = 1
+    AUTO = 2
+    DEFAULT = 2  # an alias: the table gives the canonical member, as Mode(2) does
+
+
+class Perm(enum.IntFlag):
+    R = 4
+    W = 2
+    X = 1
+
+
+class Settings(Struct, endian="big"):
+    mode: Mode = Enum(u8, Mode)
+    strict: Mode = Enum(u16, Mode, strict=True)
+    perm: Perm = Flags(u8, Perm)
+    odd: Mode = Enum(u24, Mode)
+
+
+@given(st.binary(min_size=7, max_size=7))
+def test_enum_and_flag_values_are_the_classes_own(raw):
+    outcome = both(Settings, raw)
+    if outcome[0] == "error":  # only a strict enum refuses a value
+        assert int.from_bytes(raw[1:3], "big") not in {m.value for m in Mode}
+        return
+    for _ in range(2):  # the second time, a flag combination is in the class's table already
+        s = Settings.parse(raw)
+        assert s.mode == Mode(raw[0]) if raw[0] in (0, 1, 2) else s.mode == raw[0]
+        assert type(s.mode) is (Mode if raw[0] in (0, 1, 2) else int)
+        assert s.strict is Mode(int.from_bytes(raw[1:3], "big"))
+        assert type(s.perm) is Perm and int(s.perm) == raw[3]
+        assert Settings.build(s) == raw

@@ -363,11 +363,21 @@ class StructCompiler:
             w.emit(1, "if %s != %s:" % (value, w.const(t.value)))
             w.emit(2, "raise _Fail")
             self.bind(member, w.const(t.value))
-        elif isinstance(t, s.Enum):
-            conv = w.const(_enum_converter(t.enum, t.strict), "e")
-            self.bind(member, "%s(%s)" % (conv, self.int_value(t.base, raw)))
-        elif isinstance(t, s.Flags):
-            self.bind(member, "%s(%s)" % (w.const(_flags_converter(t.flags), "F"), self.int_value(t.base, raw)))
+        elif isinstance(t, (s.Enum, s.Flags)):  # the class's own value -> member table first: no call
+            cls = t.enum if isinstance(t, s.Enum) else t.flags
+            number, var = self.int_value(t.base, raw), self.var(member)
+            if number != raw or raw == var:
+                raw = w.temp("r")
+                w.emit(1, "%s = %s" % (raw, number))
+            table = w.const(getattr(cls, "_value2member_map_", {}), "vm")
+            w.emit(1, "%s = %s.get(%s)" % (var, table, raw))
+            if isinstance(t, s.Enum):
+                w.emit(1, "if %s is None:" % var)
+                w.emit(2, "%s = %s(%s)" % (var, w.const(_enum_converter(t.enum, t.strict), "e"), raw))
+            else:  # (a flag class may keep a pseudo-member under a value it changed: the converter decides)
+                w.emit(1, "if %s is None or %s._value_ != %s:" % (var, var, raw))
+                w.emit(2, "%s = %s(%s)" % (var, w.const(_flags_converter(t.flags), "F"), raw))
+            self.bind(member, var)
         else:
             self.bind(member, raw)
             if isinstance(t, s.Int) and not t.signed:
