@@ -27,6 +27,7 @@ from binmodel import (
     Bytes,
     Enum,
     Flags,
+    Padding,
     ParseError,
     Sized,
     Struct,
@@ -356,3 +357,41 @@ def test_enum_and_flag_values_are_the_classes_own(raw):
         assert s.strict is Mode(int.from_bytes(raw[1:3], "big"))
         assert type(s.perm) is Perm and int(s.perm) == raw[3]
         assert Settings.build(s) == raw
+
+
+# --- found in review ---------------------------------------------------------------------------
+
+class Rest(Struct):
+    rest: bytes = Bytes(greedy=True)
+
+
+class Words(Struct):
+    items: List[Rec] = Array(Rec, greedy=True)
+
+
+def test_an_offset_past_the_end_is_an_error_whatever_comes_first():
+    for model, data in ((Rest, b"abcd"), (Words, bytes(24)), (Message, b"\x00\x00")):
+        for offset in (len(data) + 1, len(data) + 12):
+            outcome = both(model, data, offset=offset, allow_trailing=True)
+            assert outcome[0] == "error" and "outside the data" in outcome[3]
+        assert both(model, data, offset=len(data), allow_trailing=True)[0] == ("value" if model is not Message
+                                                                               else "error")
+
+
+class Filled(Struct, endian="big"):
+    a: int = u8()
+    gap: None = Padding(2, fill=b"\xff")
+    b: int = u16()
+    zero: None = Padding(1)
+
+
+class FilledItems(Struct):
+    items: List[Filled] = Array(Filled, count=2)
+
+
+def test_padding_is_written_with_its_fill():
+    assert Filled.build(Filled(a=1, b=2)) == b"\x01\xff\xff\x00\x02\x00" == interp.build(
+        Filled._bm_node, Filled(a=1, b=2))
+    items = FilledItems(items=[Filled(a=1, b=2), Filled(a=3, b=4)])
+    assert FilledItems.build(items) == b"\x01\xff\xff\x00\x02\x00\x03\xff\xff\x00\x04\x00"
+    assert Filled.parse(b"\x01\x00\x00\x00\x02\x00").b == 2  # (not strict: any bytes are taken on parse)

@@ -34,7 +34,7 @@ from __future__ import annotations
 import operator
 import sys
 import weakref
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from . import schema as s
 from .errors import BuildError, DefinitionError, ParseError, SizeofError
@@ -172,10 +172,6 @@ def _record_size(model: Any, dt: Any) -> int:
     return int(dt.itemsize)
 
 
-_WHOLE: Dict[Any, Tuple[Any, int, Any]] = {}
-"""model -> (dtype, record size, numpy.frombuffer) for ``parse_array``'s fast path."""
-
-
 def parse_array(model: Any, data: Any, count: Optional[int] = None, offset: int = 0) -> Any:
     """``count`` records (every record when None) at ``offset`` as a structured array viewing ``data``.
 
@@ -184,15 +180,15 @@ def parse_array(model: Any, data: Any, count: Optional[int] = None, offset: int 
     ``offset`` must be whole records: trailing bytes are a ParseError at the first
     byte of the incomplete record, never silently dropped.
     """
-    fast = _WHOLE.get(model)
-    if fast is not None and data.__class__ is bytes and offset == 0 and count is None:
-        dt, itemsize, frombuffer = fast  # the common call, with nothing to check but whole records
+    fast = getattr(model, "_bm_bulk", None)
+    if fast is not None and fast[0] is model and data.__class__ is bytes and offset == 0 and count is None:
+        _, dt, itemsize, frombuffer = fast  # the common call, with nothing to check but whole records
         if not len(data) % itemsize:
             return frombuffer(data, dt)
     np = _numpy()
     dt = dtype(model)
     itemsize = _record_size(model, dt)
-    _WHOLE[model] = (dt, itemsize, np.frombuffer)
+    type.__setattr__(model, "_bm_bulk", (model, dt, itemsize, np.frombuffer))  # (a subclass is not its base)
     with memoryview(data) as view:
         total = view.nbytes
     try:

@@ -66,7 +66,7 @@ class _Item:
 
     def __init__(self, code: str, size: int, parts: Tuple[int, ...] = ()) -> None:
         self.code, self.size = code, size
-        self.parts = parts  # shifts of the values a multi-code item is made of (a 3-byte bit group: "BH")
+        self.parts = parts  # for an item read as several words (an odd-sized bit group): each word's shift
 
 
 class _Writer:
@@ -199,7 +199,7 @@ class StructCompiler:
         text = "\n".join(body)
         uses_end = re.search(r"\bend\b", text) is not None
         # an elided check first: that unpack_from proves offset <= len(data), so only a short parse is wrong
-        reads_first = min(set(range(1, len(w.lines))) - {1}) in self.elidable
+        reads_first = 2 in self.elidable  # w.lines: the def, "start = pos", then the first read's check
         out = [
             "def entry_%s(data, offset=0, allow_trailing=False):" % name,
             "    if data.__class__ is not _bytes or offset.__class__ is not _int or offset < 0:",
@@ -207,6 +207,8 @@ class StructCompiler:
         ]
         if uses_end or not reads_first:
             out.append("    end = _len(data)")
+        if not reads_first:  # nothing proves the offset is inside the data: check it here
+            out += ["    if offset > end:", "        return _slow(_node, data, offset, allow_trailing)"]
         out.append("    pos = offset")
         if self.needs_state:
             out.append("    state = _State(data, None)")
@@ -604,7 +606,8 @@ class StructCompiler:
         item = t.item
         start = w.temp("b")
         if t.count is None or isinstance(item, s.Struct):  # structs: counted, greedy or until= (_compiled_member)
-            w.emit(1, "%s = pos" % start)
+            if self.positions:
+                w.emit(1, "%s = pos" % start)
             self.array_value(t, self.var(member), "end", 1)
         else:
             self.number_array(member, t, start)
@@ -616,7 +619,8 @@ class StructCompiler:
         """A counted array of numbers: one array.array (typed) or one unpack_from of ``count`` items."""
         w, item = self.w, t.item
         n = self.size_expr(t.count)  # type: ignore[arg-type]
-        w.emit(1, "%s = pos" % start)
+        if self.positions:
+            w.emit(1, "%s = pos" % start)
         if t.typed:
             w.emit(1, "if pos + %s * %d > end:" % (n, item.size))  # type: ignore[attr-defined]
             w.emit(2, "raise _Fail")
@@ -673,7 +677,7 @@ class StructCompiler:
     def inline_item(self, item: s.Struct, target: str, until: Any, depth: int, end: str,
                     each: Optional[str] = None) -> bool:
         """The body of an item inside its array's loop at ``depth``, no call per item: fixed runs and
-        bytes sized by the item's own fields (False, with lines left to remove, for anything else).
+        bytes (greedy or sized by the item's own fields); False, with lines left to remove, for anything else.
         With ``each``, the loop itself: ``for ... in iter_unpack(each)`` (see ``iterated_items``)."""
         w = self.w
         if not self.registry.compilable(item) or self.registry.needs_context(item) or self.registry.parent_need(item):
@@ -1425,7 +1429,7 @@ class BuildCompiler:
         t = m.type
         v = self.var(m.name)
         if isinstance(t, s.Padding):
-            return None if not t.strict else w.const(t.fill * t.size)
+            return None if _zero_padding(t) else w.const(t.fill * t.size)
         if isinstance(t, s.Const):
             w.emit(1, "if %s is not None and %s != %s:" % (v, v, w.const(t.value)))
             w.emit(2, "raise _Fail")
@@ -1521,8 +1525,13 @@ def _fixed_build(m: Any) -> Optional[str]:
     if isinstance(t, s.Bytes) and isinstance(t.size, Lit):
         return "%ds" % t.size.value
     if isinstance(t, s.Padding):
-        return "%ds" % t.size if t.strict else "%dx" % t.size
+        return "%dx" % t.size if _zero_padding(t) else "%ds" % t.size
     return None
+
+
+def _zero_padding(t: s.Padding) -> bool:
+    """Padding ``struct`` can write as ``x`` codes: zero bytes, and not checked on parse."""
+    return not t.strict and t.fill * t.size == bytes(t.size)
 
 
 def _same_order(run: List[Any], member: Any) -> bool:
