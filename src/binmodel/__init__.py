@@ -2,7 +2,7 @@
 
 from .dump import dump
 from .errors import BuildError, DefinitionError, Error, ParseError, SizeofError
-from .expr import count_of, crc32_of, len_of, this
+from .expr import count_of, crc32_of, len_of, this, where
 from .fields import (
     SLEB128,
     ULEB128,
@@ -75,7 +75,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Error", "DefinitionError", "ParseError", "BuildError", "SizeofError",
-    "this", "len_of", "count_of", "crc32_of",
+    "this", "len_of", "count_of", "crc32_of", "where",
     "Struct", "Span", "Trace", "dump",
     "Align", "Array", "Bits", "Bool", "Bytes", "Computed", "Const", "CString", "Enum", "Fallback", "Field", "Flags", "Float",
     "If", "Int", "Lazy", "Padding", "Peek", "Pointer", "SLEB128", "Sized", "String", "Switch", "TextInt", "ULEB128",

@@ -29,7 +29,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import interp
 from . import schema as s
-from .expr import BinOp, Call, Expr, Lit, Ref
+from .expr import BinOp, Call, Expr, Lit, Ref, Where
 from .sizes import min_size
 
 _PYPY = sys.implementation.name == "pypy"
@@ -139,6 +139,11 @@ class StructCompiler:
             if left is None or right is None:
                 return None
             return "(%s %s %s)" % (left, e.op, right)
+        if isinstance(e, Where):
+            parts = [self.expr(x) for x in (e.then, e.cond, e.otherwise)]
+            if None in parts:
+                return None
+            return "(%s if %s else %s)" % tuple(parts)  # type: ignore[str-format]
         return None
 
     # --- the function ----------------------------------------------------------
@@ -983,6 +988,8 @@ def _has_call(e: Any) -> bool:
         return True
     if isinstance(e, BinOp):
         return _has_call(e.left) or _has_call(e.right)
+    if isinstance(e, Where):
+        return _has_call(e.cond) or _has_call(e.then) or _has_call(e.otherwise)
     return False
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "count_of",
     "crc32_of",
     "as_expr",
+    "where",
     "View",
 ]
 
@@ -194,6 +195,34 @@ class BinOp(Expr):
 
     def refs(self) -> Tuple[Tuple[str, ...], ...]:
         return self.left.refs() + self.right.refs()
+
+
+class Where(Expr):
+    """``where(cond, then, otherwise)``: ``then`` when ``cond`` is true, else ``otherwise`` (only the
+    chosen one is evaluated). A conditional that stays an expression, so it prints and compiles."""
+
+    __slots__ = ("cond", "then", "otherwise")
+    precedence = 9
+
+    def __init__(self, cond: Expr, then: Expr, otherwise: Expr) -> None:
+        self.cond, self.then, self.otherwise = cond, then, otherwise
+
+    def evaluate(self, ctx: Any) -> Any:
+        return self.then.evaluate(ctx) if self.cond.evaluate(ctx) else self.otherwise.evaluate(ctx)
+
+    def text(self) -> str:
+        return "where(%s, %s, %s)" % (self.cond.text(), self.then.text(), self.otherwise.text())
+
+    def refs(self) -> Tuple[Tuple[str, ...], ...]:
+        return self.cond.refs() + self.then.refs() + self.otherwise.refs()
+
+
+def where(cond: Any, then: Any, otherwise: Any) -> Any:
+    """``then`` if ``cond`` else ``otherwise``, as an expression: ``where(this.flags & 1, this.a, None)``.
+
+    Python's ``x if c else y`` and ``and``/``or`` cannot be expressions of fields (they ask for a truth
+    value when the class is defined); combine conditions with ``&`` and ``|`` around comparisons."""
+    return Where(as_expr(cond), as_expr(then), as_expr(otherwise))
 
 
 class Call(Expr):

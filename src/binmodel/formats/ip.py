@@ -13,9 +13,9 @@ ones'-complement sum) are computed on build.
 from __future__ import annotations
 
 import enum
-from typing import Any, Optional, Union
+from typing import Any, Union
 
-from ..expr import len_of, this
+from ..expr import len_of, this, where
 from ..fields import Bits, Bytes, Enum, Sized, Switch, u8, u16
 from ..model import Struct
 from .transport import TCP, UDP, internet_checksum
@@ -49,9 +49,8 @@ def ipv4_header_checksum(this: Any) -> int:
     return internet_checksum(head + b"\0\0" + this.src + this.dst + this._bytes("options"))
 
 
-def _upper_layer(this: Any) -> Optional[int]:
-    """The protocol of a whole datagram; ``None`` for a fragment (its payload stays bytes)."""
-    return this.protocol if this.fragment_offset == 0 and not this.mf else None
+# The protocol of a whole datagram; None for a fragment (its payload stays bytes).
+_upper_layer = where((this.fragment_offset == 0) & (this.mf == 0), this.protocol, None)
 
 
 class IPv4(Struct, endian="big"):

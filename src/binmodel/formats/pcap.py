@@ -16,9 +16,9 @@ is not (after an edit that changes a frame's size, set it too).
 from __future__ import annotations
 
 import enum
-from typing import Any, List, Optional, Union
+from typing import Any, List, Union
 
-from ..expr import len_of, this
+from ..expr import len_of, this, where
 from ..fields import Array, Bytes, Enum, Sized, Switch, i32, u16, u32, u32be
 from ..model import Struct
 from .ethernet import Ethernet
@@ -56,12 +56,9 @@ class FileHeader(Struct, endian="little"):
     network: LinkType = Enum(u32, LinkType, default=LinkType.ETHERNET)
 
 
-def _link_layer(this: Any) -> Optional[int]:
-    """The link type of a packet captured whole; ``None`` (bytes) for one longer than the snapshot length.
-
-    (Not ``incl_len == orig_len``: incl_len is computed from the data on build.)
-    """
-    return this._parent.header.network if this.orig_len <= this._parent.header.snaplen else None
+# The link type of a packet captured whole; None (bytes) for one longer than the snapshot length.
+# (Not incl_len == orig_len: incl_len is computed from the data on build.)
+_link_layer = where(this.orig_len <= this._parent.header.snaplen, this._parent.header.network, None)
 
 
 class Record(Struct, endian="little"):

@@ -64,8 +64,7 @@ def tcp_checksum(this: Any) -> int:
     return pseudo_header_checksum(this._parent, 6, _segment(this, TCP_PARTS))
 
 
-def _carries_dns(this: Any) -> bool:
-    return DNS_PORT in (this.src_port, this.dst_port)
+_carries_dns = (this.src_port == DNS_PORT) | (this.dst_port == DNS_PORT)
 
 
 class UDP(Struct, endian="big"):
