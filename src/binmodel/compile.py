@@ -45,6 +45,16 @@ _FLOAT_CODES = {16: "e", 32: "f", 64: "d"}
 _SPLITS = {3: (2, 1), 5: (4, 1), 6: (4, 2), 7: (4, 2, 1)}
 """Word sizes an odd-sized bit group is read as, least significant first (then shifted together)."""
 
+
+def _words(group: s.BitGroup) -> List[Tuple[str, int, int]]:
+    """(struct code, shift, width in bits) of the words an odd-sized bit group is read and written as,
+    in byte order: parse (``fixed_item``) and build (``_fixed_build``, ``fixed_value``) share it."""
+    words, at = [], 0
+    for n in _SPLITS[group.size]:
+        words.append((_INT_CODES[(n, False)], at, 8 * n))
+        at += 8 * n
+    return words[::-1] if _byteorder(group.endian) == "big" else words  # big: most significant first
+
 INTERPRETED, COMPILED, COMPILED_IN_CONTEXT = 0, 1, 2
 """How a member is parsed: by the interpreter in place, by generated code, or by generated code that
 needs the struct's context (a key or size the interpreter evaluates, an interpreted case of a switch)."""
@@ -64,9 +74,9 @@ def _byteorder(endian: Optional[str]) -> str:
 class _Item:
     """One value in a fused fixed-size run: its struct code and how to finish it."""
 
-    def __init__(self, code: str, size: int, parts: Tuple[int, ...] = ()) -> None:
+    def __init__(self, code: str, size: int, parts: Tuple[Tuple[int, int], ...] = ()) -> None:
         self.code, self.size = code, size
-        self.parts = parts  # for an item read as several words (an odd-sized bit group): each word's shift
+        self.parts = parts  # for an item read as several words (an odd-sized bit group): (shift, width)
 
 
 class _Writer:
@@ -184,7 +194,7 @@ class StructCompiler:
                 w.emit(1, "o.%s = %s" % (f.name, self.known[f.name]))
         derived = [f for f in node.fields() if f.derive is not None]
         for f in derived:  # the value as parsed (see Struct._bm_from_values)
-            w.emit(1, "o._bm_was_%s = %s" % (f.name, self.known[f.name]))
+            w.emit(1, "o.%s%s = %s" % (interp.PARSED_PREFIX, f.name, self.known[f.name]))
         w.emit(1, "return o, pos")
         w.scope.update(_new=object.__new__, _ParseContext=interp.ParseContext, _Fail=Fail,
                        _check_derived=interp._check_derived, _from_bytes=int.from_bytes, _NaN=interp.NaN,
@@ -245,13 +255,8 @@ class StructCompiler:
         if isinstance(member, s.BitGroup):
             code = _INT_CODES.get((member.size, False))
             if code is None and member.size in _SPLITS:  # unsigned words of 1, 2, 4 bytes, shifted together
-                sizes, shifts, at = _SPLITS[member.size], [], 0
-                for n in sizes:
-                    shifts.append(at)
-                    at += 8 * n
-                if _byteorder(member.endian) == "big":  # most significant word first
-                    sizes, shifts = sizes[::-1], shifts[::-1]
-                return _Item("".join(_INT_CODES[(n, False)] for n in sizes), member.size, tuple(shifts))
+                words = _words(member)
+                return _Item("".join(c for c, _, _ in words), member.size, tuple((a, n) for _, a, n in words))
             return _Item(code or "%ds" % member.size, member.size)
         t = member.type
         if isinstance(t, s.Int):
@@ -319,7 +324,7 @@ class StructCompiler:
             if item.parts:  # (only bit groups are read as several words)
                 used = names[i:i + len(item.parts)]
                 i += len(item.parts)
-                self.bits(member, "", offset, list(zip(used, item.parts, (8 * n for n in _word_sizes(item)))))
+                self.bits(member, "", offset, [(name, at, n) for name, (at, n) in zip(used, item.parts)])
                 continue
             self.finish(member, names[i], offset)
             i += 1
@@ -555,22 +560,26 @@ class StructCompiler:
         w = self.w
         w.emit(depth, "%s = []" % target)
         if t.count is not None:
-            n = self.expr(t.count)
-            if n in self.unsigned:
-                w.emit(depth, "if %s * %d > %s - pos:" % (n, min_size(t.item), end))
-            else:
-                n = w.temp("n")
-                w.emit(depth, "%s = %s" % (n, self.expr(t.count)))
-                w.emit(depth, "if %s.__class__ is not int or %s < 0 or %s * %d > %s - pos:" % (
-                    n, n, n, min_size(t.item), end))
-            w.emit(depth + 1, "raise _Fail")
-            w.emit(depth, "for _ in range(%s):" % n)
+            w.emit(depth, "for _ in range(%s):" % self.item_count(t, end, depth))
         elif t.greedy:
             w.emit(depth, "while pos < %s:" % end)
         else:
             w.emit(depth, "while True:")
             w.emit(depth + 1, "if pos >= %s:" % end)
             w.emit(depth + 2, "raise _Fail")
+
+    def item_count(self, t: s.Array, end: str, depth: int) -> str:
+        """A counted array's count, checked to be an int >= 0 whose items can fit before ``end``."""
+        w, n = self.w, self.expr(t.count)  # type: ignore[arg-type]
+        if n in self.unsigned:  # (already a non-negative int)
+            w.emit(depth, "if %s * %d > %s - pos:" % (n, min_size(t.item), end))
+        else:
+            src, n = n, w.temp("n")
+            w.emit(depth, "%s = %s" % (n, src))
+            w.emit(depth, "if %s.__class__ is not int or %s < 0 or %s * %d > %s - pos:" % (
+                n, n, n, min_size(t.item), end))
+        w.emit(depth + 1, "raise _Fail")
+        return n  # type: ignore[return-value]
 
     def evaluated(self, e: Expr, what: str) -> str:
         """Source for ``e``: compiled, or evaluated by the interpreter over the context."""
@@ -658,13 +667,12 @@ class StructCompiler:
         count is known before the loop, and no position is kept per item. False (nothing written) when
         an item's checks need its position (a float NaN keeps its exact bits) or it has no values."""
         w = self.w
-        mark, n, stop = len(w.lines), w.temp("n"), w.temp("z")
+        mark, stop = len(w.lines), w.temp("z")
         size = min_size(t.item)
         if t.count is not None:
-            w.emit(depth, "%s = %s" % (n, self.expr(t.count)))
-            w.emit(depth, "if %s.__class__ is not int or %s < 0 or %s * %d > %s - pos:" % (n, n, n, size, end))
-            w.emit(depth + 1, "raise _Fail")
+            n = self.item_count(t, end, depth)
         else:
+            n = w.temp("n")
             w.emit(depth, "%s, %s = divmod(%s - pos, %d)" % (n, stop, end, size))
             w.emit(depth, "if %s:" % stop)  # the last item would be cut short: the interpreter says where
             w.emit(depth + 1, "raise _Fail")
@@ -736,7 +744,7 @@ class StructCompiler:
                 w.emit(1, "%s.%s = %s" % (obj, f.name, body.known[f.name]))
         derived = [f for f in item.fields() if f.derive is not None]
         for f in derived:
-            w.emit(1, "%s._bm_was_%s = %s" % (obj, f.name, body.known[f.name]))
+            w.emit(1, "%s.%s%s = %s" % (obj, interp.PARSED_PREFIX, f.name, body.known[f.name]))
         w.emit(1, "%s.append(%s)" % (target, obj))
         if until is not None:
             w.emit(1, "if %s(%s):" % (w.const(until, "until"), obj))
@@ -1323,7 +1331,7 @@ class BuildCompiler:
         typed = self.var(f.name)
         # a value the user typed must agree; one that came from parsing and was not touched is replaced
         w.emit(1, "if %s != %s and %s is not None:" % (typed, computed, typed))  # (equal: the common case)
-        w.emit(2, "if getattr(%s, %r, None) != %s:" % (self.obj, "_bm_was_" + f.name, typed))
+        w.emit(2, "if getattr(%s, %r, None) != %s:" % (self.obj, interp.PARSED_PREFIX + f.name, typed))
         w.emit(3, "raise _Fail")
         w.emit(1, "%s = %s" % (typed, computed))
 
@@ -1411,27 +1419,16 @@ class BuildCompiler:
                     terms.append("%s << %d" % (v, at - shift) if at > shift else v)
                 return " | ".join(terms) or "0"
 
-            if m.size in _SPLITS:
-                sizes, spans, at = _SPLITS[m.size], [], 0
-                for n in sizes:
-                    spans.append((at, 8 * n))
-                    at += 8 * n
-                if all(any(lo <= a and a + b <= lo + n for lo, n in spans) for _, a, b in fields):
-                    words = [word_of(lo, n) for lo, n in spans]  # each field inside one word: no whole group
-                    return ", ".join(words[::-1] if _byteorder(m.endian) == "big" else words)
+            spans = [(lo, n) for _, lo, n in _words(m)] if m.size in _SPLITS else []
+            if spans and all(any(lo <= a and a + b <= lo + n for lo, n in spans) for _, a, b in fields):
+                return ", ".join(word_of(lo, n) for lo, n in spans)  # each field inside one word: no whole group
             word = w.temp("g")
             w.emit(1, "%s = %s" % (word, word_of(0, 8 * m.size)))
             if m.size in (1, 2, 4, 8):
                 return word
-            if m.size in _SPLITS:  # the words fixed_item reads (see _fixed_build)
-                words, at = [], 0
-                for n in _SPLITS[m.size]:
-                    words.append("%s >> %d & %d" % (word, at, (1 << 8 * n) - 1) if at else
-                                 "%s & %d" % (word, (1 << 8 * n) - 1))
-                    at += 8 * n
-                if _byteorder(m.endian) == "big":
-                    words.reverse()
-                return ", ".join(words)
+            if spans:  # the words fixed_item reads (see _fixed_build)
+                return ", ".join("%s >> %d & %d" % (word, lo, (1 << n) - 1) if lo else "%s & %d" % (word, (1 << n) - 1)
+                                 for lo, n in spans)
             return "%s.to_bytes(%d, %r)" % (word, m.size, _byteorder(m.endian))
         t = m.type
         v = self.var(m.name)
@@ -1506,17 +1503,11 @@ def _build_expr(e: Expr, var: Callable[[str], str]) -> str:
     raise AssertionError(e.text())
 
 
-def _word_sizes(item: _Item) -> List[int]:
-    """The byte sizes of the words an item's struct codes read, in code order."""
-    return [struct.calcsize("<" + code) for code in item.code]
-
-
 def _fixed_build(m: Any) -> Optional[str]:
     """The struct code a fixed member packs with, or None for members built as parts."""
     if isinstance(m, s.BitGroup):
         if m.size in _SPLITS:
-            codes = "".join(_INT_CODES[(n, False)] for n in _SPLITS[m.size])
-            return codes[::-1] if _byteorder(m.endian) == "big" else codes
+            return "".join(code for code, _, _ in _words(m))
         return _INT_CODES.get((m.size, False)) or "%ds" % m.size
     t = m.type
     if isinstance(t, s.Const):

@@ -974,7 +974,7 @@ class BuildContext:
         if computed is None:  # the derivation has nothing to say here: the value given stands
             return typed
         if typed is not None and typed != computed:
-            untouched = getattr(self.obj, "_bm_was_" + field.name, None) == typed  # model.PARSED_PREFIX
+            untouched = getattr(self.obj, PARSED_PREFIX + field.name, None) == typed
             if not untouched:
                 raise BuildError("%s is %s, but %s gives %s; leave it unset (None) to have it computed"
                                  % (field.name, _short(typed), field.derive.text(), _short(computed)),  # type: ignore[union-attr]
@@ -1011,6 +1011,10 @@ class BuildContext:
                 return total
             total += len(self.part(first))
         raise LookupError(name)
+
+
+PARSED_PREFIX = "_bm_was_"
+"""Slot prefix of a derived field's value as parsed (see ``Struct._bm_from_values``)."""
 
 
 def as_int(value: Any) -> Optional[int]:

@@ -18,6 +18,7 @@ from . import schema as s
 from .convert import from_plain
 from .errors import BuildError, DefinitionError
 from .fields import MISSING, FieldSpec, _Scalar, to_node
+from .interp import PARSED_PREFIX
 
 if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
@@ -31,8 +32,6 @@ from . import fields as _f
 
 _M = TypeVar("_M", bound="Struct")
 _MUTABLE = (list, dict, set, bytearray)
-PARSED_PREFIX = "_bm_was_"
-"""Slot prefix of a derived field's value as parsed (see ``Struct._bm_from_values``)."""
 
 
 def _namespace_annotations(ns: Dict[str, Any]) -> Dict[str, Any]:
