@@ -6,10 +6,12 @@ Every workload is generated in memory (seeded, so every run sees the same bytes)
 Before anything is timed, every implementation's output is compared with the
 hand-written ``struct`` reference (decoded values on the first records, the
 record count, and for builds the complete bytes), so no wrong parser is timed.
-Then each implementation's batch is timed ``--repeats`` times with
-``time.perf_counter`` (a batch under 5 ms is run in a loop of about 20 ms, as ``timeit`` does, and the
-time of one run taken); the median batch time divided by the number of records is
-reported, with the ratio to the reference (1.00x; higher is slower).
+Then the implementations of one operation are timed in turn, one batch each per
+round, for ``--repeats`` rounds, with ``time.perf_counter`` (a batch under 5 ms is
+run in a loop of about 20 ms, as ``timeit`` does, and the time of one run taken);
+taking turns puts a slow patch of the machine on every implementation alike. The
+median batch time divided by the number of records is reported, with the ratio to
+the reference (1.00x; higher is slower).
 
 Peers that are not installed are shown as ``n/a``. Runs on Python 3.9+.
 """
@@ -150,31 +152,39 @@ def cross_check(op: Operation, workload: Workload) -> None:
                     where, i, got[i], expected[i])
 
 
-def time_batch(fn: Callable[[], Any], repeats: int, keep_gc: bool = False) -> float:
-    """Median seconds of ``fn()`` over ``repeats`` runs; the cyclic GC is off while timing unless ``keep_gc``
-    (as in ``timeit``: otherwise its pauses depend on what else the process holds, not on the parser)."""
-    times = []
-    enabled = gc.isenabled()
+def loops_for(fn: Callable[[], Any]) -> int:
+    """How many calls make one timed run: 1 for a batch of 5 ms or more, else about 20 ms of calls (a µs
+    call, such as a zero-copy numpy view, is timed in a loop, as ``timeit`` does)."""
     start = time.perf_counter()
     fn()
     once = time.perf_counter() - start
-    loops = 1 if once >= 0.005 else min(100_000, int(0.02 / max(once, 1e-7)) + 1)  # (a µs call: as timeit does)
+    return 1 if once >= 0.005 else min(100_000, int(0.02 / max(once, 1e-7)) + 1)
+
+
+def time_round_robin(fns: Sequence[Callable[[], Any]], repeats: int, keep_gc: bool = False) -> List[float]:
+    """Median seconds of one call of each of ``fns``, timed in turn ``repeats`` times (one run of each, then
+    the next round), so that a slow patch of the machine falls on every implementation alike instead of on
+    whichever was being timed. The cyclic GC is off while timing unless ``keep_gc`` (as in ``timeit``:
+    otherwise its pauses depend on what else the process holds, not on the parser)."""
+    loops = [loops_for(fn) for fn in fns]
+    times: List[List[float]] = [[] for _ in fns]
+    enabled = gc.isenabled()
     try:
         for _ in range(repeats):
-            gc.collect()
-            if not keep_gc:
-                gc.disable()
-            start = time.perf_counter()
-            for _ in range(loops):
-                fn()
-            elapsed = (time.perf_counter() - start) / loops
-            if enabled:
-                gc.enable()
-            times.append(elapsed)
+            for fn, n, seen in zip(fns, loops, times):
+                gc.collect()
+                if not keep_gc:
+                    gc.disable()
+                start = time.perf_counter()
+                for _ in range(n):
+                    fn()
+                seen.append((time.perf_counter() - start) / n)
+                if enabled:
+                    gc.enable()
     finally:
         if enabled:
             gc.enable()
-    return statistics.median(times)
+    return [statistics.median(seen) for seen in times]
 
 
 # --------------------------------------------------------------------------- formatting
@@ -1152,7 +1162,7 @@ def run(size: str = "small", only: Optional[Sequence[str]] = None, repeats: int 
     if unknown:
         raise ValueError("unknown workload(s) %s; choose from %s" % (", ".join(unknown), ", ".join(WORKLOADS)))
     say = log or (lambda text: None)
-    sections = ["%s · size %s · median of %d repeats · cyclic GC %s while timing" % (
+    sections = ["%s · size %s · median of %d rounds, implementations timed in turn · cyclic GC %s while timing" % (
         versions(), size, repeats, "on" if keep_gc else "off")]
     all_rows: Dict[str, List[Row]] = {}
     for key in keys:
@@ -1162,12 +1172,10 @@ def run(size: str = "small", only: Optional[Sequence[str]] = None, repeats: int 
         for op in workload.operations:
             say("%s %s: cross-checking %d implementations" % (key, op.name, sum(i.run is not None for i in op.impls)))
             cross_check(op, workload)
-            for impl in op.impls:
-                if impl.run is None:
-                    rows.append(Row(op, impl, None))
-                    continue
-                say("%s %s: timing %s" % (key, op.name, impl.name))
-                rows.append(Row(op, impl, time_batch(impl.run, repeats, keep_gc)))
+            timed = [impl for impl in op.impls if impl.run is not None]
+            say("%s %s: timing %s in turn" % (key, op.name, ", ".join(impl.name for impl in timed)))
+            seconds = dict(zip(map(id, timed), time_round_robin([i.run for i in timed], repeats, keep_gc)))
+            rows.extend(Row(op, impl, seconds.get(id(impl))) for impl in op.impls)
         all_rows[key] = rows
         sections.append(table(workload, rows))
     if only is None or "C1" in keys_asked(only):

@@ -8,7 +8,9 @@ Every model here is also in the differential test (tests/test_zz_compiled_matche
 
 from __future__ import annotations
 
+import array
 import copy
+import ctypes
 import enum
 import mmap
 import pickle
@@ -18,6 +20,11 @@ from typing import List
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
+try:
+    import numpy
+except ImportError:  # an optional extra: the numpy buffers are then left out
+    numpy = None
 
 from binmodel import (
     ULEB128,
@@ -33,7 +40,11 @@ from binmodel import (
     Struct,
     count_of,
     debug,
+    f16le,
     f32,
+    f32be,
+    f32le,
+    f64be,
     interp,
     len_of,
     this,
@@ -128,14 +139,75 @@ def test_entry_offsets_and_trailing_bytes_match_the_interpreter():
     raw = struct.pack("<IHHI", 1, 2, 3, 4) * 3
     assert Rec.parse(raw, offset=12, allow_trailing=True).length == 4
     assert Rec.parse(raw, offset=24).length == 4
-    for offset in (0, 11, 12, 24, 36, 37, -1, True, 1.0, None):
+    for offset in (0, 11, 12, 24, 36, 37, -1, True, False, 1.0, None, "0"):
         for trailing in (False, True):
             outcome = both(Rec, raw, offset=offset, allow_trailing=trailing)
-            assert (outcome[0] == "value") == (type(offset) is int and 0 <= offset <= 24
-                                               and (trailing or offset == 24))
+            start = offset if isinstance(offset, int) else None  # integers, bools too, as in struct
+            assert (outcome[0] == "value") == (start is not None and 0 <= start <= 24
+                                               and (trailing or start == 24))
     assert both(Empty, b"", offset=0)[0] == "value"
     assert both(Empty, b"ab", offset=2)[0] == "value"
     assert both(Empty, b"ab", offset=3, allow_trailing=True)[0] == "error"  # past the end
+
+
+def bytes_likes(raw):
+    """``raw`` as every kind of bytes-like object parse takes, each with the same bytes."""
+    words = array.array("I")
+    words.frombytes(raw[:len(raw) // 4 * 4])
+    out = [raw, bytearray(raw), memoryview(raw)]
+    if raw:  # a 2-D view: len() counts rows
+        out.append(memoryview(bytearray(raw)).cast("B", (1, len(raw))))
+    if len(raw) % 4 == 0:
+        out += [words, memoryview(words)]
+    out.append((ctypes.c_ubyte * len(raw)).from_buffer_copy(raw))
+    if numpy is not None:
+        out += [numpy.frombuffer(raw, numpy.uint8), numpy.frombuffer(raw, numpy.uint8).reshape(1, -1)]
+    return out
+
+
+@pytest.mark.parametrize("model", [Rec, Item], ids=["numbers only", "with bytes"])
+@given(raw=st.binary(max_size=24).map(lambda b: b + bytes(-len(b) % 4)), offset=st.integers(-3, 28),
+       trailing=st.booleans())
+def test_every_bytes_like_object_parses_as_its_bytes(model, raw, offset, trailing):
+    """Numbers-only models read any buffer with unpack_from and no type check: the outcome must still be the
+    interpreter's, which reads a copy of the bytes, and the same as for bytes."""
+    expected = both(model, raw, offset=offset, allow_trailing=trailing)
+    for buf in bytes_likes(raw):
+        for off in ([offset, numpy.int64(offset)] if numpy is not None else [offset]):
+            assert both(model, buf, offset=off, allow_trailing=trailing) == expected
+
+
+class FloatWidths(Struct):
+    half: float = f16le()
+    big: float = f32be()
+    little: float = f32le()
+    double: float = f64be()
+
+
+@given(st.sampled_from([0x7E00, 0x7D01, 0xFE00]), st.integers(0, 2**22 - 1), st.integers(0, 2**22 - 1),
+       st.integers(0, 2**51 - 1), st.integers(0, 3))
+def test_nan_bits_are_read_again_from_every_buffer(half, big, little, double, lead):
+    """A NaN keeps its exact bits: they are read again as an unsigned number at the float's offset."""
+    raw = bytes(lead) + (struct.pack("<H", half) + struct.pack(">I", 0x7FC00000 | big)
+                         + struct.pack("<I", 0xFF800001 | little) + struct.pack(">Q", 0x7FF0000000000001 | double))
+    raw += bytes(-len(raw) % 4)
+    expected = (half, 0x7FC00000 | big, 0xFF800001 | little, 0x7FF0000000000001 | double)
+    for buf in bytes_likes(raw):
+        value = FloatWidths.parse(buf, offset=lead, allow_trailing=True)
+        assert (value.half.bits, value.big.bits, value.little.bits, value.double.bits) == expected
+        assert both(FloatWidths, buf, offset=lead, allow_trailing=True)[0] == "value"
+        assert FloatWidths.build(value) == raw[lead:lead + 18]
+
+
+def test_buffers_unpack_from_cannot_read_take_the_interpreter():
+    raw = bytes(range(24))
+    strided = memoryview(raw)[::2]  # not contiguous: unpack_from refuses it, the interpreter copies it
+    assert both(Rec, strided, allow_trailing=True) == both(Rec, strided.tobytes(), allow_trailing=True)
+    for bad in ("abcdabcdabcd", None, 12, [1, 2]):
+        with pytest.raises(TypeError, match="bytes-like"):
+            Rec.parse(bad)
+        with pytest.raises(TypeError, match="bytes-like"):
+            interp.parse(Rec._bm_node, bad)
 
 
 def test_entry_values_do_not_follow_a_changed_bytearray():

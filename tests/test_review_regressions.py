@@ -160,10 +160,14 @@ def test_non_string_keys_and_bad_inputs_are_binmodel_errors():
 
     with pytest.raises(BuildError, match="no field 1"):
         P.build({1: 2, "a": 1})
-    with pytest.raises(TypeError, match="parse\\(\\) takes bytes"):
+    with pytest.raises(TypeError, match="parse\\(\\) takes a bytes-like object"):
         P.parse("a")
-    with pytest.raises(ParseError, match="offset True"):
-        P.parse(b"a", offset=True)
+    with pytest.raises(ParseError, match="offset 1.0"):
+        P.parse(b"a", offset=1.0)
+    with pytest.raises(ParseError, match="offset 2 is outside"):
+        P.parse(b"a", offset=2)
+    # a bool is an integer, as for struct.unpack_from and indexing
+    assert P.parse(b"ab", offset=True) == P.parse(b"ab", offset=1) == P(a=ord("b"))
 
 
 def test_failing_custom_enum_is_a_plain_int():

@@ -36,6 +36,7 @@ import sys
 import weakref
 from typing import Any, Dict, List, Optional
 
+from . import interp
 from . import schema as s
 from .errors import BuildError, DefinitionError, ParseError, SizeofError
 from .expr import Lit
@@ -191,13 +192,7 @@ def parse_array(model: Any, data: Any, count: Optional[int] = None, offset: int 
     type.__setattr__(model, "_bm_bulk", (model, dt, itemsize, np.frombuffer))  # (a subclass is not its base)
     with memoryview(data) as view:
         total = view.nbytes
-    try:
-        offset = operator.index(offset)
-    except TypeError:
-        raise ParseError("offset must be an integer, not %r" % (offset,), "", None) from None
-    if not 0 <= offset <= total:
-        raise ParseError("offset %d is outside the data (%d bytes)" % (offset, total), "", offset,
-                         expected="0..%d" % total, found=offset)
+    offset = interp.data_offset(offset, total)
     left = total - offset
     whole, extra = divmod(left, itemsize)
     if count is None:

@@ -21,6 +21,7 @@ globals under a generated name.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import struct
 import sys
@@ -44,6 +45,18 @@ _INT_CODES = {(1, False): "B", (1, True): "b", (2, False): "H", (2, True): "h",
 _FLOAT_CODES = {16: "e", 32: "f", 64: "d"}
 _SPLITS = {3: (2, 1), 5: (4, 1), 6: (4, 2), 7: (4, 2, 1)}
 """Word sizes an odd-sized bit group is read as, least significant first (then shifted together)."""
+
+
+_READ_AT = re.compile(r"unpack_from\(data, pos(?: \+ (\d+))?\)")
+"""A read at ``pos`` or ``pos + N`` in generated code (see ``buffer_free_entry``)."""
+
+
+def _read_at(at: int, read: re.Match[str]) -> str:
+    return "unpack_from(data, %s)" % _plus("offset", at + int(read.group(1) or 0))
+
+
+def _plus(name: str, n: int) -> str:
+    return "%s + %d" % (name, n) if n else name
 
 
 def _words(group: s.BitGroup) -> List[Tuple[str, int, int]]:
@@ -215,6 +228,8 @@ class StructCompiler:
         uses_end = re.search(r"\bend\b", text) is not None
         # an elided check first: that unpack_from proves offset <= len(data), so only a short parse is wrong
         reads_first = 2 in self.elidable  # w.lines: the def, "start = pos", then the first read's check
+        if reads_first and not uses_end and not self.needs_state and self.buffer_free(text):
+            return self.buffer_free_entry(name, body, text)
         out = [
             "def entry_%s(data, offset=0, allow_trailing=False):" % name,
             "    if data.__class__ is not _bytes or offset.__class__ is not _int or offset < 0:",
@@ -248,6 +263,44 @@ class StructCompiler:
             "    return _slow(_node, data, offset, allow_trailing)",
         ]
         return out
+
+    @staticmethod
+    def buffer_free(text: str) -> bool:
+        """Whether the body reads the data only through ``unpack_from``, whose values are the same for every
+        bytes-like object (``unpack_from`` reads the raw bytes, and rejects the buffers it cannot read)."""
+        return len(re.findall(r"\bdata\b", text)) == len(re.findall(r"\.unpack_from\(data, ", text))
+
+    def buffer_free_entry(self, name: str, body: List[str], text: str) -> List[str]:
+        """The entry of a body that only unpacks: no type checks before it. Any bytes-like ``data`` and any
+        integer ``offset`` give what the interpreter gives; a negative offset, which ``unpack_from`` would
+        count from the end, goes to the interpreter. Only the length of ``bytes`` is trusted for the
+        trailing-bytes check (``len`` of an array counts items); other buffers with nothing left over take
+        ``_other``. Positions are ``offset + K`` when every step is a constant, so there is no ``pos``."""
+        if not re.search(r"\bstart\b", text.replace("start = pos", "", 1)):
+            body = [line for line in body if line.strip() != "start = pos"]
+        static, at = [], 0
+        for line in body:
+            step = re.fullmatch(r"\s*pos \+= (\d+)", line)
+            if step:
+                at += int(step.group(1))
+                continue
+            static.append(_READ_AT.sub(functools.partial(_read_at, at), line))
+        if not any(re.search(r"\bpos\b", line) for line in static):
+            body, head, end = static, "offset", _plus("offset", at)
+        else:
+            head, end = "pos = offset", "pos"
+        return [
+            "def entry_%s(data, offset=0, allow_trailing=False):" % name,
+            "    try:",
+            "        if offset < 0:",
+            "            raise _Fail",
+        ] + (["        " + head] if head != "offset" else []) + ["    " + line for line in body] + [
+            "        if allow_trailing or %s == _len(data) and data.__class__ is _bytes:" % end,
+            "            return o",
+            "    except Exception:",
+            "        return _slow(_node, data, offset, allow_trailing)",
+            "    return _other(data, offset, allow_trailing)",
+        ]
 
     # --- fixed-size runs -------------------------------------------------------
 
@@ -357,8 +410,10 @@ class StructCompiler:
             self.bind(member, "_from_bytes(%s, %r, signed=%r)" % (raw, _byteorder(t.endian), t.signed))
         elif isinstance(t, s.Float):
             w.emit(1, "if %s != %s:" % (raw, raw))
-            w.emit(2, "%s = _NaN(_from_bytes(data[pos + %d:pos + %d], %r), %d)" % (
-                raw, offset, offset + t.size, _byteorder(t.endian), t.bits))
+            # the bits again, as an unsigned number: unpack_from reads every buffer the same way
+            bits = struct.Struct(_PREFIX[_byteorder(t.endian)] + _INT_CODES[t.size, False])
+            w.emit(2, "%s = _NaN(%s.unpack_from(data, %s)[0], %d)" % (
+                raw, w.const(bits, "S"), "pos + %d" % offset if offset else "pos", t.bits))
             self.bind(member, raw)
         elif isinstance(t, s.Bool):
             w.emit(1, "if %s > 1:" % raw)

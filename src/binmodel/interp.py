@@ -821,22 +821,37 @@ _PARSERS: Dict[type, Callable[..., Tuple[Any, int]]] = {
 
 
 def _as_buffer(data: Any) -> Any:
+    """``data`` as something to slice and measure in bytes: bytes, bytearray and mmap as they are, any other
+    bytes-like object (memoryview, array.array, a numpy array, a ctypes object) as a copy of its bytes."""
     if isinstance(data, (bytes, bytearray)):
         return data
-    if isinstance(data, memoryview):
-        return data.cast("B").tobytes() if data.format != "B" or data.ndim != 1 else data.tobytes()
     if hasattr(data, "find") and hasattr(data, "__getitem__") and not isinstance(data, str):  # mmap
         return data
-    raise TypeError("parse() takes bytes, bytearray, memoryview or mmap, not %s" % type(data).__name__)
+    try:
+        view = memoryview(data)
+    except TypeError:
+        raise TypeError("parse() takes a bytes-like object (bytes, bytearray, memoryview, mmap, array, ...), "
+                        "not %s" % type(data).__name__) from None
+    with view:
+        return view.tobytes()  # in C order, whatever the item format and shape
+
+
+def data_offset(offset: Any, total: int, path: str = "") -> int:
+    """``offset`` as a plain int inside ``0..total``: any integer ``operator.index`` takes (bools and numpy
+    integers too, as in ``struct`` and indexing), or the ParseError that names it."""
+    number = as_int(offset)
+    if number is None or not 0 <= number <= total:
+        shown = offset if number is None else number
+        raise ParseError("offset %r is outside the data (%d bytes)" % (shown, total), path, None,
+                         expected="0..%d" % total, found=shown)
+    return number
 
 
 def parse(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool = False,
           spans: Optional[List[Span]] = None) -> Any:
     """Parse ``data`` from ``offset``; the whole rest must be used unless ``allow_trailing``."""
     buf = _as_buffer(data)
-    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0 or offset > len(buf):
-        raise ParseError("offset %r is outside the data (%d bytes)" % (offset, len(buf)), "", None,
-                         expected="0..%d" % len(buf), found=offset)
+    offset = data_offset(offset, len(buf))
     state = _ParseState(buf, spans)
     root = ParseContext(None, offset, state)
     try:

@@ -42,9 +42,7 @@ class LazyArray(Sequence[Any]):
             raise ParseError("records of %s take no bytes" % model.__name__, "", offset)
         self.data = data
         total = len(memoryview(data).cast("B"))
-        if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= total:
-            raise ParseError("offset %r is outside the data (%d bytes)" % (offset, total), "", None,
-                             expected="0..%d" % total, found=offset)
+        offset = interp.data_offset(offset, total)
         left = total - offset
         if count is None:
             count, extra = divmod(left, self.size)
@@ -159,9 +157,7 @@ class LazyRecord:
     def __init__(self, model: Any, data: Any, offset: int = 0, path: str = "") -> None:
         _, size = _plan(model._bm_node)
         total = len(memoryview(data).cast("B"))
-        if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= total:
-            raise ParseError("offset %r is outside the data (%d bytes)" % (offset, total), path, None,
-                             expected="0..%d" % total, found=offset)
+        offset = interp.data_offset(offset, total, path)
         if size is not None and offset + size > total:
             raise ParseError("a %s record needs %d bytes, %d left" % (model.__name__, size, total - offset), path,
                              offset, expected=size, found=total - offset)
