@@ -1243,6 +1243,23 @@ def parse(node: s.Struct, data: Any, offset: int = 0, allow_trailing: bool = Fal
 # goes to the interpreter, which gives the bytes or the exact error.
 
 
+def _read_in_place(body: List[str]) -> List[str]:
+    """Attributes of ``o`` that only the final ``return`` uses are read there, not into a local first
+    (``v0 = o.magic`` ... ``return _S.pack(v0, ...)`` becomes ``return _S.pack(o.magic, ...)``): the
+    return runs once, and a missing attribute fails there as it would have before."""
+    *lines, last = body
+    kept = []
+    for line in lines:
+        read = re.fullmatch(r"    (\w+) = o\.(\w+)", line)
+        name = read and read.group(1)
+        if name and not any(re.search(r"\b%s\b" % name, other) for other in lines if other is not line) \
+                and len(re.findall(r"\b%s\b" % name, last)) == 1:
+            last = re.sub(r"\b%s\b" % name, "o.%s" % read.group(2), last)  # type: ignore[union-attr]
+            continue
+        kept.append(line)
+    return kept + [last]
+
+
 class BuildCompiler:
     """Generates ``def b(o) -> bytes`` for one struct node."""
 
@@ -1262,7 +1279,7 @@ class BuildCompiler:
         w, node = self.w, self.node
         w.emit(0, "def build_%s(o):" % _ident(node.name))
         w.emit(1, "return %s" % (" + ".join(self.body()) or "b''"))
-        body = w.lines[1:]
+        w.lines[1:] = body = _read_in_place(w.lines[1:])
         w.lines.append("def entry_%s(o):" % _ident(node.name))
         w.lines.append("    try:")
         w.lines.extend("    " + line for line in body)
