@@ -38,6 +38,10 @@ _PYPY = sys.implementation.name == "pypy"
 
 MAX_STATIC_DEPTH = 32
 """Models nested deeper than this are left to the interpreter (its depth limit applies)."""
+_LAZY_LEVELS = interp.MAX_DEPTH - MAX_STATIC_DEPTH
+"""Struct levels generated code follows through ``Lazy`` types, on top of a compiled model's own (at most
+``MAX_STATIC_DEPTH``): together never deeper than the interpreter's limit."""
+_LAZY_DEPTH = [0]  # the levels the Lazy calls in progress have added (see Registry.lazy_parser)
 
 _PREFIX = {"big": ">", "little": "<", "native": "="}
 _INT_CODES = {(1, False): "B", (1, True): "b", (2, False): "H", (2, True): "h",
@@ -500,7 +504,7 @@ class StructCompiler:
         t = member.type
         if not _compiled_member(self, member, t, self.registry):
             self.fallback(member)
-        elif isinstance(t, (s.Switch, s.Sized)):
+        elif isinstance(t, (s.Switch, s.Sized, s.Lazy, s.Fallback)):
             start = self.w.temp("b")
             self.w.emit(1, "%s = pos" % start)
             self.value(t, self.var(member), "end", 1)
@@ -582,8 +586,33 @@ class StructCompiler:
             w.emit(depth + 1, "raise _Fail")
             w.emit(depth, "if state is not None:")
             w.emit(depth + 1, "state.end = %s" % end)
+        elif isinstance(t, s.Lazy) and self.registry.lazy_target(t) is not None:
+            child = w.const(self.registry.lazy_parser(self.registry.lazy_target(t)), "P")  # type: ignore[arg-type]
+            w.emit(depth, "%s, pos = %s(data, pos, %s, state, None)" % (target, child, end))
+        elif isinstance(t, s.Fallback) and _value_mode(self, t, self.registry) == COMPILED:
+            self.fallback_value(t, target, end, depth)
         else:
             w.emit(depth, "%s, pos = _parse_node(%s, ctx, pos, '')" % (target, w.const(t, "N")))
+
+    def fallback_value(self, t: s.Fallback, target: str, end: str, depth: int) -> None:
+        """The main type's generated code; when it fails, the state as it was, and the other type if the
+        interpreter cannot read the main type either (else the interpreter parses everything)."""
+        w = self.w
+        at, high, region = w.temp("f"), w.temp("h"), w.temp("r")
+        w.emit(depth, "%s = pos" % at)
+        w.emit(depth, "if state is not None:")
+        w.emit(depth + 1, "%s, %s = state.high, state.end" % (high, region))
+        w.emit(depth, "try:")
+        self.value(t.type, target, end, depth + 1)
+        w.emit(depth, "except Exception:")
+        w.emit(depth + 1, "pos = %s" % at)
+        w.emit(depth + 1, "if state is not None:")
+        w.emit(depth + 2, "state.high, state.end = %s, %s" % (high, region))
+        main = w.const(_fallback_main(t, self.registry), "N")
+        w.emit(depth + 1, "if _interp_reads(%s, data, pos, %s):" % (main, end))
+        w.emit(depth + 2, "raise _Fail")
+        self.value(t.otherwise, target, end, depth + 1)
+        w.scope["_interp_reads"] = _interp_reads
 
     def array_value(self, t: s.Array, target: str, end: str, depth: int) -> None:
         """An array of compiled structs (counted, greedy or until=) whose region ends at ``end``."""
@@ -930,6 +959,7 @@ class Registry:
         self._context: Dict[int, bool] = {}
         self._state: Dict[int, bool] = {}
         self._need: Dict[int, int] = {}
+        self.lazies: Dict[int, Any] = {}
 
     def compilable(self, node: s.Struct) -> bool:
         return node.union_size is None and node.cls is not None and _depth(node) <= MAX_STATIC_DEPTH
@@ -961,13 +991,51 @@ class Registry:
         return all(_same_order(list(node.members[:i]), m) for i, m in enumerate(node.members))
 
     def needs_state(self, node: s.Struct) -> bool:
-        """Whether ``node`` or a struct it parses with generated code keeps a context (needs a real state)."""
+        """Whether ``node`` or a struct it parses with generated code keeps a context (needs a real state).
+
+        (Through a cycle of ``Lazy`` types the guard answers False for the struct in progress; a struct
+        that then lacks the state it needs fails, and the interpreter does the parse: slower, not wrong.)"""
         key = id(node)
         if key not in self._state:
             self._state[key] = False  # recursion guard
             self._state[key] = self.needs_context(node) or any(
-                self.compilable(child) and self.needs_state(child) for child in _nested_structs(node))
+                self.compilable(child) and self.needs_state(child)
+                for child in _nested_structs(node) + _lazy_structs(node, self))
         return self._state[key]
+
+    def lazy_target(self, node: s.Lazy) -> Optional[s.Struct]:
+        """The struct a ``Lazy`` names when generated code can call its parser: compiled, and needing
+        nothing of the structs around it (it is called with no parent)."""
+        try:
+            target = interp.resolve_lazy(node)
+        except Exception:  # (a name that does not resolve: the interpreter reports it when it parses)
+            return None
+        if isinstance(target, s.Struct) and self.compilable(target) and not self.parent_need(target):
+            return target
+        return None
+
+    def lazy_parser(self, node: s.Struct) -> Callable[..., Any]:
+        """A parser for ``node`` reached through ``Lazy``, compiled on its first call (a model may name
+        itself). Each call adds ``node``'s static depth to a count shared by all such calls; past
+        ``_LAZY_LEVELS`` it fails, and the interpreter, whose depth limit is the rule, does the parse.
+        (The count is shared by threads too: it can only make that happen sooner, never later.)"""
+        key = id(node)
+        if key not in self.lazies:
+            levels, size, budget, registry = _LAZY_DEPTH, _depth(node), _LAZY_LEVELS, self
+            parser: List[Callable[..., Any]] = []
+
+            def parse_lazy(data: Any, pos: int, end: int, state: Any, parent: Any) -> Tuple[Any, int]:
+                if not parser:
+                    parser.append(registry.parser(node))
+                levels[0] += size
+                try:
+                    if levels[0] > budget:
+                        raise Fail("Lazy types nest deeper than generated code follows")
+                    return parser[0](data, pos, end, state, parent)  # type: ignore[no-any-return]
+                finally:
+                    levels[0] -= size
+            self.lazies[key] = parse_lazy
+        return self.lazies[key]  # type: ignore[no-any-return]
 
     def parser(self, node: s.Struct) -> Callable[..., Any]:
         key = id(node)
@@ -1098,7 +1166,35 @@ def _value_mode(compiler: StructCompiler, t: s.Node, registry: Registry) -> int:
     if isinstance(t, s.Sized) and t.prefix is None:
         size = COMPILED if compiler.expr(t.size) is not None else COMPILED_IN_CONTEXT  # type: ignore[arg-type]
         return max(size, _value_mode(compiler, t.type, registry))
+    if isinstance(t, s.Lazy):
+        return COMPILED if registry.lazy_target(t) is not None else COMPILED_IN_CONTEXT
+    if isinstance(t, s.Fallback):
+        return COMPILED if _fallback_main(t, registry) is not None and _value_mode(
+            compiler, t.otherwise, registry) == COMPILED else COMPILED_IN_CONTEXT
     return COMPILED_IN_CONTEXT
+
+
+def _fallback_main(t: s.Fallback, registry: Registry) -> Optional[s.Struct]:
+    """The main type of a ``Fallback`` that generated code can try: a compiled struct needing nothing of
+    the structs around it, so that the interpreter can also try it alone (see ``_interp_reads``)."""
+    main = registry.lazy_target(t.type) if isinstance(t.type, s.Lazy) else t.type
+    if isinstance(main, s.Struct) and registry.compilable(main) and not registry.parent_need(main):
+        return main
+    return None
+
+
+def _interp_reads(node: s.Struct, data: Any, pos: int, end: int) -> bool:
+    """Whether the interpreter reads ``node`` at ``pos`` in a region ending at ``end``: the judge when the
+    generated code of a ``Fallback``'s main type fails (it may fail where the interpreter would not)."""
+    state = interp._ParseState(data, None)
+    state.end = end
+    try:
+        interp._parse_struct(node, None, pos, "", state)
+    except interp.ParseError:
+        return False
+    except Exception:  # (no verdict: the interpreter will parse everything)
+        return True
+    return True
 
 
 def _compiled_member(compiler: StructCompiler, f: s.Field, t: s.Node, registry: Registry) -> bool:
@@ -1108,7 +1204,7 @@ def _compiled_member(compiler: StructCompiler, f: s.Field, t: s.Node, registry: 
 
 def _member_mode(compiler: StructCompiler, f: s.Field, t: s.Node, registry: Registry) -> int:
     """INTERPRETED, COMPILED or COMPILED_IN_CONTEXT for one member."""
-    if isinstance(t, (s.Switch, s.Sized)):
+    if isinstance(t, (s.Switch, s.Sized, s.Lazy, s.Fallback)):
         if isinstance(t, s.Sized) and t.prefix is not None:
             return INTERPRETED
         return _value_mode(compiler, t, registry)
@@ -1165,7 +1261,7 @@ def source(node: s.Struct) -> str:
             continue
         seen.add(id(n))
         out.append(_REGISTRY.sources[id(n)])
-        todo.extend(_nested_structs(n))
+        todo.extend(_nested_structs(n) + _lazy_structs(n, _REGISTRY))
     return "\n".join(out)
 
 
@@ -1178,6 +1274,24 @@ def _nested_structs(node: s.Struct) -> List[s.Struct]:
             return
         for child in _children(t):
             walk(child)
+
+    for f in node.fields():
+        walk(f.type)
+    return found
+
+
+def _lazy_structs(node: s.Struct, registry: Registry) -> List[s.Struct]:
+    """The structs ``node``'s generated code reaches through ``Lazy`` types (see ``Registry.lazy_target``)."""
+    found: List[s.Struct] = []
+
+    def walk(t: s.Node) -> None:
+        if isinstance(t, s.Lazy):
+            target = registry.lazy_target(t)
+            if target is not None:
+                found.append(target)
+        elif not isinstance(t, s.Struct):
+            for child in _children(t):
+                walk(child)
 
     for f in node.fields():
         walk(f.type)
