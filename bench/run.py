@@ -291,6 +291,12 @@ def slots_class(name: str, names: Sequence[str]) -> type:
     return type(name, (), {"__slots__": tuple(names), "__init__": ns["__init__"]})
 
 
+def build_each(model: Any, objs: List[Any]) -> bytes:
+    """Every object built by ``model.build`` (looked up once, as the parse loops do), joined."""
+    build = model.build
+    return b"".join([build(o) for o in objs])
+
+
 def scaled(n: int, size: str) -> int:
     return max(1, int(round(n * SIZES[size])))
 
@@ -307,6 +313,10 @@ class W1Record(Struct, endian="little"):
     length: int = u32le()
     crc: int = u32le()
 
+
+REF_CALL = "struct, one function call per record"
+REF_CALL_NOTE = ("`%s` is the reference's own body moved into a function and called once per record, with no "
+                 "checks: the least a per-record call (`Model.parse`, `Model.build`) can cost." % REF_CALL)
 
 FILE_MODEL_NOTE = ("`binmodel, file model` parses (builds) the whole file as one model, "
                    "`records: Array(Record, greedy=True)`: one call for all records, the record's body written "
@@ -350,14 +360,23 @@ def w1(size: str) -> Workload:
         make = W1CRecord.from_buffer_copy
         return [make(data, off) for off in offsets]
 
-    parse_impls = [Impl(REF, ref_parse, decode), Impl("binmodel", bm_parse, decode),
+    def one_record(buf: bytes, off: int) -> Any:  # the reference's body as a function: what a call costs
+        return Rec(*fmt.unpack_from(buf, off))
+
+    def one_bytes(o: Any) -> bytes:
+        return fmt.pack(o.magic, o.version, o.flags, o.length, o.crc)
+
+    parse_impls = [Impl(REF, ref_parse, decode), Impl(REF_CALL, lambda: [one_record(data, off) for off in offsets],
+                                                      decode),
+                   Impl("binmodel", bm_parse, decode),
                    Impl("binmodel, file model", lambda: W1File.parse(data).records, decode)]
     build_impls: List[Impl] = []
     ref_objs = ref_parse()
     bm_objs = bm_parse()
     build_impls.append(Impl(REF, lambda: b"".join([fmt.pack(o.magic, o.version, o.flags, o.length, o.crc)
                                                    for o in ref_objs])))
-    build_impls.append(Impl("binmodel", lambda: b"".join([W1Record.build(o) for o in bm_objs])))
+    build_impls.append(Impl(REF_CALL, lambda: b"".join([one_bytes(o) for o in ref_objs])))
+    build_impls.append(Impl("binmodel", lambda: build_each(W1Record, bm_objs)))
     build_impls.append(Impl("binmodel, file model", lambda: W1File.build(W1File(records=bm_objs))))
 
     if construct is not None:
@@ -397,7 +416,7 @@ def w1(size: str) -> Workload:
                      Operation("build", n, len(data), build_impls, compare="bytes", expected=data)],
                     ["Parse: one object per record from the concatenated bytes (Construct and dissect.cstruct get "
                      "a 16-byte slice, binmodel `parse(data, offset=, allow_trailing=True)`). Build: every "
-                     "record object back to bytes, joined.", FILE_MODEL_NOTE])
+                     "record object back to bytes, joined.", FILE_MODEL_NOTE, REF_CALL_NOTE])
 
 
 # --------------------------------------------------------------------------- W2: nested variable message
@@ -478,7 +497,7 @@ def w2(size: str) -> Workload:
     ref_objs, bm_objs = ref_parse(), bm_parse()
     parse_impls = [Impl(REF, ref_parse, decode), Impl("binmodel", bm_parse, decode)]
     build_impls = [Impl(REF, lambda: b"".join([ref_build_one(m) for m in ref_objs])),
-                   Impl("binmodel", lambda: b"".join([W2Message.build(m) for m in bm_objs]))]
+                   Impl("binmodel", lambda: build_each(W2Message, bm_objs))]
 
     if construct is not None:
         c = construct
@@ -678,7 +697,7 @@ def w4(size: str) -> Workload:
     parse_impls = [Impl(REF, ref_parse, decode), Impl("binmodel", bm_parse, decode),
                    Impl("binmodel, file model", lambda: W4File.parse(data).records, decode)]
     build_impls = [Impl(REF, lambda: b"".join([pack(o.a << 5 | o.b, o.c << 12 | o.d) for o in ref_objs])),
-                   Impl("binmodel", lambda: b"".join([W4Bits.build(o) for o in bm_objs])),
+                   Impl("binmodel", lambda: build_each(W4Bits, bm_objs)),
                    Impl("binmodel, file model", lambda: W4File.build(W4File(records=bm_objs)))]
     if construct is not None:
         c = construct
