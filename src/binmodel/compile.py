@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import operator
 import re
 import struct
 import sys
@@ -181,6 +182,9 @@ class StructCompiler:
         self.needs_state = self.registry.needs_state(node)
         w.emit(0, "def parse_%s(data, pos, end, state, parent):" % _ident(node.name))
         w.emit(1, "start = pos")
+        if self.needs_state:  # the interpreter, parsing in a context, counts the struct levels from here
+            w.emit(1, "if state is not None:")
+            w.emit(2, "state.depth += 1")
         if self.needs_ctx:
             w.emit(1, "ctx = _ParseContext(parent, start, state)")
             w.emit(1, "values = ctx.values")
@@ -212,6 +216,9 @@ class StructCompiler:
         derived = [f for f in node.fields() if f.derive is not None]
         for f in derived:  # the value as parsed (see Struct._bm_from_values)
             w.emit(1, "o.%s%s = %s" % (interp.PARSED_PREFIX, f.name, self.known[f.name]))
+        if self.needs_state:  # (a failure leaves it counted: the entry drops the state, a Fallback restores it)
+            w.emit(1, "if state is not None:")
+            w.emit(2, "state.depth -= 1")
         w.emit(1, "return o, pos")
         w.scope.update(_new=object.__new__, _ParseContext=interp.ParseContext, _Fail=Fail,
                        _check_derived=interp._check_derived, _from_bytes=int.from_bytes, _NaN=interp.NaN,
@@ -224,7 +231,8 @@ class StructCompiler:
         so that a top-level parse of ``bytes`` costs one call. Any failure hands the input to the
         interpreter; other buffers (bytearray, memoryview, mmap) take ``_generic_entry``."""
         w, name = self.w, _ident(self.node.name)
-        w.scope.update(_slow=interp.parse, _node=self.node, _int=int, _len=len, _State=interp._ParseState)
+        w.scope.update(_slow=interp.parse, _node=self.node, _int=int, _len=len, _State=interp._ParseState,
+                       _index=operator.index)
         w.scope["_other"] = _generic_entry(self.node, lambda: w.scope["parse_" + name], self.needs_state)
         body = [line for i, line in enumerate(w.lines[1:], 1)
                 if line.strip() != "return o, pos" and i not in self.elidable]
@@ -296,6 +304,8 @@ class StructCompiler:
         return [
             "def entry_%s(data, offset=0, allow_trailing=False):" % name,
             "    try:",
+            "        if offset.__class__ is not _int:",  # (a numpy int8 + K would wrap around: a plain int)
+            "            offset = _index(offset)",
             "        if offset < 0:",
             "            raise _Fail",
         ] + (["        " + head] if head != "offset" else []) + ["    " + line for line in body] + [
@@ -598,16 +608,16 @@ class StructCompiler:
         """The main type's generated code; when it fails, the state as it was, and the other type if the
         interpreter cannot read the main type either (else the interpreter parses everything)."""
         w = self.w
-        at, high, region = w.temp("f"), w.temp("h"), w.temp("r")
+        at, high, region, level = w.temp("f"), w.temp("h"), w.temp("r"), w.temp("l")
         w.emit(depth, "%s = pos" % at)
         w.emit(depth, "if state is not None:")
-        w.emit(depth + 1, "%s, %s = state.high, state.end" % (high, region))
+        w.emit(depth + 1, "%s, %s, %s = state.high, state.end, state.depth" % (high, region, level))
         w.emit(depth, "try:")
         self.value(t.type, target, end, depth + 1)
         w.emit(depth, "except Exception:")
         w.emit(depth + 1, "pos = %s" % at)
         w.emit(depth + 1, "if state is not None:")
-        w.emit(depth + 2, "state.high, state.end = %s, %s" % (high, region))
+        w.emit(depth + 2, "state.high, state.end, state.depth = %s, %s, %s" % (high, region, level))
         main = w.const(_fallback_main(t, self.registry), "N")
         w.emit(depth + 1, "if _interp_reads(%s, data, pos, %s):" % (main, end))
         w.emit(depth + 2, "raise _Fail")
@@ -991,16 +1001,19 @@ class Registry:
         return all(_same_order(list(node.members[:i]), m) for i, m in enumerate(node.members))
 
     def needs_state(self, node: s.Struct) -> bool:
-        """Whether ``node`` or a struct it parses with generated code keeps a context (needs a real state).
-
-        (Through a cycle of ``Lazy`` types the guard answers False for the struct in progress; a struct
-        that then lacks the state it needs fails, and the interpreter does the parse: slower, not wrong.)"""
+        """Whether ``node`` or a struct it parses with generated code keeps a context (needs a real state):
+        every struct generated code reaches from ``node`` (nested, or through ``Lazy`` types, cycles too)."""
         key = id(node)
         if key not in self._state:
-            self._state[key] = False  # recursion guard
-            self._state[key] = self.needs_context(node) or any(
-                self.compilable(child) and self.needs_state(child)
-                for child in _nested_structs(node) + _lazy_structs(node, self))
+            seen, todo, found = {key}, [node], False
+            while todo and not found:
+                struct_node = todo.pop()
+                found = self.needs_context(struct_node)
+                for child in _nested_structs(struct_node) + _lazy_structs(struct_node, self):
+                    if id(child) not in seen and self.compilable(child):
+                        seen.add(id(child))
+                        todo.append(child)
+            self._state[key] = found
         return self._state[key]
 
     def lazy_target(self, node: s.Lazy) -> Optional[s.Struct]:
@@ -1081,12 +1094,30 @@ def _needs_context(node: s.Struct, registry: Registry) -> bool:
 
 
 def _parent_need(node: s.Struct, registry: Registry) -> int:
-    need = 0
+    """The most enclosing structs any struct ``node`` reaches (nested, compiled or not, and through ``Lazy``
+    types) refers to above ``node``: its own reach less its nesting below ``node``, the shortest way there.
+    (Generated code may call ``node`` with no parent: what the interpreter then parses in its context must
+    not need one, nor must a ``Fallback`` main type the interpreter judges alone.)"""
+    need, level, found = 0, {id(node): 0}, [node]
+    for struct_node in found:  # (breadth first: each struct at its least nesting)
+        below = level[id(struct_node)]
+        reach, inner = _own_reach(struct_node)
+        need = max(need, reach - below)
+        for child in inner:
+            if id(child) not in level:
+                level[id(child)] = below + 1
+                found.append(child)
+    return need
+
+
+def _own_reach(node: s.Struct) -> Tuple[int, List[s.Struct]]:
+    """How many enclosing structs ``node``'s own expressions reach, and the structs directly inside it."""
+    reach, inner = 0, []
 
     def refs(e: Any) -> None:
-        nonlocal need
+        nonlocal reach
         if _has_call(e):  # a user function may read this._parent at any depth
-            need = _UNBOUNDED
+            reach = _UNBOUNDED
         elif isinstance(e, Expr):
             for path in e.refs():
                 up = 0
@@ -1094,13 +1125,16 @@ def _parent_need(node: s.Struct, registry: Registry) -> int:
                     up += 1
                 if "_prev" in path[up:up + 1]:  # the item before: its context hangs off the parent's
                     up += 1
-                need = max(need, up)
+                reach = max(reach, up)
 
     def walk(t: s.Node) -> None:
-        nonlocal need
+        if isinstance(t, s.Lazy):
+            try:
+                t = interp.resolve_lazy(t)
+            except Exception:  # (the interpreter reports it when it parses)
+                return
         if isinstance(t, s.Struct):
-            if registry.compilable(t):
-                need = max(need, registry.parent_need(t) - 1)
+            inner.append(t)
             return
         for item in dataclasses.fields(t):  # every expression a node holds: sizes, keys, offsets...
             refs(getattr(t, item.name, None))
@@ -1111,7 +1145,7 @@ def _parent_need(node: s.Struct, registry: Registry) -> int:
         walk(f.type)
         if f.check:
             refs(f.derive)
-    return need
+    return reach, inner
 
 
 def _has_call(e: Any) -> bool:
