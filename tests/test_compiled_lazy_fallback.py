@@ -49,14 +49,14 @@ def test_nesting_around_the_depth_limit_is_the_interpreters_outcome(depth):
     beyond a model's own and leaves deeper data to the interpreter: same value or same error either way."""
     outcome = both(Chain, chain(depth))
     assert (outcome[0] == "value") == (depth + 1 <= interp.MAX_DEPTH)
-    assert compiled._LAZY_DEPTH == [0]  # every call undid what it added, failures too
+    assert compiled._LAZY_DEPTH.levels == 0  # every call undid what it added, failures too
     parse, raw = compiled._REGISTRY.parser(Chain._bm_node), chain(depth)
     if depth <= compiled._LAZY_LEVELS:  # generated code alone reads it
         assert parse(raw, 0, len(raw), None, None)[1] == len(raw)
     else:
         with pytest.raises(compiled.Fail):
             parse(raw, 0, len(raw), None, None)
-    assert compiled._LAZY_DEPTH == [0]
+    assert compiled._LAZY_DEPTH.levels == 0
 
 
 class Point(Struct, endian="big"):
@@ -132,3 +132,30 @@ def test_vlan_tags_in_the_bundled_ethernet_model(tags):
     src, tag = debug.source(Ethernet), debug.source(VLANTag)
     own = src[:src.index("def entry_Ethernet")] + tag[:tag.index("def entry_VLANTag")]
     assert "_parse_node" not in own and "_ParseContext" not in own
+
+
+def test_threads_count_their_own_lazy_levels():
+    """Each thread counts the levels its own Lazy calls added: parsing in several threads at once gives
+    every thread the interpreter's outcome, and leaves every count at zero."""
+    import threading
+
+    expected = {depth: both(Chain, chain(depth)) for depth in (5, 30, 31, 40, 70)}
+    wrong, counts = [], []
+
+    def work() -> None:
+        for _ in range(200):
+            for depth, outcome in expected.items():
+                try:
+                    got = ("value", repr(Chain.parse(chain(depth))))
+                except ParseError as exc:
+                    got = ("error", exc.path, exc.offset, str(exc))
+                if got != outcome:
+                    wrong.append(depth)
+        counts.append(compiled._LAZY_DEPTH.levels)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == [] and counts == [0, 0, 0, 0]

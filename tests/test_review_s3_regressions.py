@@ -85,4 +85,4 @@ def test_the_interpreter_inside_generated_code_counts_the_levels_above_it(compil
     data = b"\x01" * compiled_levels + b"\x02" * interpreted_levels + b"\x00"
     outcome = outcomes(Nest, data)
     assert (outcome[0] == "value") == (compiled_levels + interpreted_levels + 1 <= interp.MAX_DEPTH)
-    assert compiled._LAZY_DEPTH == [0]
+    assert compiled._LAZY_DEPTH.levels == 0

@@ -26,6 +26,7 @@ import operator
 import re
 import struct
 import sys
+import threading
 import types
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -42,7 +43,16 @@ MAX_STATIC_DEPTH = 32
 _LAZY_LEVELS = interp.MAX_DEPTH - MAX_STATIC_DEPTH
 """Struct levels generated code follows through ``Lazy`` types, on top of a compiled model's own (at most
 ``MAX_STATIC_DEPTH``): together never deeper than the interpreter's limit."""
-_LAZY_DEPTH = [0]  # the levels the Lazy calls in progress have added (see Registry.lazy_parser)
+
+
+class _LazyLevels(threading.local):
+    """The struct levels the ``Lazy`` calls in progress in this thread have added (see
+    ``Registry.lazy_parser``): per thread, so no other thread's calls can make it wrong."""
+
+    levels = 0
+
+
+_LAZY_DEPTH = _LazyLevels()
 
 _PREFIX = {"big": ">", "little": "<", "native": "="}
 _INT_CODES = {(1, False): "B", (1, True): "b", (2, False): "H", (2, True): "h",
@@ -1029,24 +1039,24 @@ class Registry:
 
     def lazy_parser(self, node: s.Struct) -> Callable[..., Any]:
         """A parser for ``node`` reached through ``Lazy``, compiled on its first call (a model may name
-        itself). Each call adds ``node``'s static depth to a count shared by all such calls; past
-        ``_LAZY_LEVELS`` it fails, and the interpreter, whose depth limit is the rule, does the parse.
-        (The count is shared by threads too: it can only make that happen sooner, never later.)"""
+        itself). Each call adds ``node``'s static depth to its thread's count of such levels; past
+        ``_LAZY_LEVELS`` it fails, and the interpreter, whose depth limit is the rule, does the parse."""
         key = id(node)
         if key not in self.lazies:
-            levels, size, budget, registry = _LAZY_DEPTH, _depth(node), _LAZY_LEVELS, self
+            count, size, budget, registry = _LAZY_DEPTH, _depth(node), _LAZY_LEVELS, self
             parser: List[Callable[..., Any]] = []
 
             def parse_lazy(data: Any, pos: int, end: int, state: Any, parent: Any) -> Tuple[Any, int]:
                 if not parser:
                     parser.append(registry.parser(node))
-                levels[0] += size
+                levels = count.levels + size
+                if levels > budget:
+                    raise Fail("Lazy types nest deeper than generated code follows")
+                count.levels = levels
                 try:
-                    if levels[0] > budget:
-                        raise Fail("Lazy types nest deeper than generated code follows")
                     return parser[0](data, pos, end, state, parent)  # type: ignore[no-any-return]
                 finally:
-                    levels[0] -= size
+                    count.levels = levels - size
             self.lazies[key] = parse_lazy
         return self.lazies[key]  # type: ignore[no-any-return]
 
