@@ -181,15 +181,16 @@ def parse_array(model: Any, data: Any, count: Optional[int] = None, offset: int 
     ``offset`` must be whole records: trailing bytes are a ParseError at the first
     byte of the incomplete record, never silently dropped.
     """
-    fast = getattr(model, "_bm_bulk", None)
-    if fast is not None and fast[0] is model and data.__class__ is bytes and offset == 0 and count is None:
-        _, dt, itemsize, frombuffer = fast  # the common call, with nothing to check but whole records
-        if not len(data) % itemsize:
-            return frombuffer(data, dt)
+    try:  # the common call: a model seen before, a whole bytes object (numpy refuses part of a record)
+        fast = model._bm_bulk
+        if fast is not None and fast[0] is model and count is None and offset == 0 and data.__class__ is bytes:
+            return fast[2](data, fast[1])
+    except (AttributeError, ValueError):  # not a model, or not whole records: the checks below say why
+        pass
     np = _numpy()
     dt = dtype(model)
     itemsize = _record_size(model, dt)
-    type.__setattr__(model, "_bm_bulk", (model, dt, itemsize, np.frombuffer))  # (a subclass is not its base)
+    type.__setattr__(model, "_bm_bulk", (model, dt, np.frombuffer))  # (a subclass is not its base)
     with memoryview(data) as view:
         total = view.nbytes
     offset = interp.data_offset(offset, total)

@@ -310,6 +310,7 @@ class Struct(metaclass=StructMeta):
     _bm_stored: ClassVar[Tuple[str, ...]]
     _bm_raw_fields: ClassVar[Tuple[Tuple[s.Field, Optional[str]], ...]]
     __slots__ = ()
+    _bm_bulk: ClassVar[Any] = None  # bulk.parse_array's cached dtype: (model, dtype, numpy.frombuffer)
 
     if TYPE_CHECKING:
         def __init_subclass__(cls, *, endian: Optional[str] = None, bit_order: Optional[str] = None) -> None: ...
