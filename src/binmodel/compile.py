@@ -1402,20 +1402,40 @@ def parse(node: s.Struct, data: Any, offset: int = 0, allow_trailing: bool = Fal
 
 
 def _read_in_place(body: List[str]) -> List[str]:
-    """Attributes of ``o`` that only the final ``return`` uses are read there, not into a local first
-    (``v0 = o.magic`` ... ``return _S.pack(v0, ...)`` becomes ``return _S.pack(o.magic, ...)``): the
-    return runs once, and a missing attribute fails there as it would have before."""
-    *lines, last = body
-    kept = []
-    for line in lines:
-        read = re.fullmatch(r"    (\w+) = o\.(\w+)", line)
-        name = read and read.group(1)
-        if name and not any(re.search(r"\b%s\b" % name, other) for other in lines if other is not line) \
-                and len(re.findall(r"\b%s\b" % name, last)) == 1:
-            last = re.sub(r"\b%s\b" % name, "o.%s" % read.group(2), last)  # type: ignore[union-attr]
+    """An attribute read into a local that one later line of the same block uses once is read on that line
+    (``v0 = o.magic`` ... ``return _S.pack(v0, ...)`` becomes ``return _S.pack(o.magic, ...)``; the same
+    for an item's fields inside its loop). That line runs once whenever the read did, so a missing
+    attribute fails as before; nothing between the two assigns to an object's attributes."""
+    lines = list(body)
+    i = 0
+    while i < len(lines):
+        read = re.fullmatch(r"( *)(\w+) = (\w+)\.(\w+)", lines[i])
+        use = _single_use(lines, i, read.group(1), read.group(2)) if read else None
+        if read is None or use is None:
+            i += 1
             continue
-        kept.append(line)
-    return kept + [last]
+        lines[use] = re.sub(r"\b%s\b" % read.group(2), "%s.%s" % (read.group(3), read.group(4)), lines[use])
+        del lines[i]
+    return lines
+
+
+def _single_use(lines: List[str], at: int, indent: str, name: str) -> Optional[int]:
+    """The index of the only line after ``at`` naming ``name``, if it names it once and sits in the same
+    block at the same depth (every line between as deep or deeper); else None."""
+    pattern = re.compile(r"\b%s\b" % name)
+    found = None
+    for j, line in enumerate(lines):
+        count = len(pattern.findall(line))
+        if j == at or not count:
+            continue
+        if found is not None or count > 1 or j < at:
+            return None
+        found = j
+    if found is None or not lines[found].startswith(indent) or lines[found][len(indent)] == " ":
+        return None
+    if any(not line.startswith(indent) for line in lines[at + 1:found]):
+        return None
+    return found
 
 
 class BuildCompiler:
@@ -1490,10 +1510,10 @@ class BuildCompiler:
     def variable_part(self, f: s.Field) -> str:
         w, t, v = self.w, f.type, self.var(f.name)
         part = w.temp("p")
-        if isinstance(t, s.Bytes):
-            w.emit(1, "%s = %s" % (part, v))
-            w.emit(1, "if %s.__class__ is not _bytes:" % part)
-            w.emit(2, "%s = _check_bytes(%s)" % (part, v))
+        if isinstance(t, s.Bytes):  # the field's own local becomes its bytes
+            w.emit(1, "if %s.__class__ is not _bytes:" % v)
+            w.emit(2, "%s = _check_bytes(%s)" % (v, v))
+            return v
         elif isinstance(t, s.Array) and t.typed:
             w.emit(1, "%s = _typed_bytes(%s, %s)" % (part, w.const(t, "N"), v))
             w.scope["_typed_bytes"] = interp.typed_bytes
@@ -1563,7 +1583,7 @@ class BuildCompiler:
         w.emit(1, "if %s != %s and %s is not None:" % (typed, computed, typed))  # (equal: the common case)
         w.emit(2, "if getattr(%s, %r, None) != %s:" % (self.obj, interp.PARSED_PREFIX + f.name, typed))
         w.emit(3, "raise _Fail")
-        w.emit(1, "%s = %s" % (typed, computed))
+        self.local[f.name] = computed  # from here on, the field's value is the computed one
 
     def derive_expr(self, e: Expr, parts: Dict[str, str]) -> str:
         from .expr import CountOf, LenOf
