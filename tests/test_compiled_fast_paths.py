@@ -467,3 +467,16 @@ def test_padding_is_written_with_its_fill():
     items = FilledItems(items=[Filled(a=1, b=2), Filled(a=3, b=4)])
     assert FilledItems.build(items) == b"\x01\xff\xff\x00\x02\x00\x03\xff\xff\x00\x04\x00"
     assert Filled.parse(b"\x01\x00\x00\x00\x02\x00").b == 2  # (not strict: any bytes are taken on parse)
+
+
+@given(st.lists(st.tuples(st.integers(0, 255), st.binary(max_size=6)), min_size=1, max_size=5))
+def test_entry_reads_items_without_repeating_unpack_froms_bounds_check(items):
+    """In the entry for bytes, ``end`` is the data's length: the check before an item's ``unpack_from`` is left
+    to ``unpack_from`` itself. Every cut of a valid message must still give the interpreter's error."""
+    src = debug.source(Message)
+    entry = src[src.index("def entry_Message"):]
+    entry = entry[:entry.index("\ndef ")] if "\ndef " in entry else entry
+    assert "pos + 2 > end" not in entry and "pos + 2 > end" in src  # (the nested parser keeps its check)
+    raw = struct.pack(">H", len(items)) + b"".join(struct.pack(">BB", t, len(d)) + d for t, d in items)
+    for cut in range(len(raw) + 1):
+        both(Message, raw[:cut])

@@ -62,6 +62,26 @@ _SPLITS = {3: (2, 1), 5: (4, 1), 6: (4, 2), 7: (4, 2, 1)}
 """Word sizes an odd-sized bit group is read as, least significant first (then shifted together)."""
 
 
+def _elide_end_checks(body: List[str], scope: Dict[str, Any]) -> List[str]:
+    """In an entry, ``end`` is the length of the data: a check ``pos + N > end`` just before an
+    ``unpack_from`` of N bytes at ``pos`` repeats the check ``unpack_from`` makes (it raises, and the
+    interpreter gives the error), so it goes. Checks against a region's end (``Sized``) stay."""
+    if any(re.match(r"\s*end = ", line) for line in body):
+        return body
+    out, i = [], 0
+    while i < len(body):
+        check = re.fullmatch(r"( *)if pos \+ (\d+) > end:", body[i])
+        if check and i + 2 < len(body) and body[i + 1] == check.group(1) + "    raise _Fail":
+            read = re.fullmatch(r" *[\w, ]+ = (_S\d+)\.unpack_from\(data, pos\)", body[i + 2])
+            packer = scope.get(read.group(1)) if read else None
+            if isinstance(packer, struct.Struct) and packer.size == int(check.group(2)):
+                i += 2
+                continue
+        out.append(body[i])
+        i += 1
+    return out
+
+
 _READ_AT = re.compile(r"unpack_from\(data, pos(?: \+ (\d+))?\)")
 """A read at ``pos`` or ``pos + N`` in generated code (see ``buffer_free_entry``)."""
 
@@ -246,6 +266,7 @@ class StructCompiler:
         w.scope["_other"] = _generic_entry(self.node, lambda: w.scope["parse_" + name], self.needs_state)
         body = [line for i, line in enumerate(w.lines[1:], 1)
                 if line.strip() != "return o, pos" and i not in self.elidable]
+        body = _elide_end_checks(body, w.scope)
         text = "\n".join(body)
         uses_end = re.search(r"\bend\b", text) is not None
         # an elided check first: that unpack_from proves offset <= len(data), so only a short parse is wrong
