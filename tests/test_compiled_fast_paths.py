@@ -480,3 +480,29 @@ def test_entry_reads_items_without_repeating_unpack_froms_bounds_check(items):
     raw = struct.pack(">H", len(items)) + b"".join(struct.pack(">BB", t, len(d)) + d for t, d in items)
     for cut in range(len(raw) + 1):
         both(Message, raw[:cut])
+
+
+class Framed(Struct, endian="big"):
+    kind: int = u8()
+    count: int = u16(derive=count_of("items"))
+    items: List[Item] = Array(Item, count=this.count)
+    trailer: int = u32()
+
+
+class SizedList(Struct, endian="big"):
+    size: int = u16(derive=len_of("items"))
+    items: List[Item] = Sized(this.size, Array(Item, greedy=True))
+
+
+@given(st.lists(st.tuples(st.integers(0, 255), st.binary(max_size=6)), max_size=6), st.integers(0, 2**32 - 1))
+def test_items_and_the_parts_around_them_are_joined_once(items, trailer):
+    """The header and trailer go into the items' list, joined once; the bytes are struct's."""
+    body = b"".join(struct.pack(">BB", t, len(d)) + d for t, d in items)
+    raw = struct.pack(">BH", 7, len(items)) + body + struct.pack(">I", trailer)
+    value = Framed.parse(raw)
+    assert Framed.build(value) == raw == interp.build(Framed._bm_node, value)
+    src = debug.source(Framed)
+    built = src[src.index("def build_Framed"):]
+    assert "return _join(" in built.split("def entry_Framed")[0]
+    sized = struct.pack(">H", len(body)) + body  # (a part measured by len_of keeps its own join)
+    assert SizedList.build(SizedList.parse(sized)) == sized

@@ -1468,6 +1468,7 @@ class BuildCompiler:
         self.fields = {f.name: f for f in node.fields()}
         self.prefix = ""  # of local variables: an inlined item's differ from its array owner's
         self.obj = "o"  # the variable holding the object being built
+        self.lists: Dict[str, str] = {}  # part -> the list an item loop appends to (see one_join)
 
     def var(self, name: str) -> str:
         if name not in self.local:
@@ -1477,7 +1478,9 @@ class BuildCompiler:
     def compile(self) -> Tuple[str, Dict[str, Any]]:
         w, node = self.w, self.node
         w.emit(0, "def build_%s(o):" % _ident(node.name))
-        w.emit(1, "return %s" % (" + ".join(self.body()) or "b''"))
+        parts = self.body()
+        if not self.one_join(parts):
+            w.emit(1, "return %s" % (" + ".join(parts) or "b''"))
         w.lines[1:] = body = _read_in_place(w.lines[1:])
         w.lines.append("def entry_%s(o):" % _ident(node.name))
         w.lines.append("    try:")
@@ -1490,6 +1493,29 @@ class BuildCompiler:
                        _float=float, _list=list, _join=b"".join, _bytes=bytes,
                        _check_float=_check_float, _check_bytes=_check_bytes)
         return "\n".join(w.lines) + "\n", w.scope
+
+    def one_join(self, parts: List[str]) -> bool:
+        """When one part is an item loop's list joined (``p2 = _join(l3)``) and nothing else uses that
+        part, the other parts go into the same list and one join makes the bytes: no join followed by
+        ``A + p2 + B``, which copies the items' bytes twice more. Returns whether it wrote the return."""
+        w = self.w
+        lists = [p for p in parts if p in self.lists]
+        if len(parts) < 2 or len(lists) != 1:
+            return False
+        part, items = lists[0], self.lists[lists[0]]
+        init, joined = "    %s = []" % items, "    %s = _join(%s)" % (part, items)
+        if init not in w.lines or joined not in w.lines or sum(
+                len(re.findall(r"\b%s\b" % part, line)) for line in w.lines) != 1:
+            return False
+        k = parts.index(part)
+        w.lines[w.lines.index(init)] = "    %s = [%s]" % (items, ", ".join(["None"] * k))
+        w.lines.remove(joined)
+        for i, before in enumerate(parts[:k]):  # (computed after the loop, as they would have been)
+            w.emit(1, "%s[%d] = %s" % (items, i, before))
+        for after in parts[k + 1:]:
+            w.emit(1, "%s.append(%s)" % (items, after))
+        w.emit(1, "return _join(%s)" % items)
+        return True
 
     def body(self) -> List[str]:
         """The checks and parts of ``self.obj``'s bytes, at depth 1; returns the expressions of the parts."""
@@ -1565,6 +1591,7 @@ class BuildCompiler:
                 w.emit(1, "%s.append(%s)" % (items, piece))
             w.base -= 1
             w.emit(1, "%s = _join(%s)" % (part, items))
+            self.lists[part] = items
             self.comprehension(mark, x, pieces, part, v)
         elif isinstance(t, s.Array):
             child = w.const(self.registry.builder(t.item), "B")  # type: ignore[arg-type]
