@@ -169,7 +169,6 @@ class StructCompiler:
         self.prefix = ""  # of local variables: an inlined item's differ from its array owner's
         self.positions = any(f.derive is not None and f.check for f in node.fields())
         self.unsigned: set = set()  # locals holding an unsigned int read by unpack_from (no type check needed)
-        self.elidable: set = set()  # lines of bounds checks that unpack_from makes itself when end is len(data)
 
     # --- expressions -----------------------------------------------------------
 
@@ -264,15 +263,15 @@ class StructCompiler:
         w.scope.update(_slow=interp.parse, _node=self.node, _int=int, _len=len, _State=interp._ParseState,
                        _index=operator.index)
         w.scope["_other"] = _generic_entry(self.node, lambda: w.scope["parse_" + name], self.needs_state)
-        body = [line for i, line in enumerate(w.lines[1:], 1)
-                if line.strip() != "return o, pos" and i not in self.elidable]
-        body = _elide_end_checks(body, w.scope)
+        body = _elide_end_checks([line for line in w.lines[2:] if line.strip() != "return o, pos"], w.scope)
+        # an unpack_from first proves offset <= len(data) (it raises otherwise): only a short parse is wrong
+        reads_first = bool(body) and re.fullmatch(r"    [\w, ]+ = _S\d+\.unpack_from\(data, pos\)", body[0]) is not None
+        if re.search(r"\bstart\b", "\n".join(body)):  # (w.lines: the def, then "start = pos")
+            body.insert(0, w.lines[1])
         text = "\n".join(body)
         uses_end = re.search(r"\bend\b", text) is not None
-        # an elided check first: that unpack_from proves offset <= len(data), so only a short parse is wrong
-        reads_first = 2 in self.elidable  # w.lines: the def, "start = pos", then the first read's check
         if reads_first and not uses_end and not self.needs_state and self.buffer_free(text):
-            return self.buffer_free_entry(name, body, text)
+            return self.buffer_free_entry(name, body)
         out = [
             "def entry_%s(data, offset=0, allow_trailing=False):" % name,
             "    if data.__class__ is not _bytes or offset.__class__ is not _int or offset < 0:",
@@ -289,8 +288,6 @@ class StructCompiler:
             out.append("    state = None")
         if re.search(r"\bparent\b", text):
             out.append("    parent = None")
-        if not re.search(r"\bstart\b", text.replace("start = pos", "", 1)):
-            body = [line for line in body if line.strip() != "start = pos"]
         out += ["    try:"] + ["    " + line for line in body] + [
             "    except Exception:",
             "        return _slow(_node, data, offset, allow_trailing)",
@@ -313,14 +310,12 @@ class StructCompiler:
         bytes-like object (``unpack_from`` reads the raw bytes, and rejects the buffers it cannot read)."""
         return len(re.findall(r"\bdata\b", text)) == len(re.findall(r"\.unpack_from\(data, ", text))
 
-    def buffer_free_entry(self, name: str, body: List[str], text: str) -> List[str]:
+    def buffer_free_entry(self, name: str, body: List[str]) -> List[str]:
         """The entry of a body that only unpacks: no type checks before it. Any bytes-like ``data`` and any
         integer ``offset`` give what the interpreter gives; a negative offset, which ``unpack_from`` would
         count from the end, goes to the interpreter. Only the length of ``bytes`` is trusted for the
         trailing-bytes check (``len`` of an array counts items); other buffers with nothing left over take
         ``_other``. Positions are ``offset + K`` when every step is a constant, so there is no ``pos``."""
-        if not re.search(r"\bstart\b", text.replace("start = pos", "", 1)):
-            body = [line for line in body if line.strip() != "start = pos"]
         static, at = [], 0
         for line in body:
             step = re.fullmatch(r"\s*pos \+= (\d+)", line)
@@ -403,8 +398,6 @@ class StructCompiler:
             w.base += 1
             self.finish_run(run, offsets, names)
             return
-        if names and w.base == 0 and end == "end":
-            self.elidable.update((len(w.lines), len(w.lines) + 1))
         w.emit(1, "if pos + %d > %s:" % (size, end))
         w.emit(2, "raise _Fail")
         if names:
@@ -458,7 +451,7 @@ class StructCompiler:
             # the bits again, as an unsigned number: unpack_from reads every buffer the same way
             bits = struct.Struct(_PREFIX[_byteorder(t.endian)] + _INT_CODES[t.size, False])
             w.emit(2, "%s = _NaN(%s.unpack_from(data, %s)[0], %d)" % (
-                raw, w.const(bits, "S"), "pos + %d" % offset if offset else "pos", t.bits))
+                raw, w.const(bits, "S"), _plus("pos", offset), t.bits))
             self.bind(member, raw)
         elif isinstance(t, s.Bool):
             w.emit(1, "if %s > 1:" % raw)
@@ -1009,8 +1002,7 @@ class Registry:
         """How many enclosing structs ``node``'s compiled references reach (``this._parent._parent.x``: 2)."""
         key = id(node)
         if key not in self._need:
-            self._need[key] = 0  # recursion guard
-            self._need[key] = _parent_need(node, self)
+            self._need[key] = _parent_need(node)
         return self._need[key]
 
     def needs_context(self, node: s.Struct) -> bool:
@@ -1124,7 +1116,7 @@ def _needs_context(node: s.Struct, registry: Registry) -> bool:
     return False
 
 
-def _parent_need(node: s.Struct, registry: Registry) -> int:
+def _parent_need(node: s.Struct) -> int:
     """The most enclosing structs any struct ``node`` reaches (nested, compiled or not, and through ``Lazy``
     types) refers to above ``node``: its own reach less its nesting below ``node``, the shortest way there.
     (Generated code may call ``node`` with no parent: what the interpreter then parses in its context must
