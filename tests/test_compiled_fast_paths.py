@@ -45,7 +45,6 @@ from binmodel import (
     f32be,
     f32le,
     f64be,
-    interp,
     len_of,
     this,
     u8,
@@ -54,7 +53,10 @@ from binmodel import (
     u32,
     u64,
 )
-from binmodel import compile as compiled
+from binmodel.building import build as interpreted_build
+from binmodel.parsing import compiled_parse
+from binmodel.parsing import parse as interpreted_parse
+from binmodel.parsing.generator import PYPY
 
 
 class Rec(Struct, endian="little"):
@@ -112,7 +114,7 @@ class Empty(Struct):
 def both(model, data, **kw):
     """The compiled and the interpreted outcome of one parse (a value's repr or the error's details)."""
     out = []
-    for parse in (compiled.parse, interp.parse):
+    for parse in (compiled_parse, interpreted_parse):
         try:
             out.append(("value", repr(parse(model._bm_node, data, kw.get("offset", 0),
                                             kw.get("allow_trailing", False)))))
@@ -207,7 +209,7 @@ def test_buffers_unpack_from_cannot_read_take_the_interpreter():
         with pytest.raises(TypeError, match="bytes-like"):
             Rec.parse(bad)
         with pytest.raises(TypeError, match="bytes-like"):
-            interp.parse(Rec._bm_node, bad)
+            interpreted_parse(Rec._bm_node, bad)
 
 
 def test_entry_values_do_not_follow_a_changed_bytearray():
@@ -242,7 +244,7 @@ def test_counted_and_sized_arrays_stop_where_they_must():
     assert len(boxed.records) == 2 and boxed.after == 5
     outcome = both(Boxed, b"\x10" + rec * 2 + b"\x05")  # a region that cuts the second record
     assert outcome[0] == "error"
-    if not compiled._PYPY:  # (PyPy keeps an unpack_from loop, which its JIT makes faster)
+    if not PYPY:  # (PyPy keeps an unpack_from loop, which its JIT makes faster)
         assert "iter_unpack" in debug.source(RecFile) and "iter_unpack" in debug.source(Counted)
 
 
@@ -313,7 +315,7 @@ def test_odd_bit_groups_match_int_from_bytes(widths, endian, order, signed, mode
     assert [getattr(parsed, "f%d" % i) for i in range(len(widths))] == expected
     assert both(model, raw)[0] == "value"
     assert model.build(parsed) == raw
-    assert interp.build(model._bm_node, parsed) == raw
+    assert interpreted_build(model._bm_node, parsed) == raw
 
 
 def test_a_three_byte_group_is_read_as_two_words():
@@ -356,7 +358,7 @@ def test_integer_like_values_build_like_plain_ints():
              dict(e=np.uint8(5), lo=np.int8(2), v=np.int32(300), color=2), dict(a=Color.RED)]
     for changes in likes:
         obj = _ints(**changes)
-        assert Ints.build(obj) == interp.build(Ints._bm_node, obj) == plain
+        assert Ints.build(obj) == interpreted_build(Ints._bm_node, obj) == plain
 
 
 @pytest.mark.parametrize("field", ["a", "b", "c", "d", "e", "hi", "v", "color"])
@@ -366,7 +368,7 @@ def test_values_that_are_not_integers_or_do_not_fit_are_build_errors(field, bad)
     with pytest.raises(BuildError) as compiled_error:
         Ints.build(obj)
     with pytest.raises(BuildError) as interpreted:
-        interp.build(Ints._bm_node, obj)
+        interpreted_build(Ints._bm_node, obj)
     assert compiled_error.value.path == interpreted.value.path
     assert field in compiled_error.value.path
 
@@ -381,7 +383,7 @@ def test_a_stale_derived_value_is_recomputed_and_a_contradiction_is_an_error():
     with pytest.raises(BuildError, match="len"):
         Item.build(item)
     with pytest.raises(BuildError, match="len"):
-        interp.build(Item._bm_node, item)
+        interpreted_build(Item._bm_node, item)
     fresh = Item(tag=1, len=2, data=b"abcd")  # never parsed: a wrong length is an error
     with pytest.raises(BuildError, match="len"):
         Item.build(fresh)
@@ -462,7 +464,7 @@ class FilledItems(Struct):
 
 
 def test_padding_is_written_with_its_fill():
-    assert Filled.build(Filled(a=1, b=2)) == b"\x01\xff\xff\x00\x02\x00" == interp.build(
+    assert Filled.build(Filled(a=1, b=2)) == b"\x01\xff\xff\x00\x02\x00" == interpreted_build(
         Filled._bm_node, Filled(a=1, b=2))
     items = FilledItems(items=[Filled(a=1, b=2), Filled(a=3, b=4)])
     assert FilledItems.build(items) == b"\x01\xff\xff\x00\x02\x00\x03\xff\xff\x00\x04\x00"
@@ -476,7 +478,7 @@ def test_entry_reads_items_without_repeating_unpack_froms_bounds_check(items):
     src = debug.source(Message)
     entry = src[src.index("def entry_Message"):]
     entry = entry[:entry.index("\ndef ")] if "\ndef " in entry else entry
-    assert "pos + 2 > end" not in entry and "pos + 2 > end" in src  # (the nested parser keeps its check)
+    assert "_bm_pos + 2 > _bm_end" not in entry and "_bm_pos + 2 > _bm_end" in src  # (the nested parser keeps its check)
     raw = struct.pack(">H", len(items)) + b"".join(struct.pack(">BB", t, len(d)) + d for t, d in items)
     for cut in range(len(raw) + 1):
         both(Message, raw[:cut])
@@ -500,9 +502,9 @@ def test_items_and_the_parts_around_them_are_joined_once(items, trailer):
     body = b"".join(struct.pack(">BB", t, len(d)) + d for t, d in items)
     raw = struct.pack(">BH", 7, len(items)) + body + struct.pack(">I", trailer)
     value = Framed.parse(raw)
-    assert Framed.build(value) == raw == interp.build(Framed._bm_node, value)
+    assert Framed.build(value) == raw == interpreted_build(Framed._bm_node, value)
     src = debug.source(Framed)
     built = src[src.index("def build_Framed"):]
-    assert "return _join(" in built.split("def entry_Framed")[0]
+    assert "return _bm_join(" in built.split("def entry_Framed")[0]
     sized = struct.pack(">H", len(body)) + body  # (a part measured by len_of keeps its own join)
     assert SizedList.build(SizedList.parse(sized)) == sized

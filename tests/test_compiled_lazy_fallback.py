@@ -9,9 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from binmodel import Bytes, Const, Fallback, Lazy, ParseError, Sized, Struct, Switch, debug, interp, this, u8, u16
-from binmodel import compile as compiled
+from binmodel import Bytes, Const, Fallback, Lazy, ParseError, Sized, Struct, Switch, debug, this, u8, u16
+from binmodel.codegen import Fail
+from binmodel.context import MAX_DEPTH
 from binmodel.formats.ethernet import Ethernet, EtherType, VLANTag
+from binmodel.parsing import compiled as parse_compiled
+from binmodel.parsing import compiled_parse
+from binmodel.parsing import parse as interpreted_parse
+from binmodel.parsing.analysis import LAZY_LEVELS
 
 
 class Chain(Struct, endian="big"):
@@ -27,7 +32,7 @@ def chain(depth: int, tail: bytes = b"end") -> bytes:
 
 def both(model, data):
     out = []
-    for parse in (compiled.parse, interp.parse):
+    for parse in (compiled_parse, interpreted_parse):
         try:
             out.append(("value", repr(parse(model._bm_node, data))))
         except ParseError as exc:
@@ -48,15 +53,15 @@ def test_nesting_around_the_depth_limit_is_the_interpreters_outcome(depth):
     """The interpreter allows 64 levels of structs; generated code follows Lazy types for at most 32 levels
     beyond a model's own and leaves deeper data to the interpreter: same value or same error either way."""
     outcome = both(Chain, chain(depth))
-    assert (outcome[0] == "value") == (depth + 1 <= interp.MAX_DEPTH)
-    assert compiled._LAZY_DEPTH.levels == 0  # every call undid what it added, failures too
-    parse, raw = compiled._REGISTRY.parser(Chain._bm_node), chain(depth)
-    if depth <= compiled._LAZY_LEVELS:  # generated code alone reads it
+    assert (outcome[0] == "value") == (depth + 1 <= MAX_DEPTH)
+    assert parse_compiled._LAZY_DEPTH.levels == 0  # every call undid what it added, failures too
+    parse, raw = parse_compiled.REGISTRY.parser(Chain._bm_node), chain(depth)
+    if depth <= LAZY_LEVELS:  # generated code alone reads it
         assert parse(raw, 0, len(raw), None, None)[1] == len(raw)
     else:
-        with pytest.raises(compiled.Fail):
+        with pytest.raises(Fail):
             parse(raw, 0, len(raw), None, None)
-    assert compiled._LAZY_DEPTH.levels == 0
+    assert parse_compiled._LAZY_DEPTH.levels == 0
 
 
 class Point(Struct, endian="big"):
@@ -98,14 +103,14 @@ def test_when_the_main_types_generated_code_fails_the_interpreter_judges():
     """Generated code may fail where the interpreter succeeds (the parse is then handed over): a failing main
     type must not be taken for bytes unless the interpreter cannot read it either."""
     def broken(*args):
-        raise compiled.Fail("generated code gave up")
+        raise Fail("generated code gave up")
 
-    registry = compiled.Registry()
+    registry = parse_compiled.Registry()
     registry.parsers[id(Point._bm_node)] = broken  # what Datagram's generated code will call for a Point
     parse = registry.parser(Datagram._bm_node)
     assert registry.needs_state(Datagram._bm_node) is False
     good, bad = datagram(53, b"P\x00\x01\x00\x02"), datagram(53, b"Q\x00\x01\x00\x02")
-    with pytest.raises(compiled.Fail):  # the interpreter reads a Point there: it must parse all of it
+    with pytest.raises(Fail):  # the interpreter reads a Point there: it must parse all of it
         parse(good, 0, len(good), None, None)
     value, end = parse(bad, 0, len(bad), None, None)  # nobody reads a Point there: the other type
     assert (value.body, end) == (b"Q\x00\x01\x00\x02", len(bad))
@@ -151,7 +156,7 @@ def test_threads_count_their_own_lazy_levels():
                     got = ("error", exc.path, exc.offset, str(exc))
                 if got != outcome:
                     wrong.append(depth)
-        counts.append(compiled._LAZY_DEPTH.levels)
+        counts.append(parse_compiled._LAZY_DEPTH.levels)
 
     threads = [threading.Thread(target=work) for _ in range(4)]
     for t in threads:

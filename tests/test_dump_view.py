@@ -273,8 +273,9 @@ def test_items_on_a_failed_parse_counts_the_elements_read():
 
 
 def test_value_text_of_a_large_field_is_short_without_the_whole_repr():
+    from binmodel import Span
+
     from binmodel.dump import value_text
-    from binmodel.interp import Span
 
     big = Span("data", 0, 50_000_000, bytes(50_000_000), "Bytes", "field", 1)
     text = value_text(big)
@@ -307,7 +308,7 @@ def _has_rich():
 
 
 def test_a_window_stops_the_parse_at_its_end():
-    from binmodel.interp import parse_trace
+    from binmodel.parsing import parse_trace
 
     trace = parse_trace(PNG._bm_node, PNG_DATA, stop=0x31)
     assert trace.stopped and trace.error is None and trace.value is None

@@ -8,13 +8,16 @@ from typing import Any
 
 import pytest
 
-from binmodel import Bytes, Fallback, Field, Lazy, ParseError, Struct, Switch, UnlessEnd, interp, this, u8, u32be, u32le
-from binmodel import compile as compiled
+from binmodel import Bytes, Fallback, Field, Lazy, ParseError, Struct, Switch, UnlessEnd, this, u8, u32be, u32le
+from binmodel.context import MAX_DEPTH
+from binmodel.parsing import compiled as parse_compiled
+from binmodel.parsing import compiled_parse
+from binmodel.parsing import parse as interpreted_parse
 
 
 def outcomes(model, data, offset=0, allow_trailing=False):
     out = []
-    for parse in (interp.parse, compiled.parse):
+    for parse in (interpreted_parse, compiled_parse):
         try:
             out.append(("value", repr(parse(model._bm_node, data, offset, allow_trailing))))
         except ParseError as exc:
@@ -84,5 +87,5 @@ class Nest(Struct):
 def test_the_interpreter_inside_generated_code_counts_the_levels_above_it(compiled_levels, interpreted_levels):
     data = b"\x01" * compiled_levels + b"\x02" * interpreted_levels + b"\x00"
     outcome = outcomes(Nest, data)
-    assert (outcome[0] == "value") == (compiled_levels + interpreted_levels + 1 <= interp.MAX_DEPTH)
-    assert compiled._LAZY_DEPTH.levels == 0
+    assert (outcome[0] == "value") == (compiled_levels + interpreted_levels + 1 <= MAX_DEPTH)
+    assert parse_compiled._LAZY_DEPTH.levels == 0

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from binmodel import Bytes, ParseError, Sized, Struct, Switch, debug, interp, this, u8, u16, where
-from binmodel import compile as compiled
+from binmodel import Bytes, ParseError, Sized, Struct, Switch, debug, this, u8, u16, where
+from binmodel.parsing import compiled_parse
+from binmodel.parsing import parse as interpreted_parse
 
 
 class Inner(Struct, endian="big"):
@@ -34,8 +35,8 @@ def outcome(parse, node, data):
 @given(st.integers(0, 3), st.integers(0, 9), st.binary(max_size=4))
 def test_where_picks_a_branch_as_python_does(flags, kind, body):
     raw = bytes([flags, kind, len(body)]) + body
-    expected = outcome(interp.parse, Frame._bm_node, raw)
-    assert outcome(compiled.parse, Frame._bm_node, raw) == expected
+    expected = outcome(interpreted_parse, Frame._bm_node, raw)
+    assert outcome(compiled_parse, Frame._bm_node, raw) == expected
     if expected[0] == "value":
         frame = Frame.parse(raw)
         if flags & 1 and kind == 7:
@@ -61,7 +62,7 @@ def test_only_the_chosen_branch_is_evaluated():
     with pytest.raises(ParseError, match="parent|enclosing"):
         Alone.parse(b"\x01\x02ab")
     with pytest.raises(ParseError, match="parent|enclosing"):
-        interp.parse(Alone._bm_node, b"\x01\x02ab")
+        interpreted_parse(Alone._bm_node, b"\x01\x02ab")
 
 
 def test_where_needs_no_truth_value_when_the_class_is_defined():

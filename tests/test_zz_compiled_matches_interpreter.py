@@ -14,9 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import binmodel
-from binmodel import Struct, interp
-from binmodel import compile as compiled
+from binmodel import Struct
+from binmodel.building import build as interpreted_build
+from binmodel.building import compiled_build
+from binmodel.building.compiled import BUILDERS
 from binmodel.formats import PNG
+from binmodel.parsing import compiled_parse
+from binmodel.parsing import parse as interpreted_parse
+from binmodel.parsing.compiled import source as parse_source
 from strategies import models
 
 HERE = pathlib.Path(__file__).parent
@@ -54,8 +59,8 @@ def remembered(value, depth=0):
 
 
 def agree(node, data, allow_trailing=False):
-    expected = outcome(interp.parse, node, data, allow_trailing)
-    got = outcome(compiled.parse, node, data, allow_trailing)
+    expected = outcome(interpreted_parse, node, data, allow_trailing)
+    got = outcome(compiled_parse, node, data, allow_trailing)
     assert got == expected, (node.name, data[:64])
     return expected[0] == "value"
 
@@ -140,15 +145,15 @@ def test_compiled_is_used_for_simple_models_and_shows_its_source():
         rest: int = binmodel.Bits(5)
         body: bytes = binmodel.Bytes(binmodel.this.magic % 4)
 
-    src = compiled.source(Rec._bm_node)
+    src = parse_source(Rec._bm_node)
     assert "unpack_from" in src and "_parse_node" not in src  # fully compiled, no fallback
 
     class Outer(Struct):
         n: int = binmodel.u8()
         items: list = binmodel.Array(Rec, count=binmodel.this.n)
 
-    assert compiled.source(Outer._bm_node).count("def parse_") == 2  # the nested parser is shown too
-    assert "_parse_node" in compiled.source(PNG._bm_node)  # Chunk checks its CRC: interpreted in place
+    assert parse_source(Outer._bm_node).count("def parse_") == 2  # the nested parser is shown too
+    assert "_parse_node" in parse_source(PNG._bm_node)  # Chunk checks its CRC: interpreted in place
 
 
 def build_outcome(build, node, obj):
@@ -167,17 +172,17 @@ def test_generated_models_build_the_same_bytes_and_errors(data):
     gen = data.draw(models())
     node = gen.model._bm_node
     obj = data.draw(gen.values)
-    expected = build_outcome(interp.build, node, obj)
-    assert build_outcome(compiled.build, node, obj) == expected
+    expected = build_outcome(interpreted_build, node, obj)
+    assert build_outcome(compiled_build, node, obj) == expected
     if expected[0] == "error":
         return
     parsed = gen.model.parse(expected[1])
-    assert build_outcome(compiled.build, node, parsed) == build_outcome(interp.build, node, parsed)
+    assert build_outcome(compiled_build, node, parsed) == build_outcome(interpreted_build, node, parsed)
     names = [f.name for f in node.fields() if f.stored]
     if names:
         name = data.draw(st.sampled_from(names))
         setattr(parsed, name, data.draw(st.sampled_from(BAD_VALUES)))
-        assert build_outcome(compiled.build, node, parsed) == build_outcome(interp.build, node, parsed)
+        assert build_outcome(compiled_build, node, parsed) == build_outcome(interpreted_build, node, parsed)
 
 
 def test_simple_models_are_built_by_generated_code():
@@ -186,5 +191,5 @@ def test_simple_models_are_built_by_generated_code():
         size: int = binmodel.u8(derive=binmodel.len_of("data"))
         data: bytes = binmodel.Bytes(binmodel.this.size)
 
-    assert compiled._BUILDERS.buildable(Item._bm_node)
-    assert compiled.build(Item._bm_node, Item(tag=1, data=b"ab")) == b"\x01\x02ab"
+    assert BUILDERS.buildable(Item._bm_node)
+    assert compiled_build(Item._bm_node, Item(tag=1, data=b"ab")) == b"\x01\x02ab"

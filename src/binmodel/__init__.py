@@ -68,8 +68,8 @@ from .fields import (
     u64be,
     u64le,
 )
-from .interp import Span, Trace
 from .model import Struct
+from .parsing.context import Span, Trace
 
 __version__ = "0.1.0"
 

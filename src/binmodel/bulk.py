@@ -36,8 +36,8 @@ import sys
 import weakref
 from typing import Any, Dict, List, Optional
 
-from . import interp
 from . import schema as s
+from .buffers import data_offset
 from .errors import BuildError, DefinitionError, ParseError, SizeofError
 from .expr import Lit
 
@@ -193,7 +193,7 @@ def parse_array(model: Any, data: Any, count: Optional[int] = None, offset: int 
     type.__setattr__(model, "_bm_bulk", (model, dt, np.frombuffer))  # (a subclass is not its base)
     with memoryview(data) as view:
         total = view.nbytes
-    offset = interp.data_offset(offset, total)
+    offset = data_offset(offset, total)
     left = total - offset
     whole, extra = divmod(left, itemsize)
     if count is None:

@@ -6,23 +6,21 @@
 ...     size: int = u16()
 ...     data: bytes = Bytes(this.size)
 >>> print(source(Item).splitlines()[0])
-def parse_Item(data, pos, end, state, parent):
+def parse_Item(_bm_data, _bm_pos, _bm_end, _bm_state, _bm_parent):
+
+The same text is what a traceback or ``pdb`` shows inside generated code: each function is registered
+in ``linecache`` under a file name such as ``<binmodel: Item.parse #3>``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import compile as _compile
+from .building.compiled import source as build_source
+from .parsing.compiled import source as parse_source
 
 
 def source(model: Any) -> str:
     """The generated parse function(s) of ``model`` and, when it has one, its generated build function."""
     node = model._bm_node
-    text = _compile.source(node)
-    if _compile._BUILDERS.buildable(node):
-        _compile._BUILDERS.builder(node)
-        text += "\n" + _compile._REGISTRY.sources[-id(node)]
-    else:
-        text += "\n# %s is built by the interpreter\n" % node.name
-    return text
+    return parse_source(node) + "\n" + build_source(node)

@@ -12,7 +12,7 @@ import dataclasses
 from typing import Any, Dict, List, Optional, Tuple
 
 from .dump import Line, is_leaf, value_text
-from .interp import Span, Trace
+from .parsing.context import Span, Trace
 
 
 @dataclasses.dataclass

@@ -29,7 +29,7 @@ import shutil
 import sys
 from typing import IO, Any, Dict, List, Optional, Tuple
 
-from .interp import Span, Trace
+from .parsing.context import Span, Trace
 
 Segment = Tuple[str, str]  # (text, style understood by rich: a colour like "#66ccaa", "dim", ""...)
 Line = List[Segment]
@@ -480,7 +480,7 @@ def dump(model: Any, data: Any, *, file: Optional[IO[str]] = None, color: str = 
     """
     stream = file or sys.stdout
     if length is not None:  # nothing after the window is shown: the parse stops there
-        from .interp import parse_trace
+        from .parsing.interpreter import parse_trace
 
         trace = parse_trace(model._bm_node, data, stop=offset + length)
     else:

@@ -67,3 +67,19 @@ class ParseError(_LocatedError):
 
 class BuildError(_LocatedError):
     """A value cannot be written as the model says."""
+
+
+def short(value: Any, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for messages."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def join_path(path: str, name: str) -> str:
+    """The path of field ``name`` inside the value at ``path`` (``chunks[2]`` + ``data``)."""
+    return "%s.%s" % (path, name) if path else name
+
+
+def path_depth(path: str) -> int:
+    """How deep a path is nested: ``""`` 0, ``tag`` 1, ``chunks[2].data`` 3."""
+    return 1 + path.count(".") + path.count("[") if path else 0

@@ -22,7 +22,7 @@ import json
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .dump import shape, value_text
-from .interp import Span, Trace
+from .parsing.context import Span, Trace
 
 __all__ = ["to_html", "trace_to_html", "view_data", "write_html"]
 

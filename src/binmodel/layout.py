@@ -107,9 +107,10 @@ def _endian(node: s.Node) -> str:
         value = getattr(node, attr, None)
         if value is not None:
             return value
-    for attr in ("base", "type", "item", "prefix"):
-        child = getattr(node, attr, None)
-        if isinstance(child, s.Node) and not isinstance(child, s.Struct):
+    if isinstance(node, s.Switch):  # its cases may differ
+        return ""
+    for child in s.children(node):
+        if not isinstance(child, s.Struct):
             return _endian(child)
     return ""
 

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union, overload
 
-from . import interp
 from . import schema as s
+from .buffers import data_offset
 from .errors import Error, ParseError, SizeofError
 from .expr import Lit
+from .parsing.context import ParseContext, ParseState
+from .parsing.interpreter import parse_bits, parse_node
 from .sizes import static_size
 
 
@@ -42,7 +44,7 @@ class LazyArray(Sequence[Any]):
             raise ParseError("records of %s take no bytes" % model.__name__, "", offset)
         self.data = data
         total = len(memoryview(data).cast("B"))
-        offset = interp.data_offset(offset, total)
+        offset = data_offset(offset, total)
         left = total - offset
         if count is None:
             count, extra = divmod(left, self.size)
@@ -157,7 +159,7 @@ class LazyRecord:
     def __init__(self, model: Any, data: Any, offset: int = 0, path: str = "") -> None:
         _, size = _plan(model._bm_node)
         total = len(memoryview(data).cast("B"))
-        offset = interp.data_offset(offset, total, path)
+        offset = data_offset(offset, total, path)
         if size is not None and offset + size > total:
             raise ParseError("a %s record needs %d bytes, %d left" % (model.__name__, size, total - offset), path,
                              offset, expected=size, found=total - offset)
@@ -186,15 +188,15 @@ class LazyRecord:
     def _decode(self, member: Any, at: int, name: str) -> Any:
         pos = self._offset + at
         if isinstance(member, s.BitGroup):
-            ctx = interp.ParseContext(None, pos, interp._ParseState(self._data, None))
-            interp._parse_bits(member, ctx, pos, self._path)
+            ctx = ParseContext(None, pos, ParseState(self._data, None))
+            parse_bits(member, ctx, pos, self._path)
             self._values.update({k: v for k, v in ctx.values.items() if k not in self._values})
             return ctx.values[name]
         path = "%s.%s" % (self._path, name) if self._path else name
         if isinstance(member.type, s.Struct) and member.type.cls is not None and _plan(member.type)[1] is not None:
             return LazyRecord(member.type.cls, self._data, pos, path)
-        ctx = interp.ParseContext(None, self._offset, interp._ParseState(self._data, None))
-        value, _ = interp.parse_node(member.type, ctx, pos, path)
+        ctx = ParseContext(None, self._offset, ParseState(self._data, None))
+        value, _ = parse_node(member.type, ctx, pos, path)
         return value
 
     def to_model(self) -> Any:

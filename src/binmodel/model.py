@@ -13,12 +13,12 @@ import keyword
 import sys
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, Tuple, Type, TypeVar
 
-from . import interp
 from . import schema as s
 from .convert import from_plain
 from .errors import BuildError, DefinitionError
 from .fields import MISSING, FieldSpec, _Scalar, to_node
-from .interp import PARSED_PREFIX
+from .parsing.context import Trace
+from .wire import PARSED_PREFIX, NaN
 
 if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
@@ -188,18 +188,7 @@ def _swap_models(node: s.Node, old: Optional[str], new: Optional[str]) -> s.Node
         if meta is StructMeta and cls._bm_options["endian"] == old and new is not None:
             return cls._bm_variant(new)._bm_node  # type: ignore[no-any-return]
         return node
-    replace: Dict[str, Any] = {}
-    for attr in ("type", "item", "base", "default", "otherwise"):
-        child = getattr(node, attr, None)
-        if isinstance(child, s.Node):
-            swapped = _swap_models(child, old, new)
-            if swapped is not child:
-                replace[attr] = swapped
-    if isinstance(node, s.Switch):
-        cases = tuple((k, _swap_models(t, old, new)) for k, t in node.cases)
-        if any(a[1] is not b[1] for a, b in zip(cases, node.cases)):
-            replace["cases"] = cases
-    return dataclasses.replace(node, **replace) if replace else node
+    return s.map_children(node, lambda child: _swap_models(child, old, new))
 
 
 _RESERVED = {"parse", "parse_lazy", "parse_trace", "build", "sizeof", "layout", "to_bytes", "to_dict", "from_dict",
@@ -389,7 +378,7 @@ class Struct(metaclass=StructMeta):
         installed = cls.__dict__.get("parse")
         if isinstance(installed, staticmethod):  # called through a bound method taken before the first parse
             return installed.__func__(data, offset, allow_trailing)  # type: ignore[no-any-return]
-        from .compile import parse_entry
+        from .parsing.compiled import parse_entry
 
         entry = parse_entry(cls._bm_node)
         # later calls go straight to the entry: each model class has its own "parse" slot (see StructMeta).
@@ -410,9 +399,11 @@ class Struct(metaclass=StructMeta):
         return LazyRecord(cls, data, offset)  # type: ignore[return-value]
 
     @classmethod
-    def parse_trace(cls, data: Any, *, offset: int = 0, allow_trailing: bool = False) -> interp.Trace:
+    def parse_trace(cls, data: Any, *, offset: int = 0, allow_trailing: bool = False) -> Trace:
         """Parse and record every field's span; a failure is kept in ``.error`` with the spans before it."""
-        return interp.parse_trace(cls._bm_node, data, offset, allow_trailing)
+        from .parsing.interpreter import parse_trace
+
+        return parse_trace(cls._bm_node, data, offset, allow_trailing)
 
     @classmethod
     def build(cls, obj: Any) -> bytes:
@@ -420,7 +411,7 @@ class Struct(metaclass=StructMeta):
         installed = cls.__dict__.get("build")
         if isinstance(installed, staticmethod):
             return installed.__func__(obj)  # type: ignore[no-any-return]
-        from .compile import build_entry
+        from .building.compiled import build_entry
 
         entry = build_entry(cls._bm_node)
         if not isinstance(cls.__dict__.get("build"), staticmethod):
@@ -450,7 +441,7 @@ def _same(a: Any, b: Any) -> bool:
     """Equal values, where a NaN read from data equals a NaN with the same bits (the same bytes)."""
     if a == b:
         return True
-    if isinstance(a, interp.NaN) and isinstance(b, interp.NaN):
+    if isinstance(a, NaN) and isinstance(b, NaN):
         return (a.bits, a.width) == (b.bits, b.width)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))

@@ -9,7 +9,7 @@ the enclosing struct resolves them (``resolve_endian``).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Iterator, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 from .errors import DefinitionError
 from .expr import Expr
@@ -485,6 +485,46 @@ def _size_text(size: Optional[Expr], prefix: Optional[Int], greedy: bool) -> str
     return "..." if greedy else "?"
 
 
+_CHILD_ATTRS = ("type", "item", "base", "prefix", "otherwise")
+
+
+def children(node: Node) -> List[Node]:
+    """The nodes directly inside ``node``, the one walker every reader uses: a wrapped type, an array's
+    item, an enum's base, a length prefix, a fallback's other type, a switch's cases then its default;
+    for a struct, its fields' types (bit-group members flattened). ``Lazy`` targets are not followed."""
+    if isinstance(node, Struct):
+        return [f.type for f in node.fields()]
+    out = [c for c in (getattr(node, attr, None) for attr in _CHILD_ATTRS) if isinstance(c, Node)]
+    if isinstance(node, Switch):
+        out.extend(t for _, t in node.cases)
+        if node.default is not None:
+            out.append(node.default)
+    return out
+
+
+def map_children(node: Node, fn: Callable[[Node], Node]) -> Node:
+    """``node`` with each child (as ``children`` lists them; structs keep theirs) replaced by ``fn(child)``;
+    ``node`` itself when nothing changed."""
+    if isinstance(node, Struct):
+        return node
+    replace: Dict[str, Any] = {}
+    for attr in _CHILD_ATTRS:
+        child = getattr(node, attr, None)
+        if isinstance(child, Node):
+            new = fn(child)
+            if new is not child:
+                replace[attr] = new
+    if isinstance(node, Switch):
+        cases = tuple((k, fn(t)) for k, t in node.cases)
+        if any(a[1] is not b[1] for a, b in zip(cases, node.cases)):
+            replace["cases"] = cases
+        if node.default is not None:
+            default = fn(node.default)
+            if default is not node.default:
+                replace["default"] = default
+    return dataclasses.replace(node, **replace) if replace else node
+
+
 def resolve_endian(node: Node, endian: Optional[str], where: str) -> Node:
     """Give ``endian`` to every number in ``node`` that has none; error if one still needs it.
 
@@ -510,11 +550,5 @@ def resolve_endian(node: Node, endian: Optional[str], where: str) -> Node:
         return node
     if isinstance(node, Lazy):
         return dataclasses.replace(node, endian=endian) if node.endian is None else node
-    replace: dict = {}
-    for attr in ("type", "item", "base", "prefix", "default", "otherwise"):
-        child = getattr(node, attr, None)
-        if isinstance(child, Node) and not isinstance(child, Struct):
-            replace[attr] = resolve_endian(child, endian, where)
-    if isinstance(node, Switch):
-        replace["cases"] = tuple((k, resolve_endian(t, endian, where)) for k, t in node.cases)
-    return dataclasses.replace(node, **replace) if replace else node
+    return map_children(node, lambda child: child if isinstance(child, Struct) else
+                        resolve_endian(child, endian, where))

@@ -1,0 +1,57 @@
+"""What a build keeps beside the struct being written: the bytes pointers place elsewhere (``Patch``,
+``apply_patches``), the size and count checks that wait until every part is known, and the errors
+for cycles and for absent values that would not read back. The reference builder uses these.
+"""
+
+from __future__ import annotations
+
+from typing import List, Tuple
+
+from ..errors import BuildError
+
+
+class Patch:
+    """Bytes written at an offset of the final output (absolute) or of a struct (``relative`` pointers)."""
+
+    __slots__ = ("offset", "data", "path", "overwrite")
+
+    def __init__(self, offset: int, data: bytes, path: str, overwrite: bool = False) -> None:
+        self.offset, self.data, self.path, self.overwrite = offset, data, path, overwrite
+
+
+class Cycle(BuildError):
+    """A value needs bytes that are still being built (a derived length of the field being built)."""
+
+
+def left_off(path: str, what: str) -> None:
+    raise BuildError("is None (absent, as when the data ends before it), but %s: it would not read back; "
+                     "give it a value" % what, path, expected="a value", found=None)
+
+
+def apply_patches(out: bytearray, patches: List[Patch], may_grow: bool) -> None:
+    """Write pointer data in offset order: over identical bytes, or past the end (zero-filling any gap).
+
+    An ``overwrite`` pointer replaces the bytes other fields wrote, but must agree with the bytes of
+    the pointers written before it; every other pointer must agree with all the bytes under it.
+    Patches go in offset order, so a gap is never written into later.
+    """
+    written: List[Tuple[int, int]] = []  # (start, end) of patches applied that may still overlap
+    for p in sorted(patches, key=lambda p: p.offset):
+        offset, data, end = p.offset, p.data, p.offset + len(p.data)
+        if end > len(out) and not may_grow:
+            raise BuildError("pointer data at %d..%d lies outside its struct (%d bytes)" % (offset, end, len(out)),
+                             p.path, offset)
+        written = [w for w in written if w[1] > offset]
+        spans = [(max(a, offset), min(b, end)) for a, b in written] if p.overwrite else [(offset, end)]
+        for a, b in spans:
+            overlap = bytes(out[a:b])
+            if overlap != data[a - offset:a - offset + len(overlap)]:
+                what = "another pointer's" if p.overwrite else "other fields'"
+                raise BuildError("pointer data at offset %d would overwrite %s bytes" % (offset, what), p.path,
+                                 offset, expected=overlap, found=data)
+        if offset > len(out):
+            out.extend(b"\0" * (offset - len(out)))
+        out[offset:end] = data
+        written.append((offset, end))
+
+

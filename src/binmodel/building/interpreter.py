@@ -1,0 +1,636 @@
+"""The reference builder: writes bytes by walking the schema tree, one handler per node type (``BUILDERS``,
+the mirror of ``parsing.interpreter.PARSERS``).
+
+A struct is built in two phases (``BuildContext``): each field's bytes are made when first needed,
+so a derived value (a length, a count, a CRC over later fields) can ask for the parts it depends on;
+size checks wait until everything is known; pointer data is placed last. Generated builders
+(``building.generator``) must give the same bytes and the same errors as this one.
+"""
+
+from __future__ import annotations
+
+import array as _array
+import enum as _enum
+import struct
+import sys
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set
+
+from .. import schema as s
+from ..context import MAX_DEPTH, evaluate, item_done, link_item, until_holds
+from ..errors import BuildError, ParseError, join_path, short
+from ..expr import Expr, Lit
+from ..fields import resolve_lazy
+from ..parsing.interpreter import measure, parse
+from ..wire import (
+    DIGITS,
+    FLOAT_CODES,
+    PARSED_PREFIX,
+    NaN,
+    Numeral,
+    as_int,
+    byteorder,
+    code_unit,
+    digits,
+    find_terminator,
+    prefix,
+    strip_pad,
+    text_int_value,
+)
+from .context import Cycle, Patch, apply_patches, left_off
+
+
+class BuildContext:
+    """The struct being built: values come from the object, derived ones are computed on demand.
+
+    ``part(name)`` builds a field's bytes the first time it is asked for, so a
+    derived value may depend on later fields (a CRC over what follows) and a
+    size check may wait for a derived length. Cycles are reported, not looped.
+    """
+
+    prev: Optional[BuildContext]  # this._prev: the array item before this one (see link_item)
+    item_prev: Optional[BuildContext]
+    last_child: Optional[BuildContext]
+
+    def __init__(self, node: s.Struct, obj: Any, parent: Optional[BuildContext], path: str,
+                 patches: List[Patch], depth: int) -> None:
+        self.node = node
+        self.obj = obj
+        self.parent = parent
+        link_item(self, parent)
+        self.path = path
+        self.patches = patches
+        self.depth = depth
+        self.fields = {f.name: f for f in node.fields()}
+        self.values: Dict[str, Any] = {}
+        self.parts: Dict[str, bytes] = {}
+        self.deriving: Set[str] = set()
+        self.building: Set[str] = set()
+        self.checks: List[Callable[[], None]] = []
+        self.local_patches: List[Patch] = []
+        # path of a part (field or array item) -> path of the UnlessEnd left None that ends it: that
+        # None reads back only where the data (or its Sized region) ends, so nothing may follow it
+        self.open_ends: Dict[str, str] = {}
+        self.group_of: Dict[str, s.BitGroup] = {}
+        for m in node.members:
+            if isinstance(m, s.BitGroup):
+                for f in m.fields:
+                    self.group_of[f.name] = m
+        parsed = getattr(obj, "_bm_parsed", None)
+        self.parsed: Mapping[str, Any] = parsed or {}
+
+    def raw(self, name: str) -> Any:
+        try:
+            return getattr(self.obj, name)
+        except AttributeError:
+            raise BuildError("missing value for field %s" % name, join_path(self.path, name)) from None
+
+    def get(self, name: str) -> Any:
+        if name in self.values:
+            return self.values[name]
+        field = self.fields.get(name)
+        if field is None:
+            raise LookupError("no field %r in %s" % (name, self.node.name))
+        if field.derive is None:
+            value = self.raw(name) if field.stored else None
+        else:
+            value = self._derive(field)
+        self.values[name] = value
+        return value
+
+    def _derive(self, field: s.Field) -> Any:
+        fpath = join_path(self.path, field.name)
+        if field.name in self.deriving:
+            raise Cycle("%s depends on itself through %s" % (field.name, field.derive.text()), fpath)  # type: ignore[union-attr]
+        self.deriving.add(field.name)
+        try:
+            computed = evaluate(field.derive, self, fpath, None, "derive", BuildError)  # type: ignore[arg-type]
+        finally:
+            self.deriving.discard(field.name)
+        typed = getattr(self.obj, field.name, None)
+        if computed is None:  # the derivation has nothing to say here: the value given stands
+            return typed
+        if typed is not None and typed != computed:
+            untouched = getattr(self.obj, PARSED_PREFIX + field.name, None) == typed
+            if not untouched:
+                raise BuildError("%s is %s, but %s gives %s; leave it unset (None) to have it computed"
+                                 % (field.name, short(typed), field.derive.text(), short(computed)),  # type: ignore[union-attr]
+                                 fpath, expected=computed, found=typed)
+        return computed
+
+    def part(self, name: str) -> bytes:
+        if name in self.parts:
+            return self.parts[name]
+        group = self.group_of.get(name)
+        key = group.fields[0].name if group is not None else name
+        if key in self.parts:
+            return self.parts[key]
+        if key in self.building:
+            raise Cycle("the bytes of %s are needed to compute themselves" % name, join_path(self.path, name))
+        self.building.add(key)
+        try:
+            if group is not None:
+                data = build_bits(group, self)
+            else:
+                field = self.fields[name]
+                data = build_node(field.type, self.get(name), self, join_path(self.path, name), name)
+        finally:
+            self.building.discard(key)
+        self.parts[key] = data
+        return data
+
+    def offset_of(self, name: str) -> int:
+        """Bytes before field ``name`` in this struct (builds the fields before it)."""
+        total = 0
+        for m in self.node.members:
+            first = m.fields[0].name if isinstance(m, s.BitGroup) else m.name
+            if first == name:
+                return total
+            total += len(self.part(first))
+        raise LookupError(name)
+
+
+def deferred_size_check(ctx: Any, expr: Expr, actual: int, path: str, what: str) -> None:
+    def check() -> None:
+        want = evaluate(expr, ctx, path, None, what, BuildError)
+        if want != actual:
+            raise BuildError("%s %s is %s, but the value has %d" % (what, expr.text(), short(want), actual),
+                             path, expected=want, found=actual)
+
+    if isinstance(expr, Lit):
+        check()
+    elif isinstance(ctx, BuildContext):
+        ctx.checks.append(check)
+    else:
+        check()
+
+def _build_int(node: s.Int, value: Any, path: str) -> bytes:
+    number = as_int(value)
+    if number is None:
+        raise BuildError("expected an int for %s, found %s" % (node.name, type(value).__name__), path,
+                         expected="int", found=value)
+    if not node.min <= number <= node.max:
+        raise BuildError("%d does not fit %s (%d..%d)" % (number, node.name, node.min, node.max), path,
+                         expected="%d..%d" % (node.min, node.max), found=value)
+    return number.to_bytes(node.size, byteorder(node.endian), signed=node.signed)
+
+
+def _measured(node: s.Bytes, raw: bytes, path: str) -> bytes:
+    """The bytes of a ``Bytes(measure=f)`` field, which must measure as exactly themselves (or parsing differs)."""
+    try:
+        n = measure(node, raw, 0, len(raw), path)
+    except ParseError as exc:
+        raise BuildError("the value is not what %s reads: %s" % (node.name, exc.reason), path, found=raw) from None
+    if n != len(raw):
+        raise BuildError("%s reads %d of the value's %d bytes" % (node.name, n, len(raw)), path,
+                         expected=len(raw), found=n)
+    return raw
+
+
+def _sized(node: Any, raw: bytes, ctx: Any, path: str) -> bytes:
+    """Prefix or check the length of ``raw`` as a Bytes/String node says."""
+    if node.prefix is not None:
+        return build_node(node.prefix, len(raw), ctx, path, None) + raw
+    if node.size is not None:
+        deferred_size_check(ctx, node.size, len(raw), path, "size")
+    return raw
+
+
+def build_node(node: s.Node, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    """The bytes of ``value`` as ``node`` (``ctx`` is the enclosing struct's BuildContext, ``name`` the
+    field's own name when ``node`` is a field's type: ``Align`` needs to know where it stands)."""
+    kind = type(node)
+    if kind is s.Int:
+        return _build_int(node, value, path)  # type: ignore[arg-type]
+    handler = BUILDERS.get(kind)
+    if handler is None:
+        raise BuildError("internal: no builder for %s" % node.name, path)
+    return handler(node, value, ctx, path, name)
+
+
+def _build_int_node(node: s.Int, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    return _build_int(node, value, path)
+
+
+def _build_float(node: s.Float, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BuildError("expected a float for %s, found %s" % (node.name, type(value).__name__), path,
+                         expected="float", found=value)
+    if isinstance(value, NaN) and value.width == node.bits:
+        return value.bits.to_bytes(node.size, byteorder(node.endian))
+    try:
+        return struct.pack(prefix(node.endian) + FLOAT_CODES[node.bits], value)
+    except (OverflowError, struct.error) as exc:
+        raise BuildError("%r does not fit %s: %s" % (value, node.name, exc), path, found=value) from None
+
+
+def _build_bool(node: s.Bool, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    if value not in (True, False) or not isinstance(value, (bool, int)):
+        raise BuildError("expected a bool, found %s" % short(value), path, expected="bool", found=value)
+    return b"\x01" if value else b"\x00"
+
+
+def _build_bytes(node: s.Bytes, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    if not isinstance(value, (bytes, bytearray, memoryview)):
+        raise BuildError("expected bytes, found %s" % type(value).__name__, path, expected="bytes", found=value)
+    if node.measure is not None:
+        return _measured(node, bytes(value), path)
+    return _sized(node, bytes(value), ctx, path)
+
+
+def _build_sized(node: s.Sized, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    inner = build_node(node.type, value, ctx, path, None)
+    if ctx is not None:  # the region's end is an end: a field left off at it reads back as absent
+        ctx.open_ends.pop(path, None)
+    return _sized(node, inner, ctx, path)
+
+
+def _build_struct_node(node: s.Struct, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    return build_struct(node, value, ctx, path, ctx.patches if ctx is not None else [],
+                        ctx.depth + 1 if ctx is not None else 0)
+
+
+def _build_const(node: s.Const, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    if value is not None and value != node.value:
+        raise BuildError("must be %s, found %s" % (short(node.value), short(value)), path,
+                         expected=node.value, found=value)
+    return build_node(node.type, node.value, ctx, path, None)
+
+
+def _build_padding(node: s.Padding, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    return node.fill * node.size
+
+
+def _build_align(node: s.Align, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    return node.fill * (-ctx.offset_of(name) % node.to)
+
+
+def _build_switch(node: s.Switch, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    key = evaluate(node.on, ctx, path, None, "switch key", BuildError)
+    case = node.case(key)
+    if case is None:
+        raise BuildError("no case for %s = %s" % (node.on.text(), short(key)), path, found=key)
+    return build_node(case, value, ctx, path, None)
+
+
+def _build_if(node: s.If, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    present = evaluate(node.condition, ctx, path, None, "condition", BuildError)
+    if not present:
+        if value is not None:
+            raise BuildError("has a value, but %s is false so it would not be written"
+                             % node.condition.text(), path, expected=None, found=value)
+        return b""
+    if value is None:
+        raise BuildError("is None, but %s is true" % node.condition.text(), path)
+    return build_node(node.type, value, ctx, path, None)
+
+
+def _build_fallback(node: s.Fallback, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    main = node.type
+    if not isinstance(main, s.Struct):  # a non-struct main type: whichever accepts the value
+        try:
+            return build_node(main, value, ctx, path, None)
+        except BuildError:
+            return build_node(node.otherwise, value, ctx, path, None)
+    is_main = isinstance(value, Mapping) or (main.cls is not None and isinstance(value, main.cls))
+    return build_node(main if is_main else node.otherwise, value, ctx, path, None)
+
+
+def _build_unless_end(node: s.UnlessEnd, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    if value is not None:
+        return build_node(node.type, value, ctx, path, None)
+    if ctx is not None:  # absent: only the end of the data (or of a Sized region) may follow
+        ctx.open_ends[path] = path
+    return b""
+
+
+def _build_enum(node: s.Enum, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    if node.strict and not isinstance(value, node.enum):
+        try:
+            node.enum(value)
+        except (ValueError, TypeError):
+            raise BuildError("%s is not a %s" % (short(value), node.enum.__name__), path, found=value) from None
+    return build_node(node.base, int_value(value, path), ctx, path, None)
+
+
+def _build_flags(node: s.Flags, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    number = int_value(value, path)
+    try:
+        kept = int(node.flags(number))
+    except Exception:
+        kept = None
+    if kept != number:
+        raise BuildError("%d has bits that %s does not define" % (number, node.flags.__name__), path,
+                         found=number)
+    return build_node(node.base, number, ctx, path, None)
+
+
+def _build_lazy(node: s.Lazy, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    return build_node(resolve_lazy(node), value, ctx, path, name)
+
+
+def _build_nothing(node: s.Node, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    """``Peek`` and ``Computed`` take no bytes of their own (a Peek's bytes are written by the fields after it)."""
+    return b""
+
+
+def int_value(value: Any, path: str) -> int:
+    if isinstance(value, _enum.Enum) and not isinstance(value, int):  # enum.Enum / enum.Flag members
+        value = value.value
+    number = as_int(value)
+    if number is None:
+        raise BuildError("expected an int or enum member, found %s" % short(value), path, found=value)
+    return number
+
+
+def _build_varint(node: s.VarInt, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    number = as_int(value)
+    if number is None:
+        raise BuildError("expected an int for %s, found %s" % (node.name, type(value).__name__), path, found=value)
+    value = number
+    if node.kind in ("unsigned", "vlq") and value < 0:
+        raise BuildError("%d is negative; %s holds only unsigned values" % (value, node.name), path, found=value)
+    if node.kind == "zigzag":
+        value = value * 2 if value >= 0 else -value * 2 - 1
+    if node.kind == "vlq":
+        groups = bytearray([value & 0x7F])
+        while value > 0x7F:
+            value >>= 7
+            groups.append(0x80 | (value & 0x7F))
+        if len(groups) > node.max_bytes:
+            raise BuildError("value needs %d bytes, more than %s allows (%d)" % (len(groups), node.name,
+                             node.max_bytes), path, found=len(groups))
+        return bytes(reversed(groups))
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        done = (value == 0 and not byte & 0x40) or (value == -1 and byte & 0x40) if node.kind == "signed" \
+            else value == 0
+        out.append(byte if done else byte | 0x80)
+        if done:
+            break
+    if len(out) > node.max_bytes:
+        raise BuildError("value needs %d bytes, more than %s allows (%d)" % (len(out), node.name, node.max_bytes),
+                         path, found=len(out))
+    return bytes(out)
+
+
+def _build_text_int(node: s.TextInt, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BuildError("expected an int for %s, found %s" % (node.name, type(value).__name__), path,
+                         expected="int", found=value)
+    raw = getattr(value, "raw", None)
+    if isinstance(value, Numeral) and isinstance(raw, bytes) and len(raw) == node.size \
+            and text_int_value(node, raw) == value:
+        return raw
+    if value < 0:
+        raise BuildError("%d is negative; %s holds only digits" % (value, node.name), path, found=value)
+    text = "".join(DIGITS[d] for d in digits(int(value), node.base)).encode("ascii")
+    width = node.size - len(node.terminator)
+    if len(text) > width:
+        raise BuildError("%d takes %d base-%d digits, more than the field's %d" % (value, len(text), node.base, width),
+                         path, expected="<= %d digits" % width, found=value)
+    text = text.rjust(width, node.fill) if node.align == "right" else text.ljust(width, node.fill)
+    return text + node.terminator
+
+
+def _build_string(node: s.String, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    if not isinstance(value, str):
+        raise BuildError("expected str, found %s" % type(value).__name__, path, expected="str", found=value)
+    try:
+        raw = value.encode(node.encoding)
+    except UnicodeEncodeError as exc:
+        raise BuildError("cannot encode %s as %s: %s" % (short(value), node.encoding, exc.reason), path,
+                         expected=node.encoding, found=value[exc.start:exc.end]) from None
+    if node.terminator is not None and find_terminator(raw, 0, len(raw), node.terminator,
+                                                       code_unit(node.encoding)) >= 0:
+        raise BuildError("text contains the terminator %r" % node.terminator, path, found=value)
+    if node.terminator is not None and node.size is None:
+        return raw + node.terminator
+    if node.size is not None:
+        try:
+            size = evaluate(node.size, ctx, path, None, "size", BuildError)
+        except Cycle:  # the size is derived from this very text (len_of): no padding, checked at the end
+            if node.terminator is not None:
+                raw += node.terminator
+            elif strip_pad(raw, node.pad, code_unit(node.encoding)) != raw:
+                raise BuildError("text ends with the pad byte %r, which parsing would strip" % node.pad, path,
+                                 found=value) from None
+            deferred_size_check(ctx, node.size, len(raw), path, "size")
+            return raw
+        if not isinstance(size, int) or size < 0:
+            raise BuildError("size %s is %s" % (node.size.text(), short(size)), path, found=size)
+        if len(raw) > size:
+            raise BuildError("text takes %d bytes, more than the field's %d" % (len(raw), size), path,
+                             expected="<= %d bytes" % size, found=len(raw))
+        if node.terminator is not None and len(raw) < size:
+            raw += node.terminator[: size - len(raw)]
+        elif node.terminator is None and strip_pad(raw, node.pad, code_unit(node.encoding)) != raw:
+            raise BuildError("text ends with the pad byte %r, which parsing would strip" % node.pad, path,
+                             found=value)
+        return raw + node.pad * (size - len(raw))
+    return _sized(node, raw, ctx, path)
+
+
+def typed_bytes(node: s.Array, value: Any) -> bytes:
+    """The bytes of a typed array's value (an array.array or a sequence of numbers); ValueError if it does not fit."""
+    if not (isinstance(value, _array.array) and value.typecode == node.typecode):
+        if not isinstance(value, (list, tuple, _array.array)) or any(isinstance(v, bool) for v in value):
+            raise ValueError("expected an array.array(%r) or a list of numbers" % node.typecode)
+        try:
+            value = _array.array(node.typecode, value)
+        except (OverflowError, TypeError) as exc:
+            raise ValueError(str(exc)) from None
+    if byteorder(node.item.endian) != sys.byteorder and value.itemsize > 1:  # type: ignore[attr-defined]
+        value = _array.array(node.typecode, value)
+        value.byteswap()
+    return value.tobytes()  # type: ignore[no-any-return]
+
+
+def _build_array(node: s.Array, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    if node.typed:
+        try:
+            raw = typed_bytes(node, value)
+        except ValueError as exc:
+            raise BuildError("%s does not fit %s: %s" % (short(value), node.name, exc), path, found=value) from None
+        if node.count is not None:
+            deferred_size_check(ctx, node.count, len(raw) // node.item.size, path, "count")  # type: ignore[attr-defined]
+        return raw
+    if not isinstance(value, (list, tuple)):
+        raise BuildError("expected a list, found %s" % type(value).__name__, path, expected="list", found=value)
+    if node.until is not None:  # the predicate reads attributes: give it instances, not dicts
+        value = [_instance(node.item, item) for item in value]
+    parts = []
+    saved = ctx.item_prev if ctx is not None else None
+    try:
+        for i, item in enumerate(value):
+            if ctx is not None:
+                ctx.last_child = None
+            item_path = "%s[%d]" % (path, i)
+            parts.append(build_node(node.item, item, ctx, item_path, None))
+            if ctx is not None:
+                ctx.item_prev = item_done(ctx)
+                open_at = ctx.open_ends.pop(item_path, None)
+                if open_at is not None:
+                    if i + 1 < len(value):
+                        left_off(open_at, "item %d follows" % (i + 1))
+                    ctx.open_ends[path] = open_at
+    finally:
+        if ctx is not None:
+            ctx.item_prev, ctx.last_child = saved, None
+    if node.count is not None:
+        deferred_size_check(ctx, node.count, len(value), path, "count")
+    elif node.until is not None:
+        for i, item in enumerate(value):
+            last = i == len(value) - 1
+            if until_holds(node.until, item, "%s[%d]" % (path, i), None, BuildError) != last:
+                raise BuildError("the until= condition must hold for the last item and no other "
+                                 "(item %d)" % i, "%s[%d]" % (path, i), found=item)
+        if not value:
+            raise BuildError("an until= array needs at least its terminating item", path)
+    if node.until is not None or node.greedy:
+        for i, part in enumerate(parts):
+            if not part:
+                raise BuildError("item %d builds to no bytes; parsing could not find its end" % i,
+                                 "%s[%d]" % (path, i))
+    return b"".join(parts)
+
+
+def _instance(node: s.Node, item: Any) -> Any:
+    from ..convert import from_plain
+
+    return from_plain(node, item)
+
+
+def build_bits(group: s.BitGroup, ctx: BuildContext) -> bytes:
+    word = 0
+    for field, bit_at, bits in group.positions():
+        value = ctx.get(field.name) if field.stored else 0
+        fpath = join_path(ctx.path, field.name)
+        number = as_int(value)
+        if number is None:
+            raise BuildError("expected an int, found %s" % short(value), fpath, found=value)
+        value = number
+        lo, hi = ((-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if field.type.signed  # type: ignore[attr-defined]
+                  else (0, (1 << bits) - 1))
+        if not lo <= value <= hi:
+            raise BuildError("%d does not fit %d bits (%d..%d)" % (value, bits, lo, hi), fpath,
+                             expected="%d..%d" % (lo, hi), found=value)
+        word |= (value & ((1 << bits) - 1)) << bit_at
+    return word.to_bytes(group.size, byteorder(group.endian))
+
+
+def _build_pointer(node: s.Pointer, value: Any, ctx: BuildContext, path: str, name: Optional[str]) -> bytes:
+    target = evaluate(node.offset, ctx, path, None, "pointer offset", BuildError)
+    if isinstance(target, bool) or not isinstance(target, int) or target < 0:
+        raise BuildError("pointer offset %s is %s" % (node.offset.text(), short(target)), path, found=target)
+    data = build_node(node.type, value, ctx, path, None)
+    ctx.open_ends.pop(path, None)  # the target is elsewhere: nothing follows it here
+    patch = Patch(target, data, path, node.overwrite)
+    (ctx.local_patches if node.relative else ctx.patches).append(patch)
+    return b""
+
+
+def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], path: str,
+                 patches: List[Patch], depth: int) -> bytes:
+    if depth >= MAX_DEPTH:
+        raise BuildError("structs nested deeper than %d" % MAX_DEPTH, path)
+    cls = node.cls
+    if cls is not None and not isinstance(value, cls):
+        if isinstance(value, Mapping):
+            value = cls.from_dict(value)
+        else:
+            raise BuildError("expected %s, found %s" % (node.name, type(value).__name__), path,
+                             expected=node.name, found=value)
+    ctx = BuildContext(node, value, parent, path, patches, depth)
+    if node.union_size is not None:
+        return _build_union(node, ctx)
+    out = bytearray()
+    open_at: Optional[str] = None
+    for m in node.members:
+        key = m.fields[0].name if isinstance(m, s.BitGroup) else m.name
+        part = ctx.part(key)
+        if part and open_at is not None:
+            left_off(open_at, "%s follows" % key)
+        open_at = ctx.open_ends.get(join_path(path, key), open_at)
+        out += part
+    if open_at is not None and parent is not None:
+        parent.open_ends[path] = open_at
+    for check in ctx.checks:
+        check()
+    apply_patches(out, ctx.local_patches, may_grow=parent is None)
+    return bytes(out)
+
+
+def _build_union(node: s.Struct, ctx: BuildContext) -> bytes:
+    """A union's bytes from the members that have values.
+
+    A union that came from ``parse`` keeps its bytes; the one member whose value
+    no longer matches them is written over them (two changed members are an
+    error: which one should win?). A union made by hand is the overlay of its
+    members that are not ``None``, which must agree where they overlap.
+    """
+    size = node.union_size or 0
+    raw = (ctx.parsed or {}).get("__union_bytes__")
+    given = [f for f in node.fields() if f.stored and getattr(ctx.obj, f.name, None) is not None]
+    if raw is not None:
+        before = parse(node, raw)
+        given = [f for f in given if getattr(ctx.obj, f.name) != getattr(before, f.name)]
+        if len(given) > 1:
+            raise BuildError("members %s were all changed since parsing; set all but one to None"
+                             % ", ".join(f.name for f in given), ctx.path)
+    out = bytearray(raw if raw is not None else bytes(size))
+    written = [False] * size
+    for f in given:
+        part = ctx.part(f.name)
+        if len(part) > size:
+            raise BuildError("takes %d bytes, more than the union's %d" % (len(part), size), join_path(ctx.path, f.name))
+        group = ctx.group_of.get(f.name)
+        mask = _bit_mask(group, f) if group is not None else None
+        for i, byte in enumerate(part):
+            keep = 0xFF if mask is None else mask[i]
+            merged = (out[i] & ~keep) | (byte & keep)
+            if written[i] and (out[i] & keep) != (byte & keep):
+                raise BuildError("the bytes of %s disagree with another member's at union offset %d" % (f.name, i),
+                                 join_path(ctx.path, f.name), expected=out[i], found=byte)
+            out[i] = merged
+            written[i] = written[i] or keep == 0xFF
+    for check in ctx.checks:
+        check()
+    return bytes(out)
+
+
+def _bit_mask(group: s.BitGroup, field: s.Field) -> bytes:
+    """The bits of ``group``'s bytes that ``field`` occupies (for overlaying bit-field union members)."""
+    for f, at, bits in group.positions():
+        if f is field:
+            return (((1 << bits) - 1) << at).to_bytes(group.size, byteorder(group.endian))
+    raise LookupError(field.name)
+
+
+def build(node: s.Node, value: Any) -> bytes:
+    """The bytes of ``value`` as ``node``, with derived fields computed and pointers placed."""
+    patches: List[Patch] = []
+    try:
+        if isinstance(node, s.Struct):
+            data = build_struct(node, value, None, "", patches, 0)
+        else:
+            data = build_node(node, value, None, "", None)
+    except RecursionError:
+        raise BuildError("the value nests too deeply", "") from None
+    if patches:
+        out = bytearray(data)
+        apply_patches(out, patches, may_grow=True)
+        data = bytes(out)
+    return data
+
+
+BUILDERS: Dict[type, Callable[..., bytes]] = {
+    s.Int: _build_int_node, s.Float: _build_float, s.Bool: _build_bool, s.VarInt: _build_varint,
+    s.Bytes: _build_bytes, s.String: _build_string, s.Sized: _build_sized, s.Array: _build_array,
+    s.Struct: _build_struct_node, s.Const: _build_const, s.Padding: _build_padding, s.Align: _build_align,
+    s.Switch: _build_switch, s.If: _build_if, s.UnlessEnd: _build_unless_end, s.Fallback: _build_fallback,
+    s.Enum: _build_enum, s.Flags: _build_flags, s.Pointer: _build_pointer, s.Lazy: _build_lazy,
+    s.Peek: _build_nothing, s.Computed: _build_nothing, s.TextInt: _build_text_int,
+}
+"""One builder per node type: ``handler(node, value, ctx, path, name) -> bytes`` (see ``build_node``)."""

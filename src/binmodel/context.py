@@ -1,0 +1,61 @@
+"""What ``this`` means in both directions: evaluating a reference over the struct being parsed or built,
+and the link from an array item to the one before it (``this._prev``). Parse and build contexts
+(``parsing.context.ParseContext``, ``building.context.BuildContext``) both use these.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+from .errors import Error
+from .expr import Expr, Lit
+
+
+def link_item(ctx: Any, parent: Any) -> None:
+    """``this._prev``: a struct parsed or built as an array item sees the item before it.
+
+    While an array is read or written, its enclosing context's ``item_prev`` is the
+    previous item's context; a struct context created then takes it as ``prev``.
+    """
+    ctx.prev = parent.item_prev if parent is not None else None
+    ctx.item_prev = ctx.last_child = None
+    if parent is not None:
+        parent.last_child = ctx
+
+
+def item_done(ctx: Any) -> Any:
+    """The context of the array item just read or written, for the next item's ``this._prev``.
+
+    Its own ``prev`` is dropped: ``_prev`` reaches one item back, and a long array does not
+    keep a chain of contexts alive.
+    """
+    done = ctx.last_child
+    if done is not None:
+        done.prev = None
+    return done
+
+
+def evaluate(expr: Expr, ctx: Any, path: str, offset: Optional[int], what: str, error: type) -> Any:
+    """The value of ``expr`` over ``ctx``; a failure of a reference or a user function becomes ``error``
+    (ParseError or BuildError) naming the expression, at ``path`` and ``offset``."""
+    if isinstance(expr, Lit):
+        return expr.value
+    try:
+        return expr.evaluate(ctx)
+    except Error:
+        raise
+    except Exception as exc:  # user lambdas and references may fail in any way
+        raise error("cannot evaluate %s %s: %s: %s" % (what, expr.text(), type(exc).__name__, exc),
+                    path, offset) from None
+
+
+MAX_DEPTH = 64
+"""Nested structs deeper than this are refused, on parse and on build (recursive models, pointer loops)."""
+
+
+def until_holds(pred: Callable[[Any], Any], item: Any, path: str, pos: Optional[int], error: type) -> bool:
+    """Whether an ``until=`` predicate holds for ``item``; its failure becomes ``error`` at ``path``."""
+    try:
+        return bool(pred(item))
+    except Exception as exc:
+        raise error("until= condition failed: %s: %s" % (type(exc).__name__, exc), path, pos) from None

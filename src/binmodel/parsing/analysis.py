@@ -1,0 +1,146 @@
+"""Facts read off the schema tree that decide how generated parsers fit together: how deeply structs
+nest, how far up a struct's references reach (``this._parent...``), which structs a struct's code
+calls. They are about the model, not about any emitted line, so the generator asks them before it
+writes and never needs to mirror itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, List, Optional, Tuple
+
+from .. import schema as s
+from ..context import MAX_DEPTH
+from ..expr import BinOp, Call, Expr, Where
+from ..fields import resolve_lazy
+
+MAX_STATIC_DEPTH = 32
+"""Models nested deeper than this are left to the interpreter (its depth limit applies)."""
+LAZY_LEVELS = MAX_DEPTH - MAX_STATIC_DEPTH
+"""Struct levels generated code follows through ``Lazy`` types, on top of a compiled model's own (at most
+``MAX_STATIC_DEPTH``): together never deeper than the interpreter's limit."""
+UNBOUNDED = 1 << 20
+"""``parent_need`` of a struct with a user function: it may reach any enclosing struct."""
+
+
+def compilable(node: s.Struct) -> bool:
+    """Whether generated code parses ``node`` at all: a model class's struct, not a union, not too deep."""
+    return node.union_size is None and node.cls is not None and depth(node) <= MAX_STATIC_DEPTH
+
+
+def lazy_resolved(node: s.Lazy) -> Optional[s.Node]:
+    """What a ``Lazy`` names, or None when its function fails (the interpreter reports that when it parses)."""
+    try:
+        return resolve_lazy(node)
+    except Exception:
+        return None
+
+
+def depth(node: s.Node, seen: int = 0) -> int:
+    """How deeply structs nest in ``node`` (counting stops past the limit)."""
+    if seen > MAX_STATIC_DEPTH:
+        return seen
+    if isinstance(node, s.Struct):
+        return 1 + max([depth(f.type, seen + 1) for f in node.fields()] or [0])
+    depths = [depth(child, seen) for child in s.children(node)]
+    return max(depths or [0])
+
+
+def parent_need(node: s.Struct) -> int:
+    """The most enclosing structs any struct ``node`` reaches (nested, compiled or not, and through ``Lazy``
+    types) refers to above ``node``: its own reach less its nesting below ``node``, the shortest way there.
+    (Generated code may call ``node`` with no parent: what the interpreter then parses in its context must
+    not need one, nor must a ``Fallback`` main type the interpreter judges alone.)"""
+    need, level, found = 0, {id(node): 0}, [node]
+    for struct_node in found:  # (breadth first: each struct at its least nesting)
+        below = level[id(struct_node)]
+        reach, inner = _own_reach(struct_node)
+        need = max(need, reach - below)
+        for child in inner:
+            if id(child) not in level:
+                level[id(child)] = below + 1
+                found.append(child)
+    return need
+
+
+def _own_reach(node: s.Struct) -> Tuple[int, List[s.Struct]]:
+    """How many enclosing structs ``node``'s own expressions reach, and the structs directly inside it."""
+    reach, inner = 0, []
+
+    def refs(e: Any) -> None:
+        nonlocal reach
+        if _has_call(e):  # a user function may read this._parent at any depth
+            reach = UNBOUNDED
+        elif isinstance(e, Expr):
+            for path in e.refs():
+                up = 0
+                while up < len(path) and path[up] == "_parent":
+                    up += 1
+                if "_prev" in path[up:up + 1]:  # the item before: its context hangs off the parent's
+                    up += 1
+                reach = max(reach, up)
+
+    def walk(t: s.Node) -> None:
+        if isinstance(t, s.Lazy):
+            target = lazy_resolved(t)
+            if target is None:
+                return
+            t = target
+        if isinstance(t, s.Struct):
+            inner.append(t)
+            return
+        for item in dataclasses.fields(t):  # every expression a node holds: sizes, keys, offsets...
+            refs(getattr(t, item.name, None))
+        for child in s.children(t):
+            walk(child)
+
+    for f in node.fields():
+        walk(f.type)
+        if f.check:
+            refs(f.derive)
+    return reach, inner
+
+
+def _has_call(e: Any) -> bool:
+    """Whether an expression calls a user function (whose references cannot be known)."""
+    if isinstance(e, Call):
+        return True
+    if isinstance(e, BinOp):
+        return _has_call(e.left) or _has_call(e.right)
+    if isinstance(e, Where):
+        return _has_call(e.cond) or _has_call(e.then) or _has_call(e.otherwise)
+    return False
+
+
+def nested_structs(node: s.Struct) -> List[s.Struct]:
+    """The structs directly inside ``node``'s fields (through arrays, switches and other wrappers)."""
+    found: List[s.Struct] = []
+
+    def walk(t: s.Node) -> None:
+        if isinstance(t, s.Struct):
+            found.append(t)
+            return
+        for child in s.children(t):
+            walk(child)
+
+    for f in node.fields():
+        walk(f.type)
+    return found
+
+
+def lazy_structs(node: s.Struct, lazy_target: Callable[[s.Lazy], Optional[s.Struct]]) -> List[s.Struct]:
+    """The structs ``node``'s generated code reaches through ``Lazy`` types (those ``lazy_target`` gives)."""
+    found: List[s.Struct] = []
+
+    def walk(t: s.Node) -> None:
+        if isinstance(t, s.Lazy):
+            target = lazy_target(t)
+            if target is not None:
+                found.append(target)
+        elif not isinstance(t, s.Struct):
+            for child in s.children(t):
+                walk(child)
+
+    for f in node.fields():
+        walk(f.type)
+    return found

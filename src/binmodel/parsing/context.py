@@ -1,0 +1,118 @@
+"""What a parse carries along: the input and its limits (``ParseState``), the fields of the struct being
+read (``ParseContext``, what ``this`` means), the spans a trace records, and the checked reads and
+evaluations every parser uses. The reference interpreter and generated parsers share these.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Dict, List, Optional, Tuple
+
+from .. import schema as s
+from ..context import evaluate, link_item
+from ..errors import ParseError, path_depth, short
+from ..expr import Expr
+
+ZERO_SIZE_ITEM_LIMIT = 1 << 16
+"""A parse creates at most this many array items that take no bytes (over all arrays)."""
+
+POINTER_REREAD_FACTOR = 16
+"""Pointers may read the input again at most this many times over (plus 64 KiB): a pointer DAG or
+many pointers to one big region would otherwise cost far more than the input paid for."""
+
+
+@dataclasses.dataclass
+class Span:
+    """Where one field lies in the data, and what it holds."""
+
+    path: str
+    offset: int
+    size: int
+    value: Any
+    type_name: str
+    kind: str  # "field" | "struct" | "array" | "padding" | "const" | "bits"
+    depth: int
+
+
+@dataclasses.dataclass
+class Trace:
+    """The outcome of a traced parse: the value (``None`` on failure), the spans, the error."""
+
+    value: Any
+    spans: List[Span]
+    error: Optional[ParseError]
+    data: bytes
+    stopped: bool = False  # parse_trace(stop=...) ended at the window's end: no value, no verdict after it
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class ParseState:
+    __slots__ = ("data", "end", "spans", "depth", "free_items", "reread", "high")
+
+    def __init__(self, data: Any, spans: Optional[List[Span]]) -> None:
+        self.data = data
+        self.end = len(data)
+        self.spans = spans
+        self.depth = 0
+        self.free_items = ZERO_SIZE_ITEM_LIMIT  # items that took no bytes, left to create
+        self.reread = POINTER_REREAD_FACTOR * len(data) + (1 << 16)  # bytes pointers may still read
+        self.high = 0  # the end of the furthest bytes read through a pointer
+
+
+class ParseContext:
+    """The fields of one struct parsed so far; what ``this`` refers to while parsing."""
+
+    __slots__ = ("values", "parent", "start", "state", "where", "outside", "prev", "item_prev", "last_child")
+    prev: Optional[ParseContext]  # this._prev: the array item before this one (see link_item)
+    item_prev: Optional[ParseContext]
+    last_child: Optional[ParseContext]
+
+    def __init__(self, parent: Optional[ParseContext], start: int, state: ParseState) -> None:
+        self.outside: List[Tuple[int, int, str]] = []  # relative pointer targets, checked at the end
+        self.values: Dict[str, Any] = {}
+        self.parent = parent
+        link_item(self, parent)
+        self.start = start
+        self.state = state
+        self.where: Dict[str, Tuple[int, int]] = {}
+
+    def get(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise LookupError("no field %r parsed before this point" % name) from None
+
+    def part(self, name: str) -> Any:
+        start, end = self.where[name]
+        return bytes(self.state.data[start:end])
+
+
+def count(expr: Expr, ctx: Any, path: str, offset: Optional[int], what: str) -> int:
+    n = evaluate(expr, ctx, path, offset, what, ParseError)
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise ParseError("%s %s is %s, not an integer" % (what, expr.text(), short(n)), path, offset,
+                         expected="int", found=n)
+    if n < 0:
+        raise ParseError("%s %s is negative (%d)" % (what, expr.text(), n), path, offset,
+                         expected=">= 0", found=n)
+    return n
+
+
+def need(state: ParseState, pos: int, size: int, path: str, what: str) -> None:
+    if pos + size > state.end:
+        left = max(state.end - pos, 0)
+        raise ParseError("expected %d bytes for %s, found %d" % (size, what, left), path, pos,
+                         expected=size, found=left)
+
+
+def read(state: ParseState, pos: int, size: int, path: str, what: str) -> bytes:
+    need(state, pos, size, path, what)
+    return bytes(state.data[pos:pos + size])
+
+
+def record_span(state: ParseState, path: str, pos: int, size: int, value: Any, node: s.Node, kind: str) -> None:
+    if state.spans is not None:
+        state.spans.append(Span(path, pos, size, value, node.name, kind, path_depth(path)))

@@ -1,0 +1,622 @@
+"""The reference parser: reads bytes by walking the schema tree, one handler per node type (``PARSERS``).
+
+Simple on purpose: generated parsers (``parsing.generator``) must give the same values and the same
+errors as this one. It can record a span for every field (path, offset, size, value) for renderers
+and debugging. Input is never trusted: every read is checked against the bytes left, counts are
+checked against what the rest of the input could hold before any list grows, repeated items must
+consume bytes, and nesting depth is bounded.
+"""
+
+from __future__ import annotations
+
+import array as _array
+import struct
+import sys
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from .. import schema as s
+from ..buffers import as_buffer, data_offset
+from ..context import MAX_DEPTH, evaluate, item_done, until_holds
+from ..errors import Error, ParseError, join_path, path_depth, short
+from ..fields import resolve_lazy as _resolve_lazy
+from ..sizes import min_size
+from ..wire import (
+    DIGITS,
+    FLOAT_CODES,
+    NaN,
+    Numeral,
+    byteorder,
+    code_unit,
+    find_terminator,
+    int_code,
+    prefix,
+    strip_pad,
+    text_int_value,
+)
+from .context import (
+    POINTER_REREAD_FACTOR,
+    ZERO_SIZE_ITEM_LIMIT,
+    ParseContext,
+    ParseState,
+    Span,
+    Trace,
+    count,
+    need,
+    read,
+    record_span,
+)
+
+
+def _parse_int(node: s.Int, state: ParseState, pos: int, path: str) -> Any:
+    size = node.size
+    need(state, pos, size, path, node.name)
+    code = int_code(node)
+    if code is not None:
+        return struct.unpack_from(prefix(node.endian) + code, state.data, pos)[0]
+    return int.from_bytes(state.data[pos:pos + size], byteorder(node.endian), signed=node.signed)
+
+
+def parse_node(node: s.Node, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    """Parse one value of ``node`` at ``pos``; return it and the position after it."""
+    state = ctx.state
+    kind = type(node)
+    if kind is s.Int:
+        value = _parse_int(node, state, pos, path)  # type: ignore[arg-type]
+        record_span(state, path, pos, node.size, value, node, "field")  # type: ignore[attr-defined]
+        return value, pos + node.size  # type: ignore[attr-defined]
+    handler = PARSERS.get(kind)
+    if handler is None:
+        raise ParseError("internal: no parser for %s" % node.name, path, pos)
+    return handler(node, ctx, pos, path)
+
+
+def _parse_float(node: s.Float, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    state = ctx.state
+    need(state, pos, node.size, path, node.name)
+    value = struct.unpack_from(prefix(node.endian) + FLOAT_CODES[node.bits], state.data, pos)[0]
+    if value != value:  # NaN: a Python float may not keep the payload of a 16/32-bit NaN
+        value = NaN(int.from_bytes(state.data[pos:pos + node.size], byteorder(node.endian)), node.bits)
+    record_span(state, path, pos, node.size, value, node, "field")
+    return value, pos + node.size
+
+
+def _parse_bool(node: s.Bool, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    state = ctx.state
+    need(state, pos, 1, path, "bool")
+    byte = state.data[pos]
+    if byte > 1:
+        raise ParseError("expected a bool (0 or 1), found %d" % byte, path, pos, expected="0 or 1", found=byte)
+    record_span(state, path, pos, 1, bool(byte), node, "field")
+    return bool(byte), pos + 1
+
+
+def _parse_varint(node: s.VarInt, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    state = ctx.state
+    result = shift = 0
+    i = pos
+    while True:
+        if i >= state.end:
+            raise ParseError("%s runs past the end of the data" % node.name, path, pos,
+                             expected="a byte below 0x80 to end it", found="end of data")
+        if i - pos >= node.max_bytes:
+            raise ParseError("%s longer than %d bytes" % (node.name, node.max_bytes), path, pos,
+                             expected="at most %d bytes" % node.max_bytes, found="more")
+        byte = state.data[i]
+        if node.kind == "vlq":
+            if i == pos and byte == 0x80:
+                raise ParseError("%s has a redundant leading byte (overlong encoding)" % node.name, path, pos)
+            result = (result << 7) | (byte & 0x7F)
+        else:
+            result |= (byte & 0x7F) << shift
+        shift += 7
+        i += 1
+        if not byte & 0x80:
+            break
+    count = i - pos
+    if count > 1 and node.kind != "vlq":
+        last, before = state.data[i - 1], state.data[i - 2]
+        overlong = last == 0 if node.kind != "signed" else (
+            (last == 0 and not before & 0x40) or (last == 0x7F and before & 0x40))
+        if overlong:
+            raise ParseError("%s has a redundant trailing byte (overlong encoding)" % node.name, path, pos)
+    if node.kind == "signed" and byte & 0x40:
+        result -= 1 << shift
+    elif node.kind == "zigzag":
+        result = (result >> 1) ^ -(result & 1)
+    record_span(state, path, pos, count, result, node, "field")
+    return result, i
+
+
+def _size_of(node: Any, ctx: ParseContext, pos: int, path: str) -> Tuple[int, int]:
+    """(number of bytes, where they start) for Bytes/String sized by expression, prefix, measure or greedy."""
+    if node.size is not None:
+        return count(node.size, ctx, path, pos, "size"), pos
+    if node.prefix is not None:
+        n, start = _quiet(node.prefix, ctx, pos, path)
+        return n, start
+    if getattr(node, "measure", None) is not None:
+        return measure(node, ctx.state.data, pos, ctx.state.end, path), pos
+    return ctx.state.end - pos, pos
+
+
+def measure(node: s.Bytes, data: Any, pos: int, end: int, path: str) -> int:
+    """How many of the bytes from ``pos`` to ``end`` a ``Bytes(measure=f)`` field takes."""
+    left = max(end - pos, 0)
+    try:
+        n = node.measure(memoryview(data)[pos:pos + left])  # type: ignore[misc]
+    except Error:
+        raise
+    except Exception as exc:  # the function rejects the data (zlib.error, ValueError, ...)
+        raise ParseError("%s: %s: %s" % (node.name, type(exc).__name__, exc), path, pos) from None
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= left:
+        raise ParseError("%s gave %s, not a size within the %d bytes left" % (node.name, short(n), left), path, pos,
+                         expected="0..%d" % left, found=n)
+    return n
+
+
+def _parse_text_int(node: s.TextInt, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    state = ctx.state
+    raw = read(state, pos, node.size, path, node.name)
+    value = text_int_value(node, raw)
+    if value is None:
+        raise ParseError("%r is not a base-%d number" % (raw, node.base), path, pos,
+                         expected="digits 0-%s" % DIGITS[node.base - 1], found=raw)
+    value = Numeral(value, raw)
+    record_span(state, path, pos, node.size, value, node, "field")
+    return value, pos + node.size
+
+
+def _quiet(node: s.Node, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    """Parse without recording spans (a length prefix, an enum's integer): the caller records one."""
+    state = ctx.state
+    spans, state.spans = state.spans, None
+    try:
+        return parse_node(node, ctx, pos, path)
+    finally:
+        state.spans = spans
+
+
+def _parse_bytes(node: s.Bytes, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    n, start = _size_of(node, ctx, pos, path)
+    value = read(ctx.state, start, n, path, node.name)
+    record_span(ctx.state, path, pos, start + n - pos, value, node, "field")
+    return value, start + n
+
+
+def _decode(raw: bytes, encoding: str, path: str, pos: int) -> str:
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ParseError("cannot decode %s as %s: %s" % (short(raw), encoding, exc.reason), path,
+                         pos + exc.start, expected=encoding, found=raw[exc.start:exc.end]) from None
+
+
+def _parse_string(node: s.String, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    state = ctx.state
+    if node.terminator is not None and node.size is None:
+        i = find_terminator(state.data, pos, state.end, node.terminator, code_unit(node.encoding))
+        if i < 0:
+            raise ParseError("no terminator %r before the end of the data" % node.terminator, path, pos,
+                             expected=node.terminator, found="end of data")
+        value = _decode(bytes(state.data[pos:i]), node.encoding, path, pos)
+        end = i + len(node.terminator)
+        record_span(state, path, pos, end - pos, value, node, "field")
+        return value, end
+    n, start = _size_of(node, ctx, pos, path)
+    raw = read(state, start, n, path, node.name)
+    if node.terminator is not None:
+        i = find_terminator(raw, 0, len(raw), node.terminator, code_unit(node.encoding))
+        text = raw if i < 0 else raw[:i]
+    elif node.size is not None:
+        text = strip_pad(raw, node.pad, code_unit(node.encoding))
+    else:
+        text = raw
+    value = _decode(text, node.encoding, path, start)
+    record_span(state, path, pos, start + n - pos, value, node, "field")
+    return value, start + n
+
+
+def _parse_sized(node: s.Sized, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    state = ctx.state
+    n, start = _size_of(node, ctx, pos, path)
+    need(state, start, n, path, node.name)
+    outer_end, state.end = state.end, start + n
+    try:
+        value, after = parse_node(node.type, ctx, start, path)
+    finally:
+        state.end = outer_end
+    if after != start + n:
+        raise ParseError("%s used %d of its %d bytes" % (node.type.name, after - start, n), path, after,
+                         expected=n, found=after - start)
+    return value, after
+
+
+def _parse_typed(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    """A typed array: the bytes of all items go into one array.array, swapped to this machine's order."""
+    state = ctx.state
+    size = node.item.size  # type: ignore[attr-defined]
+    if node.count is not None:
+        n = count(node.count, ctx, path, pos, "count")
+    else:
+        n, extra = divmod(state.end - pos, size)
+        if extra:
+            raise ParseError("%d bytes left, not a whole number of %d-byte items" % (state.end - pos, size), path,
+                             pos, expected="a multiple of %d" % size, found=state.end - pos)
+    need(state, pos, n * size, path, node.name)
+    items = _array.array(node.typecode)
+    items.frombytes(bytes(state.data[pos:pos + n * size]))
+    if byteorder(node.item.endian) != sys.byteorder and size > 1:  # type: ignore[attr-defined]
+        items.byteswap()
+    record_span(state, path, pos, n * size, items, node, "array")
+    return items, pos + n * size
+
+
+def _parse_array(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    if node.typed:
+        return _parse_typed(node, ctx, pos, path)
+    state = ctx.state
+    span_index = len(state.spans) if state.spans is not None else 0
+    record_span(state, path, pos, 0, None, node, "array")
+    items: List[Any] = []
+    start = pos
+    if node.count is not None:
+        n = count(node.count, ctx, path, pos, "count")
+        least = min_size(node.item)
+        left = state.end - pos
+        if least and n * least > left:
+            raise ParseError("count %d needs at least %d bytes, %d left" % (n, n * least, left), path, pos,
+                             expected=n * least, found=left)
+        if not least and n > ZERO_SIZE_ITEM_LIMIT:
+            raise ParseError("count %d is over the limit of %d for items that can be empty"
+                             % (n, ZERO_SIZE_ITEM_LIMIT), path, pos, expected=ZERO_SIZE_ITEM_LIMIT, found=n)
+        saved, ctx.item_prev = ctx.item_prev, None
+        try:
+            for i in range(n):
+                ctx.last_child = None
+                item, after = parse_node(node.item, ctx, pos, "%s[%d]" % (path, i))
+                ctx.item_prev = item_done(ctx)
+                if after == pos:
+                    _free_item(state, path, pos)
+                items.append(item)
+                pos = after
+        finally:
+            ctx.item_prev, ctx.last_child = saved, None
+    else:
+        pos = _parse_open_array(node, ctx, pos, path, items)
+    if state.spans is not None:
+        state.spans[span_index].size = pos - start
+        state.spans[span_index].value = items
+    return items, pos
+
+
+def _parse_open_array(node: s.Array, ctx: ParseContext, pos: int, path: str, items: List[Any]) -> int:
+    """The items of an ``until=`` or greedy array; returns the position after them."""
+    state = ctx.state
+    i = 0
+    saved, ctx.item_prev = ctx.item_prev, None
+    try:
+        while True:
+            if pos >= state.end:
+                if node.greedy:
+                    break
+                raise ParseError("end of data before the until= condition held (%d items)" % i, path, pos,
+                                 expected="an item ending the array", found="end of data")
+            ctx.last_child = None
+            item, after = parse_node(node.item, ctx, pos, "%s[%d]" % (path, i))
+            ctx.item_prev = item_done(ctx)
+            if after == pos:
+                raise ParseError("item %d took no bytes; the array would never end" % i, path, pos,
+                                 expected="at least 1 byte", found=0)
+            items.append(item)
+            pos = after
+            i += 1
+            if node.until is not None and until_holds(node.until, item, path, pos, ParseError):
+                break
+    finally:
+        ctx.item_prev, ctx.last_child = saved, None
+    return pos
+
+
+def _free_item(state: ParseState, path: str, pos: int) -> None:
+    state.free_items -= 1
+    if state.free_items < 0:
+        raise ParseError("more than %d array items that take no bytes" % ZERO_SIZE_ITEM_LIMIT, path, pos,
+                         expected="at most %d" % ZERO_SIZE_ITEM_LIMIT, found="more")
+
+
+def parse_struct(node: s.Struct, ctx: Optional[ParseContext], pos: int, path: str,
+                  state: Optional[ParseState] = None) -> Tuple[Any, int]:
+    state = state or ctx.state  # type: ignore[union-attr]
+    if state.depth >= MAX_DEPTH:
+        raise ParseError("structs nested deeper than %d" % MAX_DEPTH, path, pos,
+                         expected="depth <= %d" % MAX_DEPTH, found="deeper")
+    state.depth += 1
+    try:
+        return _parse_members(node, ParseContext(ctx, pos, state), pos, path)
+    finally:
+        state.depth -= 1
+
+
+def _parse_members(node: s.Struct, sub: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    state = sub.state
+    span_index = len(state.spans) if state.spans is not None else 0
+    record_span(state, path, pos, 0, None, node, "struct")
+    start = pos
+    union = node.union_size is not None
+    if union:
+        need(state, pos, node.union_size, path, node.name)  # type: ignore[arg-type]
+    for member in node.members:
+        if union:
+            pos = start
+        if isinstance(member, s.BitGroup):
+            pos = parse_bits(member, sub, pos, path)
+            continue
+        fpath = join_path(path, member.name)
+        if union:
+            kept = len(state.spans) if state.spans is not None else 0
+            try:
+                value, after = parse_node(member.type, sub, pos, fpath)
+            except ParseError:  # the union's bytes are not a valid value of this member: it stays None,
+                value, after = None, pos  # and the bytes are kept for build
+                if state.spans is not None:
+                    del state.spans[kept:]
+        else:
+            value, after = parse_node(member.type, sub, pos, fpath)
+        sub.where[member.name] = (pos, after)
+        if member.stored:
+            sub.values[member.name] = value
+        pos = after
+    raw = None
+    if union:
+        pos = start + node.union_size  # type: ignore[operator]
+        raw = bytes(state.data[start:pos])
+    for field in node.fields():
+        if field.derive is not None and field.check:
+            check_derived(field, sub, path)
+    for target, after, ppath in sub.outside if sub.parent is not None else ():
+        if target < start or after > pos:
+            raise ParseError("relative pointer data at %d..%d lies outside its struct (%d..%d), so it could not be "
+                             "written back" % (target, after, start, pos), ppath, target)
+    obj = node.cls._bm_from_values(sub.values, raw) if node.cls is not None else dict(sub.values)
+    if state.spans is not None:
+        state.spans[span_index].size = pos - start
+        state.spans[span_index].value = obj
+    return obj, pos
+
+
+def check_derived(field: s.Field, ctx: ParseContext, path: str) -> None:
+    fpath = join_path(path, field.name)
+    offset = ctx.where[field.name][0] if field.name in ctx.where else ctx.start
+    expected = evaluate(field.derive, ctx, fpath, offset, "check", ParseError)  # type: ignore[arg-type]
+    found = ctx.values.get(field.name)
+    if expected is not None and expected != found:  # None: the derivation has nothing to say
+        raise ParseError("%s is %s, but %s gives %s" % (field.name, short(found), field.derive.text(),  # type: ignore[union-attr]
+                                                        short(expected)),
+                         fpath, offset, expected=expected, found=found)
+
+
+def parse_bits(group: s.BitGroup, ctx: ParseContext, pos: int, path: str) -> int:
+    state = ctx.state
+    size = group.size
+    names = "+".join(f.name for f in group.fields)
+    raw = read(state, pos, size, join_path(path, group.fields[0].name), "bit group %s" % names)
+    word = int.from_bytes(raw, byteorder(group.endian))
+    for field, bit_at, bits in group.positions():
+        value = (word >> bit_at) & ((1 << bits) - 1)
+        if field.type.signed and value >> (bits - 1):  # type: ignore[attr-defined]
+            value -= 1 << bits
+        if not field.stored:  # padding bits
+            continue
+        ctx.values[field.name] = value
+        ctx.where[field.name] = (pos, pos + size)
+        if state.spans is not None:
+            state.spans.append(Span(join_path(path, field.name), pos, size, value,
+                                    "%s@%d" % (field.type.name, bit_at), "bits",
+                                    path_depth(join_path(path, field.name))))
+    return pos + size
+
+
+def _parse_const(node: s.Const, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    value, after = _quiet(node.type, ctx, pos, path)
+    if value != node.value:
+        raise ParseError("expected %s, found %s" % (short(node.value), short(value)), path, pos,
+                         expected=node.value, found=value)
+    record_span(ctx.state, path, pos, after - pos, value, node, "const")
+    return value, after
+
+
+def _parse_padding(node: s.Padding, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    raw = read(ctx.state, pos, node.size, path, node.name)
+    if node.strict and raw != node.fill * node.size:
+        raise ParseError("padding is not all %r" % node.fill, path, pos, expected=node.fill * node.size, found=raw)
+    record_span(ctx.state, path, pos, node.size, raw, node, "padding")
+    return None, pos + node.size
+
+
+def _parse_align(node: s.Align, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    n = -(pos - ctx.start) % node.to
+    raw = read(ctx.state, pos, n, path, node.name)
+    if n:
+        record_span(ctx.state, path, pos, n, raw, node, "padding")
+    return None, pos + n
+
+
+def _parse_switch(node: s.Switch, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    key = evaluate(node.on, ctx, path, pos, "switch key", ParseError)
+    case = node.case(key)
+    if case is None:
+        raise ParseError("no case for %s = %s" % (node.on.text(), short(key)), path, pos,
+                         expected=[k for k, _ in node.cases], found=key)
+    return parse_node(case, ctx, pos, path)
+
+
+def _parse_if(node: s.If, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    if evaluate(node.condition, ctx, path, pos, "condition", ParseError):
+        return parse_node(node.type, ctx, pos, path)
+    return None, pos
+
+
+def _parse_fallback(node: s.Fallback, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    state = ctx.state
+    kept = len(state.spans) if state.spans is not None else 0
+    high, end, last_child = state.high, state.end, ctx.last_child
+    try:
+        return parse_node(node.type, ctx, pos, path)
+    except ParseError:  # not a valid main type: forget what it read, and read the other way
+        if state.spans is not None:
+            del state.spans[kept:]
+        state.high, state.end, ctx.last_child = high, end, last_child
+        return parse_node(node.otherwise, ctx, pos, path)
+
+
+def _parse_unless_end(node: s.UnlessEnd, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    state = ctx.state
+    if pos < state.end:
+        return parse_node(node.type, ctx, pos, path)
+    kept = len(state.spans) if state.spans is not None else 0
+    try:  # at the end: a value that takes no bytes (Bytes(0), an empty array) is still there
+        return parse_node(node.type, ctx, pos, path)
+    except ParseError:
+        if state.spans is not None:
+            del state.spans[kept:]
+        return None, pos
+
+
+def _parse_enum(node: s.Enum, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    raw, after = _quiet(node.base, ctx, pos, path)
+    try:
+        value = node.enum(raw)
+    except Exception:  # ValueError, or whatever a custom _missing_ raises
+        if node.strict:
+            raise ParseError("%d is not a %s" % (raw, node.enum.__name__), path, pos,
+                             expected=[m.value for m in node.enum], found=raw) from None
+        value = raw
+    record_span(ctx.state, path, pos, after - pos, value, node, "field")
+    return value, after
+
+
+def _parse_flags(node: s.Flags, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    raw, after = _quiet(node.base, ctx, pos, path)
+    try:
+        value = node.flags(raw)
+    except Exception:  # a Flag class declared with boundary=STRICT, or a failing _missing_
+        value = None
+    if value is None or int(value) != raw:  # refused, or a boundary=CONFORM class dropped bits
+        raise ParseError("%d has bits that %s does not define" % (raw, node.flags.__name__), path, pos,
+                         expected=int(sum(m.value for m in node.flags)), found=raw) from None
+    record_span(ctx.state, path, pos, after - pos, value, node, "field")
+    return value, after
+
+
+def _parse_pointer(node: s.Pointer, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    target = count(node.offset, ctx, path, pos, "pointer offset")
+    if node.relative:
+        target += ctx.start
+    state = ctx.state
+    total = len(state.data)  # a pointer may leave the Sized region it is read in
+    if target > total:
+        raise ParseError("pointer to offset %d is past the end of the data (%d bytes)" % (target, total),
+                         path, pos, expected="<= %d" % total, found=target)
+    state.reread -= 1
+    outer_end, state.end = state.end, total
+    try:
+        value, after = parse_node(node.type, ctx, target, path)
+    finally:
+        state.end = outer_end
+    state.reread -= after - target
+    state.high = max(state.high, after)
+    if node.relative:
+        ctx.outside.append((target, after, path))
+    if state.reread < 0:
+        raise ParseError("pointers have read the data more than %d times over; refused as an amplification"
+                         % POINTER_REREAD_FACTOR, path, pos)
+    return value, pos
+
+
+def _parse_peek(node: s.Peek, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    value, after = _quiet(node.type, ctx, pos, path)
+    record_span(ctx.state, path, pos, 0, value, node, "field")
+    return value, pos
+
+
+def _parse_computed(node: s.Computed, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    value = evaluate(node.expr, ctx, path, pos, "computed value", ParseError)
+    record_span(ctx.state, path, pos, 0, value, node, "field")
+    return value, pos
+
+
+def _parse_lazy(node: s.Lazy, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    return parse_node(resolve_lazy(node), ctx, pos, path)
+
+
+def resolve_lazy(node: s.Lazy) -> s.Node:
+    return _resolve_lazy(node)
+
+
+PARSERS: Dict[type, Callable[..., Tuple[Any, int]]] = {
+    s.Float: _parse_float, s.Bool: _parse_bool, s.VarInt: _parse_varint, s.Bytes: _parse_bytes,
+    s.String: _parse_string, s.Sized: _parse_sized, s.Array: _parse_array, s.Struct: parse_struct, s.Const: _parse_const,
+    s.Padding: _parse_padding, s.Align: _parse_align, s.Switch: _parse_switch, s.If: _parse_if,
+    s.UnlessEnd: _parse_unless_end, s.Fallback: _parse_fallback,
+    s.Enum: _parse_enum, s.Flags: _parse_flags, s.Pointer: _parse_pointer, s.Lazy: _parse_lazy,
+    s.Peek: _parse_peek, s.Computed: _parse_computed,
+    s.TextInt: _parse_text_int,
+}
+
+
+def parse(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool = False,
+          spans: Optional[List[Span]] = None) -> Any:
+    """Parse ``data`` from ``offset``; the whole rest must be used unless ``allow_trailing``."""
+    buf = as_buffer(data)
+    offset = data_offset(offset, len(buf))
+    state = ParseState(buf, spans)
+    root = ParseContext(None, offset, state)
+    try:
+        if isinstance(node, s.Struct):
+            value, end = parse_struct(node, None, offset, "", state)
+        else:
+            value, end = parse_node(node, root, offset, "")
+    except RecursionError:
+        raise ParseError("the data nests too deeply", "", offset) from None
+    end = max(end, state.high)  # data placed by pointers after the end is part of the value
+    if not allow_trailing and end != len(buf):
+        raise ParseError("%d bytes left over after the end of %s" % (len(buf) - end, node.name), "", end,
+                         expected="end of data", found="%d more bytes" % (len(buf) - end))
+    return value
+
+
+class _StopTrace(BaseException):
+    """A traced parse reached ``stop``: not an error, so not an Exception any handler could take."""
+
+
+class _SpansUntil(list):  # type: ignore[type-arg]
+    """Spans that end the parse at the first one starting at or after ``stop``."""
+
+    def __init__(self, stop: int) -> None:
+        super().__init__()
+        self.stop = stop
+
+    def append(self, span: Span) -> None:
+        if span.offset >= self.stop:
+            raise _StopTrace
+        super().append(span)
+
+
+def parse_trace(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool = False,
+                stop: Optional[int] = None) -> Trace:
+    """Parse and record spans; a failure is returned in the trace with the spans up to it.
+
+    With ``stop``, parsing ends before the first field starting at or after that offset
+    (``trace.stopped``; no value): what a window of a large file needs, and no more.
+    """
+    spans: List[Span] = _SpansUntil(stop) if stop is not None else []
+    buf = as_buffer(data)
+    try:
+        value = parse(node, buf, offset, allow_trailing, spans)
+    except ParseError as exc:
+        return Trace(None, spans, exc, bytes(buf))
+    except _StopTrace:
+        return Trace(None, spans, None, bytes(buf), stopped=True)
+    return Trace(value, spans, None, bytes(buf))
+
+
