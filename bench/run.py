@@ -11,7 +11,11 @@ round, for ``--repeats`` rounds, with ``time.perf_counter`` (a batch under 5 ms 
 run in a loop of about 20 ms, as ``timeit`` does, and the time of one run taken);
 taking turns puts a slow patch of the machine on every implementation alike. The
 median batch time divided by the number of records is reported, with the ratio to
-the reference (1.00x; higher is slower).
+the reference (1.00x; higher is slower). The builds of W1, W2 and W4 have a second
+hand-written row, ``CHECKED``: the reference plus exactly the checks binmodel's
+generated builder makes for that model; binmodel's build is to be compared with
+it (a line under the table gives that ratio), the ratio column staying against
+the unchecked reference so that earlier numbers remain comparable.
 
 Peers that are not installed are shown as ``n/a``. Runs on Python 3.9+.
 """
@@ -69,6 +73,7 @@ cstruct = getattr(_dissect, "cstruct", None)
 SIZES = {"tiny": 0.01, "small": 0.1, "full": 1.0}
 CHECK_RECORDS = 100  # records compared with the reference before timing
 REF = "struct (hand-written, reference)"
+CHECKED = "struct, with the builder's checks (hand-written)"  # W1, W2, W4 build: what binmodel is compared with
 DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 
@@ -260,6 +265,12 @@ def table(workload: Workload, rows: List[Row]) -> str:
             lines.append("| %s | %s | %s | %s | %.1f | %.2fx |" % (
                 op.name, name, fmt_time(per_record), fmt_rate(op.records / row.seconds),
                 op.nbytes / row.seconds / 1e6, ratio))
+    for op in workload.operations:  # binmodel against the hand-written code that checks what its builder checks
+        checked = next((r.seconds for r in rows if r.operation is op and r.impl.name == CHECKED), None)
+        mine = [r for r in rows if r.operation is op and r.impl.name.startswith("binmodel") and r.seconds]
+        if checked and mine:
+            lines += ["", "%s, binmodel vs checked reference (`%s` = 1.00x): %s." % (
+                op.name, CHECKED, ", ".join("`%s` %.2fx" % (r.impl.name, r.seconds / checked) for r in mine))]
     for op_name, mine, peer in workload.pairs:  # a ratio between two rows other than the reference
         timed = {r.impl.name: r.seconds for r in rows if r.operation.name == op_name and r.seconds}
         if mine in timed and peer in timed:
@@ -331,6 +342,13 @@ FILE_MODEL_NOTE = ("`binmodel, file model` parses (builds) the whole file as one
                    "inline in the array loop.")
 
 
+def checked_note(checks: str) -> str:
+    return ("`%s` is the reference with the checks binmodel's generated builder makes for this model (see "
+            "`binmodel.debug.source`) written out by hand, no more and no fewer: %s. binmodel's build is to be "
+            "compared with this row (the line under the table); the `vs struct` column stays against the "
+            "unchecked reference." % (CHECKED, checks))
+
+
 class W1File(Struct):
     """The whole W1 file as one model: how a user reads many records in one call."""
 
@@ -374,6 +392,22 @@ def w1(size: str) -> Workload:
     def one_bytes(o: Any) -> bytes:
         return fmt.pack(o.magic, o.version, o.flags, o.length, o.crc)
 
+    def slow_record(o: Any) -> bytes:  # where binmodel's fast path hands over to its interpreter
+        if not isinstance(o, Rec):
+            raise TypeError("%r is not a %s" % (o, Rec.__name__))
+        return fmt.pack(o.magic, o.version, o.flags, o.length, o.crc)
+
+    def checked_build(objs: List[Any]) -> bytes:
+        # The checks binmodel's generated builder makes for W1Record, the same way: the record's class
+        # (`o.__class__ is Rec`; anything else goes the slow way, which takes a subclass and rejects the rest),
+        # and, once for the batch as the file model's builder does, that the records are a list (or a tuple).
+        # The five numbers are checked by struct.pack alone (an int, in range), in binmodel as here and in the
+        # unchecked reference. (binmodel's slow way also takes a dict for a record; no use for that here.)
+        if objs.__class__ is not list and not isinstance(objs, (list, tuple)):
+            raise TypeError("records must be a list")
+        return b"".join([fmt.pack(o.magic, o.version, o.flags, o.length, o.crc) if o.__class__ is Rec
+                         else slow_record(o) for o in objs])  # `fmt.pack` looked up a record, as in the reference
+
     parse_impls = [Impl(REF, ref_parse, decode), Impl(REF_CALL, lambda: [one_record(data, off) for off in offsets],
                                                       decode),
                    Impl("binmodel", bm_parse, decode),
@@ -383,6 +417,7 @@ def w1(size: str) -> Workload:
     bm_objs = bm_parse()
     build_impls.append(Impl(REF, lambda: b"".join([fmt.pack(o.magic, o.version, o.flags, o.length, o.crc)
                                                    for o in ref_objs])))
+    build_impls.append(Impl(CHECKED, lambda: checked_build(ref_objs)))
     build_impls.append(Impl(REF_CALL, lambda: b"".join([one_bytes(o) for o in ref_objs])))
     build_impls.append(Impl("binmodel", lambda: build_each(W1Record, bm_objs)))
     build_impls.append(Impl("binmodel, file model", lambda: W1File.build(W1File(records=bm_objs))))
@@ -424,7 +459,12 @@ def w1(size: str) -> Workload:
                      Operation("build", n, len(data), build_impls, compare="bytes", expected=data)],
                     ["Parse: one object per record from the concatenated bytes (Construct and dissect.cstruct get "
                      "a 16-byte slice, binmodel `parse(data, offset=, allow_trailing=True)`). Build: every "
-                     "record object back to bytes, joined.", FILE_MODEL_NOTE, REF_CALL_NOTE])
+                     "record object back to bytes, joined.", FILE_MODEL_NOTE, REF_CALL_NOTE,
+                     checked_note("each record's class, and once for the batch (as the file model's builder "
+                                  "does) that the records are a list; the numbers are left to `struct.pack`, "
+                                  "as in binmodel. It is a loop like the "
+                                  "reference: `binmodel` adds a call per record, `binmodel, file model` is "
+                                  "one call for all")])
 
 
 # --------------------------------------------------------------------------- W2: nested variable message
@@ -495,6 +535,70 @@ def w2(size: str) -> Workload:
         parts.append(tail.pack(msg.trailer))
         return b"".join(parts)
 
+    class Miss(Exception):
+        """The fast path's check missed: build the slow way (binmodel: its interpreter)."""
+
+    def as_bytes(v: Any) -> bytes:  # binmodel's _check_bytes: bytes, or a bytes-like copied to bytes
+        if isinstance(v, (bytes, bytearray, memoryview)):
+            return bytes(v)
+        raise Miss
+
+    def agrees(obj: Any, was: str, given: Any, measured: int) -> bool:
+        """A hand-set count / len: None or the measured value, or else the value the object was parsed with
+        (binmodel keeps that as `_bm_was_count` / `_bm_was_len`; the reference's objects keep none)."""
+        return given == measured or given is None or getattr(obj, was, None) == given
+
+    def slow_build_one(msg: Any) -> bytes:  # the same checks by isinstance: subclasses, tuples pass
+        if not isinstance(msg, Message) or not isinstance(msg.items, (list, tuple)):
+            raise TypeError("%r is not a Message with a list of items" % (msg,))
+        items = msg.items
+        if not agrees(msg, "_was_count", msg.count, len(items)):
+            raise ValueError("count is %r but there are %d items" % (msg.count, len(items)))
+        parts = [head.pack(msg.type, len(items))]
+        for item in items:
+            if not isinstance(item, Item) or not isinstance(item.data, (bytes, bytearray, memoryview)):
+                raise TypeError("%r is not an Item with bytes data" % (item,))
+            data = bytes(item.data)
+            if not agrees(item, "_was_len", item.len, len(data)):
+                raise ValueError("len is %r but data has %d bytes" % (item.len, len(data)))
+            parts.append(item_head.pack(item.tag, len(data)))
+            parts.append(data)
+        parts.append(tail.pack(msg.trailer))
+        return b"".join(parts)
+
+    def checked_build_one(msg: Any) -> bytes:
+        # The checks binmodel's generated builder makes for W2Message, the same way: the message's and each
+        # item's class (`__class__ is`), `items` a list, `data` bytes (`__class__ is bytes`, else a bytes-like
+        # is copied), and a hand-set `count` / `len` (not None) equal to the measured len(items) / len(data)
+        # unless it is the parsed value; the measured values are what is packed. Anything that misses goes
+        # the slow way (the same checks by isinstance). `type`, `tag` and `trailer` are left to struct.pack,
+        # as in binmodel.
+        try:
+            if msg.__class__ is not Message:
+                raise Miss
+            items = msg.items
+            if items.__class__ is not list:
+                raise Miss
+            count, n = msg.count, len(items)
+            if count != n and count is not None and getattr(msg, "_was_count", None) != count:
+                raise Miss
+            parts = [head.pack(msg.type, n)]
+            for item in items:
+                if item.__class__ is not Item:
+                    raise Miss
+                data = item.data
+                if data.__class__ is not bytes:
+                    data = as_bytes(data)
+                length, size = item.len, len(data)
+                if length != size and length is not None and getattr(item, "_was_len", None) != length:
+                    raise Miss
+                parts.append(item_head.pack(item.tag, size))
+                parts.append(data)
+            parts.append(tail.pack(msg.trailer))
+            return b"".join(parts)
+        except Miss:
+            return slow_build_one(msg)
+
     def ref_parse() -> List[Any]:
         return [ref_parse_one(m) for m in messages]
 
@@ -505,6 +609,7 @@ def w2(size: str) -> Workload:
     ref_objs, bm_objs = ref_parse(), bm_parse()
     parse_impls = [Impl(REF, ref_parse, decode), Impl("binmodel", bm_parse, decode)]
     build_impls = [Impl(REF, lambda: b"".join([ref_build_one(m) for m in ref_objs])),
+                   Impl(CHECKED, lambda: b"".join([checked_build_one(m) for m in ref_objs])),
                    Impl("binmodel", lambda: build_each(W2Message, bm_objs))]
 
     if construct is not None:
@@ -553,7 +658,11 @@ def w2(size: str) -> Workload:
                     ["One record = one message (a separate `bytes` object). Build recomputes `count` and `len`: "
                      "binmodel through `derive=count_of/len_of`, Construct through `Rebuild`, the hand-written "
                      "code and dissect.cstruct by setting them from `len()`. Build output is checked against "
-                     "the original bytes."])
+                     "the original bytes.",
+                     checked_note("the message's and each item's class, `items` a list, `data` bytes (a "
+                                  "bytes-like is copied), and a hand-set `count` / `len` equal to the measured "
+                                  "one unless it is the parsed value; like the reference, one function call "
+                                  "per message")])
 
 
 # --------------------------------------------------------------------------- W3: 1M small float records
@@ -702,9 +811,44 @@ def w4(size: str) -> Workload:
 
     ref_objs, bm_objs = ref_parse(), bm_parse()
     pack = fmt.pack
+
+    def slow_bits(o: Any) -> bytes:  # where binmodel's fast path hands over to its interpreter
+        if not isinstance(o, Rec):
+            raise TypeError("%r is not a %s" % (o, Rec.__name__))
+        values = (o.a, o.b, o.c, o.d)
+        for value, width in zip(values, (3, 5, 4, 12)):
+            if not isinstance(value, int) or not 0 <= value < 1 << width:
+                raise ValueError("%r does not fit %d bits" % (value, width))
+        a, b, c, d = values
+        return pack(a << 5 | b, c << 12 | d)
+
+    def checked_build(objs: List[Any]) -> bytes:
+        # The checks binmodel's generated builder makes for W4Bits, the same way: the record's class
+        # (`o.__class__ is Rec`) and each bit field an int (`__class__ is int`) within its width, 0..7, 0..31,
+        # 0..15, 0..4095; a record that misses goes the slow way (the same checks by isinstance, so a subclass,
+        # a bool or an IntEnum that fits passes). Once for the batch, as the file model's builder does: the
+        # records are a list (or a tuple). Without these checks (the unchecked reference) a value that does
+        # not fit its width is ORed into its neighbours without a word.
+        if objs.__class__ is not list and not isinstance(objs, (list, tuple)):
+            raise TypeError("records must be a list")
+        out = []
+        for o in objs:
+            if o.__class__ is not Rec:
+                out.append(slow_bits(o))
+                continue
+            a, b, c, d = o.a, o.b, o.c, o.d
+            if (a.__class__ is not int or b.__class__ is not int or c.__class__ is not int
+                    or d.__class__ is not int or a > 7 or b > 31 or c > 15 or d > 4095
+                    or a < 0 or b < 0 or c < 0 or d < 0):
+                out.append(slow_bits(o))
+                continue
+            out.append(pack(a << 5 | b, c << 12 | d))
+        return b"".join(out)
+
     parse_impls = [Impl(REF, ref_parse, decode), Impl("binmodel", bm_parse, decode),
                    Impl("binmodel, file model", lambda: W4File.parse(data).records, decode)]
     build_impls = [Impl(REF, lambda: b"".join([pack(o.a << 5 | o.b, o.c << 12 | o.d) for o in ref_objs])),
+                   Impl(CHECKED, lambda: checked_build(ref_objs)),
                    Impl("binmodel", lambda: build_each(W4Bits, bm_objs)),
                    Impl("binmodel, file model", lambda: W4File.build(W4File(records=bm_objs)))]
     if construct is not None:
@@ -737,7 +881,11 @@ def w4(size: str) -> Workload:
                     "%d records" % n,
                     [Operation("parse", n, len(data), parse_impls),
                      Operation("build", n, len(data), build_impls, compare="bytes", expected=data)],
-                    [FILE_MODEL_NOTE])
+                    [FILE_MODEL_NOTE,
+                     checked_note("each record's class, each bit field an `int` that fits its width, and once "
+                                  "for the batch (as the file model's builder does) that the records are a "
+                                  "list. It is a loop like the reference: `binmodel` "
+                                  "adds a call per record, `binmodel, file model` is one call for all")])
 
 
 # --------------------------------------------------------------------------- W5: pcap-like file
@@ -1224,7 +1372,12 @@ Each table gives, for one workload, the median time per record over the repeats,
 the throughput, and the ratio to hand-written `struct.Struct.unpack_from` / `pack`
 code filling `__slots__` objects (1.00x; higher is slower). Every implementation
 was checked to decode the same values (and build the same bytes) as that reference
-before it was timed. Numbers are only comparable within one run, on one machine.
+before it was timed. The builds of W1, W2 and W4 also have `struct, with the
+builder's checks (hand-written)`: the reference plus exactly the checks binmodel's
+generated builder makes for that model; binmodel's build is to be compared with
+that row (the `binmodel vs checked reference` line under those tables), the
+`vs struct` column staying against the unchecked reference. Numbers are only
+comparable within one run, on one machine.
 
 """
 
