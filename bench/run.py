@@ -1222,7 +1222,14 @@ import json, sys, time
 t0 = time.perf_counter()
 import binmodel
 from binmodel import Array, Bits, Bytes, Enum, Struct, f32, f64, i16, i32, this, u8, u16, u32, u64
-from binmodel import compile as compiled
+try:
+    from binmodel.building import build as interpreted_build
+    from binmodel.building.compiled import build_entry
+    from binmodel.parsing.compiled import REGISTRY as _parsers
+    parser_for = _parsers.parser
+except ImportError:  # (binmodel 0.1 had one module for each engine: the same calls there)
+    from binmodel import compile as _compiled
+    parser_for, build_entry, interpreted_build = _compiled.parser_for, _compiled.build_entry, binmodel.interp.build
 import enum
 t_import = time.perf_counter() - t0
 
@@ -1254,16 +1261,16 @@ One = define("One")
 t_define = time.perf_counter() - t0
 assert len(One._bm_node.fields()) == 20, len(One._bm_node.fields())
 t0 = time.perf_counter()
-compiled.parser_for(One._bm_node)
+parser_for(One._bm_node)
 t_parse_code = time.perf_counter() - t0
 t0 = time.perf_counter()
-compiled.build_entry(One._bm_node)
+build_entry(One._bm_node)
 t_build_code = time.perf_counter() - t0
 Two = define("Two")
 obj = Two(magic=1, version=2, flags=3, kind=Kind.B, hi=1, mid=2, lo=3, count=2, size=3, stamp=4, delta=-5,
           offset=-6, scale=0.5, ratio=0.25, origin=Point(x=1.0, y=2.0),
           name_len=2, name=b"hi", values=[7, 8], tail=b"abc", crc=9)
-raw = binmodel.interp.build(Two._bm_node, obj)
+raw = interpreted_build(Two._bm_node, obj)
 t0 = time.perf_counter()
 Two.parse(raw)
 t_first_parse = time.perf_counter() - t0

@@ -26,6 +26,8 @@ import string
 import types
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
+from . import schema as s
+
 PREFIX = "_bm_"
 """Prefix of every name in generated code; field names may not start with it (see ``model._check_name``)."""
 
@@ -181,6 +183,18 @@ def name(placeholder: str) -> str:
 def plus(name: str, n: int) -> str:
     """``name + n`` as source, or ``name`` when ``n`` is 0."""
     return "%s + %d" % (name, n) if n else name
+
+
+def type_label(member: Any) -> str:
+    """A member's type for the comment above its code: names made of numbers (``u32le``, ``bits[16]``), a
+    model's class name, or the node kind (``Bytes``, ``Switch``); never text a model supplied (sizes,
+    constants and keys stay out of the source, as every value does)."""
+    t = member if isinstance(member, s.BitGroup) else member.type
+    if isinstance(t, (s.Int, s.Float, s.Bool, s.BitGroup, s.Bits)):
+        return t.name
+    if isinstance(t, s.Struct) and t.type_name.isidentifier():
+        return t.type_name
+    return type(t).__name__
 
 
 _SOURCES: Dict[Tuple[int, str], Tuple[Any, str]] = {}

@@ -18,41 +18,12 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 from .. import codegen as g
 from .. import schema as s
 from ..expr import BinOp, CountOf, Expr, LenOf, Lit, Ref
-from ..parsing.generator import SPLITS, member_endian, same_order, type_label, words
+from ..fixed import SPLITS, fixed_code, member_endian, same_order, words, zero_padding
 from ..sizes import min_size
 from ..wire import FLOAT_CODES, INT_CODES, ORDER_PREFIX, PARSED_PREFIX, byteorder
 
 if TYPE_CHECKING:
     from .compiled import BuildRegistry
-
-
-def fixed_code(m: Any) -> Optional[str]:
-    """The struct code a fixed member packs with, or None for members built as parts."""
-    if isinstance(m, s.BitGroup):
-        if m.size in SPLITS:
-            return "".join(code for code, _, _ in words(m))
-        return INT_CODES.get((m.size, False)) or "%ds" % m.size
-    t = m.type
-    if isinstance(t, s.Const):
-        t = t.type
-    if isinstance(t, (s.Enum, s.Flags)) and isinstance(t.base, s.Int) and t.base.size in (1, 2, 4, 8):
-        t = t.base
-    if isinstance(t, s.Int):
-        return INT_CODES.get((t.size, t.signed)) or "%ds" % t.size
-    if isinstance(t, s.Float):
-        return FLOAT_CODES[t.bits]
-    if isinstance(t, s.Bool):
-        return "?"
-    if isinstance(t, s.Bytes) and isinstance(t.size, Lit):
-        return "%ds" % t.size.value
-    if isinstance(t, s.Padding):
-        return "%dx" % t.size if zero_padding(t) else "%ds" % t.size
-    return None
-
-
-def zero_padding(t: s.Padding) -> bool:
-    """Padding ``struct`` can write as ``x`` codes: zero bytes, and not checked on parse."""
-    return not t.strict and t.fill * t.size == bytes(t.size)
 
 
 def inlinable(item: s.Struct) -> bool:
@@ -105,7 +76,7 @@ class BuildCompiler:
         """The lines of ``build_X``'s body (depth 1): checks, parts, and the return of the bytes."""
         w = self.w
         for f in self.node.fields():
-            w.emit(1, "# %s: %s" % (f.name, type_label(f)), tag=g.COMMENT)
+            w.emit(1, "# %s: %s" % (f.name, g.type_label(f)), tag=g.COMMENT)
         parts = self.body()
         if not self.one_join(parts):
             w.emit(1, "return %s" % (" + ".join(parts) or "b''"))

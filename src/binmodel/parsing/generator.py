@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 from .. import codegen as g
 from .. import schema as s
 from ..expr import BinOp, Expr, Lit, Ref, Where
+from ..fixed import Item, fixed_item, member_endian, same_order
 from ..sizes import min_size
 from ..wire import FLOAT_CODES, INT_CODES, ORDER_PREFIX, PARSED_PREFIX, byteorder
 
@@ -32,78 +33,8 @@ if TYPE_CHECKING:
 PYPY = sys.implementation.name == "pypy"
 """On PyPy the JIT makes ``unpack_from`` in a loop faster than ``iter_unpack``: arrays keep the loop there."""
 
-SPLITS = {3: (2, 1), 5: (4, 1), 6: (4, 2), 7: (4, 2, 1)}
-"""Word sizes an odd-sized bit group is read as, least significant first (then shifted together)."""
-
 DATA_END = "{end}"
 """The region end a body starts with: in an entry for ``bytes``, the end of the data itself."""
-
-
-def words(group: s.BitGroup) -> List[Tuple[str, int, int]]:
-    """(struct code, shift, width in bits) of the words an odd-sized bit group is read and written as,
-    in byte order: the parse and build generators share it."""
-    out, at = [], 0
-    for n in SPLITS[group.size]:
-        out.append((INT_CODES[(n, False)], at, 8 * n))
-        at += 8 * n
-    return out[::-1] if byteorder(group.endian) == "big" else out  # big: most significant first
-
-
-def member_endian(member: Any) -> Optional[str]:
-    """The byte order a fixed member needs from its run's ``struct`` prefix (None: any)."""
-    if isinstance(member, s.BitGroup):
-        return None if member.size == 1 or member.size not in (2, 3, 4, 5, 6, 7, 8) else (member.endian or "big")
-    t = member.type
-    if isinstance(t, s.Const):
-        t = t.type
-    if isinstance(t, (s.Enum, s.Flags)):
-        t = t.base
-    if isinstance(t, s.Int):
-        return None if t.size == 1 or t.size not in (2, 4, 8) else (t.endian or "big")
-    if isinstance(t, s.Float):
-        return t.endian or "big"
-    return None
-
-
-def same_order(run: List[Any], member: Any) -> bool:
-    """Whether ``member`` can join a fused run: its byte order agrees with the run's."""
-    orders = {member_endian(m) for m in run} | {member_endian(member)}
-    orders.discard(None)
-    return len(orders) <= 1
-
-
-class Item:
-    """One value in a fused fixed-size run: its struct code and how to finish it."""
-
-    def __init__(self, code: str, size: int, parts: Tuple[Tuple[int, int], ...] = ()) -> None:
-        self.code, self.size = code, size
-        self.parts = parts  # for an item read as several words (an odd-sized bit group): (shift, width)
-
-
-def fixed_item(member: Any) -> Optional[Item]:
-    """The run item a fixed-size member is read as, or None for members with an emitter of their own."""
-    if isinstance(member, s.BitGroup):
-        code = INT_CODES.get((member.size, False))
-        if code is None and member.size in SPLITS:  # unsigned words of 1, 2, 4 bytes, shifted together
-            ws = words(member)
-            return Item("".join(c for c, _, _ in ws), member.size, tuple((a, n) for _, a, n in ws))
-        return Item(code or "%ds" % member.size, member.size)
-    t = member.type
-    if isinstance(t, s.Int):
-        return Item(INT_CODES.get((t.size, t.signed)) or "%ds" % t.size, t.size)
-    if isinstance(t, s.Float):
-        return Item(FLOAT_CODES[t.bits], t.size)
-    if isinstance(t, s.Bool):
-        return Item("B", 1)
-    if isinstance(t, s.Bytes) and isinstance(t.size, Lit):
-        return Item("%ds" % t.size.value, t.size.value)
-    if isinstance(t, s.Padding):
-        return Item("%ds" % t.size if t.strict else "%dx" % t.size, t.size)
-    if isinstance(t, (s.Const, s.Enum, s.Flags)):
-        inner = t.type if isinstance(t, s.Const) else t.base
-        if isinstance(inner, s.Int) or (isinstance(inner, s.Bytes) and isinstance(inner.size, Lit)):
-            return fixed_item(s.Field(member.name, inner))
-    return None
 
 
 def _direct(member: Any) -> bool:
@@ -248,14 +179,14 @@ class StructCompiler:
                 run.append((member, item))
                 continue
             self.comment([member])
-            self.variable(member)  # (bit groups are always fixed)
+            self.variable(member)  # type: ignore[arg-type]  # (bit groups are always fixed)
         self.flush(run)
 
     def comment(self, members: List[Any]) -> None:
         """``# name: type`` above the code of these members (only in a struct's own function)."""
         if self.comments:
             labels = [", ".join(f.name for f in m.fields) if isinstance(m, s.BitGroup) else m.name for m in members]
-            types = [type_label(m) for m in members]
+            types = [g.type_label(m) for m in members]
             self.w.emit(1, "# %s: %s" % (", ".join(labels), ", ".join(types)), tag=g.COMMENT)
 
     # --- fixed-size runs -------------------------------------------------------
@@ -871,18 +802,6 @@ class StructCompiler:
         self.w.emit(depth, "%s.values = {{%s}}" % (pc, ", ".join(
             "%r: %s" % (name, var) for name, var in self.known.items() if self.fields_by_name[name].stored)))
         return pc
-
-
-def type_label(member: Any) -> str:
-    """A member's type for the comment above its code: names made of numbers (``u32le``, ``bits[16]``), a
-    model's class name, or the node kind (``Bytes``, ``Switch``); never text a model supplied (sizes,
-    constants and keys stay out of the source, as every value does)."""
-    t = member if isinstance(member, s.BitGroup) else member.type
-    if isinstance(t, (s.Int, s.Float, s.Bool, s.BitGroup, s.Bits)):
-        return t.name
-    if isinstance(t, s.Struct) and t.type_name.isidentifier():
-        return t.type_name
-    return type(t).__name__
 
 
 MEMBER_EMITTERS: Dict[type, Callable[..., None]] = {
