@@ -274,7 +274,6 @@ def test_items_on_a_failed_parse_counts_the_elements_read():
 
 def test_value_text_of_a_large_field_is_short_without_the_whole_repr():
     from binmodel import Span
-
     from binmodel.dump import value_text
 
     big = Span("data", 0, 50_000_000, bytes(50_000_000), "Bytes", "field", 1)
