@@ -11,23 +11,21 @@ collect_ignore = ["typing_errors.py"]
 
 
 # Every model class any test defines, kept alive so that the differential test
-# (test_zz_compiled_matches_interpreter.py, collected last) can run the compiler
-# and the interpreter over all of them.
+# (test_compiled_matches_interpreter.py, marked "differential": run after every other
+# test, see pytest_collection_modifyitems) can run the generated code and the
+# interpreter over all of them.
 CREATED_MODELS = []
 
 
 def _record_models():
-    from binmodel.model import StructMeta
+    from binmodel.model import on_define
 
-    original = StructMeta.__new__
-
-    def recording_new(mcls, name, bases, ns, **kwargs):
-        cls = original(mcls, name, bases, ns, **kwargs)
-        if "_bm_node" in cls.__dict__:
-            CREATED_MODELS.append(cls)
-        return cls
-
-    StructMeta.__new__ = recording_new
+    on_define(CREATED_MODELS.append)
 
 
 _record_models()
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Tests marked ``differential`` run last, after every other test has defined its models."""
+    items.sort(key=lambda item: item.get_closest_marker("differential") is not None)

@@ -4,7 +4,7 @@ Only that it completes and that every implementation passes its cross-check
 against the hand-written struct reference: no timing is asserted. Skipped
 where the peers (construct, dissect.cstruct, numpy: the `bench` extra) are missing.
 
-The skips happen inside the fixture, not at import: test_zz_compiled_matches_interpreter
+The skips happen inside the fixture, not at import: test_compiled_matches_interpreter
 imports every test module, and a module-level skip would skip that test too.
 """
 

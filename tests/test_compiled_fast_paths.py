@@ -3,7 +3,7 @@ against the interpreter: the entry for ``bytes``, arrays read with ``iter_unpack
 inline (parse and build), odd-sized bit groups read as several words, integer-like values on build,
 and derived fields that remember their parsed value.
 
-Every model here is also in the differential test (tests/test_zz_compiled_matches_interpreter.py).
+Every model here is also in the differential test (tests/test_compiled_matches_interpreter.py).
 """
 
 from __future__ import annotations

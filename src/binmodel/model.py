@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import keyword
 import sys
-from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, Tuple, Type, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Mapping, Optional, Tuple, Type, TypeVar
 
 from . import schema as s
 from .convert import from_plain
@@ -66,6 +66,27 @@ def _resolve_annotation(annotation: Any, module: str, ns: Dict[str, Any], where:
     return annotation
 
 
+_DEFINE_HOOKS: List[Callable[[Any], None]] = []
+
+
+def on_define(hook: Callable[[Any], None]) -> Callable[[], None]:
+    """Call ``hook(cls)`` for every model class defined from now on (plain models, C structs, byte-order
+    variants): how a tool finds every model (the differential test, a schema registry) without patching
+    the metaclass. Returns a function that removes the hook.
+
+    >>> from binmodel import u8
+    >>> seen = []
+    >>> stop = on_define(seen.append)
+    >>> class Point(Struct):
+    ...     x: int = u8()
+    >>> stop()
+    >>> [cls.__name__ for cls in seen]
+    ['Point']
+    """
+    _DEFINE_HOOKS.append(hook)
+    return lambda: _DEFINE_HOOKS.remove(hook)
+
+
 class StructMeta(type):
     """Turns a class body into a schema node, slots and an ``__init__``.
 
@@ -109,6 +130,8 @@ class StructMeta(type):
         cls._bm_stored = tuple(f.name for f in fields if f.stored)
         cls._bm_raw_fields = raw_inherited + tuple((f, options["endian"]) for f in raw_own)
         _install_init(cls, fields)
+        for hook in tuple(_DEFINE_HOOKS):
+            hook(cls)
         return cls
 
     @classmethod

@@ -1,7 +1,8 @@
 """The compiler and the reference interpreter agree: same values, same errors.
 
-Every model the test suite defines (conftest records them; this file is
-collected last), the bundled formats, generated models with valid and
+Every model the test suite defines (conftest records them through
+``binmodel.model.on_define``; the "differential" marker makes these tests run
+after all others), the bundled formats, generated models with valid and
 corrupted inputs, and generated C structs are parsed both ways.
 """
 
@@ -23,6 +24,8 @@ from binmodel.parsing import compiled_parse
 from binmodel.parsing import parse as interpreted_parse
 from binmodel.parsing.compiled import source as parse_source
 from strategies import models
+
+pytestmark = pytest.mark.differential
 
 HERE = pathlib.Path(__file__).parent
 SAMPLE = (pathlib.Path(binmodel.__file__).parent / "samples" / "idle_16.png").read_bytes()
