@@ -73,6 +73,7 @@ class Line:
 
     @classmethod
     def parse(cls, depth: int, template: str, tag: Optional[str] = None, value: Any = None) -> Line:
+        """Read a template: text and ``{name}`` placeholders (``{{`` and ``}}`` stand for braces)."""
         parts: List[str] = [""]  # text, name, text, name, ..., text
         for text, name, _spec, _conv in _FORMATTER.parse(template):
             parts[-1] += text
@@ -109,6 +110,7 @@ class Line:
         return "".join(out)
 
     def render(self, subst: Optional[Dict[str, str]] = None, extra: int = 0) -> str:
+        """The line as Python source: placeholders become prefixed names (or ``subst``'s text)."""
         out = ["    " * (self.depth + extra)]
         for i, part in enumerate(self.parts):
             if i % 2 == 0:
@@ -150,11 +152,13 @@ class Writer:
         return "{%s%d}" % (hint, self.counter)
 
     def emit(self, depth: int, template: str, tag: Optional[str] = None, value: Any = None) -> Line:
+        """Append a line at ``depth`` (plus the current base indentation); returns it."""
         line = Line.parse(depth + self.base, template, tag, value)
         self.lines.append(line)
         return line
 
     def mark(self) -> int:
+        """A point to ``rollback`` to."""
         return len(self.lines)
 
     def rollback(self, mark: int) -> None:
@@ -172,6 +176,7 @@ def uses(lines: Iterable[Line], name: str) -> bool:
 
 
 def render(lines: Iterable[Line], subst: Optional[Dict[str, str]] = None, extra: int = 0) -> List[str]:
+    """The line as Python source: placeholders become prefixed names (or ``subst``'s text)."""
     return [line.render(subst, extra) for line in lines]
 
 

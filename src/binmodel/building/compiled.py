@@ -27,6 +27,7 @@ class BuildRegistry:
         self.builders: Dict[int, Tuple[s.Struct, Optional[Any], Optional[Any]]] = {}  # node, builder, entry
 
     def buildable(self, node: s.Struct) -> bool:
+        """Whether generated code builds ``node``."""
         return self._compiled(node)[1] is not None
 
     def builder(self, node: s.Struct) -> Callable[[Any], bytes]:
@@ -37,9 +38,11 @@ class BuildRegistry:
         return found  # type: ignore[no-any-return]
 
     def entry(self, node: s.Struct) -> Optional[Callable[[Any], bytes]]:
+        """``entry_X(obj)`` for ``node``, or None when the interpreter builds it."""
         return self._compiled(node)[2]
 
     def _compiled(self, node: s.Struct) -> Tuple[s.Struct, Optional[Any], Optional[Any]]:
+        """``(node, builder, entry)``, generated once; ``(node, None, None)`` when the generator gave up."""
         key = id(node)
         hit = self.builders.get(key)
         if hit is not None and hit[0] is node:
@@ -89,6 +92,7 @@ def build_entry(node: s.Struct) -> Callable[[Any], bytes]:
         slow = build
 
         def entry(obj: Any) -> bytes:
+            """``entry_X(obj)`` for ``node``, or None when the interpreter builds it."""
             return slow(node, obj)
     _BUILD_ENTRIES[id(node)] = (node, entry)
     return entry

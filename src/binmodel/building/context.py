@@ -24,6 +24,7 @@ class Cycle(BuildError):
 
 
 def left_off(path: str, what: str) -> None:
+    """The error for a value left absent (None) where more data follows it: it would not read back."""
     raise BuildError("is None (absent, as when the data ends before it), but %s: it would not read back; "
                      "give it a value" % what, path, expected="a value", found=None)
 

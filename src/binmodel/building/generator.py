@@ -34,15 +34,18 @@ def inlinable(item: s.Struct) -> bool:
 
 
 def fail() -> Any:
+    """Raise ``Fail`` from inside an expression (a list comprehension's type check)."""
     raise g.Fail()
 
 
 def check_float(v: Any) -> None:
+    """What ``struct.pack`` would take as a float but the interpreter refuses (bools, strings) fails."""
     if v.__class__ is not float and (isinstance(v, bool) or not isinstance(v, (int, float))):
         raise g.Fail()
 
 
 def check_bytes(v: Any) -> bytes:
+    """The bytes of a bytes-like value; anything else fails."""
     if v.__class__ is bytes:
         return v  # type: ignore[no-any-return]
     if isinstance(v, (bytes, bytearray, memoryview)):
@@ -68,6 +71,7 @@ class BuildCompiler:
         self.lists: Dict[str, str] = {}  # part -> the list an item loop appends to (see one_join)
 
     def var(self, name: str) -> str:
+        """The local of a field's value: ``{v3}``, never made from the field's name."""
         if name not in self.local:
             self.local[name] = "{%sv%d}" % (self.prefix, len(self.local))
         return self.local[name]
@@ -123,6 +127,7 @@ class BuildCompiler:
     # parts ----------------------------------------------------------------------------
 
     def variable_part(self, f: s.Field) -> str:
+        """A member built as a part of its own (bytes, an array, a nested struct); GiveUp for the rest."""
         w, t, v = self.w, f.type, self.var(f.name)
         if isinstance(t, s.Bytes):  # the field's own local becomes its bytes
             if t.prefix is not None or t.measure is not None:
@@ -139,6 +144,7 @@ class BuildCompiler:
         raise g.GiveUp
 
     def array_part(self, t: s.Array, v: str) -> str:
+        """An array: numbers in one ``pack``, structs in an item loop or through their builder."""
         w, item = self.w, t.item
         if t.count is None and not (t.greedy and min_size(item)):  # until= checks stay interpreted
             raise g.GiveUp
@@ -227,6 +233,7 @@ class BuildCompiler:
         return True
 
     def derived(self, f: s.Field, parts: Dict[str, str]) -> None:
+        """A derived integer: its value computed from the parts, and a value the user set checked against it."""
         if not isinstance(f.type, s.Int):  # a bit field, a varint, a text number...
             raise g.GiveUp
         w = self.w
@@ -269,6 +276,7 @@ class BuildCompiler:
                 and isinstance(t, s.Array) and not t.typed)
 
     def size_check(self, f: s.Field, part: str) -> None:
+        """A size or count that references a field must agree with what the value holds."""
         t = f.type
         rule = t.size if isinstance(t, s.Bytes) else t.count if isinstance(t, s.Array) else None
         if rule is None:
@@ -293,6 +301,7 @@ class BuildCompiler:
     # fixed runs -------------------------------------------------------------------------
 
     def pack(self, run: List[Any]) -> str:
+        """One ``struct.pack`` of a run of fixed members (same byte order)."""
         w = self.w
         orders = [o for o in (member_endian(m) for m in run) if o is not None]
         fmt = (ORDER_PREFIX[orders[0]] if orders else "<") + "".join(fixed_code(m) or "" for m in run)
@@ -304,6 +313,7 @@ class BuildCompiler:
         return "%s.pack(%s)" % (w.const(struct.Struct(fmt), "S"), ", ".join(args))
 
     def fixed_value(self, m: Any) -> Optional[str]:
+        """The argument a fixed member gives to its run's ``pack`` (None for zero padding)."""
         if isinstance(m, s.BitGroup):
             return self.bits_value(m)
         w, t = self.w, m.type
@@ -319,6 +329,7 @@ class BuildCompiler:
         return self.encode_fixed(t, v)
 
     def bits_value(self, m: s.BitGroup) -> str:
+        """A bit group's word(s), with the checks that every field is an int that fits."""
         w = self.w
         if any(f.derive is not None for f in m.fields):
             raise g.GiveUp
@@ -360,6 +371,7 @@ class BuildCompiler:
         return "%s.to_bytes(%d, %r)" % (word, m.size, byteorder(m.endian))
 
     def encode_fixed(self, t: s.Node, v: str) -> str:
+        """A number, bool or fixed bytes as ``pack`` takes it, with the checks the interpreter makes."""
         w = self.w
         if isinstance(t, s.Int):
             if t.size in (1, 2, 4, 8):  # struct.pack takes what wire.as_int takes, and checks the range

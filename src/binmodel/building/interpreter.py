@@ -79,12 +79,14 @@ class BuildContext:
         self.parsed: Mapping[str, Any] = parsed or {}
 
     def raw(self, name: str) -> Any:
+        """The object's attribute for a field, or a BuildError naming it."""
         try:
             return getattr(self.obj, name)
         except AttributeError:
             raise BuildError("missing value for field %s" % name, join_path(self.path, name)) from None
 
     def get(self, name: str) -> Any:
+        """A field's value for ``this``: the object's, or computed when the field is derived."""
         if name in self.values:
             return self.values[name]
         field = self.fields.get(name)
@@ -118,6 +120,7 @@ class BuildContext:
         return computed
 
     def part(self, name: str) -> bytes:
+        """A member's bytes, built the first time they are asked for (cycles are errors)."""
         if name in self.parts:
             return self.parts[name]
         group = self.group_of.get(name)
@@ -150,6 +153,7 @@ class BuildContext:
 
 
 def deferred_size_check(ctx: Any, expr: Expr, actual: int, path: str, what: str) -> None:
+    """Check a size or count once every part is known (a derived length may be computed later)."""
     def check() -> None:
         want = evaluate(expr, ctx, path, None, what, BuildError)
         if want != actual:
@@ -334,6 +338,7 @@ def _build_nothing(node: s.Node, value: Any, ctx: Any, path: str, name: Optional
 
 
 def int_value(value: Any, path: str) -> int:
+    """An int from an int, an IntEnum or an ``enum.Enum``/``Flag`` member (what Enum and Flags fields take)."""
     if isinstance(value, _enum.Enum) and not isinstance(value, int):  # enum.Enum / enum.Flag members
         value = value.value
     number = as_int(value)
@@ -497,12 +502,14 @@ def _build_array(node: s.Array, value: Any, ctx: Any, path: str, name: Optional[
 
 
 def _instance(node: s.Node, item: Any) -> Any:
+    """An array item given as a dict made into an instance (an until= predicate reads attributes)."""
     from ..convert import from_plain
 
     return from_plain(node, item)
 
 
 def build_bits(group: s.BitGroup, ctx: BuildContext) -> bytes:
+    """A bit group's bytes from its fields' values, each checked to fit its width."""
     word = 0
     for field, bit_at, bits in group.positions():
         value = ctx.get(field.name) if field.stored else 0
@@ -533,6 +540,7 @@ def _build_pointer(node: s.Pointer, value: Any, ctx: BuildContext, path: str, na
 
 def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], path: str,
                  patches: List[Patch], depth: int) -> bytes:
+    """A struct (or a dict for one): its parts in order, deferred checks, then relative pointers."""
     if depth >= MAX_DEPTH:
         raise BuildError("structs nested deeper than %d" % MAX_DEPTH, path)
     cls = node.cls

@@ -64,6 +64,7 @@ _ENTRY_NAMES = {"data": "data", "offset": "offset", "allow_trailing": "allow_tra
 
 
 def _line(depth: int, template: str) -> g.Line:
+    """A fixed line of the assembled function (template syntax, like the generator's)."""
     return g.Line.parse(depth, template)
 
 

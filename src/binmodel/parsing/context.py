@@ -46,10 +46,12 @@ class Trace:
 
     @property
     def ok(self) -> bool:
+        """Whether the parse succeeded."""
         return self.error is None
 
 
 class ParseState:
+    """The input and what a parse may still spend: the region's end, spans, depth, empty items, pointer re-reads."""
     __slots__ = ("data", "end", "spans", "depth", "free_items", "reread", "high")
 
     def __init__(self, data: Any, spans: Optional[List[Span]]) -> None:
@@ -80,17 +82,20 @@ class ParseContext:
         self.where: Dict[str, Tuple[int, int]] = {}
 
     def get(self, name: str) -> Any:
+        """A field parsed so far (``this.name``), or LookupError."""
         try:
             return self.values[name]
         except KeyError:
             raise LookupError("no field %r parsed before this point" % name) from None
 
     def part(self, name: str) -> Any:
+        """The bytes a field was parsed from (``crc32_of`` on parse)."""
         start, end = self.where[name]
         return bytes(self.state.data[start:end])
 
 
 def count(expr: Expr, ctx: Any, path: str, offset: Optional[int], what: str) -> int:
+    """A count or size that must be an int >= 0 (``what`` names it in the error)."""
     n = evaluate(expr, ctx, path, offset, what, ParseError)
     if isinstance(n, bool) or not isinstance(n, int):
         raise ParseError("%s %s is %s, not an integer" % (what, expr.text(), short(n)), path, offset,
@@ -102,6 +107,7 @@ def count(expr: Expr, ctx: Any, path: str, offset: Optional[int], what: str) -> 
 
 
 def need(state: ParseState, pos: int, size: int, path: str, what: str) -> None:
+    """A ParseError unless ``size`` bytes are left at ``pos`` in the current region."""
     if pos + size > state.end:
         left = max(state.end - pos, 0)
         raise ParseError("expected %d bytes for %s, found %d" % (size, what, left), path, pos,
@@ -109,10 +115,12 @@ def need(state: ParseState, pos: int, size: int, path: str, what: str) -> None:
 
 
 def read(state: ParseState, pos: int, size: int, path: str, what: str) -> bytes:
+    """``size`` bytes at ``pos``, checked (a copy: values never alias a buffer that can change)."""
     need(state, pos, size, path, what)
     return bytes(state.data[pos:pos + size])
 
 
 def record_span(state: ParseState, path: str, pos: int, size: int, value: Any, node: s.Node, kind: str) -> None:
+    """Record a span when the parse is traced."""
     if state.spans is not None:
         state.spans.append(Span(path, pos, size, value, node.name, kind, path_depth(path)))

@@ -167,6 +167,7 @@ class StructCompiler:
                 w.emit(1, "{o}.%s%s = %s" % (PARSED_PREFIX, f.name, self.known[f.name]))
 
     def members(self) -> None:
+        """The members in order: fixed runs fused into one read each, every other member by its emitter."""
         run: List[Tuple[Any, Item]] = []
         for member in self.node.members:
             item = fixed_item(member)
@@ -237,6 +238,7 @@ class StructCompiler:
             w.emit(depth, "%s = %s.unpack_from({data}, {pos})" % (targets, packer), tag=g.READ, value=0)
 
     def finish_run(self, run: List[Tuple[Any, Item]], offsets: List[int], names: List[str]) -> None:
+        """Each run member's value from its unpacked name(s): checks, conversions, bit fields."""
         i = 0
         for (member, item), offset in zip(run, offsets):
             if item.code.endswith("x"):
@@ -397,6 +399,7 @@ class StructCompiler:
         self.bind(member, self.var(member))
 
     def bytes_field(self, member: s.Field, t: s.Bytes, end: str = DATA_END) -> None:
+        """Bytes sized by an expression over earlier fields, or the rest of the region (``greedy``)."""
         if t.prefix is not None or t.measure is not None:
             raise g.GiveUp
         w = self.w
@@ -414,6 +417,7 @@ class StructCompiler:
         self.bind(member, self.var(member))
 
     def array_field(self, member: s.Field, t: s.Array) -> None:
+        """An array member: numbers in one read (``number_array``), structs in a loop (``array_value``)."""
         w, item = self.w, t.item
         start = w.temp("b")
         if self.positions:
@@ -469,6 +473,7 @@ class StructCompiler:
         w.helper("Struct", struct.Struct)
 
     def struct_field(self, member: s.Field, t: s.Struct) -> None:
+        """A nested compiled struct: a call to its generated parser."""
         if not self.registry.compilable(t):
             raise g.GiveUp
         w = self.w
@@ -481,6 +486,7 @@ class StructCompiler:
         self.bind(member, self.var(member))
 
     def if_field(self, member: s.Field, t: s.If) -> None:
+        """A struct present when a compiled condition holds, else None."""
         condition = self.expr(t.condition)
         if condition is None or not isinstance(t.type, s.Struct) or not self.registry.compilable(t.type):
             raise g.GiveUp
@@ -494,6 +500,7 @@ class StructCompiler:
         self.bind(member, self.var(member))
 
     def align_field(self, member: s.Field, t: s.Align) -> None:
+        """Padding up to the next multiple of ``to`` bytes from the struct's start."""
         w = self.w
         pad = w.temp("a")
         w.emit(1, "%s = -({pos} - {start}) %% %d" % (pad, t.to))
@@ -520,6 +527,7 @@ class StructCompiler:
         w.emit(depth, "%s, {pos} = {parse_node}(%s, {ctx}, {pos}, '')" % (target, w.const(t, "N")))
 
     def struct_value(self, t: s.Struct, target: str, end: str, depth: int) -> None:
+        """A compiled struct inside a region: a call to its parser with the region's end."""
         if not self.registry.compilable(t):
             raise g.GiveUp
         child = self.w.const(self.registry.parser(t), "P")
@@ -527,6 +535,7 @@ class StructCompiler:
         self.w.emit(depth, "%s, {pos} = %s({data}, {pos}, %s, {state}, %s)" % (target, child, end, parent))
 
     def bytes_value(self, t: s.Bytes, target: str, end: str, depth: int) -> None:
+        """Bytes inside a region: sized by a compiled expression, or the rest of the region."""
         if t.prefix is not None or t.measure is not None:
             raise g.GiveUp
         w = self.w
@@ -545,6 +554,7 @@ class StructCompiler:
         w.emit(depth, "{pos} += %s" % n)
 
     def int_value_at(self, t: s.Int, target: str, end: str, depth: int) -> None:
+        """An integer ``struct`` has a code for, read at the position."""
         code = INT_CODES.get((t.size, t.signed))
         if code is None:
             raise g.GiveUp
@@ -553,12 +563,14 @@ class StructCompiler:
         self.w.emit(depth, "{pos} += %d" % t.size)
 
     def array_in_region(self, t: s.Array, target: str, end: str, depth: int) -> None:
+        """An array of compiled structs that take bytes (counted, greedy or until=) inside a region."""
         item = t.item
         if t.typed or not isinstance(item, s.Struct) or not self.registry.compilable(item) or not min_size(item):
             raise g.GiveUp
         self.array_value(t, target, end, depth)
 
     def switch_value(self, t: s.Switch, target: str, end: str, depth: int) -> None:
+        """One branch per case key (compared with ``==``, as the interpreter's ``Switch.case``), then the default."""
         w = self.w
         key = w.temp("k")
         w.emit(depth, "%s = %s" % (key, self.evaluated(t.on, "switch key")))
@@ -574,6 +586,7 @@ class StructCompiler:
             self.value(t.default, target, end, inner)
 
     def sized_value(self, t: s.Sized, target: str, end: str, depth: int) -> None:
+        """A region of a computed size: its content parsed against the region's end, which it must use up."""
         if t.prefix is not None:
             raise g.GiveUp
         w = self.w
@@ -591,6 +604,7 @@ class StructCompiler:
         w.emit(depth + 1, "{state}.end = %s" % end)
 
     def lazy_value(self, t: s.Lazy, target: str, end: str, depth: int) -> None:
+        """A ``Lazy`` type whose target needs nothing from its parents: a call through ``lazy_parser``."""
         node = self.registry.lazy_target(t)
         if node is None:
             raise g.GiveUp
@@ -773,6 +787,7 @@ class StructCompiler:
 
     # ``this._prev`` in items that see their parent's context, as the interpreter keeps it
     def items_begin(self, parent: str, depth: int = 1) -> str:
+        """Keep the array owner's ``item_prev`` while its items link to each other (``this._prev``)."""
         if parent == "None":
             return ""
         saved = self.w.temp("ip")
@@ -780,14 +795,17 @@ class StructCompiler:
         return saved
 
     def item_begin(self, parent: str, depth: int = 2) -> None:
+        """Before an item: its context is the next one the owner sees as its last child."""
         if parent != "None":
             self.w.emit(depth, "%s.last_child = None" % parent)
 
     def item_done(self, parent: str, depth: int = 2) -> None:
+        """After an item: it becomes the next item's ``this._prev``."""
         if parent != "None":
             self.w.emit(depth, "%s.item_prev = {item_done}(%s)" % (parent, parent))
 
     def items_end(self, parent: str, saved: str, depth: int = 1) -> None:
+        """After the loop: the owner's ``item_prev`` as it was."""
         if parent != "None":
             self.w.emit(depth, "%s.item_prev, %s.last_child = %s, None" % (parent, parent, saved))
 

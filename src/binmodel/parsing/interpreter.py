@@ -184,6 +184,7 @@ def _parse_bytes(node: s.Bytes, ctx: ParseContext, pos: int, path: str) -> Tuple
 
 
 def _decode(raw: bytes, encoding: str, path: str, pos: int) -> str:
+    """Text from bytes; a decoding error names the offset of the bad byte."""
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -326,6 +327,7 @@ def _free_item(state: ParseState, path: str, pos: int) -> None:
 
 def parse_struct(node: s.Struct, ctx: Optional[ParseContext], pos: int, path: str,
                   state: Optional[ParseState] = None) -> Tuple[Any, int]:
+    """A struct: the depth limit, then its members in a new context."""
     state = state or ctx.state  # type: ignore[union-attr]
     if state.depth >= MAX_DEPTH:
         raise ParseError("structs nested deeper than %d" % MAX_DEPTH, path, pos,
@@ -338,6 +340,7 @@ def parse_struct(node: s.Struct, ctx: Optional[ParseContext], pos: int, path: st
 
 
 def _parse_members(node: s.Struct, sub: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    """A struct's (or union's) members, derived checks, relative pointer bounds, then its object."""
     state = sub.state
     span_index = len(state.spans) if state.spans is not None else 0
     record_span(state, path, pos, 0, None, node, "struct")
@@ -385,6 +388,7 @@ def _parse_members(node: s.Struct, sub: ParseContext, pos: int, path: str) -> Tu
 
 
 def check_derived(field: s.Field, ctx: ParseContext, path: str) -> None:
+    """A derived field's parsed value against its derivation (``check=True``)."""
     fpath = join_path(path, field.name)
     offset = ctx.where[field.name][0] if field.name in ctx.where else ctx.start
     expected = evaluate(field.derive, ctx, fpath, offset, "check", ParseError)  # type: ignore[arg-type]
@@ -396,6 +400,7 @@ def check_derived(field: s.Field, ctx: ParseContext, path: str) -> None:
 
 
 def parse_bits(group: s.BitGroup, ctx: ParseContext, pos: int, path: str) -> int:
+    """A bit group: one integer of ``group.size`` bytes split into its fields."""
     state = ctx.state
     size = group.size
     names = "+".join(f.name for f in group.fields)
@@ -550,6 +555,7 @@ def _parse_lazy(node: s.Lazy, ctx: ParseContext, pos: int, path: str) -> Tuple[A
 
 
 def resolve_lazy(node: s.Lazy) -> s.Node:
+    """What a ``Lazy`` names (its function is called each time: it may name a class defined later)."""
     return _resolve_lazy(node)
 
 
