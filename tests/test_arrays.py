@@ -13,6 +13,7 @@ from binmodel import (
     CString,
     DefinitionError,
     ParseError,
+    Sized,
     String,
     Struct,
     count_of,
@@ -157,3 +158,14 @@ def test_typed_arrays_are_array_module_arrays():
         Array(Bytes(2), count=2, typed=True)
     with pytest.raises(DefinitionError):
         Array(u8, until=lambda x: x == 0, typed=True)
+
+
+def test_sized_items_can_be_empty():
+    class Item(Struct):
+        n: int = u8()
+        body: bytes = Sized(this.n, Bytes(greedy=True))
+
+    class Box(Struct):
+        items: list = Array(Item, count=2)
+
+    assert Box.parse(b"\x00\x00").items == [Item(n=0, body=b""), Item(n=0, body=b"")]

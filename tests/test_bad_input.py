@@ -9,6 +9,7 @@ from binmodel import (
     ULEB128,
     Array,
     Bits,
+    BuildError,
     Bytes,
     Const,
     CString,
@@ -293,3 +294,19 @@ def test_nested_empty_items_share_one_limit():
 
     with pytest.raises(ParseError, match="take no bytes"):
         Grid.parse(b"\x0f\xa0\x0f\xa0")  # 4000 x 4000 empty structs from 4 bytes
+
+
+def test_non_string_keys_and_bad_inputs_are_binmodel_errors():
+    class P(Struct):
+        a: int = u8()
+
+    with pytest.raises(BuildError, match="no field 1"):
+        P.build({1: 2, "a": 1})
+    with pytest.raises(TypeError, match="parse\\(\\) takes a bytes-like object"):
+        P.parse("a")
+    with pytest.raises(ParseError, match="offset 1.0"):
+        P.parse(b"a", offset=1.0)
+    with pytest.raises(ParseError, match="offset 2 is outside"):
+        P.parse(b"a", offset=2)
+    # a bool is an integer, as for struct.unpack_from and indexing
+    assert P.parse(b"ab", offset=True) == P.parse(b"ab", offset=1) == P(a=ord("b"))

@@ -6,7 +6,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from binmodel import ULEB128, BuildError, Bytes, CString, DefinitionError, ParseError, String, Struct, this, u8, u16be
+from binmodel import (
+    ULEB128,
+    BuildError,
+    Bytes,
+    CString,
+    DefinitionError,
+    ParseError,
+    String,
+    Struct,
+    len_of,
+    this,
+    u8,
+    u16be,
+)
 
 
 class Sized(Struct, endian="big"):
@@ -180,3 +193,12 @@ def test_string_sized_by_a_derived_length():
 
     assert Named.build(Named(name="abc")) == b"\x03abc"
     assert Named.build(Named.parse(b"\x03abc")) == b"\x03abc"
+
+
+def test_derived_length_string_refuses_trailing_pad():
+    class N(Struct):
+        n: int = u8(derive=len_of("name"))
+        name: str = String(this.n)
+
+    with pytest.raises(BuildError, match="pad"):
+        N.build(N(name="ab\0"))

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from binmodel import Array, BuildError, CString, DefinitionError, Struct, u8
+from binmodel import Array, Bool, BuildError, CString, DefinitionError, Struct, this, u8
 from binmodel.cabi import (
     TARGETS,
     CEnum,
@@ -227,6 +227,25 @@ def test_union_made_by_hand_overlays_members():
     assert Word.build(Word(value=0x105, bytes_=None, low=5, flag=None)) == b"\x05\x01\0\0"
     with pytest.raises(BuildError, match="disagree"):
         Word.build(Word(value=0x105, bytes_=None, low=6, flag=None))
+
+
+def test_failed_union_members_do_not_leak_nesting_depth():
+    class B(Struct):
+        flag: bool = Bool()
+
+    class U(CUnion, abi="x86_64-linux"):
+        raw: int = c_char()
+        b: bool = c_bool()
+
+    class Many(Struct):
+        n: int = u8()
+        us: list = Array(U, count=this.n)
+
+    data = b"\x46" + b"\x0f" * 69 + b"\x01"
+    parsed = Many.parse(data)
+    assert parsed.us[-1].b is True and all(u.b is None for u in parsed.us[:-1])
+    trace = Many.parse_trace(data)
+    assert not any(s.path.endswith(".b") for s in trace.spans if s.path.startswith("us[0]"))
 
 
 def test_c_enum():

@@ -15,6 +15,7 @@ import enum
 import mmap
 import pickle
 import struct
+import warnings
 from typing import List
 
 import pytest
@@ -51,6 +52,8 @@ from binmodel import (
     u16,
     u24,
     u32,
+    u32be,
+    u32le,
     u64,
 )
 from binmodel.building import build as interpreted_build
@@ -508,3 +511,35 @@ def test_items_and_the_parts_around_them_are_joined_once(items, trailer):
     assert "return _bm_join(" in built.split("def entry_Framed")[0]
     sized = struct.pack(">H", len(body)) + body  # (a part measured by len_of keeps its own join)
     assert SizedList.build(SizedList.parse(sized)) == sized
+
+
+# --- offsets of any integer type ---------------------------------------------------------
+
+
+def outcomes(model, data, offset=0, allow_trailing=False):
+    out = []
+    for parse in (interpreted_parse, compiled_parse):
+        try:
+            out.append(("value", repr(parse(model._bm_node, data, offset, allow_trailing))))
+        except ParseError as exc:
+            out.append(("error", exc.path, exc.offset, str(exc)))
+    assert out[0] == out[1]
+    return out[0]
+
+
+class TwoOrders(Struct):
+    """Two runs (the byte order changes): the second is read at ``offset + 4``."""
+
+    a: int = u32le()
+    b: int = u32be()
+
+
+def test_a_small_numpy_integer_offset_does_not_wrap_around():
+    numpy = pytest.importorskip("numpy")
+    data = bytes((i * 37 + i // 256) % 251 for i in range(600))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numpy's overflow warning, had the sum been done in int8
+        for offset in (numpy.int8(126), numpy.uint8(254), numpy.int16(32765)):
+            if int(offset) + 8 <= len(data):
+                assert outcomes(TwoOrders, data, offset, True)[0] == "value"
+        assert outcomes(TwoOrders, bytes(32775), numpy.int16(32765), True)[0] == "value"

@@ -1,11 +1,31 @@
-"""LazyArray parses only the records it is asked for, at the right places."""
+"""LazyArray parses only the records it is asked for, at the right places; LazyRecord decodes fields on first
+read; Lazy types (forward references) make recursive models and take the enclosing struct's byte order."""
 
 import struct
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from binmodel import Const, ParseError, SizeofError, Struct, u8, u16be, u32le
-from binmodel.lazy import LazyArray
+from binmodel import (
+    Bits,
+    Bytes,
+    Const,
+    DefinitionError,
+    Enum,
+    Field,
+    Lazy,
+    ParseError,
+    SizeofError,
+    Struct,
+    Switch,
+    this,
+    u8,
+    u16,
+    u16be,
+    u32le,
+)
+from binmodel.lazy import LazyArray, LazyRecord
 
 
 class Rec(Struct, endian="big"):
@@ -66,12 +86,6 @@ def test_offset_and_count():
 
 
 # --- lazy records: fields decoded on first read --------------------------------------
-
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from binmodel import Bits, Bytes, Enum, this  # noqa: E402
-from binmodel.lazy import LazyRecord  # noqa: E402
 
 
 class Head(Struct, endian="big"):
@@ -156,3 +170,34 @@ def test_enum_field_decoded_alone():
         level: int = u8()
 
     assert Pixel.parse_lazy(b"\x01\x07").color is Color.RED
+
+
+# --- Lazy types: forward references and recursive models ---------------------------
+
+
+def test_recursive_models_have_no_static_size_but_a_layout():
+    class Expr(Struct):
+        kind: int = u8()
+        body: object = Switch(this.kind, {0: u8, 1: Lazy(lambda: Pair)})
+
+    class Pair(Struct):
+        left: Expr
+        right: Expr
+
+    with pytest.raises(SizeofError, match="contains itself"):
+        Expr.sizeof()
+    assert "body" in str(Expr.layout())
+    assert Expr.parse(b"\x01\x00\x05\x00\x06").body.right.body == 6
+
+
+def test_lazy_numbers_take_the_enclosing_byte_order():
+    class K(Struct, endian="little"):
+        x: int = Field(Lazy(lambda: u16))
+
+    assert K.parse(b"\x01\x00").x == 1
+
+    class NoOrder(Struct):
+        x: int = Field(Lazy(lambda: u16))
+
+    with pytest.raises(DefinitionError, match="byte order"):
+        NoOrder.parse(b"\x01\x00")

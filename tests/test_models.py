@@ -14,11 +14,13 @@ from binmodel import (
     If,
     Padding,
     Struct,
+    Switch,
     len_of,
     this,
     u8,
     u16be,
 )
+from binmodel.formats import PNG
 
 
 class Header(Struct, endian="big"):
@@ -173,3 +175,29 @@ def test_subclass_does_not_inherit_its_base_compiled_entry():
     assert Child.parse(b"\x01\x02") == Child(kind=1, extra=2)
     assert Child.build(Child(kind=1, extra=2)) == b"\x01\x02"
     assert Base.parse(b"\x07").kind == 7
+
+
+def test_from_dict_inverts_to_dict_through_sized_and_switch():
+    png = PNG.parse(__import__("pathlib").Path(__import__("binmodel").__file__).with_name("samples")
+                    .joinpath("idle_16.png").read_bytes())
+    assert PNG.from_dict(png.to_dict()) == png
+
+
+def test_switch_from_dict_picks_the_case():
+    class A(Struct):
+        a: int = u8()
+
+    class B(Struct):
+        b: int = u8()
+
+    class Outer(Struct):
+        kind: int = u8()
+        body: object = Switch(this.kind, {1: A, 2: B})
+
+    assert Outer.from_dict({"kind": 2, "body": {"b": 5}}).body == B(b=5)
+
+
+def test_parent_is_reserved():
+    with pytest.raises(DefinitionError, match="reserved"):
+        class Q(Struct):
+            _parent: int = u8()

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import binmodel as bm
-from binmodel import BuildError, DefinitionError, ParseError, Struct
+from binmodel import BuildError, DefinitionError, ParseError, Struct, f16be, f32be
 
 STRUCT_CODE = {8: "b", 16: "h", 32: "i", 64: "q"}
 INT_TYPES = [
@@ -153,3 +153,16 @@ def test_signalling_nan_payloads_survive(name, raw):
     value = model.parse(raw).v
     assert math.isnan(value)
     assert model.build(model.parse(raw)) == raw
+
+
+def test_nan_bits_only_reused_for_the_same_width():
+    class Half(Struct):
+        v: float = f16be()
+
+    class Single(Struct):
+        v: float = f32be()
+
+    nan = Half.parse(b"\x7e\x01").v
+    out = Single.build(Single(v=nan))
+    assert struct.unpack(">f", out)[0] != struct.unpack(">f", out)[0]  # still a NaN
+    assert Half.parse(b"\x7e\x01") == Half.parse(b"\x7e\x01")  # same bits, equal models

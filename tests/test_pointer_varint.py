@@ -92,3 +92,26 @@ def test_relative_pointer():
     o = Outer.parse(b"\xee\x02\xaa\xbb")
     assert o.inner.v == 0xbb
     assert Outer.build(o) == b"\xee\x02\xaa\xbb"
+
+
+def test_relative_pointer_outside_a_nested_struct_is_refused_on_parse():
+    class Inner(Struct):
+        at: int = u8()
+        val: int = Pointer(this.at, u8, relative=True)
+
+    class Outer(Struct):
+        inner: Inner
+        tail: bytes = Bytes(2)
+
+    with pytest.raises(ParseError, match="outside its struct"):
+        Outer.parse(b"\x02\xaa\x2a")
+
+
+def test_absolute_pointer_after_the_end_round_trips():
+    class H(Struct):
+        at: int = u8()
+        val: int = Pointer(this.at, u8)
+
+    raw = H.build(H(at=4, val=7))
+    assert raw == b"\x04\0\0\0\x07"
+    assert H.parse(raw) == H(at=4, val=7)

@@ -101,3 +101,40 @@ def test_plain_enum_and_flag_classes():
     m = M.parse(b"\x01\x03")
     assert m.c is Color.RED and m.f == Fl.A | Fl.B
     assert M.build(m) == b"\x01\x03"
+
+
+@pytest.mark.skipif(not hasattr(enum, "STRICT"), reason="enum boundaries are Python 3.11+")
+def test_flags_that_refuse_or_drop_bits():
+    class Strict(enum.IntFlag, boundary=enum.STRICT):
+        A = 1
+        B = 2
+
+    class Conform(enum.IntFlag, boundary=enum.CONFORM):
+        A = 1
+        B = 2
+
+    class S(Struct):
+        f: Strict = Flags(u8, Strict)
+
+    class C(Struct):
+        f: Conform = Flags(u8, Conform)
+
+    with pytest.raises(BuildError):
+        S.build(S(f=5))
+    with pytest.raises(ParseError):
+        C.parse(b"\x05")  # CONFORM would silently drop bit 2
+    assert C.parse(b"\x03").to_bytes() == b"\x03"
+
+
+def test_failing_custom_enum_is_a_plain_int():
+    class Odd(enum.IntEnum):
+        A = 1
+
+        @classmethod
+        def _missing_(cls, value):
+            raise KeyError(value)
+
+    class M(Struct):
+        op: Odd = __import__("binmodel").Enum(u8, Odd)
+
+    assert M.parse(b"\x07").op == 7
