@@ -20,7 +20,13 @@ CREATED_MODELS = []
 def _record_models():
     from binmodel.model import on_define
 
-    on_define(CREATED_MODELS.append)
+    def record(cls):
+        # (models of the docs' examples run as "__main__" doctests, whose globals are cleared after
+        # each file: functions they define, such as docs/architecture.md's handlers, stop working)
+        if cls.__module__ != "__main__":
+            CREATED_MODELS.append(cls)
+
+    on_define(record)
 
 
 _record_models()

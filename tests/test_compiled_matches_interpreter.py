@@ -74,12 +74,8 @@ def all_models():
     for path in sorted(HERE.glob("test_*.py")):
         if path.stem != pathlib.Path(__file__).stem:
             importlib.import_module(path.stem)
-    seen, todo = [], list(Struct.__subclasses__()) + CREATED_MODELS
-    while todo:
-        cls = todo.pop()
-        todo.extend(cls.__subclasses__())
-        if "_bm_node" in cls.__dict__ and cls not in seen:
-            seen.append(cls)
+    importlib.import_module("binmodel.formats")
+    seen = list({id(cls): cls for cls in CREATED_MODELS}.values())  # (every model, through on_define)
     return sorted(seen, key=lambda c: (c.__module__, c.__qualname__))
 
 

@@ -41,7 +41,10 @@ def code_unit(encoding: str) -> int:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Node:
-    """Base of every schema node."""
+    """Base of every schema node.
+
+    A node type added outside this module (see docs/architecture.md) whose values always take the same
+    number of bytes gives it as a ``fixed_size`` attribute; ``sizes`` reads it."""
 
     @property
     def name(self) -> str:

@@ -13,7 +13,7 @@ reads attributes) are decided from the tags and uses the writer recorded, never 
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
 from .. import codegen as g
 from .. import schema as s
@@ -127,21 +127,26 @@ class BuildCompiler:
     # parts ----------------------------------------------------------------------------
 
     def variable_part(self, f: s.Field) -> str:
-        """A member built as a part of its own (bytes, an array, a nested struct); GiveUp for the rest."""
-        w, t, v = self.w, f.type, self.var(f.name)
-        if isinstance(t, s.Bytes):  # the field's own local becomes its bytes
-            if t.prefix is not None or t.measure is not None:
-                raise g.GiveUp
-            w.emit(1, "if %s.__class__ is not {bytes}:" % v)
-            w.emit(2, "%s = {check_bytes}(%s)" % (v, v))
-            return v
-        if isinstance(t, s.Array):
-            return self.array_part(t, v)
-        if isinstance(t, s.Struct):
-            part = w.temp("p")
-            w.emit(1, "%s = %s(%s)" % (part, w.const(self.registry.builder(t), "B"), v))
-            return part
-        raise g.GiveUp
+        """A member built as a part of its own, by its type's emitter (``PART_EMITTERS``); GiveUp for a type
+        that has none (the interpreter builds the struct). Returns the template of the part's bytes."""
+        emitter = PART_EMITTERS.get(type(f.type))
+        if emitter is None:
+            raise g.GiveUp
+        return emitter(self, f.type, self.var(f.name))
+
+    def bytes_part(self, t: s.Bytes, v: str) -> str:
+        """Bytes sized by a field or greedy: the field's own local becomes its bytes (checked to be bytes)."""
+        if t.prefix is not None or t.measure is not None:
+            raise g.GiveUp
+        self.w.emit(1, "if %s.__class__ is not {bytes}:" % v)
+        self.w.emit(2, "%s = {check_bytes}(%s)" % (v, v))
+        return v
+
+    def struct_part(self, t: s.Struct, v: str) -> str:
+        """A nested struct: a call to its generated builder."""
+        part = self.w.temp("p")
+        self.w.emit(1, "%s = %s(%s)" % (part, self.w.const(self.registry.builder(t), "B"), v))
+        return part
 
     def array_part(self, t: s.Array, v: str) -> str:
         """An array: numbers in one ``pack``, structs in an item loop or through their builder."""
@@ -405,6 +410,13 @@ class BuildCompiler:
             w.emit(2, "raise {Fail}")
             return self.encode_fixed(t.base, number)
         raise g.GiveUp
+
+
+PART_EMITTERS: Dict[type, Callable[..., str]] = {
+    s.Bytes: BuildCompiler.bytes_part, s.Array: BuildCompiler.array_part, s.Struct: BuildCompiler.struct_part,
+}
+"""The emitter of each member type built as a part of its own: ``emitter(compiler, type, local) -> part``
+(the template of an expression for the part's bytes). Fixed-size members are packed in runs instead."""
 
 
 def read_in_place(lines: List[g.Line]) -> List[g.Line]:
