@@ -59,7 +59,7 @@ from binmodel import (
 from binmodel.building import build as interpreted_build
 from binmodel.parsing import compiled_parse
 from binmodel.parsing import parse as interpreted_parse
-from binmodel.parsing.generator import PYPY
+from binmodel.parsing.items import PYPY
 
 
 class Rec(Struct, endian="little"):
