@@ -11,7 +11,7 @@ collect_ignore = ["typing_errors.py"]
 
 
 # Every model class any test defines, kept alive so that the differential test
-# (test_compiled_matches_interpreter.py, marked "differential": run after every other
+# (test_compiled_matches_interpreter.py, marked "suite_wide": run after every other
 # test, see pytest_collection_modifyitems) can run the generated code and the
 # interpreter over all of them.
 CREATED_MODELS = []
@@ -32,6 +32,24 @@ def _record_models():
 _record_models()
 
 
+# Every ParseError and BuildError the suite makes (one of each message), for
+# test_error_attributes.py: their attributes must agree with their messages.
+RAISED_ERRORS = {}
+
+
+def _record_errors():
+    from binmodel.errors import on_error
+
+    def record(error):
+        if error.reason not in RAISED_ERRORS and len(RAISED_ERRORS) < 50_000:
+            RAISED_ERRORS[error.reason] = error
+
+    on_error(record)
+
+
+_record_errors()
+
+
 def pytest_collection_modifyitems(session, config, items):
-    """Tests marked ``differential`` run last, after every other test has defined its models."""
-    items.sort(key=lambda item: item.get_closest_marker("differential") is not None)
+    """Tests marked ``suite_wide`` run last, after every other test has defined its models and made its errors."""
+    items.sort(key=lambda item: item.get_closest_marker("suite_wide") is not None)

@@ -1,7 +1,7 @@
 """The compiler and the reference interpreter agree: same values, same errors.
 
 Every model the test suite defines (conftest records them through
-``binmodel.model.on_define``; the "differential" marker makes these tests run
+``binmodel.model.on_define``; the "suite_wide" marker makes these tests run
 after all others), the bundled formats, generated models with valid and
 corrupted inputs, and generated C structs are parsed both ways.
 """
@@ -25,7 +25,7 @@ from binmodel.parsing import parse as interpreted_parse
 from binmodel.parsing.compiled import source as parse_source
 from strategies import models
 
-pytestmark = pytest.mark.differential
+pytestmark = pytest.mark.suite_wide
 
 HERE = pathlib.Path(__file__).parent
 SAMPLE = (pathlib.Path(binmodel.__file__).parent / "samples" / "idle_16.png").read_bytes()

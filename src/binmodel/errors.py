@@ -7,7 +7,17 @@ the field path (``chunks[3].data``) and the byte offset where things went wrong.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable, List, Optional
+
+_ERROR_HOOKS: List[Callable[[Any], None]] = []
+
+
+def on_error(hook: Callable[[Any], None]) -> Callable[[], None]:
+    """Call ``hook(error)`` for every ``ParseError`` and ``BuildError`` made from now on (also those the
+    interpreter makes and generated code catches): for logging, or for checking that every error's
+    attributes agree with its message, as the test suite does. Returns a function that removes the hook."""
+    _ERROR_HOOKS.append(hook)
+    return lambda: _ERROR_HOOKS.remove(hook)
 
 
 class Error(Exception):
@@ -40,6 +50,9 @@ class _LocatedError(Error):
         self.expected = expected
         self.found = found
         super().__init__(self._render())
+        if _ERROR_HOOKS:
+            for hook in tuple(_ERROR_HOOKS):
+                hook(self)
 
     def _render(self) -> str:
         where = []

@@ -351,11 +351,14 @@ class Struct(metaclass=StructMeta):
     def from_dict(cls: Type[_M], data: Mapping[str, Any]) -> _M:
         """An instance from a dict such as ``to_dict()`` gives; nested dicts become nested models."""
         if not isinstance(data, Mapping):
-            raise BuildError("expected a dict for %s, found %s" % (cls.__name__, type(data).__name__))
-        unknown = sorted(map(repr, set(data) - set(cls._bm_stored)))
+            raise BuildError("expected a dict for %s, found %s" % (cls.__name__, type(data).__name__),
+                             expected="dict", found=data)
+        unknown = sorted(set(data) - set(cls._bm_stored), key=repr)
         if unknown:
-            raise BuildError("%s has no field %s" % (cls.__name__, ", ".join(unknown)),
-                             expected=list(cls._bm_stored), found=unknown)
+            first = unknown[0]
+            raise BuildError("%s has no field %s" % (cls.__name__, ", ".join(map(repr, unknown))),
+                             first if isinstance(first, str) else "", expected=list(cls._bm_stored),
+                             found=first if len(unknown) == 1 else unknown)
         values: Dict[str, Any] = {}
         for f in cls._bm_node.fields():
             if f.name in data:

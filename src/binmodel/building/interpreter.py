@@ -167,10 +167,15 @@ def deferred_size_check(ctx: Any, expr: Expr, actual: int, path: str, what: str)
     else:
         check()
 
+def kind_of(value: Any) -> str:
+    """What a value is, for a message: its type's name, or None."""
+    return "None" if value is None else type(value).__name__
+
+
 def _build_int(node: s.Int, value: Any, path: str) -> bytes:
     number = as_int(value)
     if number is None:
-        raise BuildError("expected an int for %s, found %s" % (node.name, type(value).__name__), path,
+        raise BuildError("expected an int for %s, found %s" % (node.name, kind_of(value)), path,
                          expected="int", found=value)
     if not node.min <= number <= node.max:
         raise BuildError("%d does not fit %s (%d..%d)" % (number, node.name, node.min, node.max), path,
@@ -193,6 +198,11 @@ def _measured(node: s.Bytes, raw: bytes, path: str) -> bytes:
 def _sized(node: Any, raw: bytes, ctx: Any, path: str) -> bytes:
     """Prefix or check the length of ``raw`` as a Bytes/String node says."""
     if node.prefix is not None:
+        limit = node.prefix.max if isinstance(node.prefix, s.Int) else None
+        if limit is not None and len(raw) > limit:
+            raise BuildError("takes %d bytes, more than its %s length prefix holds (at most %d)"
+                             % (len(raw), node.prefix.name, limit), path, expected="<= %d bytes" % limit,
+                             found=len(raw))
         return build_node(node.prefix, len(raw), ctx, path, None) + raw
     if node.size is not None:
         deferred_size_check(ctx, node.size, len(raw), path, "size")
@@ -217,7 +227,7 @@ def _build_int_node(node: s.Int, value: Any, ctx: Any, path: str, name: Optional
 
 def _build_float(node: s.Float, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise BuildError("expected a float for %s, found %s" % (node.name, type(value).__name__), path,
+        raise BuildError("expected a float for %s, found %s" % (node.name, kind_of(value)), path,
                          expected="float", found=value)
     if isinstance(value, NaN) and value.width == node.bits:
         return value.bits.to_bytes(node.size, byteorder(node.endian))
@@ -235,7 +245,7 @@ def _build_bool(node: s.Bool, value: Any, ctx: Any, path: str, name: Optional[st
 
 def _build_bytes(node: s.Bytes, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
     if not isinstance(value, (bytes, bytearray, memoryview)):
-        raise BuildError("expected bytes, found %s" % type(value).__name__, path, expected="bytes", found=value)
+        raise BuildError("expected bytes, found %s" % kind_of(value), path, expected="bytes", found=value)
     if node.measure is not None:
         return _measured(node, bytes(value), path)
     return _sized(node, bytes(value), ctx, path)
@@ -343,14 +353,16 @@ def int_value(value: Any, path: str) -> int:
         value = value.value
     number = as_int(value)
     if number is None:
-        raise BuildError("expected an int or enum member, found %s" % short(value), path, found=value)
+        raise BuildError("expected an int or enum member, found %s" % short(value), path,
+                         expected="int or enum member", found=value)
     return number
 
 
 def _build_varint(node: s.VarInt, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
     number = as_int(value)
     if number is None:
-        raise BuildError("expected an int for %s, found %s" % (node.name, type(value).__name__), path, found=value)
+        raise BuildError("expected an int for %s, found %s" % (node.name, kind_of(value)), path,
+                         expected="int", found=value)
     value = number
     if node.kind in ("unsigned", "vlq") and value < 0:
         raise BuildError("%d is negative; %s holds only unsigned values" % (value, node.name), path, found=value)
@@ -382,7 +394,7 @@ def _build_varint(node: s.VarInt, value: Any, ctx: Any, path: str, name: Optiona
 
 def _build_text_int(node: s.TextInt, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise BuildError("expected an int for %s, found %s" % (node.name, type(value).__name__), path,
+        raise BuildError("expected an int for %s, found %s" % (node.name, kind_of(value)), path,
                          expected="int", found=value)
     raw = getattr(value, "raw", None)
     if isinstance(value, Numeral) and isinstance(raw, bytes) and len(raw) == node.size \
@@ -401,7 +413,7 @@ def _build_text_int(node: s.TextInt, value: Any, ctx: Any, path: str, name: Opti
 
 def _build_string(node: s.String, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
     if not isinstance(value, str):
-        raise BuildError("expected str, found %s" % type(value).__name__, path, expected="str", found=value)
+        raise BuildError("expected str, found %s" % kind_of(value), path, expected="str", found=value)
     try:
         raw = value.encode(node.encoding)
     except UnicodeEncodeError as exc:
@@ -462,7 +474,7 @@ def _build_array(node: s.Array, value: Any, ctx: Any, path: str, name: Optional[
             deferred_size_check(ctx, node.count, len(raw) // node.item.size, path, "count")  # type: ignore[attr-defined]
         return raw
     if not isinstance(value, (list, tuple)):
-        raise BuildError("expected a list, found %s" % type(value).__name__, path, expected="list", found=value)
+        raise BuildError("expected a list, found %s" % kind_of(value), path, expected="list", found=value)
     if node.until is not None:  # the predicate reads attributes: give it instances, not dicts
         value = [_instance(node.item, item) for item in value]
     parts = []
@@ -516,7 +528,7 @@ def build_bits(group: s.BitGroup, ctx: BuildContext) -> bytes:
         fpath = join_path(ctx.path, field.name)
         number = as_int(value)
         if number is None:
-            raise BuildError("expected an int, found %s" % short(value), fpath, found=value)
+            raise BuildError("expected an int, found %s" % short(value), fpath, expected="int", found=value)
         value = number
         lo, hi = ((-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if field.type.signed  # type: ignore[attr-defined]
                   else (0, (1 << bits) - 1))
@@ -548,7 +560,7 @@ def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], pat
         if isinstance(value, Mapping):
             value = cls.from_dict(value)
         else:
-            raise BuildError("expected %s, found %s" % (node.name, type(value).__name__), path,
+            raise BuildError("expected %s, found %s" % (node.name, kind_of(value)), path,
                              expected=node.name, found=value)
     ctx = BuildContext(node, value, parent, path, patches, depth)
     if node.union_size is not None:

@@ -110,7 +110,7 @@ def need(state: ParseState, pos: int, size: int, path: str, what: str) -> None:
     """A ParseError unless ``size`` bytes are left at ``pos`` in the current region."""
     if pos + size > state.end:
         left = max(state.end - pos, 0)
-        raise ParseError("expected %d bytes for %s, found %d" % (size, what, left), path, pos,
+        raise ParseError("expected %d byte%s for %s, found %d" % (size, "" if size == 1 else "s", what, left), path, pos,
                          expected=size, found=left)
 
 
