@@ -149,8 +149,13 @@ def _collect_fields(name: str, ns: Dict[str, Any], endian: Optional[str],
         if isinstance(value, _Scalar):
             value = value()
         elif value is MISSING:
-            value = FieldSpec(to_node(_resolve_annotation(annotation, ns.get("__module__", ""), ns, where),
-                                      "field type"))
+            try:
+                value = FieldSpec(to_node(_resolve_annotation(annotation, ns.get("__module__", ""), ns, where),
+                                          "field type"))
+            except DefinitionError as exc:
+                if str(exc).startswith(where):
+                    raise
+                raise DefinitionError("%s: %s; give the wire type, e.g. %s: int = u32()" % (where, exc, fname)) from None
         elif isinstance(value, s.Node):
             value = FieldSpec(value)
         elif not isinstance(value, FieldSpec):
