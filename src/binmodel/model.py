@@ -19,6 +19,7 @@ from .convert import from_plain
 from .errors import BuildError, DefinitionError
 from .fields import MISSING, FieldSpec, _Scalar, to_node
 from .interp import PARSED_PREFIX
+from .refcheck import check_references
 
 if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
@@ -105,6 +106,7 @@ class StructMeta(type):
         cls: Any = super().__new__(mcls, name, bases, ns, **kwargs)
         members, union_size = mcls._bm_arrange(cls, fields, options)
         cls._bm_node = s.Struct(name, members, cls, union_size)
+        check_references(name, cls._bm_node)
         cls._bm_options = options
         cls._bm_stored = tuple(f.name for f in fields if f.stored)
         cls._bm_raw_fields = raw_inherited + tuple((f, options["endian"]) for f in raw_own)
