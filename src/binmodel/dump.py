@@ -201,9 +201,19 @@ class _Skip:
         self.array_path, self.count, self.row = array_path, 0, row
 
 
+def c_names(model: Any) -> Dict[str, str]:
+    """``{layout path: C name}`` for the members of C structs renamed for Python (``in_`` is C's ``in``)."""
+    try:
+        rows = model.layout().rows
+    except Exception:  # a model whose table cannot be made still dumps, with Python names
+        return {}
+    return {row.path: row.c_name for row in rows if row.c_name}
+
+
 class _Builder:
     def __init__(self, trace: Trace, width: int, max_rows: int, depth: Optional[int], offset: int,
-                 length: Optional[int], items: Optional[int]) -> None:
+                 length: Optional[int], items: Optional[int], names: Optional[Dict[str, str]] = None) -> None:
+        self.names = names or {}
         self.trace, self.data = trace, trace.data
         self.width, self.max_rows, self.depth, self.items = width, max_rows, depth, items
         self.lo, self.hi = offset, (len(trace.data) if length is None else offset + length)
@@ -355,9 +365,13 @@ class _Builder:
             else:
                 self.fields += 1
                 color = self.palette.color(span.path)
-                shown = "%s = %s" % (span.path, value_text(span))
+                name = span.path
+                c_name = self.names.get(_INDEX.sub("[i]", name)) if self.names else None
+                if c_name:
+                    name = "%s (C: %s)" % (name, c_name)
+                shown = "%s = %s" % (name, value_text(span))
                 if span.kind == "bits":
-                    shown = "%s = %s  %s" % (span.path, span.value, _bits_text(span))
+                    shown = "%s = %s  %s" % (name, span.value, _bits_text(span))
                 label = [(shown, color)]
             self._bytes_rows(span.offset, span.size, color, label, span.path)
         self._end_skip()
@@ -394,14 +408,15 @@ def legend_lines() -> List[Line]:
 
 def dump_lines(trace: Trace, width: int = 16, max_rows: int = 4, depth: Optional[int] = None, *,
                offset: int = 0, length: Optional[int] = None, items: Optional[int] = None,
-               columns: Optional[int] = None, legend: bool = False) -> List[Line]:
+               columns: Optional[int] = None, legend: bool = False,
+               names: Optional[Dict[str, str]] = None) -> List[Line]:
     """Lines of segments for ``trace``: one line per leaf field (long fields wrap, then are cut).
 
     ``offset``/``length`` keep only fields that overlap that window; ``items``
     shows at most that many elements of each array; ``columns`` cuts labels to
-    fit a terminal that wide.
+    fit a terminal that wide; ``names`` (see ``c_names``) adds C members' names where Python renamed them.
     """
-    rows = _Builder(trace, width, max_rows, depth, offset, length, items).build()
+    rows = _Builder(trace, width, max_rows, depth, offset, length, items, names).build()
     hex_cols = width * 3 - 1
     lines: List[Line] = []
     for row in rows:
@@ -488,6 +503,6 @@ def dump(model: Any, data: Any, *, file: Optional[IO[str]] = None, color: str = 
     if columns is None:
         columns = terminal_columns(stream)
     lines = dump_lines(trace, width or auto_width(columns), max_rows, depth, offset=offset, length=length,
-                       items=items, columns=columns, legend=legend)
+                       items=items, columns=columns, legend=legend, names=c_names(model))
     stream.write(render(lines, use_color(color, stream)))
     return trace  # type: ignore[no-any-return]
