@@ -29,6 +29,7 @@ REMEDIES: List[Tuple[str, Optional[str]]] = [
     (r"'(PIL|Pillow)", None if PYPY else "pip install -e '.[test]'"),
     (r"'(dpkt|dns|mido|elftools|hypothesis|typing_extensions)", "pip install -e '.[test]'"),
     (r"'mypy", None if PYPY else "pip install -e '.[lint]'"),
+    (r"mkdocs", "pip install -e '.[docs]'"),
     (r"no clang|no compiler for (aarch64|arm|x86_64-windows)", "apt-get install -y clang"),
     (r"cannot compile here|-m32", "apt-get install -y gcc-multilib"),
     (r"no gcc|needs gcc|no compiler for (x86_64-linux|i386)", "apt-get install -y gcc"),
