@@ -59,11 +59,12 @@ def remedy(reason: str) -> Optional[str]:
 
 def group(reasons: Iterable[str]) -> List[Tuple[int, str, Optional[str]]]:
     """(count, a reason, command) per command, most tests first; command None: nothing to install."""
-    by: Dict[Optional[str], List[str]] = {}
+    by: Dict[Tuple[Optional[str], str], List[str]] = {}
     for reason in reasons:
-        by.setdefault(remedy(reason), []).append(reason)
+        command = remedy(reason)
+        by.setdefault((command, "" if command else reason), []).append(reason)  # nothing to install: one line each
     out = []
-    for command, found in by.items():
+    for (command, _), found in by.items():
         shown = sorted(set(found), key=found.count, reverse=True)
         text = shown[0] if len(shown) == 1 else "%s (and %d other reasons)" % (shown[0], len(shown) - 1)
         out.append((len(found), text, command))
