@@ -2,6 +2,8 @@ import os
 
 from hypothesis import HealthCheck, settings
 
+from skip_summary import pytest_terminal_summary  # noqa: F401  (the run ends with what was skipped and why)
+
 settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("stress", max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))

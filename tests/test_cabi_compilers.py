@@ -108,8 +108,7 @@ def test_layouts_and_bytes_match_the_compiler(target_name):
         except Exception as exc:
             problems.append("%s: build failed: %s" % (spec.name, exc))
             continue
-        if any(m.count == -1 for m in spec.members):
-            expected = expected[:len(built)]
+        # a flexible array member with no items: the compiler's bytes are sizeof, tail padding included
         if built != expected:
             problems.append("%s: built %s, compiler %s" % (spec.name, built.hex(), expected.hex()))
         elif cls.parse(built, allow_trailing=True).to_bytes() != built:

@@ -281,10 +281,13 @@ def test_hover_names_the_field_and_highlights_exactly_its_bytes(view):
     offset, _, n = walk_chunks(DATA)[2]
     page.hover('.hx[data-o="%d"]' % (offset + 2))
     assert offsets(page, ".hx.hov") == list(range(offset, offset + 4))
-    assert offsets(page, ".hx.sel") == []
+    assert offsets(page, ".hx.sel") == list(range(8))  # the page opens with the first field selected
     status = page.text_content("#status")
     assert "chunks[2].length" in status and "= %d (0x%x)" % (n, n) in status and "u32be" in status
-    # the collapsed chunk's node is framed; opened, the field's own node is
+    # the chunk opens expanded, so the field's own node is framed; collapsed, the chunk's node is
+    assert page.locator(".row.hov").evaluate_all("els => els.map(e => e.dataset.path)") == ["chunks[2].length"]
+    page.click('.row[data-path="chunks[2]"] .tog')
+    page.hover('.hx[data-o="%d"]' % (offset + 2))
     assert page.locator('.row.hovanc[data-path="chunks[2]"]').count() == 1
     page.click('.row[data-path="chunks[2]"] .tog')
     page.hover('.hx[data-o="%d"]' % (offset + 1))
@@ -324,8 +327,7 @@ def test_clicking_a_tree_node_selects_and_scrolls_to_its_bytes(view):
     assert "chunks[9]" in page.text_content("#status")
     # the selected struct is framed: its first byte has a top and a left edge
     assert page.eval_on_selector('.hx[data-o="%d"]' % offset, "e => e.style.boxShadow").count("inset") >= 2
-    # a nested struct (IHDR) selects its whole extent
-    page.click('.row[data-path="chunks[0]"] .tog')
+    # a nested struct (IHDR, open from the start) selects its whole extent
     page.click('.row[data-path="chunks[0].data"] .nm')
     assert offsets(page, ".hx.sel") == list(range(16, 16 + 13))
 
@@ -421,9 +423,7 @@ def test_a_large_file_opens_quickly_with_a_bounded_dom(view):
 
 def test_tree_rows_name_their_full_path_and_a_short_last_row_keeps_the_ascii_column(view):
     assert 0 < len(DATA) % 16 <= 7  # the sample's last row ends before the 8th column
-    page = view(to_html(PNG, DATA))
-    page.click('.row[data-path="chunks[0]"] .tog')
-    page.click('.row[data-path="chunks[0].data"] .tog')
+    page = view(to_html(PNG, DATA))  # chunks[0] and its IHDR open from the start
     assert page.get_attribute('.row[data-path="chunks[0].data.width"]', "title") == "chunks[0].data.width"
     page.click('.row[data-path="chunks[11]"] .nm')  # IEND: scrolls the hex view to the last row
     last_row = "%08x" % (len(DATA) - len(DATA) % 16)
@@ -431,6 +431,36 @@ def test_tree_rows_name_their_full_path_and_a_short_last_row_keeps_the_ascii_col
         .map(r => [r.querySelector('.off').textContent, r.querySelector('.as').getBoundingClientRect().left])""")
     assert last_row in dict(lefts)
     assert len({left for _, left in lefts}) == 1  # the ASCII column starts at one x, the file's last row too
+
+
+def test_opens_expanded_with_the_first_field_selected_and_structures_framed(view, tmp_path):
+    """What is on screen before the mouse moves: the first levels of the tree, the first field's path, type,
+    value and offset, and a line in the hex pane wherever one structure ends and another begins."""
+    page = view(to_html(PNG, DATA))
+    page.screenshot(path=str(tmp_path / "first-screen.png"))  # to look at: pytest --basetemp=DIR keeps it
+    chunks = walk_chunks(DATA)
+    for k, (_, kind, _n) in enumerate(chunks):  # every chunk and its fields are open from the start
+        assert page.locator('.row[data-path="chunks[%d].length"]' % k).is_visible(), kind
+    assert page.locator('.row[data-path="chunks[0].data.width"]').is_visible()  # IHDR, one level deeper
+    assert page.locator(".row.sel").evaluate_all("els => els.map(e => e.dataset.path)") == ["signature"]
+    detail = page.text_content("#detail")
+    assert detail.startswith("selected: signature") and "Const(" in detail
+    assert "= b'\\x89PNG\\r\\n\\x1a\\n'" in detail and "@0x00000000 (0), 8 bytes" in detail
+    assert offsets(page, ".hx.sel") == list(range(8))
+    assert page.get_attribute("#detail", "data-path") == "signature"
+    # structure frames: each chunk's first and last byte lies on a frame line, a byte amid a chunk's data does not
+    framed = set(offsets(page, ".hx.fr"))
+    for start, kind, n in chunks:
+        end = start + 12 + n - 1
+        if end < 16 * page.locator(".hrow").count():
+            assert {start, end} <= framed, kind
+    plte_start, kind, n = chunks[3]
+    middle = plte_start + 8 + 40  # a palette byte whose four neighbours are palette bytes too
+    assert kind == b"PLTE" and 0 < middle % 16 < 15 and middle not in framed
+    shadow = page.eval_on_selector('.hx[data-o="%d"]' % chunks[1][0], "e => getComputedStyle(e).boxShadow")
+    assert "0.45" in shadow  # drawn, not only classed
+    # IHDR (chunks[0].data, bytes 16..28) is a structure inside a structure: framed where it meets its chunk
+    assert {16, 28, 29} <= framed
 
 
 def test_typed_array_values_show_their_numbers():

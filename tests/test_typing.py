@@ -64,5 +64,5 @@ def test_c_stub_declares_exactly_the_runtime_names():
 
     stub = (ROOT / "src" / "binmodel" / "cabi" / "types.pyi").read_text()
     declared = set(re.findall(r"^def (\w+)\(", stub, re.M))
-    runtime = set(ctypes_module.C_TYPES) | {"CEnum", "Aligned"}
+    runtime = set(ctypes_module.C_TYPES) | {"CEnum", "Aligned", "CName"}
     assert declared == runtime

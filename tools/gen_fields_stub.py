@@ -155,9 +155,15 @@ class _CScalar(_Scalar):
 
 C_TYPES: Dict[str, _CScalar]
 
+class CNamed(s.Node):
+    type: s.Node
+    c_name: str
+    def __init__(self, type: s.Node, c_name: str) -> None: ...
+
 def CEnum(enum: Type[_T], *, bits: Optional[int] = ..., aligned: Optional[int] = ..., default: _T = ...,
-          init: Literal[True] = ...) -> _T: ...
-def Aligned(to: int, type: Any, *, init: Literal[True] = ...) -> Any: ...
+          c_name: Optional[str] = ..., init: Literal[True] = ...) -> _T: ...
+def Aligned(to: int, type: Any, *, c_name: Optional[str] = ..., init: Literal[True] = ...) -> Any: ...
+def CName(c_name: str, type: Any, *, init: Literal[True] = ..., **options: Any) -> Any: ...
 '''
 
 C_RESULTS = {"c_float": "float", "c_double": "float", "c_longdouble": "Any", "c_bool": "bool"}
@@ -174,13 +180,13 @@ def render_c() -> str:
         out.append(
             "@overload\n"
             f"def {name}(*, derive: _Derive, bits: Optional[int] = ..., aligned: Optional[int] = ..., "
-            f"check: bool = ..., init: Literal[False] = ...) -> {result}: ...\n"
+            f"check: bool = ..., c_name: Optional[str] = ..., init: Literal[False] = ...) -> {result}: ...\n"
             "@overload\n"
             f"def {name}(*, bits: int, unnamed: Literal[True], aligned: Optional[int] = ..., "
             "init: Literal[False] = ...) -> None: ...\n"
             "@overload\n"
             f"def {name}(*, bits: Optional[int] = ..., aligned: Optional[int] = ..., default: {result} = ..., "
-            f"check: bool = ..., init: Literal[True] = ...) -> {result}: ...\n"
+            f"check: bool = ..., c_name: Optional[str] = ..., init: Literal[True] = ...) -> {result}: ...\n"
         )
     return "\n".join(out)
 

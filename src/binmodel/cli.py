@@ -1,14 +1,18 @@
 """The ``binmodel`` command: ``dump`` a file as a model, ``diff`` two files, print a model's ``layout``.
 
-Models are named as ``--format NAME`` (see ``binmodel formats``) or
-``package.module:Model``. Errors print one line and exit with status 2
-(usage, unknown model, unreadable file) or 1 (the data does not parse).
+Models are named as ``--format NAME`` (see ``binmodel formats``), as
+``module:Model`` (a module importable from the current directory or from
+``sys.path``, such as ``tlv:Message`` next to ``tlv.py``) or as
+``path/to/file.py:Model`` (a Python file, loaded by its path). Errors print one
+line and exit with status 2 (usage, unknown model, unreadable file) or 1 (the
+data does not parse).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import os
 import sys
 from typing import Any, List, NoReturn, Optional
@@ -30,16 +34,11 @@ def load_model(spec: Optional[str], fmt: Optional[str]) -> Any:
         except KeyError:
             raise CliError("unknown format %r; known: %s" % (fmt, ", ".join(sorted(FORMATS)))) from None
     if not spec:
-        raise CliError("name a model: --format NAME or package.module:Model")
-    module_name, _, attr = spec.partition(":")
+        raise CliError("name a model: --format NAME, module:Model or path/to/file.py:Model")
+    module_name, _, attr = spec.rpartition(":")
     if not attr or not module_name:
-        raise CliError("a model is written package.module:Model, not %r" % spec)
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise CliError("cannot import %s: %s" % (module_name, exc)) from None
-    except Exception as exc:  # the module itself fails: a syntax error, an exception at import time
-        raise CliError("cannot import %s: %s: %s" % (module_name, type(exc).__name__, exc)) from None
+        raise CliError("a model is written module:Model or path/to/file.py:Model, not %r" % spec)
+    module = _import_model_module(module_name)
     model: Any = module
     for part in attr.split("."):
         model = getattr(model, part, None)
@@ -48,6 +47,53 @@ def load_model(spec: Optional[str], fmt: Optional[str]) -> Any:
     if not (isinstance(model, type) and issubclass(model, Struct)):
         raise CliError("%s is not a binmodel Struct" % spec)
     return model
+
+
+MODEL_HELP = ("the model as module:Model (a module in the current directory or on sys.path, e.g. tlv:Message "
+              "next to tlv.py) or path/to/file.py:Model")
+
+
+def _import_model_module(name: str) -> Any:
+    """The module ``name`` names: a ``.py`` file by its path, or a module importable from the current directory."""
+    try:
+        if name.endswith(".py") or os.sep in name or (os.altsep and os.altsep in name):
+            return _load_file(name)
+        # the current directory comes first, as for 'python -m': a model next to the data is found
+        here = os.getcwd()
+        if here not in sys.path and "" not in sys.path:
+            sys.path.insert(0, here)
+        return importlib.import_module(name)
+    except CliError:
+        raise
+    except ImportError as exc:
+        raise CliError("cannot import %s: %s" % (name, exc)) from None
+    except Exception as exc:  # the module itself fails: a syntax error, an exception at import time
+        raise CliError("cannot import %s: %s: %s" % (name, type(exc).__name__, exc)) from None
+
+
+def _load_file(path: str) -> Any:
+    if not os.path.isfile(path):
+        raise CliError("cannot import %s: no such file" % path)
+    stem = os.path.splitext(os.path.basename(path))[0]
+    module_name = stem if stem.isidentifier() else "_binmodel_cli_model"
+    if module_name in sys.modules:  # never replace a module already loaded under that name (json.py, a format ...)
+        module_name = "_binmodel_cli_" + module_name
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise CliError("cannot import %s: not a Python file" % path)
+    module = importlib.util.module_from_spec(spec)
+    # registered before it runs, as an import would: dataclasses, typing and pickling look modules up by name,
+    # and the file's own directory is searched for the modules it imports
+    folder = os.path.dirname(os.path.abspath(path))
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
+    return module
 
 
 def read_input(path: str) -> bytes:
@@ -78,7 +124,7 @@ def _positive(text: str) -> int:
 
 
 def _model_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", "-m", help="the model as package.module:Model")
+    parser.add_argument("--model", "-m", help=MODEL_HELP)
     parser.add_argument("--format", "-f", help="a bundled format instead of --model (see 'binmodel formats')")
 
 
@@ -95,7 +141,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="binmodel", description="Read, show and lay out binary data with models.")
+    from . import __version__
+
+    parser = _Parser(prog="binmodel", description="Read, show and lay out binary data with models. A model is "
+                     "named with --format NAME (a bundled format, see 'binmodel formats'), as module:Model "
+                     "(a module in the current directory or on sys.path) or as path/to/file.py:Model.")
+    parser.add_argument("--version", action="version", version="binmodel %s" % __version__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     dump = sub.add_parser("dump", help="annotated hex dump of a file parsed as a model",
@@ -134,7 +185,7 @@ def _parser() -> argparse.ArgumentParser:
 
     layout = sub.add_parser("layout", help="the spec table of a model",
                             description="Print each field's offset, size, type and byte order.")
-    layout.add_argument("model", nargs="?", help="the model as package.module:Model")
+    layout.add_argument("model", nargs="?", help=MODEL_HELP)
     layout.add_argument("--format", "-f", help="a bundled format instead of a model path")
     layout.add_argument("--markdown", action="store_true", help="print a Markdown table")
 
@@ -149,8 +200,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             from .formats import FORMATS
 
             for name, model in sorted(FORMATS.items()):
-                doc = (model.__doc__ or "").strip().splitlines()
-                print("%-8s %s" % (name, doc[0] if doc else model.__name__))
+                print("%-8s %s" % (name, format_summary(model)))
             return 0
         if args.command == "layout":
             table = load_model(args.model, args.format).layout()
@@ -204,6 +254,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     except KeyboardInterrupt:
         print("binmodel: interrupted", file=sys.stderr)
         return 130
+
+
+def format_summary(model: Any) -> str:
+    """A format's one-line summary: the first paragraph of its docstring, as one sentence."""
+    paragraph = (model.__doc__ or "").strip().split("\n\n")[0]
+    text = " ".join(paragraph.split()).replace("``", "")
+    if not text:
+        return "The %s model." % model.__name__
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _warn_without_rich(color: str) -> None:

@@ -60,50 +60,114 @@ def parent_shape(path: str) -> str:
 _CUBE = (0, 95, 135, 175, 215, 255)  # the levels of the xterm 256-colour cube
 _HUE_STEPS = (0.0, 24.0, -24.0, 12.0, -12.0, 36.0, -36.0)  # a member's hue within its family's band
 _LIGHTS = (0.62, 0.54, 0.74)
-_DISTINCT = 6  # this many consecutive siblings never share a colour
+_DISTINCT = 8  # a new colour keeps MIN_DELTA_E from this many siblings before it (and from the first one)
+MIN_DELTA_E = 31.0  # CIELAB (CIE76) distance a field's colour keeps from its neighbours' (tests check 30)
 
 
 def _snap(level: float) -> int:
     return min(_CUBE, key=lambda c: abs(c - level))
 
 
-class Palette:
-    """Colours by path shape: a hue family per structure, siblings apart by hue and lightness.
+def srgb_to_lab(rgb: Tuple[int, int, int]) -> Tuple[float, float, float]:
+    """CIELAB (D65) of an sRGB colour given as three 0..255 levels."""
+    def linear(c: int) -> float:
+        v = c / 255.0
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
 
-    Colours are points of the xterm 256-colour cube, so a terminal with 256
-    colours (the default when ``COLORTERM`` does not say ``truecolor``) shows
-    exactly the colours a truecolor one does, and siblings cannot merge into one
-    colour when rounded. Deterministic for a given order of first appearance, so
-    the terminal dump and a snapshot agree.
+    r, g, b = (linear(c) for c in rgb)
+    x = (0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047
+    y = 0.2126729 * r + 0.7151522 * g + 0.0721750 * b
+    z = (0.0193339 * r + 0.1191920 * g + 0.9503041 * b) / 1.08883
+
+    def f(v: float) -> float:
+        return v ** (1.0 / 3.0) if v > 216.0 / 24389.0 else (24389.0 / 27.0 * v + 16.0) / 116.0
+
+    fx, fy, fz = f(x), f(y), f(z)
+    return 116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)
+
+
+def delta_e(a: Tuple[float, float, float], b: Tuple[float, float, float]) -> float:
+    return float(sum((p - q) ** 2 for p, q in zip(a, b)) ** 0.5)
+
+
+def _candidates() -> List[Tuple[str, Tuple[float, float, float]]]:
+    """The cube colours readable on dark and light backgrounds, and not grey, with their Lab values."""
+    out = []
+    for r in _CUBE:
+        for g in _CUBE:
+            for b in _CUBE:
+                luma = 0.2126 * r + 0.7152 * g + 0.0722 * b
+                lab = srgb_to_lab((r, g, b))
+                if 110 <= luma <= 225 and (lab[1] ** 2 + lab[2] ** 2) ** 0.5 >= 25:
+                    out.append(("#%02x%02x%02x" % (r, g, b), lab))
+    return out
+
+
+_CANDIDATES = _candidates()
+
+
+class Palette:
+    """Colours by path shape: a hue family per structure, neighbours clearly apart.
+
+    A shape's colour is chosen when it first appears: the cube colour nearest its family's hue
+    (siblings step through hue and lightness) that keeps ``MIN_DELTA_E`` in CIELAB from the
+    colours it can stand next to: the line before it, its recent siblings and the first one (the
+    next array element starts there), and the fields around its structure. Colours are points of
+    the xterm 256-colour cube, so a terminal with 256 colours shows exactly the colours a
+    truecolor one does. Deterministic for a given order of first appearance, so the terminal
+    dump and a snapshot agree.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, order: Optional[List[Tuple[str, bool]]] = None) -> None:
         self._families: Dict[str, int] = {}
         self._members: Dict[str, int] = {}
         self._used: Dict[str, List[str]] = {}
         self._colors: Dict[str, str] = {}
+        self._lab = {color: lab for color, lab in _CANDIDATES}
+        self._last: Optional[str] = None
+        self.requests: List[Tuple[str, bool]] = []  # (shape, a field?) asked for, in order: a dry run's is ``order``
+        # with the order of the coloured lines known, a shape also keeps apart from every shape it will be
+        # next to, wherever that happens (a field of another record type, the field after an elided array)
+        self._next_to: Dict[str, set] = {}
+        seq = [key for key, _ in order or ()]
+        fields = [key for key, leaf in order or () if leaf]
+        # lines next to each other, two apart (a frame line between), and fields with only frame lines between
+        for a, b in list(zip(seq, seq[1:])) + list(zip(seq, seq[2:])) + list(zip(fields, fields[1:])):
+            if a != b:
+                self._next_to.setdefault(a, set()).add(b)
+                self._next_to.setdefault(b, set()).add(a)
 
-    def color(self, path: str) -> str:
+    def color(self, path: str, leaf: bool = True) -> str:
         key = shape(path)
+        self.requests.append((key, leaf))
         hit = self._colors.get(key)
         if hit is not None:
+            self._last = hit
             return hit
         parent = parent_shape(path)
         family = self._families.setdefault(parent, len(self._families))
         member = self._members[parent] = self._members.get(parent, -1) + 1
         used = self._used.setdefault(parent, [])
+        hue = (family * _GOLDEN_ANGLE + _HUE_STEPS[member % len(_HUE_STEPS)]) % 360.0
+        r, g, b = colorsys.hls_to_rgb(hue / 360.0, _LIGHTS[member % len(_LIGHTS)], 0.7)
+        target = srgb_to_lab((_snap(r * 255), _snap(g * 255), _snap(b * 255)))
+        siblings = used[-_DISTINCT:] + used[:1]
+        around = self._used.get(parent_shape(parent), []) if parent else []
+        known = [self._colors[n] for n in sorted(self._next_to.get(key, ())) if n in self._colors]
+        near = [c for c in [self._last] + siblings if c] + known
         color = ""
-        for attempt in range(len(_HUE_STEPS) * len(_LIGHTS)):
-            k = member + attempt
-            hue = (family * _GOLDEN_ANGLE + _HUE_STEPS[k % len(_HUE_STEPS)]) % 360.0
-            r, g, b = colorsys.hls_to_rgb(hue / 360.0, _LIGHTS[k % len(_LIGHTS)], 0.7)
-            rgb = (_snap(r * 255), _snap(g * 255), _snap(b * 255))
-            color = "#%02x%02x%02x" % rgb
-            luma = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
-            if color not in used[-_DISTINCT:] and 110 <= luma <= 225:  # readable on dark and light backgrounds
+        for avoid in (near + around, near, [c for c in [self._last] + used[-3:] if c] + known, known):
+            labs = [self._lab[c] for c in avoid if c in self._lab]
+            fits = [(delta_e(lab, target), c) for c, lab in _CANDIDATES
+                    if all(delta_e(lab, other) >= MIN_DELTA_E for other in labs)]
+            if fits:
+                color = min(fits)[1]
                 break
+        if not color:  # cannot happen with the candidates above; a colour all the same
+            color = min(_CANDIDATES, key=lambda c: delta_e(c[1], target))[0]
         used.append(color)
         self._colors[key] = color
+        self._last = color
         return color
 
 
@@ -201,15 +265,26 @@ class _Skip:
         self.array_path, self.count, self.row = array_path, 0, row
 
 
+def c_names(model: Any) -> Dict[str, str]:
+    """``{layout path: C name}`` for the members of C structs renamed for Python (``in_`` is C's ``in``)."""
+    try:
+        rows = model.layout().rows
+    except Exception:  # a model whose table cannot be made still dumps, with Python names
+        return {}
+    return {row.path: row.c_name for row in rows if row.c_name}
+
+
 class _Builder:
     def __init__(self, trace: Trace, width: int, max_rows: int, depth: Optional[int], offset: int,
-                 length: Optional[int], items: Optional[int]) -> None:
+                 length: Optional[int], items: Optional[int], names: Optional[Dict[str, str]] = None,
+                 order: Optional[List[Tuple[str, bool]]] = None) -> None:
+        self.names = names or {}
         self.trace, self.data = trace, trace.data
         self.width, self.max_rows, self.depth, self.items = width, max_rows, depth, items
         self.lo, self.hi = offset, (len(trace.data) if length is None else offset + length)
         if length is not None:  # a window the user sized is shown whole, whatever --rows says
             self.max_rows = max(max_rows, -(-length // width) + 1)
-        self.palette = Palette()
+        self.palette = Palette(order)
         self.rows: List[_Row] = []
         self.open: List[Tuple[Span, int, str]] = []  # (container span, index of its last row, colour)
         self.gaps = _gaps(trace)
@@ -335,7 +410,7 @@ class _Builder:
             leaf = is_leaf(span)
             if not leaf and (self.depth is None or span.depth < self.depth):
                 self.structures += 1
-                color = self.palette.color(span.path)
+                color = self.palette.color(span.path, leaf=False)
                 failed_inside = self.trace.error is not None and span.size == 0
                 size = "  (incomplete: the parse failed inside)" if failed_inside else "  (%s)" % _bytes(span.size)
                 if self.trace.stopped and span.size == 0:
@@ -355,9 +430,13 @@ class _Builder:
             else:
                 self.fields += 1
                 color = self.palette.color(span.path)
-                shown = "%s = %s" % (span.path, value_text(span))
+                name = span.path
+                c_name = self.names.get(_INDEX.sub("[i]", name)) if self.names else None
+                if c_name:
+                    name = "%s (C: %s)" % (name, c_name)
+                shown = "%s = %s" % (name, value_text(span))
                 if span.kind == "bits":
-                    shown = "%s = %s  %s" % (span.path, span.value, _bits_text(span))
+                    shown = "%s = %s  %s" % (name, span.value, _bits_text(span))
                 label = [(shown, color)]
             self._bytes_rows(span.offset, span.size, color, label, span.path)
         self._end_skip()
@@ -394,14 +473,17 @@ def legend_lines() -> List[Line]:
 
 def dump_lines(trace: Trace, width: int = 16, max_rows: int = 4, depth: Optional[int] = None, *,
                offset: int = 0, length: Optional[int] = None, items: Optional[int] = None,
-               columns: Optional[int] = None, legend: bool = False) -> List[Line]:
+               columns: Optional[int] = None, legend: bool = False,
+               names: Optional[Dict[str, str]] = None) -> List[Line]:
     """Lines of segments for ``trace``: one line per leaf field (long fields wrap, then are cut).
 
     ``offset``/``length`` keep only fields that overlap that window; ``items``
     shows at most that many elements of each array; ``columns`` cuts labels to
-    fit a terminal that wide.
+    fit a terminal that wide; ``names`` (see ``c_names``) adds C members' names where Python renamed them.
     """
-    rows = _Builder(trace, width, max_rows, depth, offset, length, items).build()
+    dry = _Builder(trace, width, max_rows, depth, offset, length, items, names)
+    dry.build()  # the order in which lines take colours, so that every two lines next to each other differ
+    rows = _Builder(trace, width, max_rows, depth, offset, length, items, names, dry.palette.requests).build()
     hex_cols = width * 3 - 1
     lines: List[Line] = []
     for row in rows:
@@ -488,6 +570,6 @@ def dump(model: Any, data: Any, *, file: Optional[IO[str]] = None, color: str = 
     if columns is None:
         columns = terminal_columns(stream)
     lines = dump_lines(trace, width or auto_width(columns), max_rows, depth, offset=offset, length=length,
-                       items=items, columns=columns, legend=legend)
+                       items=items, columns=columns, legend=legend, names=c_names(model))
     stream.write(render(lines, use_color(color, stream)))
     return trace  # type: ignore[no-any-return]

@@ -7,6 +7,10 @@ the field path (``chunks[3].data``) and the byte offset where things went wrong.
 
 from __future__ import annotations
 
+import linecache
+import os
+import re
+import sys
 from typing import Any, Callable, List, Optional
 
 _ERROR_HOOKS: List[Callable[[Any], None]] = []
@@ -25,7 +29,66 @@ class Error(Exception):
 
 
 class DefinitionError(Error, TypeError):
-    """A model is malformed; raised when the class is defined (or first used)."""
+    """A model is malformed; raised when the class is defined (or first used).
+
+    The message names the class and the field (``Packet.body: ...``). A field type that refuses its
+    arguments (``Bytes(-1)``) is called while the class body runs, before the class exists: the error then
+    finds the class body that called it and puts its name and the field's in front of the message.
+    """
+
+    def __init__(self, *args: Any) -> None:
+        if len(args) == 1 and isinstance(args[0], str):
+            where = _class_body_field()
+            if where and not args[0].startswith(where.split(" ")[0]):
+                args = ("%s: %s" % (where, args[0]),)
+        super().__init__(*args)
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_FIELD_LINE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*:[^=]*=")
+
+
+def _class_body_field() -> Optional[str]:
+    """``Model.field`` when a field type raised while the class body of ``Model`` is being run, else None.
+
+    The frames above the raise are binmodel's own (the constructor), then the class body; a model being
+    created by the metaclass (``__new__``) names its fields itself.
+    """
+    try:
+        frame: Any = sys._getframe(2)
+    except (AttributeError, ValueError):  # an interpreter without frames
+        return None
+    for _ in range(40):
+        if frame is None:
+            return None
+        code = frame.f_code
+        if not os.path.abspath(code.co_filename).startswith(_PACKAGE):
+            break
+        if code.co_name == "__new__":
+            return None
+        frame = frame.f_back
+    else:
+        return None
+    if frame is None:
+        return None
+    names = frame.f_locals
+    qualname = names.get("__qualname__") if isinstance(names, dict) or hasattr(names, "get") else None
+    if not isinstance(qualname, str) or "__module__" not in names or code.co_name != qualname.rsplit(".", 1)[-1]:
+        return None  # not a class body
+    model = code.co_name
+    # the statement being run is the field's ``name: type = ...``: its first line is at or above the current one
+    indent = None
+    for lineno in range(frame.f_lineno, max(code.co_firstlineno, frame.f_lineno - 50), -1):
+        line = linecache.getline(code.co_filename, lineno)
+        match = _FIELD_LINE.match(line)
+        if match and (indent is None or len(line) - len(line.lstrip()) <= indent):
+            return "%s.%s" % (model, match.group(1))
+        if line.strip():
+            indent = len(line) - len(line.lstrip()) if indent is None else min(indent, len(line) - len(line.lstrip()))
+    annotations = names.get("__annotations__")
+    if isinstance(annotations, dict) and annotations:
+        return "%s (the field after %s)" % (model, list(annotations)[-1])
+    return "%s (its first field)" % model if isinstance(annotations, dict) else model
 
 
 class SizeofError(Error):

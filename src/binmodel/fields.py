@@ -243,7 +243,11 @@ def String(
     derive: Any = None,
     check: bool = False,
 ) -> Any:
-    """Text: fixed ``size`` padded with ``pad``, length-``prefix``-ed, or ``greedy``."""
+    """Text: fixed ``size`` padded with ``pad``, length-``prefix``-ed, or ``greedy``.
+
+    ``encoding`` is any codec name; without one the text is UTF-8 (as for ``CString``), and bytes that are
+    not valid UTF-8 are a ``ParseError``.
+    """
     _one_size_rule("String", size, prefix, greedy)
     if not isinstance(pad, bytes) or len(pad) != 1:
         raise DefinitionError("String pad must be one byte, not %r" % (pad,))
@@ -265,7 +269,10 @@ def CString(
     derive: Any = None,
     check: bool = False,
 ) -> Any:
-    """Text ended by a NUL (``terminator``); with ``size``, a C ``char[size]`` buffer."""
+    """Text ended by a NUL (``terminator``); with ``size``, a C ``char[size]`` buffer.
+
+    ``encoding`` is any codec name; without one the text is UTF-8 (as for ``String``).
+    """
     encoding = _encoding(encoding)
     unit = s.code_unit(encoding)
     if terminator is None:

@@ -198,6 +198,7 @@ _PAGE = """<!DOCTYPE html>
 <b id="title">{title}</b> <span id="summary"></span>
 <span id="legend"><span class="key"><i class="p"></i>padding</span><span class="key"><i class="u"></i>not covered</span><span class="key"><i class="e"></i>parse error</span><span class="key"><i class="s"></i>selected</span></span>
 <div id="error" hidden></div>
+<div id="detail"></div>
 </header>
 <main>
 <div id="hex" tabindex="0"><div id="hexspacer"><div id="hexrows"></div></div></div>
@@ -226,6 +227,8 @@ header { padding: 6px 10px; border-bottom: 1px solid #ccc; background: #f6f6f6; 
 .key i.s { box-shadow: inset 0 0 0 2px #1a56db; border: 0; }
 #error { margin-top: 4px; padding: 3px 8px; background: #fde2e2; color: #8b0000; border: 1px solid #e99; cursor: pointer; }
 #error[hidden] { display: none; }
+#detail { margin-top: 4px; font: 12px var(--mono); white-space: pre; overflow: hidden; text-overflow: ellipsis; min-height: 1.4em; }
+#detail b { font-weight: 600; }
 main { flex: 1; display: flex; min-height: 0; }
 #hex { flex: none; width: calc(82ch + 32px); overflow-y: scroll; overflow-x: hidden; font: 13px var(--mono); padding: 0 8px; border-right: 1px solid #ccc; outline: none; }
 #hexspacer { position: relative; overflow: hidden; }
@@ -293,6 +296,9 @@ for (i = 0; i < N; i++) {
     owner[j] = i;
   }
 }
+// the innermost structure (or array) around every byte: the hex pane draws a line where it changes
+var frameOf = new Int32Array(SIZE).fill(-1);
+for (j = 0; j < SIZE; j++) if (owner[j] >= 0) frameOf[j] = par[owner[j]];
 var ERR = D.error, errOff = ERR && ERR.offset != null ? ERR.offset : -1;
 var parsedEnd = 0;
 for (i = 0; i < N; i++) if (off[i] + len[i] > parsedEnd) parsedEnd = off[i] + len[i];
@@ -388,6 +394,15 @@ function shadow(e, w, c, out) {
   if (e & 4) out.push("inset " + w + "px 0 0 " + c);
   if (e & 8) out.push("inset -" + w + "px 0 0 " + c);
 }
+function frameEdges(b) { // the sides of byte b where another structure begins (or the parsed bytes end)
+  var f = frameOf[b], col = b % BPR, e = 0;
+  if (f < 0) return 0;
+  if (b < BPR || frameOf[b - BPR] !== f) e |= 1;
+  if (b + BPR >= SIZE || frameOf[b + BPR] !== f) e |= 2;
+  if (col === 0 || frameOf[b - 1] !== f) e |= 4;
+  if (col === BPR - 1 || b + 1 >= SIZE || frameOf[b + 1] !== f) e |= 8;
+  return e;
+}
 function paint() {
   var H = range(hov), S = range(sel), C = range(ctxOf(sel >= 0 ? sel : hov));
   for (var k = 0; k < pool.length; k++) {
@@ -416,7 +431,9 @@ function paintCell(x, H, S, C) {
   shadow(edges(b, H), 1, "#000", sh);
   shadow(edges(b, S), 2, "#1a56db", sh);
   shadow(edges(b, C), 1, "#7a8fb8", sh);
+  if (!sh.length && cls.slice(0, 2) === "hx") shadow(frameEdges(b), 1, "rgba(0,0,0,.45)", sh);
   x.style.boxShadow = sh.join(",");
+  x.classList.toggle("fr", !!frameEdges(b) && cls.slice(0, 2) === "hx");
 }
 function scrollHexTo(b) { // bring byte b into view (unless it already is)
   var row = Math.floor(b / BPR), ch = hex.clientHeight, s = scale();
@@ -447,7 +464,14 @@ function describeByte(b) {
   if (ERR && b >= parsedEnd) return s + "not parsed (after the parse error)";
   return s + "not covered by any field";
 }
+function showDetail() {
+  var d = $("detail");
+  if (sel < 0) { d.textContent = "nothing selected: click a byte or a field"; return; }
+  d.textContent = "selected: " + describe(sel);
+  d.setAttribute("data-path", paths[sel]);
+}
 function showStatus() {
+  showDetail();
   var text;
   if (hov >= 0) text = describe(hov);
   else if (hovByte >= 0) text = describeByte(hovByte);
@@ -613,11 +637,20 @@ if (ERR) {
   frag.appendChild(en);
 }
 tree.appendChild(frag);
-tops.forEach(function (i) {
-  openNode(i, true);
-  (kids[i] || []).forEach(function (j) { if (kids[j] && kids[j].length <= 64) openNode(j, true); });
-});
+// open the first levels breadth first, while the tree stays short enough to take in at a glance
+var BUDGET = 160, shown = tops.length, queue = tops.slice(), depthOf = {};
+tops.forEach(function (i) { depthOf[i] = 0; });
+while (queue.length) {
+  var at = queue.shift(), ks = kids[at] || [];
+  if (!ks.length || depthOf[at] >= 4) continue;
+  if (depthOf[at] > 0 && (shown + ks.length > BUDGET || ks.length > 64)) continue;
+  openNode(at, true); shown += Math.min(ks.length, CHUNK);
+  ks.forEach(function (k) { depthOf[k] = depthOf[at] + 1; queue.push(k); });
+}
 render();
+var firstField = -1;  // the first field with bytes of its own, selected so that its path and value are on screen
+for (i = 0; i < N && firstField < 0; i++) if (!kids[i] && kind[i] !== KP && paths[i] !== "") firstField = i;
+if (firstField >= 0) select(firstField, "start");
 if (ERR && errOff >= 0) goToError();
 showStatus();
 document.documentElement.setAttribute("data-ready", "1");

@@ -18,7 +18,13 @@ Size = Union[int, str]
 
 @dataclasses.dataclass(frozen=True)
 class Row:
-    """One line of a layout table."""
+    """One line of a layout table.
+
+    A bit field's row also has ``bit_offset``, its lowest bit in the bit group that starts at ``offset``
+    (bit 0 the least significant bit of the group read as one integer; in a little-endian C struct,
+    ``offset * 8 + bit_offset`` is the compiler's bit position) and ``bit_width``; other rows have None.
+    ``c_name`` is the member's name in C where a C struct renamed it for Python (``in_`` for ``in``).
+    """
 
     path: str
     offset: Size
@@ -27,6 +33,9 @@ class Row:
     endian: str
     notes: str
     depth: int
+    bit_offset: Optional[int] = None
+    bit_width: Optional[int] = None
+    c_name: Optional[str] = None
 
 
 class _Offset:
@@ -153,6 +162,8 @@ def _notes(field: Optional[s.Field], node: s.Node) -> str:
 
 def _walk(node: s.Struct, prefix: str, at: _Offset, depth: int, rows: List[Row]) -> _Offset:
     start = at
+    info = getattr(node.cls, "_bm_c", None) if node.cls is not None else None
+    c_names = dict(getattr(info, "c_names", ()) or ())
     for member in node.members:
         if node.union_size is not None:
             at = start
@@ -164,7 +175,7 @@ def _walk(node: s.Struct, prefix: str, at: _Offset, depth: int, rows: List[Row])
                     notes.append("padding bits")
                 rows.append(Row(prefix + f.name, at.value(), "%d bit%s" % (bits, "s" * (bits > 1)),
                                 f.type.name, (member.endian or "") if member.size > 1 else "",
-                                "; ".join(x for x in notes if x), depth))
+                                "; ".join(x for x in notes if x), depth, lo, bits, c_names.get(f.name)))
             at = at.plus(member.size)
             continue
         node_t = member.type
@@ -178,7 +189,8 @@ def _walk(node: s.Struct, prefix: str, at: _Offset, depth: int, rows: List[Row])
             at = at.plus(gap)
             continue
         size = _size(node_t, path)
-        rows.append(Row(path, at.value(), size, node_t.name, _endian(node_t), _notes(member, node_t), depth))
+        rows.append(Row(path, at.value(), size, node_t.name, _endian(node_t), _notes(member, node_t), depth,
+                        c_name=c_names.get(member.name)))
         inner = node_t.type if isinstance(node_t, (s.Const, s.If, s.UnlessEnd, s.Sized)) else node_t
         if isinstance(inner, s.Struct):
             _walk(inner, path + ".", at, depth + 1, rows)

@@ -18,6 +18,7 @@ from .convert import from_plain
 from .errors import BuildError, DefinitionError
 from .fields import MISSING, FieldSpec, _Scalar, to_node
 from .parsing.context import Trace
+from .refcheck import check_references
 from .wire import PARSED_PREFIX, NaN
 
 if TYPE_CHECKING:
@@ -126,6 +127,7 @@ class StructMeta(type):
         cls: Any = super().__new__(mcls, name, bases, ns, **kwargs)
         members, union_size = mcls._bm_arrange(cls, fields, options)
         cls._bm_node = s.Struct(name, members, cls, union_size)
+        check_references(name, cls._bm_node)
         cls._bm_options = options
         cls._bm_stored = tuple(f.name for f in fields if f.stored)
         cls._bm_raw_fields = raw_inherited + tuple((f, options["endian"]) for f in raw_own)
@@ -172,8 +174,13 @@ def _collect_fields(name: str, ns: Dict[str, Any], endian: Optional[str],
         if isinstance(value, _Scalar):
             value = value()
         elif value is MISSING:
-            value = FieldSpec(to_node(_resolve_annotation(annotation, ns.get("__module__", ""), ns, where),
-                                      "field type"))
+            try:
+                value = FieldSpec(to_node(_resolve_annotation(annotation, ns.get("__module__", ""), ns, where),
+                                          "field type"))
+            except DefinitionError as exc:
+                if str(exc).startswith(where):
+                    raise
+                raise DefinitionError("%s: %s; give the wire type, e.g. %s: int = u32()" % (where, exc, fname)) from None
         elif isinstance(value, s.Node):
             value = FieldSpec(value)
         elif not isinstance(value, FieldSpec):

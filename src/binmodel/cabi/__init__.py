@@ -4,7 +4,7 @@
 >>> class Sample(CStruct, abi="i386-linux"):
 ...     tag: int = c_char()
 ...     value: float = c_double()
->>> Sample.sizeof(), Sample._bm_c.align
+>>> Sample.sizeof(), Sample.alignment()
 (12, 4)
 """
 
@@ -15,6 +15,8 @@ from .types import (
     Aligned,
     AlignedNode,
     CEnum,
+    CName,
+    CNamed,
     CType,
     c_bool,
     c_char,
@@ -45,7 +47,7 @@ from .types import (
 )
 
 __all__ = [
-    "CStruct", "CUnion", "CInfo", "CEnum", "Aligned", "AlignedNode", "CType", "C_TYPES", "TARGETS", "Target", "get_target",
+    "CStruct", "CUnion", "CInfo", "CEnum", "CName", "CNamed", "Aligned", "AlignedNode", "CType", "C_TYPES", "TARGETS", "Target", "get_target",
     "native_name",
     "c_bool", "c_char", "c_double", "c_float", "c_int", "c_long", "c_longdouble", "c_longlong", "c_schar",
     "c_short", "c_size_t", "c_ssize_t", "c_uchar", "c_uint", "c_ulong", "c_ulonglong", "c_ushort", "c_void_p",

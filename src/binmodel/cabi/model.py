@@ -9,6 +9,7 @@ bit-field groups), so that ``layout()``, ``parse``, ``build`` and dumps all see 
 from __future__ import annotations
 
 import dataclasses
+import keyword
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Tuple
 
 from .. import fields as _f
@@ -19,7 +20,7 @@ from ..model import Struct, StructMeta
 from . import types as _t
 from .layout import Decl, Layout, Placement, lay_out
 from .targets import Target, get_target
-from .types import AlignedNode, CType
+from .types import AlignedNode, CNamed, CType
 
 if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
@@ -41,10 +42,23 @@ class CInfo:
     aligned: Optional[int]
     union: bool
     flexible: bool  # ends in a flexible array member (items follow the fixed part)
+    # a flexible array member's own: its offset, and the bytes of tail padding that follow its items (sizeof minus
+    # that offset), as GCC writes a static initializer and as malloc(sizeof(S) + n * sizeof(item)) allocates
+    tail: int = 0
+    fam_offset: Optional[int] = None
+    greedy: bool = False  # the flexible array member reads to the end (its tail padding is the data's last bytes)
+    c_names: Tuple[Tuple[str, str], ...] = ()  # (field, C name) for members renamed for Python (in_ -> in)
 
 
 class CStructMeta(StructMeta):
     """Lays out C structs and unions for the target named by ``abi=``."""
+
+    def __new__(mcls, name: str, bases: Tuple[type, ...], ns: Dict[str, Any], **kwargs: Any) -> Any:
+        cls = super().__new__(mcls, name, bases, ns, **kwargs)
+        info = cls.__dict__.get("_bm_c")
+        if info is not None and info.greedy and info.tail:
+            _greedy_tail(cls)
+        return cls
 
     @classmethod
     def _bm_options(mcls, name: str, base: Any, kwargs: Dict[str, Any]) -> Dict[str, Any]:
@@ -73,8 +87,13 @@ class CStructMeta(StructMeta):
         union = bool(getattr(cls, "_bm_is_union", False))
         decls: List[Decl] = []
         resolved: Dict[str, s.Field] = {}
+        c_names: List[Tuple[str, str]] = []
         for i, f in enumerate(fields):
             where = "%s.%s" % (cls.__name__, f.name)
+            declared, c_name = _c_name(f)
+            if c_name != f.name:
+                c_names.append((f.name, c_name))
+            f = dataclasses.replace(f, type=declared)
             node, size, align, aligned, bits = _resolve(f.type, target, where)
             flexible = (isinstance(node, s.Array) and not isinstance(node.count, Lit)) or (
                 isinstance(node, s.Struct) and node.cls._bm_c.flexible)
@@ -84,16 +103,42 @@ class CStructMeta(StructMeta):
             required = node.cls._bm_c.layout.required if isinstance(node, s.Struct) else None
             decls.append(Decl(f.name, size, align, bits, aligned, required, named=f.stored,
                               flexible=flexible and isinstance(node, s.Array)))
-            resolved[f.name] = dataclasses.replace(f, type=node, note=f.note or _c_text(f.type))
+            note = f.note or _c_text(f.type)
+            if c_name != f.name:
+                note = "C name %s; %s" % (c_name, note) if note else "C name %s" % c_name
+            resolved[f.name] = dataclasses.replace(f, type=node, note=note)
         result = lay_out(decls, target, union=union, packed=options["packed"], pack=options["pack"],
                          aligned=options["aligned"])
         last: Any = resolved[fields[-1].name].type if fields else None
         flexible = any(d.flexible for d in decls) or (isinstance(last, s.Struct) and last.cls._bm_c.flexible)
+        tail, fam_offset, greedy = 0, None, False
+        if decls and decls[-1].flexible:
+            fam_offset = result.placements[-1].bit // 8
+            tail = result.size - fam_offset
+            greedy = bool(last.greedy)
         cls._bm_c = CInfo(target, result.size, result.align, result, options["packed"], options["pack"],
-                          options["aligned"], union, flexible)
+                          options["aligned"], union, flexible, tail, fam_offset, greedy, tuple(c_names))
         if union:
             return tuple(_members([p], resolved, None)[0] for p in result.placements), result.size
-        return tuple(_members(result.placements, resolved, None if flexible else result.size)), None
+        members = _members(result.placements, resolved, None if flexible else result.size)
+        if tail and not greedy:  # items counted by a field: the tail padding is a member after them
+            members.append(s.Field("(tail padding)", s.Padding(tail), stored=False))
+        return tuple(members), None
+
+
+def _c_name(f: s.Field) -> Tuple[s.Node, str]:
+    """The member's declared type without its ``c_name=`` wrapper, and its name in C.
+
+    ``c_name="in"`` names it; a field named like a Python keyword with ``_`` after it (``in_``, ``from_``,
+    PEP 8's way) is that keyword in C unless ``c_name=`` says otherwise.
+    """
+    node = f.type
+    if isinstance(node, CNamed):
+        return node.type, node.c_name
+    stem = f.name[:-1]
+    if f.name.endswith("_") and keyword.iskeyword(stem):
+        return node, stem
+    return node, f.name
 
 
 def _resolve(node: s.Node, target: Target, where: str) -> Tuple[s.Node, int, int, Optional[int], Optional[int]]:
@@ -245,6 +290,34 @@ class CStruct(Struct, metaclass=CStructMeta):
         return cls._bm_c.size
 
     @classmethod
+    def layout(cls) -> Any:
+        """The table of members; a flexible array member that reads to the end has its tail padding last."""
+        table = Struct.layout.__func__(cls)  # type: ignore[attr-defined]
+        info = cls._bm_c
+        if info.greedy and info.tail:
+            from ..layout import Layout, Row
+
+            last = table.rows[-1]
+            at = "%s + %s" % (last.offset, last.size)
+            table = Layout(table.name, table.rows + [Row("(tail padding)", at, info.tail, "Padding[%d]" % info.tail,
+                                                         "", "padding (sizeof - offsetof: after the items)", 1)],
+                           "%s + %d" % (table.size, info.tail))
+        return table
+
+    @classmethod
+    def alignment(cls) -> int:
+        """C's ``_Alignof``: the alignment of the struct on its target, in bytes."""
+        return cls._bm_c.align
+
+    @classmethod
+    def c_name(cls, field: str) -> str:
+        """The C name of a member: ``field`` itself, or the name kept for one renamed for Python (``in_``)."""
+        names = dict(cls._bm_c.c_names)
+        if field not in names and field not in cls._bm_stored:
+            raise DefinitionError("%s has no field %r" % (cls.__name__, field))
+        return names.get(field, field)
+
+    @classmethod
     def ctype(cls) -> Any:
         """An equivalent ``ctypes.Structure``/``Union`` (native ABI only; an error where ctypes would differ)."""
         from .interop import ctype
@@ -275,6 +348,65 @@ class CStruct(Struct, metaclass=CStructMeta):
     if TYPE_CHECKING:
         def __init_subclass__(cls, *, abi: str, packed: bool = False, pack: Optional[int] = None,  # type: ignore[override]
                               aligned: Optional[int] = None) -> None: ...
+
+
+def _greedy_tail(cls: Any) -> None:
+    """A struct whose flexible array member reads to the end: its last ``tail`` bytes are the tail padding.
+
+    ``parse`` reads the items from the bytes before them and ``build`` writes them after the items, as GCC
+    writes a static initializer (``sizeof(S) + n * sizeof(item)`` bytes); ``parse_trace`` shows them as padding.
+    """
+    info: CInfo = cls._bm_c
+    tail = info.tail
+    fixed = info.size  # the compiler's bytes are never fewer than sizeof
+
+    def entries() -> Any:
+        # the same compiled entries Struct.parse and Struct.build install, kept here under the wrappers
+        found = cls.__dict__.get("_bm_fam_entries")
+        if found is None:
+            from ..building.compiled import build_entry
+            from ..parsing.compiled import parse_entry
+
+            found = (parse_entry(cls._bm_node), build_entry(cls._bm_node))
+            type.__setattr__(cls, "_bm_fam_entries", found)
+        return found
+
+    def cut(data: Any, offset: int) -> Any:
+        view = memoryview(data).cast("B") if not isinstance(data, (bytes, bytearray)) else memoryview(data)
+        if len(view) - offset < fixed:
+            from ..errors import ParseError
+
+            raise ParseError("%s needs at least sizeof = %d bytes (the fixed part and %d bytes of tail padding), "
+                             "found %d" % (cls.__name__, fixed, tail, max(0, len(view) - offset)),
+                             "", offset, expected=fixed, found=max(0, len(view) - offset))
+        return view[:len(view) - tail]
+
+    def parse(data: Any, offset: int = 0, allow_trailing: bool = False) -> Any:
+        return entries()[0](cut(data, offset), offset, allow_trailing)
+
+    def build(obj: Any) -> bytes:
+        return entries()[1](obj) + bytes(tail)  # type: ignore[no-any-return]
+
+    def parse_trace(data: Any, offset: int = 0, allow_trailing: bool = False) -> Any:
+        from ..parsing.context import Span
+
+        whole = bytes(data)
+        try:
+            body = cut(whole, offset)
+        except Exception:
+            body = whole
+        trace = Struct.parse_trace.__func__(cls, body, offset=offset, allow_trailing=allow_trailing)  # type: ignore[attr-defined]
+        trace.data = whole
+        if trace.error is None and len(body) < len(whole):
+            for span in trace.spans:
+                if span.path == "":
+                    span.size += tail
+            trace.spans.append(Span("(tail padding)", len(body), tail, None, "Padding[%d]" % tail, "padding", 1))
+        return trace
+
+    type.__setattr__(cls, "parse", staticmethod(parse))
+    type.__setattr__(cls, "build", staticmethod(build))
+    type.__setattr__(cls, "parse_trace", staticmethod(parse_trace))
 
 
 class CUnion(CStruct):

@@ -48,6 +48,26 @@ class AlignedNode(s.Node):
         return "%s aligned(%d)" % (self.type.name, self.to)
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class CNamed(s.Node):
+    """A member type with the member's name in C (``c_name="in"`` on a field Python calls ``in_``)."""
+
+    type: s.Node
+    c_name: str
+
+    @property
+    def name(self) -> str:
+        return self.type.name
+
+
+def _named(node: s.Node, c_name: Optional[str]) -> s.Node:
+    if c_name is None:
+        return node
+    if not isinstance(c_name, str) or not c_name.replace("_", "a").isalnum() or c_name[:1].isdigit():
+        raise DefinitionError("c_name= must be a C identifier, not %r" % (c_name,))
+    return CNamed(node, c_name)
+
+
 class _CScalar(_Scalar):
     """A C type usable as a field (``c_int()``), a bit-field (``c_int(bits=3)``) or an item type."""
 
@@ -58,7 +78,8 @@ class _CScalar(_Scalar):
         super().__init__(node, node.c_name)
 
     def __call__(self, *, bits: Optional[int] = None, aligned: Optional[int] = None,  # type: ignore[override]
-                 unnamed: bool = False, default: Any = MISSING, derive: Any = None, check: bool = False) -> Any:
+                 unnamed: bool = False, default: Any = MISSING, derive: Any = None, check: bool = False,
+                 c_name: Optional[str] = None) -> Any:
         if bits is not None and (not isinstance(bits, int) or isinstance(bits, bool) or bits < 0):
             raise DefinitionError("bits= must be a non-negative int")
         _check_aligned(aligned)
@@ -70,7 +91,7 @@ class _CScalar(_Scalar):
             raise DefinitionError("a ':0' bit-field has no name: write bits=0, unnamed=True")
         node = dataclasses.replace(self.node, bits=bits, aligned=aligned)
         # an unnamed bit-field (and every ':0') is padding: no attribute, written as zeros
-        return FieldSpec(node, default, derive, check, stored=not unnamed and bits != 0)
+        return FieldSpec(_named(node, c_name), default, derive, check, stored=not unnamed and bits != 0)
 
 
 
@@ -140,16 +161,27 @@ C_TYPES: Dict[str, _CScalar] = {
 }
 
 
-def CEnum(enum: Any, *, bits: Optional[int] = None, aligned: Optional[int] = None, default: Any = MISSING) -> Any:
+def CEnum(enum: Any, *, bits: Optional[int] = None, aligned: Optional[int] = None, default: Any = MISSING,
+          c_name: Optional[str] = None) -> Any:
     """A C ``enum``: an ``int`` (``unsigned int`` when no value is negative, as GCC does) read as ``enum``."""
     if not (isinstance(enum, type) and issubclass(enum, _enum.Enum)):
         raise DefinitionError("CEnum() needs an enum class")
     negative = any(int(m.value) < 0 for m in enum)
     base = (c_int if negative else c_uint)(bits=bits, aligned=aligned).node
-    return FieldSpec(s.Enum(base, enum, False), default)
+    return FieldSpec(_named(s.Enum(base, enum, False), c_name), default)
 
 
-def Aligned(to: int, type: Any) -> Any:
+def Aligned(to: int, type: Any, *, c_name: Optional[str] = None) -> Any:
     """``type`` with ``__attribute__((aligned(to)))``: for arrays and nested structs (scalars take ``aligned=``)."""
     _check_aligned(to)
-    return FieldSpec(AlignedNode(to_node(type), to))
+    return FieldSpec(_named(AlignedNode(to_node(type), to), c_name))
+
+
+def CName(c_name: str, type: Any, **options: Any) -> Any:
+    """Any member type (an array, a nested struct, ``Bytes``) with its name in C: ``CName("from", Array(...))``.
+
+    C scalars, ``CEnum`` and ``Aligned`` take ``c_name=`` directly.
+    """
+    node = type.node if isinstance(type, FieldSpec) else to_node(type)
+    default = type.default if isinstance(type, FieldSpec) else options.pop("default", MISSING)
+    return FieldSpec(_named(node, c_name), default, **options)
