@@ -44,16 +44,9 @@ def _expressions(node: s.Node) -> Iterator[Expr]:
     """The expressions a type reads in the enclosing struct's context (not inside nested models)."""
     if isinstance(node, (s.Struct, s.Lazy)) or not dataclasses.is_dataclass(node):
         return
-    for f in dataclasses.fields(node):
-        value = getattr(node, f.name)
-        if isinstance(value, Expr):
-            yield value
-        elif isinstance(value, s.Node):
-            yield from _expressions(value)
-        elif f.name == "cases":
-            for _, case in value:
-                if isinstance(case, s.Node):
-                    yield from _expressions(case)
+    yield from s.expressions(node)
+    for child in s.children(node):
+        yield from _expressions(child)
 
 
 def _check_path(path: Tuple[str, ...], expr: Expr, where: str, model: str, fname: str, names: Sequence[str],

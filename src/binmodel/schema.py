@@ -505,6 +505,11 @@ def children(node: Node) -> List[Node]:
     return out
 
 
+def expressions(node: Node) -> List[Expr]:
+    """The expressions ``node`` holds itself (sizes, counts, keys, conditions, offsets), not its children's."""
+    return [value for value in (getattr(node, f.name) for f in dataclasses.fields(node)) if isinstance(value, Expr)]
+
+
 def map_children(node: Node, fn: Callable[[Node], Node]) -> Node:
     """``node`` with each child (as ``children`` lists them; structs keep theirs) replaced by ``fn(child)``;
     ``node`` itself when nothing changed."""
