@@ -130,6 +130,7 @@ class StructMeta(type):
         check_references(name, cls._bm_node)
         cls._bm_options = options
         cls._bm_stored = tuple(f.name for f in fields if f.stored)
+        cls._bm_pads = tuple(f.name for f in cls._bm_node.fields() if type(f.type) is s.BitPad)
         cls._bm_raw_fields = raw_inherited + tuple((f, options["endian"]) for f in raw_own)
         _install_init(cls, fields)
         for hook in tuple(_DEFINE_HOOKS):
@@ -241,16 +242,18 @@ def _group_bits(name: str, fields: List[s.Field], endian: Optional[str], bit_ord
             return
         total = sum(f.type.bits for f in run)  # type: ignore[attr-defined]
         names = ", ".join(f.name for f in run)
-        if total % 8:
-            raise DefinitionError("%s: the bit fields %s take %d bits, not a whole number of bytes; "
-                                  "add Bits(%d) of padding" % (name, names, total, -total % 8))
         orders = {f.type.order or bit_order for f in run}  # type: ignore[attr-defined]
         if len(orders) > 1:
             raise DefinitionError("%s: the bit fields %s mix msb and lsb order" % (name, names))
-        if total > 8 and endian is None:
-            raise DefinitionError("%s: the bit fields %s span %d bytes but have no byte order; "
-                                  "give the struct endian=" % (name, names, total // 8))
-        members.append(s.BitGroup(tuple(run), orders.pop(), endian))
+        if total % 8:  # the next member starts at the next byte: the bits up to it are kept padding
+            pad = s.BitPad(-total % 8, False, next(iter(orders)))
+            run.append(s.Field("(padding after %s)" % run[-1].name, pad, stored=False))
+            total += run[-1].type.bits  # type: ignore[attr-defined]
+        order = orders.pop()
+        group_endian = endian
+        if total > 8 and endian is None:  # no byte order given: the bits are a stream, read in bit order
+            group_endian = "big" if order == "msb" else "little"  # (Kaitai Struct's bit-endian be / le)
+        members.append(s.BitGroup(tuple(run), order, group_endian))
         run.clear()
 
     for f in fields:
@@ -328,6 +331,7 @@ class Struct(metaclass=StructMeta):
     _bm_options: ClassVar[Dict[str, Any]]
     _bm_stored: ClassVar[Tuple[str, ...]]
     _bm_raw_fields: ClassVar[Tuple[Tuple[s.Field, Optional[str]], ...]]
+    _bm_pads: ClassVar[Tuple[str, ...]] = ()  # names of the BitPad fields (kept padding bits)
     __slots__ = ()
     _bm_bulk: ClassVar[Any] = None  # bulk.parse_array's cached dtype: (model, dtype, numpy.frombuffer)
 
@@ -388,6 +392,10 @@ class Struct(metaclass=StructMeta):
                 object.__setattr__(obj, PARSED_PREFIX + f.name, values.get(f.name))
         if union_bytes is not None:
             object.__setattr__(obj, "_bm_parsed", {"__union_bytes__": union_bytes})
+        if cls._bm_pads:  # the padding bits after unaligned bit fields, when not zero
+            kept = {name: values[name] for name in cls._bm_pads if values.get(name)}
+            if kept:
+                object.__setattr__(obj, "_bm_parsed", dict(getattr(obj, "_bm_parsed", None) or {}, **kept))
         return obj
 
     # --- bytes ---------------------------------------------------------------

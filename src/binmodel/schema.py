@@ -456,6 +456,25 @@ class BitGroup(Node):
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
+class BitPad(Bits):
+    """The bits from the end of a run of bit fields that does not fill whole bytes up to the next byte
+    (what Kaitai Struct skips when it realigns). Not a value of the model: a parse keeps nonzero padding
+    bits in the instance's ``_bm_parsed`` (under the field's name), so an unchanged instance is rebuilt
+    exactly; an instance made by hand writes zeros."""
+
+    @property
+    def name(self) -> str:
+        return "pad%d" % self.bits
+
+
+def kept_bits(obj: Any, field: Field) -> int:
+    """The padding bits ``obj`` was parsed with for a ``BitPad`` field (0 for an instance made by hand)."""
+    parsed = getattr(obj, "_bm_parsed", None)
+    value = parsed.get(field.name, 0) if isinstance(parsed, dict) else 0
+    return value if type(value) is int and 0 <= value < 1 << field.type.bits else 0  # type: ignore[attr-defined]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
 class Struct(Node):
     """A sequence of members (fields and bit groups), made into instances of ``cls``.
 

@@ -525,6 +525,8 @@ def build_bits(group: s.BitGroup, ctx: BuildContext) -> bytes:
     word = 0
     for field, bit_at, bits in group.positions():
         value = ctx.get(field.name) if field.stored else 0
+        if type(field.type) is s.BitPad:  # the padding bits as parsed
+            value = s.kept_bits(ctx.obj, field)
         fpath = join_path(ctx.path, field.name)
         number = as_int(value)
         if number is None:

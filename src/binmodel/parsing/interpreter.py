@@ -410,7 +410,14 @@ def parse_bits(group: s.BitGroup, ctx: ParseContext, pos: int, path: str) -> int
         value = (word >> bit_at) & ((1 << bits) - 1)
         if field.type.signed and value >> (bits - 1):  # type: ignore[attr-defined]
             value -= 1 << bits
-        if not field.stored:  # padding bits
+        if not field.stored:  # padding bits: those that end an unaligned run are kept when not zero
+            if type(field.type) is s.BitPad:
+                if value:
+                    ctx.values[field.name] = value
+                if state.spans is not None:  # shown, so a dump accounts for every bit
+                    state.spans.append(Span(join_path(path, field.name), pos, size, value,
+                                            "%s@%d" % (field.type.name, bit_at), "padding",
+                                            path_depth(join_path(path, field.name))))
             continue
         ctx.values[field.name] = value
         ctx.where[field.name] = (pos, pos + size)
