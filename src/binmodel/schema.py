@@ -499,6 +499,20 @@ class Struct(Node):
         return tuple(out)
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class Args(Node):
+    """A parameterised model (``class Body(Struct, params=("size",))``) with the values of its parameters:
+    each expression is evaluated in the enclosing struct, and the model reads it as ``this.size`` or
+    ``this._params.size`` (Kaitai Struct's ``params:``)."""
+
+    type: Node  # a Struct, or a Lazy naming one
+    args: Tuple[Tuple[str, Expr], ...]
+
+    @property
+    def name(self) -> str:
+        return "%s(%s)" % (self.type.name, ", ".join("%s=%s" % (k, e.text()) for k, e in self.args))
+
+
 def _size_text(size: Optional[Expr], prefix: Optional[Int], greedy: bool) -> str:
     if size is not None:
         return size.text()
