@@ -127,9 +127,9 @@ class StructMeta(type):
         cls: Any = super().__new__(mcls, name, bases, ns, **kwargs)
         members, union_size = mcls._bm_arrange(cls, fields, options)
         cls._bm_node = s.Struct(name, members, cls, union_size)
-        check_references(name, cls._bm_node, options["params"] or ())
-        _check_params(name, options["params"], fields)
-        cls._bm_params = options["params"]
+        check_references(name, cls._bm_node, options.get("params") or ())
+        _check_params(name, options.get("params"), fields)
+        cls._bm_params = options.get("params")
         cls._bm_options = options
         cls._bm_stored = tuple(f.name for f in fields if f.stored)
         cls._bm_pads = tuple(f.name for f in cls._bm_node.fields() if type(f.type) is s.BitPad)
