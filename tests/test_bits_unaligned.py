@@ -202,7 +202,7 @@ def test_padding_bits_are_kept_for_the_rebuild():
 
 def test_realigned_run_layout_shows_bit_offsets():
     text = str(MODELS["bits_unaligned_b32_le"].layout())
-    assert "bits 32..1 of 48" not in text  # (a, b, c take 40 bits: no padding)
+    assert "bits 32..1 of 40" in text and "padding" not in text  # (a, b, c fill 40 bits: no padding)
     text = str(BitsByteAligned.layout())
     assert "(padding after one)" in text and "bits 1..0 of 8; padding bits" in text
 
