@@ -196,7 +196,7 @@ def value_text(span: Span, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-_BITS = re.compile(r"^bits(\d+)@(\d+)$")
+_BITS = re.compile(r"^(?:bits|pad)(\d+)@(\d+)$")  # pad: the bits an unaligned run ends with
 
 
 def _bits_text(span: Span) -> str:
@@ -427,6 +427,8 @@ class _Builder:
             elif span.kind == "padding":
                 color = PADDING_STYLE
                 label = [("%s: %s of padding" % (span.path, _bytes(span.size)), PADDING_STYLE)]
+                if _BITS.match(span.type_name):  # the bits after an unaligned run of bit fields
+                    label = [("%s = %s  %s, padding" % (span.path, span.value, _bits_text(span)), PADDING_STYLE)]
             else:
                 self.fields += 1
                 color = self.palette.color(span.path)

@@ -338,6 +338,25 @@ def Field(type: Any, *, default: Any = MISSING, derive: Any = None, check: bool 
     return FieldSpec(to_node(type, "field type"), default, derive, check)
 
 
+def Args(model: Any, **args: Any) -> Any:
+    """A parameterised model with its arguments: ``body: Body = Args(Body, size=this.length)``.
+
+    ``model`` was declared with ``params=("size",)``; every parameter is given, each an expression over
+    the enclosing struct (``this.length``) or a constant, evaluated on parse and on build."""
+    node = to_node(model, "Args type")
+    target = node.resolve() if isinstance(node, s.Lazy) else node
+    cls = getattr(target, "cls", None) if not isinstance(node, s.Lazy) else None
+    declared = getattr(cls, "_bm_params", None)
+    if not isinstance(node, s.Lazy) and (not isinstance(target, s.Struct) or declared is None):
+        raise DefinitionError("Args(%s, ...): only a model declared with params=(...) takes arguments" % node.name)
+    if declared is not None and set(args) != set(declared):
+        missing, unknown = sorted(set(declared) - set(args)), sorted(set(args) - set(declared))
+        raise DefinitionError("Args(%s, ...): %s" % (node.name, "; ".join(
+            ([("missing argument%s %s" % ("s" if len(missing) > 1 else "", ", ".join(missing)))] if missing else [])
+            + ([("no parameter%s %s" % ("s" if len(unknown) > 1 else "", ", ".join(unknown)))] if unknown else []))))
+    return FieldSpec(s.Args(node, tuple((k, as_expr(v)) for k, v in args.items())))
+
+
 def Lazy(resolve: Any) -> Any:
     """A type given by a function, for models that contain themselves: ``Lazy(lambda: Tree)``."""
     if not callable(resolve):

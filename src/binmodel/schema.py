@@ -456,6 +456,25 @@ class BitGroup(Node):
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
+class BitPad(Bits):
+    """The bits from the end of a run of bit fields that does not fill whole bytes up to the next byte
+    (what Kaitai Struct skips when it realigns). Not a value of the model: a parse keeps nonzero padding
+    bits in the instance's ``_bm_parsed`` (under the field's name), so an unchanged instance is rebuilt
+    exactly; an instance made by hand writes zeros."""
+
+    @property
+    def name(self) -> str:
+        return "pad%d" % self.bits
+
+
+def kept_bits(obj: Any, field: Field) -> int:
+    """The padding bits ``obj`` was parsed with for a ``BitPad`` field (0 for an instance made by hand)."""
+    parsed = getattr(obj, "_bm_parsed", None)
+    value = parsed.get(field.name, 0) if isinstance(parsed, dict) else 0
+    return value if type(value) is int and 0 <= value < 1 << field.type.bits else 0  # type: ignore[attr-defined]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
 class Struct(Node):
     """A sequence of members (fields and bit groups), made into instances of ``cls``.
 
@@ -478,6 +497,20 @@ class Struct(Node):
         for m in self.members:
             out.extend(m.fields if isinstance(m, BitGroup) else (m,))
         return tuple(out)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Args(Node):
+    """A parameterised model (``class Body(Struct, params=("size",))``) with the values of its parameters:
+    each expression is evaluated in the enclosing struct, and the model reads it as ``this.size`` or
+    ``this._params.size`` (Kaitai Struct's ``params:``)."""
+
+    type: Node  # a Struct, or a Lazy naming one
+    args: Tuple[Tuple[str, Expr], ...]
+
+    @property
+    def name(self) -> str:
+        return "%s(%s)" % (self.type.name, ", ".join("%s=%s" % (k, e.text()) for k, e in self.args))
 
 
 def _size_text(size: Optional[Expr], prefix: Optional[Int], greedy: bool) -> str:
@@ -507,7 +540,10 @@ def children(node: Node) -> List[Node]:
 
 def expressions(node: Node) -> List[Expr]:
     """The expressions ``node`` holds itself (sizes, counts, keys, conditions, offsets), not its children's."""
-    return [value for value in (getattr(node, f.name) for f in dataclasses.fields(node)) if isinstance(value, Expr)]
+    found = [value for value in (getattr(node, f.name) for f in dataclasses.fields(node)) if isinstance(value, Expr)]
+    if isinstance(node, Args):  # a parameterised model's arguments, evaluated in the enclosing struct
+        found.extend(value for _, value in node.args)
+    return found
 
 
 def map_children(node: Node, fn: Callable[[Node], Node]) -> Node:

@@ -339,6 +339,9 @@ class BuildCompiler:
         if any(f.derive is not None for f in m.fields):
             raise g.GiveUp
         fields = [(f, at, bits) for f, at, bits in m.positions() if f.stored]
+        if any(type(f.type) is s.BitPad for f in m.fields):  # padding bits kept from a parse: the interpreter
+            w.emit(1, "if getattr(%s, '_bm_parsed', None) is not None:" % self.obj)
+            w.emit(2, "raise {Fail}")
         types, ranges, signs = [], [], []
         for f, _at, bits in fields:  # exact ints only: a numpy int would wrap in the shifts below
             v = self.var(f.name)

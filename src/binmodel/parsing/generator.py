@@ -347,7 +347,7 @@ class StructCompiler(ItemLoops):
         for i, (f, at, bits) in enumerate(positions):
             if self.positions:
                 self.where(f, "{pos} + %d" % offset, "{pos} + %d" % (offset + group.size))
-            if not f.stored:
+            if not f.stored and type(f.type) is not s.BitPad:
                 continue
             word, width = raw, 8 * group.size
             if parts is not None:
@@ -356,6 +356,10 @@ class StructCompiler(ItemLoops):
             value = "%s >> %d" % (word, at) if at else word
             if at + bits < width:
                 value = "(%s) & %d" % (value, (1 << bits) - 1) if at else "%s & %d" % (value, (1 << bits) - 1)
+            if not f.stored:  # padding bits after an unaligned run: the interpreter keeps them when not zero
+                w.emit(1, "if %s:" % value)
+                w.emit(2, "raise {Fail}")
+                continue
             var = self.var(f)
             w.emit(1, "%s = %s" % (var, value))
             if f.type.signed:  # type: ignore[attr-defined]

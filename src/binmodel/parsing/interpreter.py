@@ -410,7 +410,14 @@ def parse_bits(group: s.BitGroup, ctx: ParseContext, pos: int, path: str) -> int
         value = (word >> bit_at) & ((1 << bits) - 1)
         if field.type.signed and value >> (bits - 1):  # type: ignore[attr-defined]
             value -= 1 << bits
-        if not field.stored:  # padding bits
+        if not field.stored:  # padding bits: those that end an unaligned run are kept when not zero
+            if type(field.type) is s.BitPad:
+                if value:
+                    ctx.values[field.name] = value
+                if state.spans is not None:  # shown, so a dump accounts for every bit
+                    state.spans.append(Span(join_path(path, field.name), pos, size, value,
+                                            "%s@%d" % (field.type.name, bit_at), "padding",
+                                            path_depth(join_path(path, field.name))))
             continue
         ctx.values[field.name] = value
         ctx.where[field.name] = (pos, pos + size)
@@ -568,6 +575,45 @@ PARSERS: Dict[type, Callable[..., Tuple[Any, int]]] = {
     s.Peek: _parse_peek, s.Computed: _parse_computed,
     s.TextInt: _parse_text_int,
 }
+
+
+class Params:
+    """A parameterised model's arguments, as ``this._params`` (``this._params.size``)."""
+
+    def __init__(self, values: Dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+    def __repr__(self) -> str:
+        return "Params(%s)" % ", ".join("%s=%r" % item for item in self.__dict__.items())
+
+
+def arguments(node: s.Args, ctx: Any, path: str, pos: Optional[int], error: type) -> Tuple[s.Struct, Dict[str, Any]]:
+    """The model an ``Args`` node names and the values of its arguments in ``ctx`` (the enclosing struct),
+    with ``_params``: what the model's context starts with, on parse and on build."""
+    target = resolve_lazy(node.type) if isinstance(node.type, s.Lazy) else node.type
+    declared = getattr(getattr(target, "cls", None), "_bm_params", None)
+    if not isinstance(target, s.Struct) or declared is None or set(declared) != {k for k, _ in node.args}:
+        raise error("%s does not take the arguments %s" % (target.name, ", ".join(k for k, _ in node.args)), path, pos)
+    values = {k: evaluate(e, ctx, path, pos, "argument %s" % k, error) for k, e in node.args}
+    return target, dict(values, _params=Params(values))
+
+
+def _parse_args(node: s.Args, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    target, values = arguments(node, ctx, path, pos, ParseError)
+    state = ctx.state
+    if state.depth >= MAX_DEPTH:
+        raise ParseError("structs nested deeper than %d" % MAX_DEPTH, path, pos,
+                         expected="depth <= %d" % MAX_DEPTH, found="deeper")
+    state.depth += 1
+    try:
+        sub = ParseContext(ctx, pos, state)
+        sub.values.update(values)  # this.size: read like a field parsed before the first
+        return _parse_members(target, sub, pos, path)
+    finally:
+        state.depth -= 1
+
+
+PARSERS[s.Args] = _parse_args
 
 
 def parse(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool = False,
