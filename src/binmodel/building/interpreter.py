@@ -654,3 +654,6 @@ BUILDERS: Dict[type, Callable[..., bytes]] = {
     s.Peek: _build_nothing, s.Computed: _build_nothing, s.TextInt: _build_text_int,
 }
 """One builder per node type: ``handler(node, value, ctx, path, name) -> bytes`` (see ``build_node``)."""
+
+
+from . import regions as _regions  # noqa: E402,F401  (registers the builders of terminated, counted, transformed forms)

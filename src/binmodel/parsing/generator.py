@@ -662,3 +662,17 @@ VALUE_EMITTERS: Dict[type, Callable[..., None]] = {
 }
 """The emitter of each type that can be a value inside a region (a switch case, a sized region's content):
 ``emitter(compiler, type, target, end, depth)``."""
+
+
+# --- arrays counted by a length prefix (issue 14): the interpreter reads them ---------------------
+
+def _array_forms(emit: Callable[..., None]) -> Callable[..., None]:
+    def emit_array(compiler: Any, member: Any, t: s.Array, *rest: Any) -> None:
+        if t.prefix is not None:
+            raise g.GiveUp
+        emit(compiler, member, t, *rest)
+    return emit_array
+
+
+MEMBER_EMITTERS[s.Array] = _array_forms(MEMBER_EMITTERS[s.Array])
+VALUE_EMITTERS[s.Array] = _array_forms(VALUE_EMITTERS[s.Array])

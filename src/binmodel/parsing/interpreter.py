@@ -626,3 +626,4 @@ def parse_trace(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool =
     return Trace(value, spans, None, bytes(buf))
 
 
+from . import regions as _regions  # noqa: E402,F401  (registers the parsers of terminated, counted, transformed forms)
