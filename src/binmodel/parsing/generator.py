@@ -666,13 +666,17 @@ VALUE_EMITTERS: Dict[type, Callable[..., None]] = {
 
 # --- arrays counted by a length prefix (issue 14): the interpreter reads them ---------------------
 
-def _array_forms(emit: Callable[..., None]) -> Callable[..., None]:
-    def emit_array(compiler: Any, member: Any, t: s.Array, *rest: Any) -> None:
-        if t.prefix is not None:
-            raise g.GiveUp
-        emit(compiler, member, t, *rest)
-    return emit_array
+def _array_member(compiler: StructCompiler, member: s.Field, t: s.Array) -> None:
+    if t.prefix is not None:
+        raise g.GiveUp
+    StructCompiler.array_field(compiler, member, t)
 
 
-MEMBER_EMITTERS[s.Array] = _array_forms(MEMBER_EMITTERS[s.Array])
-VALUE_EMITTERS[s.Array] = _array_forms(VALUE_EMITTERS[s.Array])
+def _array_value(compiler: StructCompiler, t: s.Array, target: str, end: str, depth: int) -> None:
+    if t.prefix is not None:
+        raise g.GiveUp
+    StructCompiler.array_in_region(compiler, t, target, end, depth)
+
+
+MEMBER_EMITTERS[s.Array] = _array_member
+VALUE_EMITTERS[s.Array] = _array_value

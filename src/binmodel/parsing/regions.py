@@ -9,7 +9,7 @@ and offsets into them, so a dump shows the stored bytes and, marked as decoded, 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from .. import schema as s
 from ..context import evaluate
@@ -153,13 +153,29 @@ class StoredBytes(bytes):
     stored: Tuple[bytes, bytes, Any]
 
 
+class StoredStr(str):
+    """Decoded text that remembers the stored bytes it came from."""
+
+    stored: Tuple[bytes, bytes, Any]
+
+
+class StoredList(list):  # type: ignore[type-arg]
+    """Decoded items that remember the stored bytes they came from (the build checks they still encode to them)."""
+
+    stored: Tuple[bytes, bytes, Any]
+
+
+_STORED: Dict[type, Any] = {bytes: StoredBytes, str: StoredStr, list: StoredList}
+
+
 def keep_stored(value: Any, decoded: bytes, raw: bytes, arg: Any) -> Any:
     """``value`` marked with its stored bytes, so an unchanged value builds back to them exactly.
 
-    Bytes become ``StoredBytes``; a model instance keeps them in ``_bm_parsed``. Other values (a list,
-    a number) are encoded afresh on build."""
-    if isinstance(value, bytes):
-        out = StoredBytes(value)
+    Bytes, text and lists become ``Stored*`` values; a model instance keeps them in ``_bm_parsed``.
+    Other values (a number, an ``array.array``) are encoded afresh on build."""
+    kind = _STORED.get(type(value))
+    if kind is not None:
+        out = kind(value)
         out.stored = (decoded, raw, arg)
         return out
     if hasattr(type(value), "_bm_node"):
@@ -174,7 +190,7 @@ def keep_stored(value: Any, decoded: bytes, raw: bytes, arg: Any) -> Any:
 
 def stored_of(value: Any) -> Optional[Tuple[bytes, bytes, Any]]:
     """The (decoded, stored, argument) a value was parsed from through a transform that need not be exact."""
-    if isinstance(value, StoredBytes):
+    if isinstance(value, (StoredBytes, StoredStr, StoredList)):
         return value.stored
     parsed = getattr(value, "_bm_parsed", None) if hasattr(type(value), "_bm_node") else None
     return parsed.get("__stored__") if isinstance(parsed, dict) else None
