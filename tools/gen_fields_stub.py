@@ -82,21 +82,24 @@ def render() -> str:
         out.append(derived_pair(name, "", result))
     out.append(derived_pair("Int", "bits: int, signed: bool = ..., endian: Optional[str] = ...", "int"))
     out.append(derived_pair("Float", "bits: int, endian: Optional[str] = ...", "float"))
-    out.append(derived_pair("Bytes", "size: Any = ..., *, prefix: Any = ..., greedy: bool = ..., measure: Any = ...",
-                            "bytes"))
+    out.append(derived_pair("Bytes", "size: Any = ..., *, prefix: Any = ..., greedy: bool = ..., measure: Any = ..."
+                            + TERM_OPTIONS + ", pad: Optional[bytes] = ...", "bytes"))
     out.append(derived_pair(
         "TextInt", "size: int, base: int = ..., *, terminator: bytes = ..., fill: bytes = ..., align: str = ...", "int"))
     out.append(derived_pair(
         "String",
-        "size: Any = ..., *, encoding: str = ..., prefix: Any = ..., greedy: bool = ..., pad: bytes = ...",
+        "size: Any = ..., *, encoding: str = ..., prefix: Any = ..., greedy: bool = ..., pad: bytes = ..., "
+        "strip: bool = ..." + TERM_OPTIONS,
         "str",
     ))
     out.append(derived_pair(
-        "CString", "encoding: str = ..., *, size: Any = ..., terminator: Optional[bytes] = ...", "str"
+        "CString", "encoding: str = ..., *, size: Any = ..., terminator: Optional[bytes] = ..., include: bool = ..., "
+        "consume: bool = ..., eos_error: bool = ..., pad: Optional[bytes] = ...", "str"
     ))
     out.append(derived_pair("Sized", "size: Any = ..., type: Any = ..., *, prefix: Any = ...", "Any"))
     out.append(derived_pair(
-        "Array", "item: Any, count: Any = ..., *, until: Any = ..., greedy: bool = ..., typed: bool = ...", "Any"))
+        "Array", "item: Any, count: Any = ..., *, until: Any = ..., greedy: bool = ..., typed: bool = ..., "
+        "prefix: Any = ...", "Any"))
     out.append(derived_pair("Bits", "bits: int, *, signed: bool = ..., order: Optional[str] = ...", "int"))
     out.append(
         "@overload\n"
@@ -121,8 +124,14 @@ def render() -> str:
     out.append(plain("Flags", "base: Any, flags: Type[_T], *, default: _T = ...", "_T"))
     out.append(plain("Pointer", "offset: Any, type: Any, *, relative: bool = ..., overwrite: bool = ..., default: Any = ...", "Any"))
     out.append(derived_pair("Peek", "type: Any", "Any"))
+    out.append(derived_pair("Transformed", "base: Any, process: Any, type: Any = ...", "Any"))
     out.append(plain("Computed", "expr: Any", "Any", init=False))
     return "\n".join(out)
+
+
+TERM_OPTIONS = (", terminator: Optional[bytes] = ..., include: bool = ..., consume: bool = ..., "
+                "eos_error: bool = ...")
+"""Kaitai's terminator options, which Bytes and String share."""
 
 
 C_HEADER = '''\

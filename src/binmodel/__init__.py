@@ -31,6 +31,7 @@ from .fields import (
     String,
     Switch,
     TextInt,
+    Transformed,
     UnlessEnd,
     ZigZag,
     f16,
@@ -71,6 +72,7 @@ from .fields import (
 )
 from .model import Struct
 from .parsing.context import Span, Trace
+from .transforms import Codec, Rol, Ror, TransformError, Xor, Zlib
 
 __version__ = "0.1.0"
 
@@ -84,4 +86,5 @@ __all__ = [
     "f16", "f16be", "f16le", "f32", "f32be", "f32le", "f64", "f64be", "f64le",
     "i8", "i16", "i16be", "i16le", "i24", "i24be", "i24le", "i32", "i32be", "i32le", "i64", "i64be", "i64le",
     "u8", "u16", "u16be", "u16le", "u24", "u24be", "u24le", "u32", "u32be", "u32le", "u64", "u64be", "u64le",
+    "Transformed", "Xor", "Rol", "Ror", "Zlib", "Codec", "TransformError",
 ]

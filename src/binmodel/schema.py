@@ -12,7 +12,7 @@ import dataclasses
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 from .errors import DefinitionError
-from .expr import Expr
+from .expr import Expr, Lit
 
 ENDIANS = ("big", "little", "native")
 
@@ -172,6 +172,10 @@ class String(Node):
     greedy: bool = False
     terminator: Optional[bytes] = None
     pad: bytes = b"\0"
+    include: bool = False  # the terminator is part of the value
+    consume: bool = True  # the terminator is skipped (False: left for the next field)
+    eos_error: bool = True  # False: the data may end without a terminator
+    strip: bool = True  # a fixed size loses its trailing pad (False: the value is every byte)
 
     @property
     def name(self) -> str:
@@ -189,6 +193,7 @@ class Array(Node):
     until: Optional[Callable[[Any], bool]] = None
     greedy: bool = False
     typed: bool = False  # numbers as one array.array, not a list of Python ints
+    prefix: Optional[Int] = None  # the item count, as a length prefix before the items
 
     @property
     def typecode(self) -> str:
@@ -199,6 +204,8 @@ class Array(Node):
     def name(self) -> str:
         if self.count is not None:
             how = self.count.text()
+        elif self.prefix is not None:
+            how = "%s prefix" % self.prefix.name
         elif self.until is not None:
             how = "until"
         else:
@@ -401,6 +408,57 @@ class Lazy(Node):
     @property
     def name(self) -> str:
         return "Lazy"
+
+
+# --- terminated bytes and transformed regions (the modelling language's bytes, issue 14) ----------
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class TermBytes(Node):
+    """Bytes ended by ``terminator`` or a fixed-size region with padding (Kaitai ``terminator``,
+    ``include``, ``consume``, ``eos-error``, ``pad-right``).
+
+    Without a ``size``, the value runs to the first ``terminator`` (``include``: it is part of the value;
+    ``consume=False``: the next field starts at it; ``eos_error=False``: the end of the data may come
+    first). With a ``size``, trailing ``pad`` bytes are removed, then the value ends at the first
+    ``terminator`` inside the region.
+    """
+
+    terminator: Optional[bytes] = None
+    size: Optional[Expr] = None
+    include: bool = False
+    consume: bool = True
+    eos_error: bool = True
+    pad: Optional[bytes] = None
+
+    @property
+    def name(self) -> str:
+        how = [] if self.size is None else [self.size.text()]
+        if self.terminator is not None:
+            how.append("until %s" % self.terminator.hex())
+        if self.pad is not None:
+            how.append("pad %s" % self.pad.hex())
+        return "Bytes[%s]" % ", ".join(how)
+
+    @property
+    def fixed_size(self) -> Optional[int]:
+        return self.size.value if isinstance(self.size, Lit) else None
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Transformed(Node):
+    """A region whose bytes are stored transformed (Kaitai ``process``): ``base`` reads the stored bytes,
+    ``process`` decodes them (with ``arg``, a key or amount evaluated in the struct), and ``type``
+    (``None``: the decoded bytes themselves) is parsed from the decoded bytes, which it must use up."""
+
+    base: Node
+    process: Any
+    type: Optional[Node] = None
+    arg: Optional[Expr] = None
+
+    @property
+    def name(self) -> str:
+        inner = "" if self.type is None else ", %s" % self.type.name
+        return "Transformed(%s, %s%s)" % (self.base.name, self.process.text(self.arg), inner)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -465,3 +465,13 @@ HELPERS: Dict[str, Any] = {
 }
 """What generated builders call, under ``{name}``; the NaN type and ``typed_bytes`` are added by
 ``building.compiled`` (they live with the interpreter)."""
+
+
+def _array_part_forms(compiler: BuildCompiler, t: s.Array, local: str) -> str:
+    """Arrays counted by a length prefix (issue 14) are the interpreter's."""
+    if t.prefix is not None:
+        raise g.GiveUp
+    return BuildCompiler.array_part(compiler, t, local)
+
+
+PART_EMITTERS[s.Array] = _array_part_forms

@@ -670,3 +670,4 @@ def _build_args(node: s.Args, value: Any, ctx: Any, path: str, name: Optional[st
 
 
 BUILDERS[s.Args] = _build_args
+from . import regions as _regions  # noqa: E402,F401  (registers the builders of terminated, counted, transformed forms)

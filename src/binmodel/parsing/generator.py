@@ -666,3 +666,21 @@ VALUE_EMITTERS: Dict[type, Callable[..., None]] = {
 }
 """The emitter of each type that can be a value inside a region (a switch case, a sized region's content):
 ``emitter(compiler, type, target, end, depth)``."""
+
+
+# --- arrays counted by a length prefix (issue 14): the interpreter reads them ---------------------
+
+def _array_member(compiler: StructCompiler, member: s.Field, t: s.Array) -> None:
+    if t.prefix is not None:
+        raise g.GiveUp
+    StructCompiler.array_field(compiler, member, t)
+
+
+def _array_value(compiler: StructCompiler, t: s.Array, target: str, end: str, depth: int) -> None:
+    if t.prefix is not None:
+        raise g.GiveUp
+    StructCompiler.array_in_region(compiler, t, target, end, depth)
+
+
+MEMBER_EMITTERS[s.Array] = _array_member
+VALUE_EMITTERS[s.Array] = _array_value

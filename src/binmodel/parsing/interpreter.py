@@ -26,11 +26,8 @@ from ..wire import (
     NaN,
     Numeral,
     byteorder,
-    code_unit,
-    find_terminator,
     int_code,
     prefix,
-    strip_pad,
     text_int_value,
 )
 from .context import (
@@ -190,31 +187,6 @@ def _decode(raw: bytes, encoding: str, path: str, pos: int) -> str:
     except UnicodeDecodeError as exc:
         raise ParseError("cannot decode %s as %s: %s" % (short(raw), encoding, exc.reason), path,
                          pos + exc.start, expected=encoding, found=raw[exc.start:exc.end]) from None
-
-
-def _parse_string(node: s.String, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
-    state = ctx.state
-    if node.terminator is not None and node.size is None:
-        i = find_terminator(state.data, pos, state.end, node.terminator, code_unit(node.encoding))
-        if i < 0:
-            raise ParseError("no terminator %r before the end of the data" % node.terminator, path, pos,
-                             expected=node.terminator, found="end of data")
-        value = _decode(bytes(state.data[pos:i]), node.encoding, path, pos)
-        end = i + len(node.terminator)
-        record_span(state, path, pos, end - pos, value, node, "field")
-        return value, end
-    n, start = _size_of(node, ctx, pos, path)
-    raw = read(state, start, n, path, node.name)
-    if node.terminator is not None:
-        i = find_terminator(raw, 0, len(raw), node.terminator, code_unit(node.encoding))
-        text = raw if i < 0 else raw[:i]
-    elif node.size is not None:
-        text = strip_pad(raw, node.pad, code_unit(node.encoding))
-    else:
-        text = raw
-    value = _decode(text, node.encoding, path, start)
-    record_span(state, path, pos, start + n - pos, value, node, "field")
-    return value, start + n
 
 
 def _parse_sized(node: s.Sized, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
@@ -568,7 +540,7 @@ def resolve_lazy(node: s.Lazy) -> s.Node:
 
 PARSERS: Dict[type, Callable[..., Tuple[Any, int]]] = {
     s.Float: _parse_float, s.Bool: _parse_bool, s.VarInt: _parse_varint, s.Bytes: _parse_bytes,
-    s.String: _parse_string, s.Sized: _parse_sized, s.Array: _parse_array, s.Struct: parse_struct, s.Const: _parse_const,
+    s.Sized: _parse_sized, s.Array: _parse_array, s.Struct: parse_struct, s.Const: _parse_const,
     s.Padding: _parse_padding, s.Align: _parse_align, s.Switch: _parse_switch, s.If: _parse_if,
     s.UnlessEnd: _parse_unless_end, s.Fallback: _parse_fallback,
     s.Enum: _parse_enum, s.Flags: _parse_flags, s.Pointer: _parse_pointer, s.Lazy: _parse_lazy,
@@ -672,3 +644,4 @@ def parse_trace(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool =
     return Trace(value, spans, None, bytes(buf))
 
 
+from . import regions as _regions  # noqa: E402,F401  (registers the parsers of terminated, counted, transformed forms)
