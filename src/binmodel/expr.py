@@ -264,7 +264,7 @@ class LenOf(_FieldBytes):
     label = "len_of"
 
     def evaluate(self, ctx: Any) -> Any:
-        return sum(len(ctx.part(n)) for n in self.names)
+        return sum(len(ctx.bytes_of(n)) for n in self.names)
 
 
 class CountOf(_FieldBytes):
@@ -283,7 +283,7 @@ class Crc32Of(_FieldBytes):
     def evaluate(self, ctx: Any) -> Any:
         crc = 0
         for n in self.names:
-            crc = zlib.crc32(ctx.part(n), crc)
+            crc = zlib.crc32(ctx.bytes_of(n), crc)
         return crc
 
 
@@ -347,5 +347,5 @@ class View:
         return self.__getattr__(name)
 
     def _bytes(self, name: str) -> bytes:
-        """The bytes of field ``name`` (available to ``derive=`` functions)."""
-        return bytes(self._ctx.part(name))
+        """The bytes of field ``name`` (available to ``derive=`` functions): a pointer's are its target's."""
+        return bytes(self._ctx.bytes_of(name))

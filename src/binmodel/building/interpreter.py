@@ -63,6 +63,7 @@ class BuildContext:
         self.fields = {f.name: f for f in node.fields()}
         self.values: Dict[str, Any] = {}
         self.parts: Dict[str, bytes] = {}
+        self.pointed: Dict[str, bytes] = {}  # a pointer field's target bytes (its part here is empty)
         self.deriving: Set[str] = set()
         self.building: Set[str] = set()
         self.checks: List[Callable[[], None]] = []
@@ -140,6 +141,12 @@ class BuildContext:
             self.building.discard(key)
         self.parts[key] = data
         return data
+
+    def bytes_of(self, name: str) -> bytes:
+        """What ``len_of``, ``crc32_of`` and ``this._bytes`` read on build: a field's bytes wherever they go
+        (a pointer's are its target's)."""
+        part = self.part(name)
+        return self.pointed.get(name, part)
 
     def offset_of(self, name: str) -> int:
         """Bytes before field ``name`` in this struct (builds the fields before it)."""
@@ -547,6 +554,8 @@ def _build_pointer(node: s.Pointer, value: Any, ctx: BuildContext, path: str, na
         raise BuildError("pointer offset %s is %s" % (node.offset.text(), short(target)), path, found=target)
     data = build_node(node.type, value, ctx, path, None)
     ctx.open_ends.pop(path, None)  # the target is elsewhere: nothing follows it here
+    if name is not None:
+        ctx.pointed[name] = data
     patch = Patch(target, data, path, node.overwrite)
     (ctx.local_patches if node.relative else ctx.patches).append(patch)
     return b""

@@ -68,10 +68,12 @@ class ParseState:
 class ParseContext:
     """The fields of one struct parsed so far; what ``this`` refers to while parsing."""
 
-    __slots__ = ("values", "parent", "start", "state", "where", "outside", "prev", "item_prev", "last_child")
+    __slots__ = ("values", "parent", "start", "state", "where", "outside", "prev", "item_prev", "last_child",
+                 "last_target")
     prev: Optional[ParseContext]  # this._prev: the array item before this one (see link_item)
     item_prev: Optional[ParseContext]
     last_child: Optional[ParseContext]
+    last_target: Tuple[int, int]  # where the pointer just parsed read its value (set by its parser)
 
     def __init__(self, parent: Optional[ParseContext], start: int, state: ParseState) -> None:
         self.outside: List[Tuple[int, int, str]] = []  # relative pointer targets, checked at the end
@@ -90,9 +92,12 @@ class ParseContext:
             raise LookupError("no field %r parsed before this point" % name) from None
 
     def part(self, name: str) -> Any:
-        """The bytes a field was parsed from (``crc32_of`` on parse)."""
+        """The bytes a field was parsed from (a pointer's: its target's)."""
         start, end = self.where[name]
         return bytes(self.state.data[start:end])
+
+    bytes_of = part
+    """What ``len_of``, ``crc32_of`` and ``this._bytes`` read on parse."""
 
 
 def count(expr: Expr, ctx: Any, path: str, offset: Optional[int], what: str) -> int:

@@ -386,7 +386,10 @@ class StructCompiler(ItemLoops):
         start = w.temp("b")
         w.emit(1, "%s = {pos}" % start)
         w.emit(1, "%s, {pos} = {parse_node}(%s, {ctx}, {pos}, '')" % (self.var(member), w.const(member.type, "N")))
-        self.where(member, start, "{pos}")
+        if type(member.type) is s.Pointer:  # a pointer's bytes are its target's (len_of, crc32_of)
+            w.emit(1, "{ctx}.where[%r] = {ctx}.last_target" % member.name)
+        else:
+            self.where(member, start, "{pos}")
         self.bind(member, self.var(member))
 
     def region_field(self, member: s.Field, t: s.Node) -> None:

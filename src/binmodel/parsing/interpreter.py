@@ -337,7 +337,7 @@ def _parse_members(node: s.Struct, sub: ParseContext, pos: int, path: str) -> Tu
                     del state.spans[kept:]
         else:
             value, after = parse_node(member.type, sub, pos, fpath)
-        sub.where[member.name] = (pos, after)
+        sub.where[member.name] = sub.last_target if type(member.type) is s.Pointer else (pos, after)
         if member.stored:
             sub.values[member.name] = value
         pos = after
@@ -509,6 +509,7 @@ def _parse_pointer(node: s.Pointer, ctx: ParseContext, pos: int, path: str) -> T
         state.end = outer_end
     state.reread -= after - target
     state.high = max(state.high, after)
+    ctx.last_target = (target, after)  # where the field's bytes are (its struct's parser records them)
     if node.relative:
         ctx.outside.append((target, after, path))
     if state.reread < 0:
