@@ -569,6 +569,8 @@ class StructCompiler(ItemLoops):
 
     def switch_value(self, t: s.Switch, target: str, end: str, depth: int) -> None:
         """One branch per case key (compared with ``==``, as the interpreter's ``Switch.case``), then the default."""
+        if any(s.multi_key(k) for k, _ in t.cases):  # ranges, sets: the interpreter matches them
+            raise g.GiveUp
         w = self.w
         key = w.temp("k")
         w.emit(depth, "%s = %s" % (key, self.evaluated(t.on, "switch key")))

@@ -20,6 +20,7 @@ from ..context import MAX_DEPTH, evaluate, item_done, until_holds
 from ..errors import Error, ParseError, join_path, path_depth, short
 from ..fields import resolve_lazy as _resolve_lazy
 from ..sizes import min_size
+from ..valid import check as valid_check
 from ..wire import (
     DIGITS,
     FLOAT_CODES,
@@ -222,10 +223,12 @@ def _parse_sized(node: s.Sized, ctx: ParseContext, pos: int, path: str) -> Tuple
     n, start = _size_of(node, ctx, pos, path)
     need(state, start, n, path, node.name)
     outer_end, state.end = state.end, start + n
+    outer_begin, state.begin = state.begin, start
     try:
         value, after = parse_node(node.type, ctx, start, path)
     finally:
         state.end = outer_end
+        state.begin = outer_begin
     if after != start + n:
         raise ParseError("%s used %d of its %d bytes" % (node.type.name, after - start, n), path, after,
                          expected=n, found=after - start)
@@ -271,9 +274,11 @@ def _parse_array(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple
             raise ParseError("count %d is over the limit of %d for items that can be empty"
                              % (n, ZERO_SIZE_ITEM_LIMIT), path, pos, expected=ZERO_SIZE_ITEM_LIMIT, found=n)
         saved, ctx.item_prev = ctx.item_prev, None
+        saved_index = ctx.index
         try:
             for i in range(n):
                 ctx.last_child = None
+                ctx.index, ctx.pos = i, pos
                 item, after = parse_node(node.item, ctx, pos, "%s[%d]" % (path, i))
                 ctx.item_prev = item_done(ctx)
                 if after == pos:
@@ -282,6 +287,7 @@ def _parse_array(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple
                 pos = after
         finally:
             ctx.item_prev, ctx.last_child = saved, None
+            ctx.index = saved_index
     else:
         pos = _parse_open_array(node, ctx, pos, path, items)
     if state.spans is not None:
@@ -295,6 +301,7 @@ def _parse_open_array(node: s.Array, ctx: ParseContext, pos: int, path: str, ite
     state = ctx.state
     i = 0
     saved, ctx.item_prev = ctx.item_prev, None
+    saved_index = ctx.index
     try:
         while True:
             if pos >= state.end:
@@ -303,6 +310,7 @@ def _parse_open_array(node: s.Array, ctx: ParseContext, pos: int, path: str, ite
                 raise ParseError("end of data before the until= condition held (%d items)" % i, path, pos,
                                  expected="an item ending the array", found="end of data")
             ctx.last_child = None
+            ctx.index, ctx.pos = i, pos
             item, after = parse_node(node.item, ctx, pos, "%s[%d]" % (path, i))
             ctx.item_prev = item_done(ctx)
             if after == pos:
@@ -315,6 +323,7 @@ def _parse_open_array(node: s.Array, ctx: ParseContext, pos: int, path: str, ite
                 break
     finally:
         ctx.item_prev, ctx.last_child = saved, None
+        ctx.index = saved_index
     return pos
 
 
@@ -364,6 +373,7 @@ def _parse_members(node: s.Struct, sub: ParseContext, pos: int, path: str) -> Tu
                 if state.spans is not None:
                     del state.spans[kept:]
         else:
+            sub.pos = pos
             value, after = parse_node(member.type, sub, pos, fpath)
         sub.where[member.name] = (pos, after)
         if member.stored:
@@ -524,10 +534,12 @@ def _parse_pointer(node: s.Pointer, ctx: ParseContext, pos: int, path: str) -> T
                          path, pos, expected="<= %d" % total, found=target)
     state.reread -= 1
     outer_end, state.end = state.end, total
+    outer_begin, state.begin = state.begin, 0
     try:
         value, after = parse_node(node.type, ctx, target, path)
     finally:
         state.end = outer_end
+        state.begin = outer_begin
     state.reread -= after - target
     state.high = max(state.high, after)
     if node.relative:
@@ -568,6 +580,28 @@ PARSERS: Dict[type, Callable[..., Tuple[Any, int]]] = {
     s.Peek: _parse_peek, s.Computed: _parse_computed,
     s.TextInt: _parse_text_int,
 }
+
+
+def _parse_valid(node: s.Valid, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    """A value, then its constraint (``valid=``): a failure names the constraint and the value."""
+    value, after = parse_node(node.type, ctx, pos, path)
+    why = valid_check(node.constraint, value, ctx)
+    if why is not None:
+        raise ParseError("%s is not valid: expected %s%s" % (short(value), node.constraint.text,
+                                                             " (%s)" % why if why else ""),
+                         path, pos, expected=node.constraint.text, found=value)
+    return value, after
+
+
+PARSERS[s.Valid] = _parse_valid
+
+
+def _parse_byte_order(node: s.ByteOrder, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    """A field of a struct whose byte order the data decides: the rule, over the fields read so far, picks it."""
+    return parse_node(node.variant(node.rule.decide(ctx, path, pos, ParseError)), ctx, pos, path)
+
+
+PARSERS[s.ByteOrder] = _parse_byte_order
 
 
 def parse(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool = False,
