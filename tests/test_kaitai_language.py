@@ -12,8 +12,8 @@ import kaitai_truth as kt
 from binmodel import (
     AnyOf,
     Array,
-    Bytes,
     BuildError,
+    Bytes,
     Computed,
     CString,
     Endian,
@@ -34,7 +34,6 @@ from binmodel import (
     u16be,
     u16le,
     u32,
-    u32be,
     where,
 )
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from binmodel import (
     AnyOf,
     Array,
-    Bytes,
     BuildError,
+    Bytes,
     Computed,
     DefinitionError,
     Endian,
