@@ -325,3 +325,33 @@ def test_byte_order_errors():
     with pytest.raises(BuildError) as refused:
         Strict.build(Strict(mark=3, n=1))
     assert refused.value.path == "n"
+
+
+# --- what generated code does with them --------------------------------------------------------------------
+
+
+class Opt(Struct):
+    x: int = u8()
+
+
+class Negated(Struct):
+    a: int = u8()
+    extra: object = If(~(this.a == 1), Opt)
+    more: object = If(not_(this.a), Opt)
+
+
+def test_generated_parsers_compile_negations():
+    from binmodel import debug, parsing
+
+    source = debug.source(Negated).split("def build_")[0]
+    assert "parse_node" not in source  # no member left to the interpreter
+    for raw in (b"\x01", b"\x02\x05", b"\x00\x05\x06"):
+        assert Negated.parse(raw) == parsing.parse(Negated._bm_node, raw)
+
+
+def test_models_reading_root_index_or_io_are_parsed_by_the_interpreter():
+    from binmodel.parsing import analysis
+
+    assert analysis.interpreted_only(Tree._bm_node) and analysis.interpreted_only(Leaf._bm_node)
+    assert analysis.interpreted_only(Outer._bm_node)
+    assert not analysis.interpreted_only(Negated._bm_node) and not analysis.interpreted_only(Tiff._bm_node)

@@ -104,7 +104,7 @@ class Expr:
     def __ge__(self, o: Any) -> Expr: return self._bin(">=", o)
     def __neg__(self) -> Expr: return BinOp("-", Lit(0), self)
     def __invert__(self) -> Expr: return Invert(self)
-    def __getitem__(self, index: Any) -> Expr: return Item(self, as_expr(index))
+    def __getitem__(self, index: Any) -> Expr: return Subscript(self, as_expr(index))
 
     def __bool__(self) -> bool:
         raise TypeError(
@@ -414,7 +414,7 @@ def invert(value: Any) -> Any:
     return ~value
 
 
-class Item(Expr):
+class Subscript(Expr):
     """``this.sizes[this._index]``: an item of a list (or a byte of bytes) chosen by an expression."""
 
     __slots__ = ("seq", "index")

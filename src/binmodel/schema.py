@@ -604,6 +604,11 @@ class ByteOrder(Node):
     def fixed_size(self) -> Optional[int]:
         return _static_size_or_none(self.type)
 
+    @property
+    def endian(self) -> str:
+        """What a layout table says of its byte order: the data decides it."""
+        return "by data"
+
     def variant(self, endian: str) -> Node:
         return self.little if endian == "little" else self.type
 

@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .. import schema as s
 from ..context import MAX_DEPTH
-from ..expr import BinOp, Call, Expr, Invert, Item, Not, Where
+from ..expr import BinOp, Call, Expr, Invert, Not, Subscript, Where
 from ..fields import resolve_lazy
 
 MAX_STATIC_DEPTH = 32
@@ -112,7 +112,7 @@ def _has_call(e: Any) -> bool:
         return _has_call(e.cond) or _has_call(e.then) or _has_call(e.otherwise)
     if isinstance(e, (Not, Invert)):
         return _has_call(e.operand)
-    if isinstance(e, Item):
+    if isinstance(e, Subscript):
         return _has_call(e.seq) or _has_call(e.index)
     return False
 
