@@ -355,3 +355,25 @@ def test_models_reading_root_index_or_io_are_parsed_by_the_interpreter():
     assert analysis.interpreted_only(Tree._bm_node) and analysis.interpreted_only(Leaf._bm_node)
     assert analysis.interpreted_only(Outer._bm_node)
     assert not analysis.interpreted_only(Negated._bm_node) and not analysis.interpreted_only(Tiff._bm_node)
+
+
+class GridBody(Struct):
+    cells: bytes = Bytes(this._parent.n * this._root.k)
+
+
+class Grid(Struct):
+    k: int = u8()
+    n: int = u8()
+    body: GridBody
+
+
+@given(st.integers(0, 4), st.integers(0, 4), st.binary(max_size=20))
+def test_parent_and_root_sizes_are_checked_on_build(k, n, cells):
+    obj = Grid(k=k, n=n, body=GridBody(cells=cells))
+    if len(cells) == k * n:
+        raw = Grid.build(obj)
+        assert raw == bytes([k, n]) + cells and Grid.parse(raw) == obj
+    else:
+        with pytest.raises(BuildError) as info:
+            Grid.build(obj)
+        assert (info.value.path, info.value.expected, info.value.found) == ("body.cells", k * n, len(cells))
