@@ -38,6 +38,11 @@ REMEDIES: List[Tuple[str, Optional[str]]] = [
     (r"zoneinfo|^[A-Z][a-z]+(/[A-Za-z_]+)* is not installed$|^UTC is not installed", "apt-get install -y tzdata"),
     (r"python3-venv|make a virtual environment", "apt-get install -y python3-venv"),
     (r"package index cannot be reached", "(network access to the package index)"),
+    (r"Kaitai's test suite is not at", "(Kaitai's test suite in ../shared/kaitai-tests, or BINMODEL_KAITAI_TESTS=DIR)"),
+    (r"node is not installed", "apt-get install -y nodejs npm"),
+    (r"Kaitai's compiler is not installed",
+     "npm install --prefix .kaitai-compiler kaitai-struct-compiler@0.11.0 js-yaml@4.1.0"),
+    (r"kaitaistruct runtime", "pip install -e '.[test]'"),
 ]
 
 

@@ -53,19 +53,27 @@ def test_ip_header_first_byte():
     assert IPv4First.parse(b"\x45") == IPv4First(version=4, ihl=5)
 
 
-def test_group_must_fill_bytes():
-    with pytest.raises(DefinitionError, match="a, b.*7 bits"):
-        class Bad(Struct):
-            a: int = Bits(3)
-            b: int = Bits(4)
-            c: int = u8()
+def test_group_that_ends_inside_a_byte_is_padded_to_it():
+    class Short(Struct):
+        a: int = Bits(3)
+        b: int = Bits(4)
+        c: int = u8()
+
+    assert Short.parse(b"\x2a\x09") == Short(a=1, b=5, c=9)  # 001 0101 | 0: the last bit is padding
+    assert Short.sizeof() == 2
 
 
-def test_multi_byte_group_needs_endian():
-    with pytest.raises(DefinitionError, match="byte order"):
-        class Bad(Struct):
-            a: int = Bits(4)
-            b: int = Bits(12)
+def test_multi_byte_group_without_endian_is_a_bit_stream():
+    class Msb(Struct):
+        a: int = Bits(4)
+        b: int = Bits(12)
+
+    class Lsb(Struct, bit_order="lsb"):
+        a: int = Bits(4)
+        b: int = Bits(12)
+
+    assert Msb.parse(b"\x12\x34") == Msb(a=1, b=0x234)  # msb: the bytes in order, most significant first
+    assert Lsb.parse(b"\x12\x34") == Lsb(a=2, b=0x341)  # lsb: the first byte is the least significant
 
 
 def test_mixed_order_is_an_error():

@@ -84,21 +84,24 @@ def render() -> str:
         out.append(derived_pair(name, "", result, valid=True))
     out.append(derived_pair("Int", "bits: int, signed: bool = ..., endian: Optional[str] = ...", "int", valid=True))
     out.append(derived_pair("Float", "bits: int, endian: Optional[str] = ...", "float", valid=True))
-    out.append(derived_pair("Bytes", "size: Any = ..., *, prefix: Any = ..., greedy: bool = ..., measure: Any = ...",
-                            "bytes", valid=True))
+    out.append(derived_pair("Bytes", "size: Any = ..., *, prefix: Any = ..., greedy: bool = ..., measure: Any = ..."
+                            + TERM_OPTIONS + ", pad: Optional[bytes] = ...", "bytes", valid=True))
     out.append(derived_pair(
         "TextInt", "size: int, base: int = ..., *, terminator: bytes = ..., fill: bytes = ..., align: str = ...", "int", valid=True))
     out.append(derived_pair(
         "String",
-        "size: Any = ..., *, encoding: str = ..., prefix: Any = ..., greedy: bool = ..., pad: bytes = ...",
+        "size: Any = ..., *, encoding: str = ..., prefix: Any = ..., greedy: bool = ..., pad: bytes = ..., "
+        "strip: bool = ..." + TERM_OPTIONS,
         "str", valid=True,
     ))
     out.append(derived_pair(
-        "CString", "encoding: str = ..., *, size: Any = ..., terminator: Optional[bytes] = ...", "str", valid=True
+        "CString", "encoding: str = ..., *, size: Any = ..., terminator: Optional[bytes] = ..., include: bool = ..., "
+        "consume: bool = ..., eos_error: bool = ..., pad: Optional[bytes] = ...", "str", valid=True
     ))
     out.append(derived_pair("Sized", "size: Any = ..., type: Any = ..., *, prefix: Any = ...", "Any"))
     out.append(derived_pair(
-        "Array", "item: Any, count: Any = ..., *, until: Any = ..., greedy: bool = ..., typed: bool = ...", "Any"))
+        "Array", "item: Any, count: Any = ..., *, until: Any = ..., greedy: bool = ..., typed: bool = ..., "
+        "prefix: Any = ...", "Any"))
     out.append(derived_pair("Bits", "bits: int, *, signed: bool = ..., order: Optional[str] = ...", "int"))
     out.append(
         "@overload\n"
@@ -112,6 +115,7 @@ def render() -> str:
         " -> Any: ...\n"
     )
     out.append(plain("Lazy", "resolve: Callable[[], Any], *, default: Any = ...", "Any"))
+    out.append("def Args(model: Type[_T], **args: Any) -> _T: ...\n")  # a parameterised model with its arguments
     out.append(plain("Const", "value: _T, type: Any = ...", "_T", init=False))
     out.append(plain("Padding", "size: int, *, fill: bytes = ..., strict: bool = ...", "Any", init=False))
     out.append(plain("Align", "to: int, *, fill: bytes = ...", "Any", init=False))
@@ -126,8 +130,14 @@ def render() -> str:
     out.append(plain("Flags", "base: Any, flags: Type[_T], *, default: _T = ...", "_T"))
     out.append(plain("Pointer", "offset: Any, type: Any, *, relative: bool = ..., overwrite: bool = ..., default: Any = ...", "Any"))
     out.append(derived_pair("Peek", "type: Any", "Any"))
+    out.append(derived_pair("Transformed", "base: Any, process: Any, type: Any = ...", "Any"))
     out.append(plain("Computed", "expr: Any", "Any", init=False))
     return "\n".join(out)
+
+
+TERM_OPTIONS = (", terminator: Optional[bytes] = ..., include: bool = ..., consume: bool = ..., "
+                "eos_error: bool = ...")
+"""Kaitai's terminator options, which Bytes and String share."""
 
 
 C_HEADER = '''\

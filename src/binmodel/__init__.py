@@ -9,6 +9,7 @@ from .fields import (
     ULEB128,
     VLQ,
     Align,
+    Args,
     Array,
     Bits,
     Bool,
@@ -31,6 +32,7 @@ from .fields import (
     String,
     Switch,
     TextInt,
+    Transformed,
     UnlessEnd,
     ZigZag,
     f16,
@@ -71,6 +73,7 @@ from .fields import (
 )
 from .model import Struct
 from .parsing.context import Span, Trace
+from .transforms import Codec, Rol, Ror, TransformError, Xor, Zlib
 from .valid import AnyOf, Range
 
 __version__ = "0.1.0"
@@ -80,10 +83,11 @@ __all__ = [
     "this", "len_of", "count_of", "crc32_of", "where",
     "not_", "Range", "AnyOf", "Endian",
     "Struct", "Span", "Trace", "dump",
-    "Align", "Array", "Bits", "Bool", "Bytes", "Computed", "Const", "CString", "Enum", "Fallback", "Field", "Flags", "Float",
+    "Align", "Args", "Array", "Bits", "Bool", "Bytes", "Computed", "Const", "CString", "Enum", "Fallback", "Field", "Flags", "Float",
     "If", "Int", "Lazy", "Padding", "Peek", "Pointer", "SLEB128", "Sized", "String", "Switch", "TextInt", "ULEB128",
     "UnlessEnd", "VLQ", "ZigZag",
     "f16", "f16be", "f16le", "f32", "f32be", "f32le", "f64", "f64be", "f64le",
     "i8", "i16", "i16be", "i16le", "i24", "i24be", "i24le", "i32", "i32be", "i32le", "i64", "i64be", "i64le",
     "u8", "u16", "u16be", "u16le", "u24", "u24be", "u24le", "u32", "u32be", "u32le", "u64", "u64be", "u64le",
+    "Transformed", "Xor", "Rol", "Ror", "Zlib", "Codec", "TransformError",
 ]

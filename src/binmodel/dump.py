@@ -196,7 +196,7 @@ def value_text(span: Span, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-_BITS = re.compile(r"^bits(\d+)@(\d+)$")
+_BITS = re.compile(r"^(?:bits|pad)(\d+)@(\d+)$")  # pad: the bits an unaligned run ends with
 
 
 def _bits_text(span: Span) -> str:
@@ -216,10 +216,11 @@ def _hex(raw: bytes) -> str:
 class _Row:
     """One output line before rendering: offset, hex cell, structure guides, label."""
 
-    __slots__ = ("offset", "hex", "hex_style", "guides", "label")
+    __slots__ = ("offset", "hex", "hex_style", "guides", "label", "decoded")
 
     def __init__(self, offset: Optional[int], hex_text: str, hex_style: str, guides: List[str],
-                 label: List[Segment]) -> None:
+                 label: List[Segment], decoded: bool = False) -> None:
+        self.decoded = decoded  # the offset is into a Transformed region's decoded bytes
         self.offset = offset
         self.hex = hex_text
         self.hex_style = hex_style
@@ -241,7 +242,8 @@ def _gaps(trace: Trace) -> List[Tuple[int, int]]:
 
     After a parse failure, only gaps before the furthest byte parsed count: the rest was never read.
     """
-    ranges = sorted((sp.offset, sp.offset + sp.size) for sp in trace.spans if sp.size > 0 and is_leaf(sp))
+    ranges = sorted((sp.offset, sp.offset + sp.size) for sp in trace.spans
+                    if sp.size > 0 and is_leaf(sp) and sp.source is None)
     end = len(trace.data)
     if trace.error is not None:
         end = min(end, max([e for _, e in ranges] + [0]))
@@ -292,6 +294,8 @@ class _Builder:
         self.skip: Optional[_Skip] = None
         self.first_item: Dict[str, int] = {}  # array path -> index of its first element shown
         self.fields = self.structures = 0
+        self.window = (self.data, self.lo, self.hi)
+        self.decoded = False
 
     # --- structure guides ---------------------------------------------------
     def _close_until(self, depth: int) -> None:
@@ -309,7 +313,7 @@ class _Builder:
     def _add(self, offset: Optional[int], hex_text: str, hex_style: str, label: List[Segment],
              opening: bool = False) -> None:
         guides = ["│"] * len(self.open) + (["┌"] if opening else [])
-        self.rows.append(_Row(offset, hex_text, hex_style, guides, label))
+        self.rows.append(_Row(offset, hex_text, hex_style, guides, label, self.decoded))
         for i, (span, _, color) in enumerate(self.open):
             self.open[i] = (span, len(self.rows) - 1, color)
 
@@ -345,6 +349,8 @@ class _Builder:
 
     def _gaps_before(self, offset: int) -> None:
         """Show the uncovered ranges that start before ``offset`` and were not shown yet."""
+        if self.decoded:
+            return
         while self.next_gap < len(self.gaps) and self.gaps[self.next_gap][0] < offset:
             a, b = self.gaps[self.next_gap]
             self.next_gap += 1
@@ -389,12 +395,23 @@ class _Builder:
         self.skip.count = 1
         return True
 
+    def _view(self, span: Optional[Span]) -> None:
+        """Read the decoded bytes of a Transformed region for its inner spans, the input otherwise."""
+        source = span.source if span is not None else None
+        if source is None:
+            self.data, self.lo, self.hi = self.window
+            self.decoded = False
+        else:
+            self.data, self.lo, self.hi = source, 0, len(source)
+            self.decoded = True
+
     # --- the walk ---------------------------------------------------------------
     def build(self) -> List[_Row]:
         folded: Optional[str] = None
         for span in self.trace.spans:
             if not span.path:
                 continue
+            self._view(span)
             if self._skipping(span):
                 continue
             if folded is not None:
@@ -427,6 +444,12 @@ class _Builder:
             elif span.kind == "padding":
                 color = PADDING_STYLE
                 label = [("%s: %s of padding" % (span.path, _bytes(span.size)), PADDING_STYLE)]
+                if _BITS.match(span.type_name):  # the bits after an unaligned run of bit fields
+                    label = [("%s = %s  %s, padding" % (span.path, span.value, _bits_text(span)), PADDING_STYLE)]
+            elif span.kind == "encoded":
+                color = self.palette.color(span.path)
+                label = [("%s: %s stored as %s; decoded below" % (span.path, _bytes(span.size),
+                                                                   span.type_name), color)]
             else:
                 self.fields += 1
                 color = self.palette.color(span.path)
@@ -437,8 +460,9 @@ class _Builder:
                 shown = "%s = %s" % (name, value_text(span))
                 if span.kind == "bits":
                     shown = "%s = %s  %s" % (name, span.value, _bits_text(span))
-                label = [(shown, color)]
+                label = [(shown, color)] + ([("  (decoded)", "dim")] if self.decoded else [])
             self._bytes_rows(span.offset, span.size, color, label, span.path)
+        self._view(None)
         self._end_skip()
         self._gaps_before(len(self.data))
         err = self.trace.error
@@ -487,7 +511,8 @@ def dump_lines(trace: Trace, width: int = 16, max_rows: int = 4, depth: Optional
     hex_cols = width * 3 - 1
     lines: List[Line] = []
     for row in rows:
-        line: Line = [("%08x  " % row.offset if row.offset is not None else " " * 10, OFFSET_STYLE),
+        at = ("+%07x  " if row.decoded else "%08x  ") % row.offset if row.offset is not None else " " * 10
+        line: Line = [(at, OFFSET_STYLE),
                       (row.hex.ljust(hex_cols), row.hex_style), ("  ", "")]
         if row.guides:
             line.append(("".join(g + " " for g in row.guides), "dim"))

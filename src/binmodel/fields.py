@@ -10,6 +10,7 @@ constructor is typed; ``tests/test_typing.py`` keeps the two in step.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import enum as _enum
 from typing import Any, Dict, Mapping, Optional, Tuple
 
@@ -185,6 +186,11 @@ def Bytes(
     prefix: Any = None,
     greedy: bool = False,
     measure: Any = None,
+    terminator: Optional[bytes] = None,
+    include: bool = False,
+    consume: bool = True,
+    eos_error: bool = True,
+    pad: Optional[bytes] = None,
     default: Any = MISSING,
     derive: Any = None,
     check: bool = False,
@@ -194,7 +200,12 @@ def Bytes(
 
     ``Bytes(measure=f)``: ``f(rest)`` gets the bytes from here to the end of the data and returns
     how many the field takes (for data that finds its own end, such as a deflate stream).
+    ``Bytes(terminator=b"|")``: up to a terminator (``include``, ``consume``, ``eos_error`` as in Kaitai);
+    ``Bytes(20, pad=b"@", terminator=...)``: a fixed-size region without its trailing padding.
     """
+    if terminator is not None or pad is not None:
+        return FieldSpec(_term_bytes(size, prefix, greedy, measure, terminator, include, consume, eos_error, pad),
+                         default, derive, check)
     if measure is not None and not callable(measure):
         raise DefinitionError("Bytes measure= must be a function of the bytes that follow")
     _one_size_rule("Bytes", size, prefix, greedy, measure is not None)
@@ -247,6 +258,11 @@ def String(
     prefix: Any = None,
     greedy: bool = False,
     pad: bytes = b"\0",
+    strip: bool = True,
+    terminator: Optional[bytes] = None,
+    include: bool = False,
+    consume: bool = True,
+    eos_error: bool = True,
     default: Any = MISSING,
     derive: Any = None,
     check: bool = False,
@@ -255,8 +271,12 @@ def String(
     """Text: fixed ``size`` padded with ``pad``, length-``prefix``-ed, or ``greedy``.
 
     ``encoding`` is any codec name; without one the text is UTF-8 (as for ``CString``), and bytes that are
-    not valid UTF-8 are a ``ParseError``.
+    not valid UTF-8 are a ``ParseError``. ``strip=False``: a fixed size keeps its padding (the value is
+    every byte). ``terminator=``: the text ends at it (without a size, like ``CString``).
     """
+    if terminator is not None and size is None and prefix is None and not greedy:
+        return CString(encoding, terminator=terminator, include=include, consume=consume, eos_error=eos_error,
+                       default=default, derive=derive, check=check)
     _one_size_rule("String", size, prefix, greedy)
     if not isinstance(pad, bytes) or len(pad) != 1:
         raise DefinitionError("String pad must be one byte, not %r" % (pad,))
@@ -266,6 +286,7 @@ def String(
         raise DefinitionError("String(%d, encoding=%r): the size must be whole %d-byte code units"
                               % (size, encoding, unit))
     node = s.String(encoding, _size(size, "String size"), _prefix(prefix), bool(greedy), None, pad)
+    node = _text_options(node, terminator, include, consume, eos_error, strip)
     return FieldSpec(node, default, derive, check, valid=valid)
 
 
@@ -274,6 +295,10 @@ def CString(
     *,
     size: Any = None,
     terminator: Optional[bytes] = None,
+    include: bool = False,
+    consume: bool = True,
+    eos_error: bool = True,
+    pad: Optional[bytes] = None,
     default: Any = MISSING,
     derive: Any = None,
     check: bool = False,
@@ -281,7 +306,9 @@ def CString(
 ) -> Any:
     """Text ended by a NUL (``terminator``); with ``size``, a C ``char[size]`` buffer.
 
-    ``encoding`` is any codec name; without one the text is UTF-8 (as for ``String``).
+    ``encoding`` is any codec name; without one the text is UTF-8 (as for ``String``). ``include``,
+    ``consume`` and ``eos_error`` are Kaitai's options; with ``size``, ``pad=`` is removed from the end
+    of the region before the terminator is looked for (Kaitai ``pad-right``), and fills it on build.
     """
     encoding = _encoding(encoding)
     unit = s.code_unit(encoding)
@@ -292,6 +319,10 @@ def CString(
     if isinstance(size, int) and not isinstance(size, bool) and size % unit:
         raise DefinitionError("CString(%r, size=%d): the size must be whole %d-byte code units" % (encoding, size, unit))
     node = s.String(encoding, _size(size, "CString size"), None, False, terminator, b"\0")
+    if pad is not None:
+        _pad_bytes(pad, unit)
+        node = dataclasses.replace(node, pad=pad)
+    node = _text_options(node, terminator, include, consume, eos_error, True)
     return FieldSpec(node, default, derive, check, valid=valid)
 
 
@@ -304,6 +335,7 @@ def Array(
     until: Any = None,
     greedy: bool = False,
     typed: bool = False,
+    prefix: Any = None,
     default: Any = MISSING,
     derive: Any = None,
     check: bool = False,
@@ -311,7 +343,10 @@ def Array(
     """Repeated items: ``count=`` (int or reference), ``until=`` a predicate on each item, or ``greedy``.
 
     ``typed=True`` reads numbers into one ``array.array`` instead of a list of Python objects.
+    ``prefix=u16be``: the item count comes first, as a length prefix.
     """
+    if prefix is not None:
+        return FieldSpec(_prefixed_array(item, count, until, greedy, typed, prefix), default, derive, check)
     given = (count is not None) + (until is not None) + bool(greedy)
     if given != 1:
         raise DefinitionError("Array needs exactly one of count=, until=, greedy=True")
@@ -346,6 +381,25 @@ def Sized(
 def Field(type: Any, *, default: Any = MISSING, derive: Any = None, check: bool = False, valid: Any = None) -> Any:
     """Any type as a field, with options; mostly for nested models: ``hdr: Header = Field(Header)``."""
     return FieldSpec(to_node(type, "field type"), default, derive, check, valid=valid)
+
+
+def Args(model: Any, **args: Any) -> Any:
+    """A parameterised model with its arguments: ``body: Body = Args(Body, size=this.length)``.
+
+    ``model`` was declared with ``params=("size",)``; every parameter is given, each an expression over
+    the enclosing struct (``this.length``) or a constant, evaluated on parse and on build."""
+    node = to_node(model, "Args type")
+    target = node.resolve() if isinstance(node, s.Lazy) else node
+    cls = getattr(target, "cls", None) if not isinstance(node, s.Lazy) else None
+    declared = getattr(cls, "_bm_params", None)
+    if not isinstance(node, s.Lazy) and (not isinstance(target, s.Struct) or declared is None):
+        raise DefinitionError("Args(%s, ...): only a model declared with params=(...) takes arguments" % node.name)
+    if declared is not None and set(args) != set(declared):
+        missing, unknown = sorted(set(declared) - set(args)), sorted(set(args) - set(declared))
+        raise DefinitionError("Args(%s, ...): %s" % (node.name, "; ".join(
+            ([("missing argument%s %s" % ("s" if len(missing) > 1 else "", ", ".join(missing)))] if missing else [])
+            + ([("no parameter%s %s" % ("s" if len(unknown) > 1 else "", ", ".join(unknown)))] if unknown else []))))
+    return FieldSpec(s.Args(node, tuple((k, as_expr(v)) for k, v in args.items())))
 
 
 def Lazy(resolve: Any) -> Any:
@@ -497,3 +551,82 @@ def Pointer(offset: Any, type: Any, *, relative: bool = False, overwrite: bool =
     ``overwrite=True``: on build, its bytes replace what other (non-pointer) fields wrote there.
     """
     return FieldSpec(s.Pointer(as_expr(offset), to_node(type), bool(relative), bool(overwrite)), default)
+
+
+# --- terminators, padding, counted arrays, transforms (issue 14) ------------------------------
+
+def _pad_bytes(pad: Any, unit: int = 1) -> bytes:
+    if not isinstance(pad, bytes) or len(pad) != 1:
+        raise DefinitionError("pad must be one byte, not %r" % (pad,))
+    return pad
+
+
+def _terminator(term: Any, unit: int = 1) -> bytes:
+    if isinstance(term, int) and not isinstance(term, bool) and 0 <= term <= 255:
+        term = bytes([term])
+    if not isinstance(term, bytes) or not term or len(term) % unit:
+        raise DefinitionError("a terminator is a byte (0..255) or non-empty bytes of whole %d-byte code units, "
+                              "not %r" % (unit, term))
+    return term
+
+
+def _term_bytes(size: Any, prefix: Any, greedy: bool, measure: Any, terminator: Any, include: bool,
+                consume: bool, eos_error: bool, pad: Any) -> s.TermBytes:
+    """``Bytes(terminator=...)`` or ``Bytes(size, pad=...)``: a ``TermBytes`` node."""
+    if prefix is not None or greedy or measure is not None:
+        raise DefinitionError("Bytes terminator=/pad= go with a size or alone (up to the terminator), "
+                              "not with prefix=, greedy= or measure= (use Sized(..., Bytes(terminator=...)))")
+    term = None if terminator is None else _terminator(terminator)
+    if size is None and term is None:
+        raise DefinitionError("Bytes(pad=...) needs a size")
+    if size is not None and (not consume or not eos_error):
+        raise DefinitionError("consume= and eos_error= apply to a terminator without a size "
+                              "(a fixed-size region is always used up)")
+    return s.TermBytes(term, _size(size, "Bytes size"), bool(include), bool(consume), bool(eos_error),
+                       None if pad is None else _pad_bytes(pad))
+
+
+def _text_options(node: s.String, terminator: Any, include: bool, consume: bool, eos_error: bool,
+                  strip: bool) -> s.String:
+    """A ``String`` with Kaitai's terminator options and ``strip``, checked."""
+    unit = s.code_unit(node.encoding)
+    term = None if terminator is None else _terminator(terminator, unit)
+    sized = node.size is not None or node.prefix is not None or node.greedy
+    if sized and (not consume or not eos_error):
+        raise DefinitionError("consume= and eos_error= apply to a terminator without a size "
+                              "(a fixed-size region is always used up)")
+    if include and term is None:
+        raise DefinitionError("include=True needs a terminator")
+    if not strip and node.size is None:
+        raise DefinitionError("strip=False applies to a fixed-size String (only those are padded)")
+    return dataclasses.replace(node, terminator=term, include=bool(include), consume=bool(consume),
+                               eos_error=bool(eos_error), strip=bool(strip))
+
+
+def _prefixed_array(item: Any, count: Any, until: Any, greedy: bool, typed: bool, prefix: Any) -> s.Array:
+    """``Array(item, prefix=u16be)``: the item count as a length prefix."""
+    if count is not None or until is not None or greedy:
+        raise DefinitionError("Array prefix= is the count: not with count=, until= or greedy=True")
+    node = s.Array(to_node(item), None, None, False, bool(typed), _prefix(prefix))
+    if typed:
+        s.typecode(node.item)
+    return node
+
+
+def Transformed(base: Any, process: Any, type: Any = None, *, default: Any = MISSING, derive: Any = None,
+                check: bool = False) -> Any:
+    """A region stored transformed (Kaitai ``process``): ``Transformed(Bytes(this.size), Xor(0xFF), Inner)``.
+
+    ``base`` reads the stored bytes (any ``Bytes`` form); ``process`` is ``Xor``, ``Rol``/``Ror``,
+    ``Zlib``, a ``Codec`` or any object with ``decode``/``encode``; ``type`` (default: the decoded bytes)
+    is parsed from the decoded bytes and must use them up, as in a ``Sized`` region.
+    """
+    from .transforms import as_transform
+
+    region = to_node(base, "Transformed region")
+    if not isinstance(region, (s.Bytes, s.TermBytes)):
+        raise DefinitionError("Transformed reads its stored bytes with a Bytes type (Bytes(n), Bytes(this.size), "
+                              "Bytes(greedy=True), ...), not %s" % region.name)
+    proc = as_transform(process)
+    inner = None if type is None else to_node(type, "Transformed type")
+    return FieldSpec(s.Transformed(region, proc, inner, proc.arg), default, derive, check)

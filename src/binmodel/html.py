@@ -94,7 +94,7 @@ def view_data(trace: Trace, *, title: Optional[str] = None) -> Dict[str, Any]:
     shows) and ``color`` (an index into ``colors``). ``incomplete`` lists the structs and arrays
     still open when the parse failed; their ``len`` reaches the furthest byte read in them.
     """
-    spans = trace.spans
+    spans = [span for span in trace.spans if span.source is None]  # (the decoded spans of transforms: not input bytes)
     data = trace.data
     parents = _parents(spans)
     colour_of, colours = _colours(spans, parents)

@@ -128,9 +128,12 @@ class StructMeta(type):
         cls: Any = super().__new__(mcls, name, bases, ns, **kwargs)
         members, union_size = mcls._bm_arrange(cls, fields, options)
         cls._bm_node = s.Struct(name, members, cls, union_size)
-        check_references(name, cls._bm_node)
+        check_references(name, cls._bm_node, options.get("params") or ())
+        _check_params(name, options.get("params"), fields)
+        cls._bm_params = options.get("params")
         cls._bm_options = options
         cls._bm_stored = tuple(f.name for f in fields if f.stored)
+        cls._bm_pads = tuple(f.name for f in cls._bm_node.fields() if type(f.type) is s.BitPad)
         cls._bm_raw_fields = raw_inherited + tuple((f, options["endian"]) for f in raw_own)
         _install_init(cls, fields)
         for hook in tuple(_DEFINE_HOOKS):
@@ -147,10 +150,11 @@ class StructMeta(type):
             raise DefinitionError("%s: endian must be 'big', 'little' or 'native', not %r" % (name, endian))
         if bit_order not in ("msb", "lsb"):
             raise DefinitionError("%s: bit_order must be 'msb' or 'lsb', not %r" % (name, bit_order))
-        unknown = set(kwargs) - {"endian", "bit_order"}
+        unknown = set(kwargs) - {"endian", "bit_order", "params"}
         if unknown:
             raise DefinitionError("%s: unknown class keyword %s" % (name, ", ".join(sorted(unknown))))
-        return {"endian": endian, "bit_order": bit_order}
+        return {"endian": endian, "bit_order": bit_order,
+                "params": _params_option(name, kwargs.get("params", inherited.get("params")))}
 
     @classmethod
     def _bm_arrange(mcls, cls: Any, fields: List[s.Field], options: Dict[str, Any]) -> Tuple[Tuple[Any, ...], Any]:
@@ -201,6 +205,26 @@ def _collect_fields(name: str, ns: Dict[str, Any], endian: Any,
     return out
 
 
+def _params_option(name: str, params: Any) -> Optional[Tuple[str, ...]]:
+    """The ``params=`` class keyword: the names of the arguments a parameterised model takes."""
+    if params is None:
+        return None
+    if isinstance(params, str) or not all(isinstance(p, str) for p in params):
+        raise DefinitionError("%s: params must be a tuple of names, such as params=(\"size\",), not %r" % (name, params))
+    params = tuple(params)
+    for p in params:
+        _check_name(p, "%s: parameter %s" % (name, p))
+    if len(set(params)) != len(params):
+        raise DefinitionError("%s: a parameter is named twice in params=%r" % (name, params))
+    return params
+
+
+def _check_params(name: str, params: Optional[Tuple[str, ...]], fields: List[s.Field]) -> None:
+    clash = sorted(set(params or ()) & {f.name for f in fields})
+    if clash:
+        raise DefinitionError("%s: %s is both a parameter and a field" % (name, ", ".join(clash)))
+
+
 def _reresolve(field: s.Field, old: Optional[str], new: Optional[str], where: str) -> s.Field:
     """An inherited field for a subclass with another byte order (``class BE(Model, endian="big")``).
 
@@ -223,7 +247,7 @@ def _swap_models(node: s.Node, old: Optional[str], new: Optional[str]) -> s.Node
 
 
 _RESERVED = {"parse", "parse_lazy", "parse_trace", "build", "sizeof", "layout", "to_bytes", "to_dict", "from_dict",
-             "_parent", "_prev", "_root", "_bytes"}
+             "_parent", "_prev", "_root", "_bytes", "_params"}
 _RESERVED.update(("_index", "_io", "_value"))  # what this._index, this._io and valid= expressions name
 
 
@@ -243,16 +267,18 @@ def _group_bits(name: str, fields: List[s.Field], endian: Optional[str], bit_ord
             return
         total = sum(f.type.bits for f in run)  # type: ignore[attr-defined]
         names = ", ".join(f.name for f in run)
-        if total % 8:
-            raise DefinitionError("%s: the bit fields %s take %d bits, not a whole number of bytes; "
-                                  "add Bits(%d) of padding" % (name, names, total, -total % 8))
         orders = {f.type.order or bit_order for f in run}  # type: ignore[attr-defined]
         if len(orders) > 1:
             raise DefinitionError("%s: the bit fields %s mix msb and lsb order" % (name, names))
-        if total > 8 and endian is None:
-            raise DefinitionError("%s: the bit fields %s span %d bytes but have no byte order; "
-                                  "give the struct endian=" % (name, names, total // 8))
-        members.append(s.BitGroup(tuple(run), orders.pop(), endian))
+        if total % 8:  # the next member starts at the next byte: the bits up to it are kept padding
+            pad = s.BitPad(-total % 8, False, next(iter(orders)))
+            run.append(s.Field("(padding after %s)" % run[-1].name, pad, stored=False))
+            total += run[-1].type.bits  # type: ignore[attr-defined]
+        order = orders.pop()
+        group_endian = endian
+        if total > 8 and endian is None:  # no byte order given: the bits are a stream, read in bit order
+            group_endian = "big" if order == "msb" else "little"  # (Kaitai Struct's bit-endian be / le)
+        members.append(s.BitGroup(tuple(run), order, group_endian))
         run.clear()
 
     for f in fields:
@@ -311,7 +337,7 @@ def _optional(f: s.Field) -> bool:
         _f.f32, _f.f32be, _f.f32le, _f.f64, _f.f64be, _f.f64le, _f.Bool, _f.ULEB128, _f.SLEB128,
         _f.ZigZag, _f.Int, _f.Float, _f.Bytes, _f.String, _f.CString, _f.Sized, _f.Array, _f.Bits, _f.Field,
         _f.Lazy, _f.Const, _f.Padding, _f.Align, _f.Switch, _f.If, _f.UnlessEnd, _f.Fallback, _f.Enum, _f.Flags, _f.Pointer,
-        _f.VLQ, _f.Peek, _f.Computed, _f.TextInt,
+        _f.VLQ, _f.Peek, _f.Computed, _f.TextInt, _f.Args,
     ),
 )
 class Struct(metaclass=StructMeta):
@@ -330,11 +356,14 @@ class Struct(metaclass=StructMeta):
     _bm_options: ClassVar[Dict[str, Any]]
     _bm_stored: ClassVar[Tuple[str, ...]]
     _bm_raw_fields: ClassVar[Tuple[Tuple[s.Field, Optional[str]], ...]]
+    _bm_params: ClassVar[Optional[Tuple[str, ...]]] = None  # params=: the arguments the model takes
+    _bm_pads: ClassVar[Tuple[str, ...]] = ()  # names of the BitPad fields (kept padding bits)
     __slots__ = ()
     _bm_bulk: ClassVar[Any] = None  # bulk.parse_array's cached dtype: (model, dtype, numpy.frombuffer)
 
     if TYPE_CHECKING:
-        def __init_subclass__(cls, *, endian: Union[str, Endian, None] = None, bit_order: Optional[str] = None) -> None: ...
+        def __init_subclass__(cls, *, endian: Union[str, Endian, None] = None, bit_order: Optional[str] = None,
+                              params: Optional[Tuple[str, ...]] = None) -> None: ...
     else:
         def __init_subclass__(cls, **kwargs: Any) -> None:
             super().__init_subclass__()  # the class keywords were read by the metaclass
@@ -390,6 +419,10 @@ class Struct(metaclass=StructMeta):
                 object.__setattr__(obj, PARSED_PREFIX + f.name, values.get(f.name))
         if union_bytes is not None:
             object.__setattr__(obj, "_bm_parsed", {"__union_bytes__": union_bytes})
+        if cls._bm_pads:  # the padding bits after unaligned bit fields, when not zero
+            kept = {name: values[name] for name in cls._bm_pads if values.get(name)}
+            if kept:
+                object.__setattr__(obj, "_bm_parsed", dict(getattr(obj, "_bm_parsed", None) or {}, **kept))
         return obj
 
     # --- bytes ---------------------------------------------------------------

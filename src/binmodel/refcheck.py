@@ -24,14 +24,15 @@ from .errors import DefinitionError
 from .expr import IO_ATTRIBUTES, Expr, Ref, _FieldBytes
 
 
-def check_references(model: str, node: s.Struct) -> None:
-    """Raise ``DefinitionError`` naming ``model.field`` for a reference no parse or build could resolve."""
+def check_references(model: str, node: s.Struct, params: Sequence[str] = ()) -> None:
+    """Raise ``DefinitionError`` naming ``model.field`` for a reference no parse or build could resolve.
+    A parameterised model's ``params`` are known from the start (``this.size``, ``this._params.size``)."""
     fields = [f for f in node.fields() if f.stored]
     types: Dict[str, s.Node] = {f.name: f.type for f in fields}
-    names = list(types)
+    names = list(types) + list(params) + (["_params"] if params else [])
     for position, field in enumerate(node.fields()):
         where = "%s.%s" % (model, field.name)
-        earlier = [f.name for f in node.fields()[:position] if f.stored]
+        earlier = [f.name for f in node.fields()[:position] if f.stored] + names[len(types):]
         for expr in _expressions(field.type):
             for path in expr.refs():
                 _check_path(path, expr, where, model, field.name, names, earlier, types, parse_time=True)
@@ -44,16 +45,9 @@ def _expressions(node: s.Node) -> Iterator[Expr]:
     """The expressions a type reads in the enclosing struct's context (not inside nested models)."""
     if isinstance(node, (s.Struct, s.Lazy)) or not dataclasses.is_dataclass(node):
         return
-    for f in dataclasses.fields(node):
-        value = getattr(node, f.name)
-        if isinstance(value, Expr):
-            yield value
-        elif isinstance(value, s.Node):
-            yield from _expressions(value)
-        elif f.name == "cases":
-            for _, case in value:
-                if isinstance(case, s.Node):
-                    yield from _expressions(case)
+    yield from s.expressions(node)
+    for child in s.children(node):
+        yield from _expressions(child)
 
 
 def _check_path(path: Tuple[str, ...], expr: Expr, where: str, model: str, fname: str, names: Sequence[str],
@@ -72,6 +66,10 @@ def _check_path(path: Tuple[str, ...], expr: Expr, where: str, model: str, fname
                                   % (where, what, path[1], model, _listing(names), _nearest(path[1], names)))
         return
     name = path[0]
+    if name == "_params" and name in names:
+        if len(path) > 1 and path[1] not in names:
+            raise DefinitionError("%s: %s: %s has no parameter %r" % (where, what, model, path[1]))
+        return
     if name not in names:
         raise DefinitionError("%s: %s: %s has no field %r%s" % (where, what, model, name, _nearest(name, names)))
     if parse_time and name not in readable:

@@ -12,7 +12,7 @@ import dataclasses
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 from .errors import DefinitionError
-from .expr import Expr
+from .expr import Expr, Lit
 
 ENDIANS = ("big", "little", "native")
 
@@ -172,6 +172,10 @@ class String(Node):
     greedy: bool = False
     terminator: Optional[bytes] = None
     pad: bytes = b"\0"
+    include: bool = False  # the terminator is part of the value
+    consume: bool = True  # the terminator is skipped (False: left for the next field)
+    eos_error: bool = True  # False: the data may end without a terminator
+    strip: bool = True  # a fixed size loses its trailing pad (False: the value is every byte)
 
     @property
     def name(self) -> str:
@@ -189,6 +193,7 @@ class Array(Node):
     until: Optional[Callable[[Any], bool]] = None
     greedy: bool = False
     typed: bool = False  # numbers as one array.array, not a list of Python ints
+    prefix: Optional[Int] = None  # the item count, as a length prefix before the items
 
     @property
     def typecode(self) -> str:
@@ -199,6 +204,8 @@ class Array(Node):
     def name(self) -> str:
         if self.count is not None:
             how = self.count.text()
+        elif self.prefix is not None:
+            how = "%s prefix" % self.prefix.name
         elif self.until is not None:
             how = "until"
         else:
@@ -403,6 +410,57 @@ class Lazy(Node):
         return "Lazy"
 
 
+# --- terminated bytes and transformed regions (the modelling language's bytes, issue 14) ----------
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class TermBytes(Node):
+    """Bytes ended by ``terminator`` or a fixed-size region with padding (Kaitai ``terminator``,
+    ``include``, ``consume``, ``eos-error``, ``pad-right``).
+
+    Without a ``size``, the value runs to the first ``terminator`` (``include``: it is part of the value;
+    ``consume=False``: the next field starts at it; ``eos_error=False``: the end of the data may come
+    first). With a ``size``, trailing ``pad`` bytes are removed, then the value ends at the first
+    ``terminator`` inside the region.
+    """
+
+    terminator: Optional[bytes] = None
+    size: Optional[Expr] = None
+    include: bool = False
+    consume: bool = True
+    eos_error: bool = True
+    pad: Optional[bytes] = None
+
+    @property
+    def name(self) -> str:
+        how = [] if self.size is None else [self.size.text()]
+        if self.terminator is not None:
+            how.append("until %s" % self.terminator.hex())
+        if self.pad is not None:
+            how.append("pad %s" % self.pad.hex())
+        return "Bytes[%s]" % ", ".join(how)
+
+    @property
+    def fixed_size(self) -> Optional[int]:
+        return self.size.value if isinstance(self.size, Lit) else None
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Transformed(Node):
+    """A region whose bytes are stored transformed (Kaitai ``process``): ``base`` reads the stored bytes,
+    ``process`` decodes them (with ``arg``, a key or amount evaluated in the struct), and ``type``
+    (``None``: the decoded bytes themselves) is parsed from the decoded bytes, which it must use up."""
+
+    base: Node
+    process: Any
+    type: Optional[Node] = None
+    arg: Optional[Expr] = None
+
+    @property
+    def name(self) -> str:
+        inner = "" if self.type is None else ", %s" % self.type.name
+        return "Transformed(%s, %s%s)" % (self.base.name, self.process.text(self.arg), inner)
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class Field:
     """A named member of a struct.
@@ -456,6 +514,25 @@ class BitGroup(Node):
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
+class BitPad(Bits):
+    """The bits from the end of a run of bit fields that does not fill whole bytes up to the next byte
+    (what Kaitai Struct skips when it realigns). Not a value of the model: a parse keeps nonzero padding
+    bits in the instance's ``_bm_parsed`` (under the field's name), so an unchanged instance is rebuilt
+    exactly; an instance made by hand writes zeros."""
+
+    @property
+    def name(self) -> str:
+        return "pad%d" % self.bits
+
+
+def kept_bits(obj: Any, field: Field) -> int:
+    """The padding bits ``obj`` was parsed with for a ``BitPad`` field (0 for an instance made by hand)."""
+    parsed = getattr(obj, "_bm_parsed", None)
+    value = parsed.get(field.name, 0) if isinstance(parsed, dict) else 0
+    return value if type(value) is int and 0 <= value < 1 << field.type.bits else 0  # type: ignore[attr-defined]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
 class Struct(Node):
     """A sequence of members (fields and bit groups), made into instances of ``cls``.
 
@@ -478,6 +555,20 @@ class Struct(Node):
         for m in self.members:
             out.extend(m.fields if isinstance(m, BitGroup) else (m,))
         return tuple(out)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Args(Node):
+    """A parameterised model (``class Body(Struct, params=("size",))``) with the values of its parameters:
+    each expression is evaluated in the enclosing struct, and the model reads it as ``this.size`` or
+    ``this._params.size`` (Kaitai Struct's ``params:``)."""
+
+    type: Node  # a Struct, or a Lazy naming one
+    args: Tuple[Tuple[str, Expr], ...]
+
+    @property
+    def name(self) -> str:
+        return "%s(%s)" % (self.type.name, ", ".join("%s=%s" % (k, e.text()) for k, e in self.args))
 
 
 def _size_text(size: Optional[Expr], prefix: Optional[Int], greedy: bool) -> str:
@@ -503,6 +594,14 @@ def children(node: Node) -> List[Node]:
         if node.default is not None:
             out.append(node.default)
     return out
+
+
+def expressions(node: Node) -> List[Expr]:
+    """The expressions ``node`` holds itself (sizes, counts, keys, conditions, offsets), not its children's."""
+    found = [value for value in (getattr(node, f.name) for f in dataclasses.fields(node)) if isinstance(value, Expr)]
+    if isinstance(node, Args):  # a parameterised model's arguments, evaluated in the enclosing struct
+        found.extend(value for _, value in node.args)
+    return found
 
 
 def map_children(node: Node, fn: Callable[[Node], Node]) -> Node:

@@ -2,6 +2,7 @@
 
 - ``context``: what a build keeps beside the struct (pointer patches, deferred errors);
 - ``interpreter``: the reference builder, one handler per node type (``BUILDERS``), and ``BuildContext``;
+- ``regions``: its handlers for terminated, counted-by-prefix and transformed regions;
 - ``generator``: writes a struct's builder as lines of Python, one emitter per member kind;
 - ``compiled``: assembles and runs the generated builders and the entry ``Model.build`` calls.
 """

@@ -339,6 +339,9 @@ class BuildCompiler:
         if any(f.derive is not None for f in m.fields):
             raise g.GiveUp
         fields = [(f, at, bits) for f, at, bits in m.positions() if f.stored]
+        if any(type(f.type) is s.BitPad for f in m.fields):  # padding bits kept from a parse: the interpreter
+            w.emit(1, "if getattr(%s, '_bm_parsed', None) is not None:" % self.obj)
+            w.emit(2, "raise {Fail}")
         types, ranges, signs = [], [], []
         for f, _at, bits in fields:  # exact ints only: a numpy int would wrap in the shifts below
             v = self.var(f.name)
@@ -462,3 +465,13 @@ HELPERS: Dict[str, Any] = {
 }
 """What generated builders call, under ``{name}``; the NaN type and ``typed_bytes`` are added by
 ``building.compiled`` (they live with the interpreter)."""
+
+
+def _array_part_forms(compiler: BuildCompiler, t: s.Array, local: str) -> str:
+    """Arrays counted by a length prefix (issue 14) are the interpreter's."""
+    if t.prefix is not None:
+        raise g.GiveUp
+    return BuildCompiler.array_part(compiler, t, local)
+
+
+PART_EMITTERS[s.Array] = _array_part_forms

@@ -541,6 +541,8 @@ def build_bits(group: s.BitGroup, ctx: BuildContext) -> bytes:
     word = 0
     for field, bit_at, bits in group.positions():
         value = ctx.get(field.name) if field.stored else 0
+        if type(field.type) is s.BitPad:  # the padding bits as parsed
+            value = s.kept_bits(ctx.obj, field)
         fpath = join_path(ctx.path, field.name)
         number = as_int(value)
         if number is None:
@@ -567,7 +569,7 @@ def _build_pointer(node: s.Pointer, value: Any, ctx: BuildContext, path: str, na
 
 
 def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], path: str,
-                 patches: List[Patch], depth: int) -> bytes:
+                 patches: List[Patch], depth: int, arguments: Optional[Dict[str, Any]] = None) -> bytes:
     """A struct (or a dict for one): its parts in order, deferred checks, then relative pointers."""
     if depth >= MAX_DEPTH:
         raise BuildError("structs nested deeper than %d" % MAX_DEPTH, path)
@@ -579,6 +581,8 @@ def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], pat
             raise BuildError("expected %s, found %s" % (node.name, kind_of(value)), path,
                              expected=node.name, found=value)
     ctx = BuildContext(node, value, parent, path, patches, depth)
+    if arguments:  # a parameterised model's arguments (see _build_args)
+        ctx.values.update(arguments)
     if node.union_size is not None:
         return _build_union(node, ctx)
     out = bytearray()
@@ -670,6 +674,19 @@ BUILDERS: Dict[type, Callable[..., bytes]] = {
     s.Peek: _build_nothing, s.Computed: _build_nothing, s.TextInt: _build_text_int,
 }
 """One builder per node type: ``handler(node, value, ctx, path, name) -> bytes`` (see ``build_node``)."""
+
+
+def _build_args(node: s.Args, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    """A parameterised model: its arguments evaluated in the enclosing struct, then the model built with them."""
+    from ..parsing.interpreter import arguments
+
+    target, values = arguments(node, ctx, path, None, BuildError)
+    return build_struct(target, value, ctx, path, ctx.patches if ctx is not None else [],
+                        ctx.depth + 1 if ctx is not None else 0, values)
+
+
+BUILDERS[s.Args] = _build_args
+from . import regions as _regions  # noqa: E402,F401  (registers the builders of terminated, counted, transformed forms)
 
 
 def _build_valid(node: s.Valid, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:

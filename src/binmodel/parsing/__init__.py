@@ -2,6 +2,7 @@
 
 - ``context``: what a parse carries (the input's state, the struct's fields so far, spans);
 - ``interpreter``: the reference parser, one handler per node type (``PARSERS``);
+- ``regions``: its handlers for terminated, counted-by-prefix and transformed regions;
 - ``generator``: writes a struct's parser as lines of Python, one emitter per node type;
 - ``items``: the loops over arrays of structs the generator writes;
 - ``analysis``: facts about the schema the generator needs (nesting, reach of references);

@@ -90,8 +90,8 @@ def _own_reach(node: s.Struct) -> Tuple[int, List[s.Struct]]:
         if isinstance(t, s.Struct):
             inner.append(t)
             return
-        for item in dataclasses.fields(t):  # every expression a node holds: sizes, keys, offsets...
-            refs(getattr(t, item.name, None))
+        for e in s.expressions(t):  # sizes, keys, offsets...
+            refs(e)
         for child in s.children(t):
             walk(child)
 

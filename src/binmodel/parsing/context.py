@@ -30,8 +30,9 @@ class Span:
     size: int
     value: Any
     type_name: str
-    kind: str  # "field" | "struct" | "array" | "padding" | "const" | "bits"
+    kind: str  # "field" | "struct" | "array" | "padding" | "const" | "bits" | "encoded"
     depth: int
+    source: Optional[bytes] = None  # the decoded bytes offset and size refer to (inside a Transformed region)
 
 
 @dataclasses.dataclass

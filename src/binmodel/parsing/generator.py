@@ -360,7 +360,7 @@ class StructCompiler(ItemLoops):
         for i, (f, at, bits) in enumerate(positions):
             if self.positions:
                 self.where(f, "{pos} + %d" % offset, "{pos} + %d" % (offset + group.size))
-            if not f.stored:
+            if not f.stored and type(f.type) is not s.BitPad:
                 continue
             word, width = raw, 8 * group.size
             if parts is not None:
@@ -369,6 +369,10 @@ class StructCompiler(ItemLoops):
             value = "%s >> %d" % (word, at) if at else word
             if at + bits < width:
                 value = "(%s) & %d" % (value, (1 << bits) - 1) if at else "%s & %d" % (value, (1 << bits) - 1)
+            if not f.stored:  # padding bits after an unaligned run: the interpreter keeps them when not zero
+                w.emit(1, "if %s:" % value)
+                w.emit(2, "raise {Fail}")
+                continue
             var = self.var(f)
             w.emit(1, "%s = %s" % (var, value))
             if f.type.signed:  # type: ignore[attr-defined]
@@ -677,3 +681,21 @@ VALUE_EMITTERS: Dict[type, Callable[..., None]] = {
 }
 """The emitter of each type that can be a value inside a region (a switch case, a sized region's content):
 ``emitter(compiler, type, target, end, depth)``."""
+
+
+# --- arrays counted by a length prefix (issue 14): the interpreter reads them ---------------------
+
+def _array_member(compiler: StructCompiler, member: s.Field, t: s.Array) -> None:
+    if t.prefix is not None:
+        raise g.GiveUp
+    StructCompiler.array_field(compiler, member, t)
+
+
+def _array_value(compiler: StructCompiler, t: s.Array, target: str, end: str, depth: int) -> None:
+    if t.prefix is not None:
+        raise g.GiveUp
+    StructCompiler.array_in_region(compiler, t, target, end, depth)
+
+
+MEMBER_EMITTERS[s.Array] = _array_member
+VALUE_EMITTERS[s.Array] = _array_value

@@ -27,11 +27,8 @@ from ..wire import (
     NaN,
     Numeral,
     byteorder,
-    code_unit,
-    find_terminator,
     int_code,
     prefix,
-    strip_pad,
     text_int_value,
 )
 from .context import (
@@ -191,31 +188,6 @@ def _decode(raw: bytes, encoding: str, path: str, pos: int) -> str:
     except UnicodeDecodeError as exc:
         raise ParseError("cannot decode %s as %s: %s" % (short(raw), encoding, exc.reason), path,
                          pos + exc.start, expected=encoding, found=raw[exc.start:exc.end]) from None
-
-
-def _parse_string(node: s.String, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
-    state = ctx.state
-    if node.terminator is not None and node.size is None:
-        i = find_terminator(state.data, pos, state.end, node.terminator, code_unit(node.encoding))
-        if i < 0:
-            raise ParseError("no terminator %r before the end of the data" % node.terminator, path, pos,
-                             expected=node.terminator, found="end of data")
-        value = _decode(bytes(state.data[pos:i]), node.encoding, path, pos)
-        end = i + len(node.terminator)
-        record_span(state, path, pos, end - pos, value, node, "field")
-        return value, end
-    n, start = _size_of(node, ctx, pos, path)
-    raw = read(state, start, n, path, node.name)
-    if node.terminator is not None:
-        i = find_terminator(raw, 0, len(raw), node.terminator, code_unit(node.encoding))
-        text = raw if i < 0 else raw[:i]
-    elif node.size is not None:
-        text = strip_pad(raw, node.pad, code_unit(node.encoding))
-    else:
-        text = raw
-    value = _decode(text, node.encoding, path, start)
-    record_span(state, path, pos, start + n - pos, value, node, "field")
-    return value, start + n
 
 
 def _parse_sized(node: s.Sized, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
@@ -420,7 +392,14 @@ def parse_bits(group: s.BitGroup, ctx: ParseContext, pos: int, path: str) -> int
         value = (word >> bit_at) & ((1 << bits) - 1)
         if field.type.signed and value >> (bits - 1):  # type: ignore[attr-defined]
             value -= 1 << bits
-        if not field.stored:  # padding bits
+        if not field.stored:  # padding bits: those that end an unaligned run are kept when not zero
+            if type(field.type) is s.BitPad:
+                if value:
+                    ctx.values[field.name] = value
+                if state.spans is not None:  # shown, so a dump accounts for every bit
+                    state.spans.append(Span(join_path(path, field.name), pos, size, value,
+                                            "%s@%d" % (field.type.name, bit_at), "padding",
+                                            path_depth(join_path(path, field.name))))
             continue
         ctx.values[field.name] = value
         ctx.where[field.name] = (pos, pos + size)
@@ -573,13 +552,52 @@ def resolve_lazy(node: s.Lazy) -> s.Node:
 
 PARSERS: Dict[type, Callable[..., Tuple[Any, int]]] = {
     s.Float: _parse_float, s.Bool: _parse_bool, s.VarInt: _parse_varint, s.Bytes: _parse_bytes,
-    s.String: _parse_string, s.Sized: _parse_sized, s.Array: _parse_array, s.Struct: parse_struct, s.Const: _parse_const,
+    s.Sized: _parse_sized, s.Array: _parse_array, s.Struct: parse_struct, s.Const: _parse_const,
     s.Padding: _parse_padding, s.Align: _parse_align, s.Switch: _parse_switch, s.If: _parse_if,
     s.UnlessEnd: _parse_unless_end, s.Fallback: _parse_fallback,
     s.Enum: _parse_enum, s.Flags: _parse_flags, s.Pointer: _parse_pointer, s.Lazy: _parse_lazy,
     s.Peek: _parse_peek, s.Computed: _parse_computed,
     s.TextInt: _parse_text_int,
 }
+
+
+class Params:
+    """A parameterised model's arguments, as ``this._params`` (``this._params.size``)."""
+
+    def __init__(self, values: Dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+    def __repr__(self) -> str:
+        return "Params(%s)" % ", ".join("%s=%r" % item for item in self.__dict__.items())
+
+
+def arguments(node: s.Args, ctx: Any, path: str, pos: Optional[int], error: type) -> Tuple[s.Struct, Dict[str, Any]]:
+    """The model an ``Args`` node names and the values of its arguments in ``ctx`` (the enclosing struct),
+    with ``_params``: what the model's context starts with, on parse and on build."""
+    target = resolve_lazy(node.type) if isinstance(node.type, s.Lazy) else node.type
+    declared = getattr(getattr(target, "cls", None), "_bm_params", None)
+    if not isinstance(target, s.Struct) or declared is None or set(declared) != {k for k, _ in node.args}:
+        raise error("%s does not take the arguments %s" % (target.name, ", ".join(k for k, _ in node.args)), path, pos)
+    values = {k: evaluate(e, ctx, path, pos, "argument %s" % k, error) for k, e in node.args}
+    return target, dict(values, _params=Params(values))
+
+
+def _parse_args(node: s.Args, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    target, values = arguments(node, ctx, path, pos, ParseError)
+    state = ctx.state
+    if state.depth >= MAX_DEPTH:
+        raise ParseError("structs nested deeper than %d" % MAX_DEPTH, path, pos,
+                         expected="depth <= %d" % MAX_DEPTH, found="deeper")
+    state.depth += 1
+    try:
+        sub = ParseContext(ctx, pos, state)
+        sub.values.update(values)  # this.size: read like a field parsed before the first
+        return _parse_members(target, sub, pos, path)
+    finally:
+        state.depth -= 1
+
+
+PARSERS[s.Args] = _parse_args
 
 
 def _parse_valid(node: s.Valid, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
@@ -660,3 +678,4 @@ def parse_trace(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool =
     return Trace(value, spans, None, bytes(buf))
 
 
+from . import regions as _regions  # noqa: E402,F401  (registers the parsers of terminated, counted, transformed forms)

@@ -1,0 +1,197 @@
+"""Parsers of the bytes forms of issue 14: terminated and padded bytes and text (``TermBytes``, ``String``),
+arrays counted by a length prefix, and transformed regions (``Transformed``: xor, rotation, zlib, codecs).
+
+Registered into ``interpreter.PARSERS`` when the interpreter is imported. A transformed region's inner
+value is parsed from the decoded bytes as its own input: its spans carry those bytes (``Span.source``)
+and offsets into them, so a dump shows the stored bytes and, marked as decoded, what they decode to.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Dict, Optional, Tuple
+
+from .. import schema as s
+from ..context import evaluate
+from ..ended import KeptBytes, KeptStr, OpenBytes, OpenStr, cut, kept, scan
+from ..errors import ParseError, path_depth
+from ..expr import Lit
+from ..transforms import TransformError
+from ..wire import code_unit
+from .context import ParseContext, ParseState, Span, count, read, record_span
+from .interpreter import PARSERS, _decode, _parse_array, _quiet, _size_of, parse_node
+
+
+def _ended(node: Any, ctx: ParseContext, pos: int, path: str, unit: int) -> Tuple[bytes, int, bool]:
+    """(the value's bytes, the position after the field, whether a terminator ended it) of an unsized field."""
+    state = ctx.state
+    found = scan(state.data, pos, state.end, node.terminator, unit, node.include, node.consume)
+    if found is not None:
+        return found[0], found[1], True
+    if node.eos_error:
+        raise ParseError("no terminator %r before the end of the data" % node.terminator, path, pos,
+                         expected=node.terminator, found="end of data")
+    return bytes(state.data[pos:state.end]), state.end, False
+
+
+def parse_term_bytes(node: s.TermBytes, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    state = ctx.state
+    if node.size is None:
+        raw, end, ended = _ended(node, ctx, pos, path, 1)
+        value: bytes = raw if ended else OpenBytes(raw)
+    else:
+        n = count(node.size, ctx, path, pos, "size")
+        region = read(state, pos, n, path, node.name)
+        raw = cut(region, node.pad, node.terminator, node.include, 1)
+        value = raw
+        if kept(region, raw, n, node.pad, node.terminator, node.include, 1):
+            value = KeptBytes(raw)
+            value.raw = region
+        end = pos + n
+    record_span(state, path, pos, end - pos, value, node, "field")
+    return value, end
+
+
+PARSERS[s.TermBytes] = parse_term_bytes
+
+
+def parse_string(node: s.String, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    """Text: ended by a terminator, or a region (fixed size, prefix, the rest) cut by padding and terminator."""
+    state = ctx.state
+    unit = code_unit(node.encoding)
+    if node.terminator is not None and node.size is None and node.prefix is None and not node.greedy:
+        raw, end, ended = _ended(node, ctx, pos, path, unit)
+        value = _decode(raw, node.encoding, path, pos)
+        if not ended:
+            value = OpenStr(value)
+        record_span(state, path, pos, end - pos, value, node, "field")
+        return value, end
+    n, start = _size_of(node, ctx, pos, path)
+    region = read(state, start, n, path, node.name)
+    pad = node.pad if node.size is not None and node.strip else None
+    raw = cut(region, pad, node.terminator, node.include, unit)
+    value = _decode(raw, node.encoding, path, start)
+    if node.size is not None and kept(region, raw, n, pad, node.terminator, node.include, unit):
+        value = KeptStr(value)
+        value.raw = region
+    record_span(state, path, pos, start + n - pos, value, node, "field")
+    return value, start + n
+
+
+PARSERS[s.String] = parse_string
+
+
+def parse_array_forms(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    """An array: counted by a length prefix before its items (``prefix=``), or as ``_parse_array`` reads it."""
+    if node.prefix is None:
+        return _parse_array(node, ctx, pos, path)
+    n, start = _quiet(node.prefix, ctx, pos, path)
+    spans = ctx.state.spans
+    first = len(spans) if spans is not None else 0
+    value, end = _parse_array(dataclasses.replace(node, count=Lit(n), prefix=None), ctx, start, path)
+    if spans is not None and len(spans) > first:  # the array's span covers its count too
+        spans[first].offset, spans[first].size = pos, end - pos
+        spans[first].type_name = node.name
+    return value, end
+
+
+PARSERS[s.Array] = parse_array_forms
+
+
+def transform_arg(node: s.Transformed, ctx: Any, path: str, offset: Optional[int], error: type) -> Any:
+    """The key or amount of a transform that reads it from the struct (None for constants)."""
+    if node.arg is None:
+        return None
+    return evaluate(node.arg, ctx, path, offset, "%s argument" % node.process.text(node.arg), error)
+
+
+def parse_transformed(node: s.Transformed, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    """The stored bytes, decoded; the inner type parsed from the decoded bytes, which it must use up."""
+    state = ctx.state
+    raw, end = _quiet(node.base, ctx, pos, path)
+    arg = transform_arg(node, ctx, path, pos, ParseError)
+    try:
+        decoded = node.process.decode(bytes(raw), arg)
+    except TransformError as exc:
+        raise ParseError("%s: %s" % (node.process.text(node.arg), exc.reason), path, pos,
+                         expected=exc.expected, found=exc.found) from None
+    if state.spans is not None:  # the stored bytes, named by their transform; the decoded spans follow
+        state.spans.append(Span(path, pos, end - pos, bytes(raw), node.process.text(node.arg), "encoded",
+                                path_depth(path)))
+    sub = ParseState(decoded, [] if state.spans is not None else None)
+    sub.depth, sub.free_items, sub.reread = state.depth, state.free_items, state.reread
+    if node.type is None:
+        value: Any = decoded
+        record_span(sub, path, 0, len(decoded), value, node, "field")
+        after = len(decoded)
+    else:
+        outer, ctx.state = ctx.state, sub
+        try:
+            value, after = parse_node(node.type, ctx, 0, path)
+        finally:
+            ctx.state = outer
+            state.free_items, state.reread = sub.free_items, sub.reread
+    if after != len(decoded):
+        raise ParseError("%s used %d of the %d decoded bytes" % (node.type.name if node.type else "it",
+                                                                  after, len(decoded)),
+                         path, pos, expected=len(decoded), found=after)
+    if state.spans is not None:
+        for sp in sub.spans or ():
+            sp.source = decoded
+            list.append(state.spans, sp)  # decoded offsets: a dump window's stop does not apply
+    if not node.process.exact:
+        value = keep_stored(value, decoded, bytes(raw), arg)
+    return value, end
+
+
+PARSERS[s.Transformed] = parse_transformed
+
+
+class StoredBytes(bytes):
+    """Decoded bytes that remember the stored bytes they came from (a recompression may differ)."""
+
+    stored: Tuple[bytes, bytes, Any]
+
+
+class StoredStr(str):
+    """Decoded text that remembers the stored bytes it came from."""
+
+    stored: Tuple[bytes, bytes, Any]
+
+
+class StoredList(list):  # type: ignore[type-arg]
+    """Decoded items that remember the stored bytes they came from (the build checks they still encode to them)."""
+
+    stored: Tuple[bytes, bytes, Any]
+
+
+_STORED: Dict[type, Any] = {bytes: StoredBytes, str: StoredStr, list: StoredList}
+
+
+def keep_stored(value: Any, decoded: bytes, raw: bytes, arg: Any) -> Any:
+    """``value`` marked with its stored bytes, so an unchanged value builds back to them exactly.
+
+    Bytes, text and lists become ``Stored*`` values; a model instance keeps them in ``_bm_parsed``.
+    Other values (a number, an ``array.array``) are encoded afresh on build."""
+    kind = _STORED.get(type(value))
+    if kind is not None:
+        out = kind(value)
+        out.stored = (decoded, raw, arg)
+        return out
+    if hasattr(type(value), "_bm_node"):
+        parsed = dict(getattr(value, "_bm_parsed", None) or {})
+        parsed["__stored__"] = (decoded, raw, arg)
+        try:
+            object.__setattr__(value, "_bm_parsed", parsed)
+        except AttributeError:
+            pass
+    return value
+
+
+def stored_of(value: Any) -> Optional[Tuple[bytes, bytes, Any]]:
+    """The (decoded, stored, argument) a value was parsed from through a transform that need not be exact."""
+    if isinstance(value, (StoredBytes, StoredStr, StoredList)):
+        return value.stored
+    parsed = getattr(value, "_bm_parsed", None) if hasattr(type(value), "_bm_node") else None
+    return parsed.get("__stored__") if isinstance(parsed, dict) else None
+
