@@ -27,7 +27,7 @@ REMEDIES: List[Tuple[str, Optional[str]]] = [
     (r"'dissect", "pip install -e '.[bench]'"),
     (r"'rich", "pip install -e '.[cli]'"),
     (r"'(PIL|Pillow)", None if PYPY else "pip install -e '.[test]'"),
-    (r"'(dpkt|dns|mido|elftools|hypothesis|typing_extensions)", "pip install -e '.[test]'"),
+    (r"'(dpkt|dns|mido|elftools|hypothesis|typing_extensions|msgpack|kaitaistruct|fontTools)", "pip install -e '.[test]'"),
     (r"'mypy", None if PYPY else "pip install -e '.[lint]'"),
     (r"mkdocs", "pip install -e '.[docs]'"),
     (r"no clang|no compiler for (aarch64|arm|x86_64-windows)", "apt-get install -y clang"),

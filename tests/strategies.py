@@ -29,7 +29,7 @@ def _members(draw, depth):
     """One or more (name suffix, field spec, value strategy or None for derived) entries."""
     kind = draw(st.sampled_from(
         ["int", "float", "bytes", "prefixed", "string", "cstring", "array", "counted", "sized", "bits", "enum",
-         "varint", "if", "nested", "bool"] if depth < 2 else ["int", "bytes", "cstring", "bits"]))
+         "varint", "if", "nested", "bool", "valid", "keyed"] if depth < 2 else ["int", "bytes", "cstring", "bits"]))
     n = next(_counter)
     if kind == "int":
         return _int_field(draw)
@@ -76,6 +76,16 @@ def _members(draw, depth):
         fname, vname = "f%d" % n, "opt%d" % n
         return [(fname, bm.u8(), st.integers(0, 1)),
                 (vname, bm.If(getattr(this, fname) == 1, bm.u16be), "IF")]
+    if kind == "valid":
+        valid, values = draw(st.sampled_from([
+            (range(3, 200), st.integers(3, 199)), (bm.Range(10, 20), st.integers(10, 20)),
+            (bm.AnyOf(1, 5, 9), st.sampled_from([1, 5, 9])), (this._value != 7, st.integers(8, 255))]))
+        return [("", bm.u8(valid=valid), values)]
+    if kind == "keyed":
+        kname, vname = "k%d" % n, "keyed%d" % n
+        key = getattr(this, kname)
+        cases = {range(0, 100): bm.u8, frozenset({100, 101}): bm.Computed(key * 2), (102, 103): bm.u16be}
+        return [(kname, bm.u8(), st.integers(0, 103)), (vname, bm.Switch(key, cases), "KEYED")]
     inner = draw(models(depth + 1))
     return [("", bm.Field(inner.model), inner.values)]
 
@@ -114,6 +124,10 @@ def models(draw, depth=0):
             if strategy == "IF":
                 flag = values[name.replace("opt", "f")]
                 values[name] = draw2(st.integers(0, 65535)) if flag == 1 else None
+            elif strategy == "KEYED":
+                key = values[name.replace("keyed", "k")]
+                values[name] = (draw2(st.integers(0, 255)) if key < 100 else key * 2 if key < 102
+                                else draw2(st.integers(0, 65535)))
             else:
                 values[name] = draw2(strategy)
         return model(**values)

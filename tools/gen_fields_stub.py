@@ -29,28 +29,30 @@ class FieldSpec:
     derive: Optional[Expr]
     check: bool
     stored: bool
-    def __init__(self, node: s.Node, default: Any = ..., derive: Any = ..., check: bool = ..., stored: bool = ...) -> None: ...
+    def __init__(self, node: s.Node, default: Any = ..., derive: Any = ..., check: bool = ..., stored: bool = ...,
+                 valid: Any = ...) -> None: ...
 
 class _Scalar:
     node: s.Node
     label: str
     def __init__(self, node: s.Node, label: str) -> None: ...
-    def __call__(self, *, default: Any = ..., derive: Any = ..., check: bool = ...) -> Any: ...
+    def __call__(self, *, default: Any = ..., derive: Any = ..., check: bool = ..., valid: Any = ...) -> Any: ...
 
 def to_node(item: Any, what: str = ...) -> s.Node: ...
 def resolve_lazy(node: s.Lazy) -> s.Node: ...
 '''
 
 
-def derived_pair(name: str, params: str, result: str) -> str:
-    """Two overloads and nothing else: derived (init=False) and typed by the user."""
+def derived_pair(name: str, params: str, result: str, valid: bool = False) -> str:
+    """Two overloads and nothing else: derived (init=False) and typed by the user (``valid``: takes valid=)."""
     lead = params + ", " if params else ""
     star = "" if "*" in params else "*, "
+    check = "check: bool = ..., valid: Any = ..." if valid else "check: bool = ..."
     return (
         "@overload\n"
-        f"def {name}({lead}{star}derive: _Derive, check: bool = ..., init: Literal[False] = ...) -> {result}: ...\n"
+        f"def {name}({lead}{star}derive: _Derive, {check}, init: Literal[False] = ...) -> {result}: ...\n"
         "@overload\n"
-        f"def {name}({lead}{star}default: {result} = ..., check: bool = ..., init: Literal[True] = ...) -> {result}: ...\n"
+        f"def {name}({lead}{star}default: {result} = ..., {check}, init: Literal[True] = ...) -> {result}: ...\n"
     )
 
 
@@ -79,22 +81,22 @@ def scalar_names() -> list:
 def render() -> str:
     out = [HEADER]
     for name, result in scalar_names():
-        out.append(derived_pair(name, "", result))
-    out.append(derived_pair("Int", "bits: int, signed: bool = ..., endian: Optional[str] = ...", "int"))
-    out.append(derived_pair("Float", "bits: int, endian: Optional[str] = ...", "float"))
+        out.append(derived_pair(name, "", result, valid=True))
+    out.append(derived_pair("Int", "bits: int, signed: bool = ..., endian: Optional[str] = ...", "int", valid=True))
+    out.append(derived_pair("Float", "bits: int, endian: Optional[str] = ...", "float", valid=True))
     out.append(derived_pair("Bytes", "size: Any = ..., *, prefix: Any = ..., greedy: bool = ..., measure: Any = ..."
-                            + TERM_OPTIONS + ", pad: Optional[bytes] = ...", "bytes"))
+                            + TERM_OPTIONS + ", pad: Optional[bytes] = ...", "bytes", valid=True))
     out.append(derived_pair(
-        "TextInt", "size: int, base: int = ..., *, terminator: bytes = ..., fill: bytes = ..., align: str = ...", "int"))
+        "TextInt", "size: int, base: int = ..., *, terminator: bytes = ..., fill: bytes = ..., align: str = ...", "int", valid=True))
     out.append(derived_pair(
         "String",
         "size: Any = ..., *, encoding: str = ..., prefix: Any = ..., greedy: bool = ..., pad: bytes = ..., "
         "strip: bool = ..." + TERM_OPTIONS,
-        "str",
+        "str", valid=True,
     ))
     out.append(derived_pair(
         "CString", "encoding: str = ..., *, size: Any = ..., terminator: Optional[bytes] = ..., include: bool = ..., "
-        "consume: bool = ..., eos_error: bool = ..., pad: Optional[bytes] = ...", "str"
+        "consume: bool = ..., eos_error: bool = ..., pad: Optional[bytes] = ...", "str", valid=True
     ))
     out.append(derived_pair("Sized", "size: Any = ..., type: Any = ..., *, prefix: Any = ...", "Any"))
     out.append(derived_pair(
@@ -103,23 +105,27 @@ def render() -> str:
     out.append(derived_pair("Bits", "bits: int, *, signed: bool = ..., order: Optional[str] = ...", "int"))
     out.append(
         "@overload\n"
-        "def Field(type: Type[_T], *, derive: _Derive, check: bool = ..., init: Literal[False] = ...) -> _T: ...\n"
+        "def Field(type: Type[_T], *, derive: _Derive, check: bool = ..., valid: Any = ..., init: Literal[False] = ...)"
+        " -> _T: ...\n"
         "@overload\n"
-        "def Field(type: Type[_T], *, default: _T = ..., check: bool = ..., init: Literal[True] = ...) -> _T: ...\n"
+        "def Field(type: Type[_T], *, default: _T = ..., check: bool = ..., valid: Any = ..., init: Literal[True] = ...)"
+        " -> _T: ...\n"
         "@overload\n"
-        "def Field(type: Any, *, default: Any = ..., check: bool = ..., init: Literal[True] = ...) -> Any: ...\n"
+        "def Field(type: Any, *, default: Any = ..., check: bool = ..., valid: Any = ..., init: Literal[True] = ...)"
+        " -> Any: ...\n"
     )
     out.append(plain("Lazy", "resolve: Callable[[], Any], *, default: Any = ...", "Any"))
     out.append("def Args(model: Type[_T], **args: Any) -> _T: ...\n")  # a parameterised model with its arguments
     out.append(plain("Const", "value: _T, type: Any = ...", "_T", init=False))
     out.append(plain("Padding", "size: int, *, fill: bytes = ..., strict: bool = ...", "Any", init=False))
     out.append(plain("Align", "to: int, *, fill: bytes = ...", "Any", init=False))
-    out.append(plain("Switch", "on: Any, cases: Mapping[Any, Any], default: Any = ...", "Any"))
+    out.append(plain("Switch", "on: Any, cases: Mapping[Any, Any], default: Any = ..., *, valid: Any = ...", "Any"))
     out.append(derived_pair("If", "condition: Any, type: Any", "Any"))
     out.append(plain("UnlessEnd", "type: Any, *, default: Any = ...", "Any"))
     out.append(plain("Fallback", "type: Any, otherwise: Any = ..., *, default: Any = ...", "Any"))
     out.append(plain(
-        "Enum", "base: Any, enum: Type[_T], *, strict: bool = ..., default: _T = ..., check: bool = ...", "_T"
+        "Enum", "base: Any, enum: Type[_T], *, strict: bool = ..., default: _T = ..., check: bool = ..., valid: Any = ...",
+        "_T"
     ))
     out.append(plain("Flags", "base: Any, flags: Type[_T], *, default: _T = ...", "_T"))
     out.append(plain("Pointer", "offset: Any, type: Any, *, relative: bool = ..., overwrite: bool = ..., default: Any = ...", "Any"))

@@ -1,8 +1,9 @@
 """binmodel: declarative models of binary data, with explicit size, endianness and layout."""
 
 from .dump import dump
+from .endian import Endian
 from .errors import BuildError, DefinitionError, Error, ParseError, SizeofError
-from .expr import count_of, crc32_of, len_of, this, where
+from .expr import count_of, crc32_of, len_of, not_, this, where
 from .fields import (
     SLEB128,
     ULEB128,
@@ -73,12 +74,14 @@ from .fields import (
 from .model import Struct
 from .parsing.context import Span, Trace
 from .transforms import Codec, Rol, Ror, TransformError, Xor, Zlib
+from .valid import AnyOf, Range
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Error", "DefinitionError", "ParseError", "BuildError", "SizeofError",
     "this", "len_of", "count_of", "crc32_of", "where",
+    "not_", "Range", "AnyOf", "Endian",
     "Struct", "Span", "Trace", "dump",
     "Align", "Args", "Array", "Bits", "Bool", "Bytes", "Computed", "Const", "CString", "Enum", "Fallback", "Field", "Flags", "Float",
     "If", "Int", "Lazy", "Padding", "Peek", "Pointer", "SLEB128", "Sized", "String", "Switch", "TextInt", "ULEB128",

@@ -23,6 +23,16 @@ def link_item(ctx: Any, parent: Any) -> None:
         parent.last_child = ctx
 
 
+def link_index(ctx: Any, parent: Any) -> None:
+    """``this._index``: a struct made while its parent reads or writes an array item knows that item's index.
+
+    ``ctx.index`` is the index of the item of an array of ``ctx``'s own being read or written (None
+    outside one); ``ctx.item_index`` the index of ``ctx`` itself in its parent's array.
+    """
+    ctx.index = None
+    ctx.item_index = getattr(parent, "index", None) if parent is not None else None
+
+
 def item_done(ctx: Any) -> Any:
     """The context of the array item just read or written, for the next item's ``this._prev``.
 

@@ -27,6 +27,7 @@ __all__ = [
     "crc32_of",
     "as_expr",
     "where",
+    "not_",
     "View",
 ]
 
@@ -102,6 +103,8 @@ class Expr:
     def __gt__(self, o: Any) -> Expr: return self._bin(">", o)
     def __ge__(self, o: Any) -> Expr: return self._bin(">=", o)
     def __neg__(self) -> Expr: return BinOp("-", Lit(0), self)
+    def __invert__(self) -> Expr: return Invert(self)
+    def __getitem__(self, index: Any) -> Expr: return Subscript(self, as_expr(index))
 
     def __bool__(self) -> bool:
         raise TypeError(
@@ -151,15 +154,18 @@ class Ref(Expr):
         if not self.path:
             return View(ctx)
         i = 0
-        while self.path[i] in ("_parent", "_prev"):
-            ctx = ctx.parent if self.path[i] == "_parent" else getattr(ctx, "prev", None)
+        while self.path[i] in ("_parent", "_prev", "_root"):
+            if self.path[i] == "_root":
+                ctx = root_of(ctx)
+            else:
+                ctx = ctx.parent if self.path[i] == "_parent" else getattr(ctx, "prev", None)
             if ctx is None:
                 raise LookupError("'%s': %s" % (self.text(), "no enclosing struct" if self.path[i] == "_parent"
                                                  else "not an array item after another"))
             i += 1
             if i == len(self.path):
                 return View(ctx)
-        value = ctx.get(self.path[i])
+        value = special(ctx, self.path[i])
         for name in self.path[i + 1:]:
             value = getattr(value, name)
         return value
@@ -336,6 +342,13 @@ class View:
         if name == "_prev":  # the previous item of the array this struct is an item of, or None
             prev: Optional[Any] = getattr(ctx, "prev", None)
             return None if prev is None else View(prev)
+        if name == "_root":
+            return View(root_of(ctx))
+        if name in SPECIAL_NAMES:
+            try:
+                return special(ctx, name)
+            except LookupError as exc:
+                raise AttributeError(str(exc)) from None
         if name.startswith("__"):
             raise AttributeError(name)
         try:
@@ -349,3 +362,121 @@ class View:
     def _bytes(self, name: str) -> bytes:
         """The bytes of field ``name`` (available to ``derive=`` functions): a pointer's are its target's."""
         return bytes(self._ctx.bytes_of(name))
+
+
+# --- negation, indexing, and what a struct knows of where it is (this._root, this._index, this._io) ---
+
+class Not(Expr):
+    """``not_(e)``: true when ``e`` is false (Python's ``not``, which cannot be applied to an expression)."""
+
+    __slots__ = ("operand",)
+    precedence = 9
+
+    def __init__(self, operand: Expr) -> None:
+        self.operand = operand
+
+    def evaluate(self, ctx: Any) -> Any:
+        return not self.operand.evaluate(ctx)
+
+    def text(self) -> str:
+        return "not_(%s)" % self.operand.text()
+
+    def refs(self) -> Tuple[Tuple[str, ...], ...]:
+        return self.operand.refs()
+
+
+class Invert(Expr):
+    """``~e``: logical not when ``e`` gives a bool (a comparison, ``&``/``|`` of comparisons, a ``Bool``
+    field), bitwise not (``-e - 1``) when it gives another integer. Python's ``~True`` is ``-2``, which no
+    condition means, so a bool is negated as a truth value."""
+
+    __slots__ = ("operand",)
+    precedence = 7
+
+    def __init__(self, operand: Expr) -> None:
+        self.operand = operand
+
+    def evaluate(self, ctx: Any) -> Any:
+        return invert(self.operand.evaluate(ctx))
+
+    def text(self) -> str:
+        inner = self.operand.text()
+        return "~%s" % (inner if self.operand.precedence >= self.precedence else "(%s)" % inner)
+
+    def refs(self) -> Tuple[Tuple[str, ...], ...]:
+        return self.operand.refs()
+
+
+def invert(value: Any) -> Any:
+    """What ``~`` means for a value: ``not`` for a bool, bitwise not for any other integer."""
+    if isinstance(value, bool):
+        return not value
+    return ~value
+
+
+class Subscript(Expr):
+    """``this.sizes[this._index]``: an item of a list (or a byte of bytes) chosen by an expression."""
+
+    __slots__ = ("seq", "index")
+    precedence = 9
+
+    def __init__(self, seq: Expr, index: Expr) -> None:
+        self.seq, self.index = seq, index
+
+    def evaluate(self, ctx: Any) -> Any:
+        return self.seq.evaluate(ctx)[self.index.evaluate(ctx)]
+
+    def text(self) -> str:
+        inner = self.seq.text()
+        return "%s[%s]" % (inner if self.seq.precedence >= self.precedence else "(%s)" % inner, self.index.text())
+
+    def refs(self) -> Tuple[Tuple[str, ...], ...]:
+        return self.seq.refs() + self.index.refs()
+
+
+def not_(expr: Any) -> Any:
+    """``not_(this.flags & 1)``: the logical negation of a condition, as an expression (``~`` also negates
+    comparisons; on a plain integer ``~`` is bitwise)."""
+    return Not(as_expr(expr))
+
+
+SPECIAL_NAMES = ("_index", "_io", "_value")
+"""Names ``this`` gives that are no field: the array index, the region being read, a value being validated."""
+
+IO_ATTRIBUTES = ("size", "pos", "eof")
+
+
+class Region:
+    """``this._io``: the region being parsed (the data, or the enclosing ``Sized`` region)."""
+
+    __slots__ = ("size", "pos", "eof")
+
+    def __init__(self, size: int, pos: int, eof: bool) -> None:
+        self.size, self.pos, self.eof = size, pos, eof
+
+    def __repr__(self) -> str:
+        return "Region(size=%d, pos=%d, eof=%r)" % (self.size, self.pos, self.eof)
+
+
+def root_of(ctx: Any) -> Any:
+    """``this._root``: the outermost struct being parsed or built."""
+    while getattr(ctx, "parent", None) is not None:
+        ctx = ctx.parent
+    return ctx
+
+
+def special(ctx: Any, name: str) -> Any:
+    """A field's value, or what ``this._index``, ``this._io`` (``_value`` in ``valid=``) mean over ``ctx``."""
+    if name == "_index":
+        index = getattr(ctx, "index", None)
+        if index is None:
+            index = getattr(ctx, "item_index", None)
+        if index is None:
+            raise LookupError("this._index: not inside an array")
+        return index
+    if name == "_io":
+        io = getattr(ctx, "io", None)
+        if io is None:
+            raise LookupError("this._io: the region is known only while parsing")
+        return io()
+    return ctx.get(name)

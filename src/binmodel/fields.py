@@ -17,6 +17,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 from . import schema as s
 from .errors import DefinitionError
 from .expr import Expr, as_expr
+from .valid import as_constraint
 
 MISSING: Any = type("MISSING", (), {"__repr__": lambda self: "MISSING"})()
 
@@ -33,7 +34,10 @@ class FieldSpec:
         derive: Any = None,
         check: bool = False,
         stored: bool = True,
+        valid: Any = None,
     ) -> None:
+        if valid is not None:  # the type itself checks its values (see binmodel.valid)
+            node = s.Valid(node, as_constraint(valid))
         self.node = node
         self.default = default
         self.derive = None if derive is None else as_expr(derive)
@@ -53,8 +57,8 @@ class _Scalar:
         self.node = node
         self.label = label
 
-    def __call__(self, *, default: Any = MISSING, derive: Any = None, check: bool = False) -> Any:
-        return FieldSpec(self.node, default, derive, check)
+    def __call__(self, *, default: Any = MISSING, derive: Any = None, check: bool = False, valid: Any = None) -> Any:
+        return FieldSpec(self.node, default, derive, check, valid=valid)
 
     def __repr__(self) -> str:
         return self.label
@@ -158,18 +162,20 @@ def Int(
     default: Any = MISSING,
     derive: Any = None,
     check: bool = False,
+    valid: Any = None,
 ) -> Any:
     """An integer of any whole number of bytes: ``Int(bits=48, endian="big")``."""
     if not isinstance(bits, int) or bits <= 0 or bits % 8:
         raise DefinitionError("Int(bits=%r): bits must be a positive multiple of 8 (use Bits(n) for bit fields)" % (bits,))
-    return FieldSpec(s.Int(bits, bool(signed), _endian(endian)), default, derive, check)
+    return FieldSpec(s.Int(bits, bool(signed), _endian(endian)), default, derive, check, valid=valid)
 
 
-def Float(bits: int, endian: Optional[str] = None, *, default: Any = MISSING, derive: Any = None, check: bool = False) -> Any:
+def Float(bits: int, endian: Optional[str] = None, *, default: Any = MISSING, derive: Any = None, check: bool = False,
+          valid: Any = None) -> Any:
     """An IEEE 754 float of 16, 32 or 64 bits."""
     if bits not in (16, 32, 64):
         raise DefinitionError("Float(bits=%r): bits must be 16, 32 or 64" % (bits,))
-    return FieldSpec(s.Float(bits, _endian(endian)), default, derive, check)
+    return FieldSpec(s.Float(bits, _endian(endian)), default, derive, check, valid=valid)
 
 
 # --- bytes and text ----------------------------------------------------------
@@ -188,6 +194,7 @@ def Bytes(
     default: Any = MISSING,
     derive: Any = None,
     check: bool = False,
+    valid: Any = None,
 ) -> Any:
     """Raw bytes: ``Bytes(4)``, ``Bytes(this.length)``, ``Bytes(prefix=u16be)``, ``Bytes(greedy=True)``.
 
@@ -203,7 +210,7 @@ def Bytes(
         raise DefinitionError("Bytes measure= must be a function of the bytes that follow")
     _one_size_rule("Bytes", size, prefix, greedy, measure is not None)
     node = s.Bytes(_size(size, "Bytes size"), _prefix(prefix), bool(greedy), measure)
-    return FieldSpec(node, default, derive, check)
+    return FieldSpec(node, default, derive, check, valid=valid)
 
 
 def TextInt(
@@ -216,6 +223,7 @@ def TextInt(
     default: Any = MISSING,
     derive: Any = None,
     check: bool = False,
+    valid: Any = None,
 ) -> Any:
     """A number written as ASCII digits in ``size`` bytes: ``TextInt(8, base=8, terminator=b"\\0")`` (tar).
 
@@ -233,7 +241,7 @@ def TextInt(
         raise DefinitionError("TextInt fill is b'0' or b' ' (digits aligned right), or b' ' with align='left'")
     if align not in ("right", "left"):
         raise DefinitionError("TextInt align must be 'right' or 'left'")
-    return FieldSpec(s.TextInt(size, base, terminator, fill, align), default, derive, check)
+    return FieldSpec(s.TextInt(size, base, terminator, fill, align), default, derive, check, valid=valid)
 
 
 def _encoding(encoding: str) -> str:
@@ -258,6 +266,7 @@ def String(
     default: Any = MISSING,
     derive: Any = None,
     check: bool = False,
+    valid: Any = None,
 ) -> Any:
     """Text: fixed ``size`` padded with ``pad``, length-``prefix``-ed, or ``greedy``.
 
@@ -278,7 +287,7 @@ def String(
                               % (size, encoding, unit))
     node = s.String(encoding, _size(size, "String size"), _prefix(prefix), bool(greedy), None, pad)
     node = _text_options(node, terminator, include, consume, eos_error, strip)
-    return FieldSpec(node, default, derive, check)
+    return FieldSpec(node, default, derive, check, valid=valid)
 
 
 def CString(
@@ -293,6 +302,7 @@ def CString(
     default: Any = MISSING,
     derive: Any = None,
     check: bool = False,
+    valid: Any = None,
 ) -> Any:
     """Text ended by a NUL (``terminator``); with ``size``, a C ``char[size]`` buffer.
 
@@ -313,7 +323,7 @@ def CString(
         _pad_bytes(pad, unit)
         node = dataclasses.replace(node, pad=pad)
     node = _text_options(node, terminator, include, consume, eos_error, True)
-    return FieldSpec(node, default, derive, check)
+    return FieldSpec(node, default, derive, check, valid=valid)
 
 
 # --- composites --------------------------------------------------------------
@@ -368,9 +378,9 @@ def Sized(
     return FieldSpec(node, default, derive, check)
 
 
-def Field(type: Any, *, default: Any = MISSING, derive: Any = None, check: bool = False) -> Any:
+def Field(type: Any, *, default: Any = MISSING, derive: Any = None, check: bool = False, valid: Any = None) -> Any:
     """Any type as a field, with options; mostly for nested models: ``hdr: Header = Field(Header)``."""
-    return FieldSpec(to_node(type, "field type"), default, derive, check)
+    return FieldSpec(to_node(type, "field type"), default, derive, check, valid=valid)
 
 
 def Args(model: Any, **args: Any) -> Any:
@@ -431,16 +441,26 @@ def _fill_byte(fill: Any) -> None:
         raise DefinitionError("fill must be one byte, like b'\\0'")
 
 
-def Switch(on: Any, cases: Mapping[Any, Any], default: Any = None) -> Any:
-    """A tagged union: the type of this field is ``cases[value of on]`` (or ``default``)."""
+def Switch(on: Any, cases: Mapping[Any, Any], default: Any = None, *, valid: Any = None) -> Any:
+    """A tagged union: the type of this field is ``cases[value of on]`` (or ``default``).
+
+    A key that is a ``range``, a ``frozenset`` or a ``tuple`` stands for each value in it; a case may be
+    ``Computed(expr)``, which reads nothing."""
     if not isinstance(cases, Mapping) or not cases:
         raise DefinitionError("Switch cases must be a non-empty dict {value: type}")
     node = s.Switch(
         as_expr(on),
-        tuple((k, to_node(t, "Switch case")) for k, t in cases.items()),
-        None if default is None else to_node(default, "Switch default"),
+        tuple((k, _case_node(t, "Switch case")) for k, t in cases.items()),
+        None if default is None else _case_node(default, "Switch default"),
     )
-    return FieldSpec(node)
+    return FieldSpec(node, valid=valid)
+
+
+def _case_node(item: Any, what: str) -> s.Node:
+    """A switch case's type; ``Computed(expr)`` is one too (its value is computed, not read)."""
+    if isinstance(item, FieldSpec) and isinstance(item.node, s.Computed) and item.default is MISSING:
+        return item.node
+    return to_node(item, what)
 
 
 def If(condition: Any, type: Any, *, default: Any = MISSING, derive: Any = None, check: bool = False) -> Any:
@@ -480,11 +500,12 @@ def _int_base(base: Any, what: str) -> s.Node:
     return node
 
 
-def Enum(base: Any, enum: Any, *, strict: bool = False, default: Any = MISSING, check: bool = False) -> Any:
+def Enum(base: Any, enum: Any, *, strict: bool = False, default: Any = MISSING, check: bool = False,
+         valid: Any = None) -> Any:
     """An integer read as a member of an ``enum.IntEnum``; unknown values stay ints unless ``strict``."""
     if not (isinstance(enum, type) and issubclass(enum, _enum.Enum)):
         raise DefinitionError("Enum() needs an enum class, not %r" % (enum,))
-    return FieldSpec(s.Enum(_int_base(base, "Enum"), enum, strict), default, None, check)
+    return FieldSpec(s.Enum(_int_base(base, "Enum"), enum, strict), default, None, check, valid=valid)
 
 
 def Flags(base: Any, flags: Any, *, default: Any = MISSING) -> Any:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import dataclasses
 import keyword
 import sys
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Mapping, Optional, Tuple, Type, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Mapping, Optional, Tuple, Type, TypeVar, Union
 
 from . import schema as s
 from .convert import from_plain
+from .endian import Endian, resolve_field_endian, static_endian
 from .errors import BuildError, DefinitionError
 from .fields import MISSING, FieldSpec, _Scalar, to_node
 from .parsing.context import Trace
@@ -145,7 +146,7 @@ class StructMeta(type):
         inherited = base._bm_options if base is not None else {}
         endian = kwargs.get("endian", inherited.get("endian"))
         bit_order = kwargs.get("bit_order", inherited.get("bit_order")) or "msb"
-        if endian not in (None,) + s.ENDIANS:
+        if endian not in (None,) + s.ENDIANS and not isinstance(endian, Endian):
             raise DefinitionError("%s: endian must be 'big', 'little' or 'native', not %r" % (name, endian))
         if bit_order not in ("msb", "lsb"):
             raise DefinitionError("%s: bit_order must be 'msb' or 'lsb', not %r" % (name, bit_order))
@@ -158,10 +159,10 @@ class StructMeta(type):
     @classmethod
     def _bm_arrange(mcls, cls: Any, fields: List[s.Field], options: Dict[str, Any]) -> Tuple[Tuple[Any, ...], Any]:
         """The struct's members in order (bit fields grouped), and its union size (None: not a union)."""
-        return _group_bits(cls.__name__, fields, options["endian"], options["bit_order"]), None
+        return _group_bits(cls.__name__, fields, static_endian(options["endian"]), options["bit_order"]), None
 
 
-def _collect_fields(name: str, ns: Dict[str, Any], endian: Optional[str],
+def _collect_fields(name: str, ns: Dict[str, Any], endian: Any,
                     raw: Optional[List[s.Field]] = None) -> List[s.Field]:
     """The class body's fields with byte orders resolved; ``raw`` receives them as written (unresolved)."""
     annotations = _namespace_annotations(ns)
@@ -193,7 +194,7 @@ def _collect_fields(name: str, ns: Dict[str, Any], endian: Optional[str],
         if isinstance(value.default, _MUTABLE + (Struct,)):  # Struct: defined below, used at class creation
             raise DefinitionError("%s: a mutable default (%s) would be shared by every instance"
                                   % (where, type(value.default).__name__))
-        node = s.resolve_endian(value.node, endian, where)
+        node = resolve_field_endian(value.node, endian, where)
         default = value.default
         out.append(s.Field(
             name=fname, type=node, default=None if default is MISSING else default,
@@ -231,7 +232,7 @@ def _reresolve(field: s.Field, old: Optional[str], new: Optional[str], where: st
     declared with that same byte order are swapped for their variant with the new one (made once,
     then cached); nested models with another byte order keep it.
     """
-    node = s.resolve_endian(_swap_models(field.type, old, new), new, "%s.%s" % (where, field.name))
+    node = resolve_field_endian(_swap_models(field.type, old, new), new, "%s.%s" % (where, field.name))
     return dataclasses.replace(field, type=node)
 
 
@@ -239,7 +240,7 @@ def _swap_models(node: s.Node, old: Optional[str], new: Optional[str]) -> s.Node
     if isinstance(node, s.Struct):
         cls: Any = node.cls
         meta: Any = type(cls)  # plain models only: C structs take their byte order from the ABI
-        if meta is StructMeta and cls._bm_options["endian"] == old and new is not None:
+        if meta is StructMeta and cls._bm_options["endian"] == old and static_endian(new) is not None:
             return cls._bm_variant(new)._bm_node  # type: ignore[no-any-return]
         return node
     return s.map_children(node, lambda child: _swap_models(child, old, new))
@@ -247,6 +248,7 @@ def _swap_models(node: s.Node, old: Optional[str], new: Optional[str]) -> s.Node
 
 _RESERVED = {"parse", "parse_lazy", "parse_trace", "build", "sizeof", "layout", "to_bytes", "to_dict", "from_dict",
              "_parent", "_prev", "_root", "_bytes", "_params"}
+_RESERVED.update(("_index", "_io", "_value"))  # what this._index, this._io and valid= expressions name
 
 
 def _check_name(fname: str, where: str) -> None:
@@ -360,7 +362,7 @@ class Struct(metaclass=StructMeta):
     _bm_bulk: ClassVar[Any] = None  # bulk.parse_array's cached dtype: (model, dtype, numpy.frombuffer)
 
     if TYPE_CHECKING:
-        def __init_subclass__(cls, *, endian: Optional[str] = None, bit_order: Optional[str] = None,
+        def __init_subclass__(cls, *, endian: Union[str, Endian, None] = None, bit_order: Optional[str] = None,
                               params: Optional[Tuple[str, ...]] = None) -> None: ...
     else:
         def __init_subclass__(cls, **kwargs: Any) -> None:

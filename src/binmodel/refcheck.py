@@ -21,7 +21,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from . import schema as s
 from .errors import DefinitionError
-from .expr import Expr, Ref, _FieldBytes
+from .expr import IO_ATTRIBUTES, Expr, Ref, _FieldBytes
 
 
 def check_references(model: str, node: s.Struct, params: Sequence[str] = ()) -> None:
@@ -52,8 +52,13 @@ def _expressions(node: s.Node) -> Iterator[Expr]:
 
 def _check_path(path: Tuple[str, ...], expr: Expr, where: str, model: str, fname: str, names: Sequence[str],
                 readable: Sequence[str], types: Dict[str, s.Node], parse_time: bool) -> None:
-    if not path or path[0] == "_parent":
-        return  # the struct itself (a function's view), or the enclosing struct: known only when parsed
+    if not path or path[0] in ("_parent", "_root", "_index", "_value"):
+        return  # the struct itself (a function's view), an enclosing struct, an index: known only when parsed
+    if path[0] == "_io":
+        if len(path) != 2 or path[1] not in IO_ATTRIBUTES:
+            raise DefinitionError("%s: %s: this._io has %s" % (where, _quote(expr), ", ".join(
+                "this._io." + a for a in IO_ATTRIBUTES)))
+        return
     what = _quote(expr)
     if path[0] == "_prev":
         if len(path) > 1 and path[1] not in names:

@@ -276,7 +276,7 @@ class Switch(Node):
 
     def case(self, key: Any) -> Optional[Node]:
         for k, node in self.cases:
-            if k == key:
+            if key_matches(k, key):
                 return node
         return self.default
 
@@ -654,3 +654,74 @@ def resolve_endian(node: Node, endian: Optional[str], where: str) -> Node:
         return dataclasses.replace(node, endian=endian) if node.endian is None else node
     return map_children(node, lambda child: child if isinstance(child, Struct) else
                         resolve_endian(child, endian, where))
+
+
+# --- constraints on values, and byte orders decided by the data ----------------------------------------
+
+def _static_size_or_none(node: Node) -> Optional[int]:
+    from .errors import SizeofError
+    from .sizes import static_size
+
+    try:
+        return static_size(node)
+    except SizeofError:
+        return None
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Valid(Node):
+    """``type`` whose values must meet ``constraint`` (a ``valid.Constraint``): checked after parsing, and
+    before building."""
+
+    type: Node
+    constraint: Any
+
+    @property
+    def name(self) -> str:
+        return "%s valid %s" % (self.type.name, self.constraint.text)
+
+    @property
+    def fixed_size(self) -> Optional[int]:
+        return _static_size_or_none(self.type)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class ByteOrder(Node):
+    """A field of a struct whose byte order the data decides (``class T(Struct, endian=Endian(...))``):
+    ``type`` is its type with big-endian numbers, ``little`` with little-endian ones; ``rule`` (an
+    ``endian.Endian``) picks one from the fields read before it."""
+
+    type: Node
+    little: Node
+    rule: Any
+
+    @property
+    def name(self) -> str:
+        return "%s|%s" % (self.type.name, self.little.name)
+
+    @property
+    def fixed_size(self) -> Optional[int]:
+        return _static_size_or_none(self.type)
+
+    @property
+    def endian(self) -> str:
+        """What a layout table says of its byte order: the data decides it."""
+        return "by data"
+
+    def variant(self, endian: str) -> Node:
+        return self.little if endian == "little" else self.type
+
+
+def key_matches(case_key: Any, key: Any) -> bool:
+    """Whether a switch's ``key`` selects ``case_key``: equal to it, or, for a ``range``, a ``set``/``frozenset``
+    or a ``tuple`` (any of its values), inside it. A range holds integers only (``True`` is not 1 there)."""
+    if isinstance(case_key, range):
+        return isinstance(key, int) and not isinstance(key, bool) and int(key) in case_key
+    if isinstance(case_key, (tuple, frozenset, set)):
+        return any(key_matches(k, key) for k in case_key)
+    return bool(case_key == key)
+
+
+def multi_key(case_key: Any) -> bool:
+    """Whether a switch case's key stands for several values (a range, a set, a tuple)."""
+    return isinstance(case_key, (range, tuple, frozenset, set))

@@ -16,11 +16,12 @@ import sys
 from typing import Any, Callable, Dict, List, Mapping, Optional, Set
 
 from .. import schema as s
-from ..context import MAX_DEPTH, evaluate, item_done, link_item, until_holds
+from ..context import MAX_DEPTH, evaluate, item_done, link_index, link_item, until_holds
 from ..errors import BuildError, ParseError, join_path, short
 from ..expr import Expr, Lit
 from ..fields import resolve_lazy
 from ..parsing.interpreter import measure, parse
+from ..valid import check as valid_check
 from ..wire import (
     DIGITS,
     FLOAT_CODES,
@@ -50,6 +51,8 @@ class BuildContext:
     prev: Optional[BuildContext]  # this._prev: the array item before this one (see link_item)
     item_prev: Optional[BuildContext]
     last_child: Optional[BuildContext]
+    index: Optional[int]  # this._index: the item of an array of this struct being written (see link_index)
+    item_index: Optional[int]
 
     def __init__(self, node: s.Struct, obj: Any, parent: Optional[BuildContext], path: str,
                  patches: List[Patch], depth: int) -> None:
@@ -57,6 +60,7 @@ class BuildContext:
         self.obj = obj
         self.parent = parent
         link_item(self, parent)
+        link_index(self, parent)
         self.path = path
         self.patches = patches
         self.depth = depth
@@ -161,8 +165,17 @@ class BuildContext:
 
 def deferred_size_check(ctx: Any, expr: Expr, actual: int, path: str, what: str) -> None:
     """Check a size or count once every part is known (a derived length may be computed later)."""
+    index = getattr(ctx, "index", None)  # this._index while an array item is written, for the check later
+
     def check() -> None:
-        want = evaluate(expr, ctx, path, None, what, BuildError)
+        if index is not None:
+            saved, ctx.index = ctx.index, index
+            try:
+                want = evaluate(expr, ctx, path, None, what, BuildError)
+            finally:
+                ctx.index = saved
+        else:
+            want = evaluate(expr, ctx, path, None, what, BuildError)
         if want != actual:
             raise BuildError("%s %s is %s, but the value has %d" % (what, expr.text(), short(want), actual),
                              path, expected=want, found=actual)
@@ -486,10 +499,12 @@ def _build_array(node: s.Array, value: Any, ctx: Any, path: str, name: Optional[
         value = [_instance(node.item, item) for item in value]
     parts = []
     saved = ctx.item_prev if ctx is not None else None
+    saved_index = ctx.index if ctx is not None else None
     try:
         for i, item in enumerate(value):
             if ctx is not None:
                 ctx.last_child = None
+                ctx.index = i
             item_path = "%s[%d]" % (path, i)
             parts.append(build_node(node.item, item, ctx, item_path, None))
             if ctx is not None:
@@ -502,6 +517,7 @@ def _build_array(node: s.Array, value: Any, ctx: Any, path: str, name: Optional[
     finally:
         if ctx is not None:
             ctx.item_prev, ctx.last_child = saved, None
+            ctx.index = saved_index
     if node.count is not None:
         deferred_size_check(ctx, node.count, len(value), path, "count")
     elif node.until is not None:
@@ -680,3 +696,37 @@ def _build_args(node: s.Args, value: Any, ctx: Any, path: str, name: Optional[st
 
 BUILDERS[s.Args] = _build_args
 from . import regions as _regions  # noqa: E402,F401  (registers the builders of terminated, counted, transformed forms)
+
+
+def _build_valid(node: s.Valid, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    """A value that must meet its constraint (``valid=``) before it is written: parsing would refuse it."""
+    why = valid_check(node.constraint, value, ctx)
+    if why is not None:
+        raise BuildError("%s is not valid: expected %s%s" % (short(value), node.constraint.text,
+                                                             " (%s)" % why if why else ""),
+                         path, expected=node.constraint.text, found=value)
+    return build_node(node.type, value, ctx, path, name)
+
+
+BUILDERS[s.Valid] = _build_valid
+
+
+def _build_byte_order(node: s.ByteOrder, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    """A field in the byte order the rule picks over the struct being built (as parsing would)."""
+    return build_node(node.variant(node.rule.decide(ctx, path, None, BuildError)), value, ctx, path, name)
+
+
+BUILDERS[s.ByteOrder] = _build_byte_order
+
+
+def _build_computed(node: s.Computed, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    """A computed value writes nothing; one given (a ``Switch`` case) must be what parsing computes."""
+    if value is not None and ctx is not None:
+        computed = evaluate(node.expr, ctx, path, None, "computed value", BuildError)
+        if computed != value:
+            raise BuildError("is %s, but %s gives %s" % (short(value), node.expr.text(), short(computed)), path,
+                             expected=computed, found=value)
+    return b""
+
+
+BUILDERS[s.Computed] = _build_computed

@@ -6,11 +6,12 @@ writes and never needs to mirror itself.
 
 from __future__ import annotations
 
-from typing import Any, Callable, List, Optional, Tuple
+import dataclasses
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .. import schema as s
 from ..context import MAX_DEPTH
-from ..expr import BinOp, Call, Expr, Where
+from ..expr import BinOp, Call, Expr, Invert, Not, Subscript, Where
 from ..fields import resolve_lazy
 
 MAX_STATIC_DEPTH = 32
@@ -24,7 +25,8 @@ UNBOUNDED = 1 << 20
 
 def compilable(node: s.Struct) -> bool:
     """Whether generated code parses ``node`` at all: a model class's struct, not a union, not too deep."""
-    return node.union_size is None and node.cls is not None and depth(node) <= MAX_STATIC_DEPTH
+    return (node.union_size is None and node.cls is not None and depth(node) <= MAX_STATIC_DEPTH
+            and not interpreted_only(node))
 
 
 def lazy_resolved(node: s.Lazy) -> Optional[s.Node]:
@@ -108,6 +110,10 @@ def _has_call(e: Any) -> bool:
         return _has_call(e.left) or _has_call(e.right)
     if isinstance(e, Where):
         return _has_call(e.cond) or _has_call(e.then) or _has_call(e.otherwise)
+    if isinstance(e, (Not, Invert)):
+        return _has_call(e.operand)
+    if isinstance(e, Subscript):
+        return _has_call(e.seq) or _has_call(e.index)
     return False
 
 
@@ -143,3 +149,52 @@ def lazy_structs(node: s.Struct, lazy_target: Callable[[s.Lazy], Optional[s.Stru
     for f in node.fields():
         walk(f.type)
     return found
+
+
+INTERPRETED_NAMES = ("_root", "_index", "_io")
+"""References generated parsers leave to the interpreter, for the whole model: only its contexts know the
+outermost struct, the index of the array item being read and the region's start and position."""
+
+_INTERPRETED: Dict[int, Tuple[s.Struct, bool]] = {}
+
+
+def interpreted_only(node: s.Struct) -> bool:
+    """Whether ``node`` or a struct it reaches (nested, or through ``Lazy``) refers to ``this._root``,
+    ``this._index`` or ``this._io``: then the interpreter parses the whole of it."""
+    hit = _INTERPRETED.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    found, seen, todo = False, {id(node)}, [node]
+    while todo and not found:
+        struct_node = todo.pop()
+        for f in struct_node.fields():
+            found = found or _names_interpreted(f.type, seen, todo)
+    _INTERPRETED[id(node)] = (node, found)
+    return found
+
+
+def _names_interpreted(t: Any, seen: set, todo: List[s.Struct]) -> bool:
+    if isinstance(t, s.Lazy):
+        t = lazy_resolved(t)
+    if isinstance(t, s.Struct):
+        if id(t) not in seen:
+            seen.add(id(t))
+            todo.append(t)
+        return False
+    if not dataclasses.is_dataclass(t):
+        return False
+    for item in dataclasses.fields(t):
+        value = getattr(t, item.name, None)
+        values = value if isinstance(value, tuple) else (value,)
+        for v in values:
+            v = v[1] if isinstance(v, tuple) and len(v) == 2 else v  # (key, node) of switch cases
+            if isinstance(v, Expr):
+                exprs: List[Any] = [v]
+            else:  # a constraint or rule holding expressions (valid=, a byte order decided by the data)
+                exprs = list(v.exprs()) if callable(getattr(type(v), "exprs", None)) else []
+            for e in exprs:
+                if isinstance(e, Expr) and any(n in path for path in e.refs() for n in INTERPRETED_NAMES):
+                    return True
+            if isinstance(v, s.Node) and _names_interpreted(v, seen, todo):
+                return True
+    return False

@@ -9,9 +9,9 @@ import dataclasses
 from typing import Any, Dict, List, Optional, Tuple
 
 from .. import schema as s
-from ..context import evaluate, link_item
+from ..context import evaluate, link_index, link_item
 from ..errors import ParseError, path_depth, short
-from ..expr import Expr
+from ..expr import Expr, Region
 
 ZERO_SIZE_ITEM_LIMIT = 1 << 16
 """A parse creates at most this many array items that take no bytes (over all arrays)."""
@@ -53,7 +53,7 @@ class Trace:
 
 class ParseState:
     """The input and what a parse may still spend: the region's end, spans, depth, empty items, pointer re-reads."""
-    __slots__ = ("data", "end", "spans", "depth", "free_items", "reread", "high")
+    __slots__ = ("data", "end", "spans", "depth", "free_items", "reread", "high", "begin")
 
     def __init__(self, data: Any, spans: Optional[List[Span]]) -> None:
         self.data = data
@@ -63,16 +63,19 @@ class ParseState:
         self.free_items = ZERO_SIZE_ITEM_LIMIT  # items that took no bytes, left to create
         self.reread = POINTER_REREAD_FACTOR * len(data) + (1 << 16)  # bytes pointers may still read
         self.high = 0  # the end of the furthest bytes read through a pointer
+        self.begin = 0  # where the current region (the data, or a Sized region) starts: this._io
 
 
 class ParseContext:
     """The fields of one struct parsed so far; what ``this`` refers to while parsing."""
 
     __slots__ = ("values", "parent", "start", "state", "where", "outside", "prev", "item_prev", "last_child",
-                 "last_target")
+                 "index", "item_index", "pos", "last_target")
     prev: Optional[ParseContext]  # this._prev: the array item before this one (see link_item)
     item_prev: Optional[ParseContext]
     last_child: Optional[ParseContext]
+    index: Optional[int]  # this._index: the item of an array of this struct being read (see link_index)
+    item_index: Optional[int]
     last_target: Tuple[int, int]  # where the pointer just parsed read its value (set by its parser)
 
     def __init__(self, parent: Optional[ParseContext], start: int, state: ParseState) -> None:
@@ -80,6 +83,8 @@ class ParseContext:
         self.values: Dict[str, Any] = {}
         self.parent = parent
         link_item(self, parent)
+        link_index(self, parent)
+        self.pos = start  # where the member being read starts (this._io.pos)
         self.start = start
         self.state = state
         self.where: Dict[str, Tuple[int, int]] = {}
@@ -90,6 +95,11 @@ class ParseContext:
             return self.values[name]
         except KeyError:
             raise LookupError("no field %r parsed before this point" % name) from None
+
+    def io(self) -> Region:
+        """``this._io``: the current region's size, the position in it, and whether it is at its end."""
+        state = self.state
+        return Region(state.end - state.begin, self.pos - state.begin, self.pos >= state.end)
 
     def part(self, name: str) -> Any:
         """The bytes a field was parsed from (a pointer's: its target's)."""

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from .. import codegen as g
 from .. import schema as s
-from ..expr import BinOp, Expr, Lit, Ref, Where
+from ..expr import BinOp, Expr, Invert, Lit, Not, Ref, Subscript, Where, invert
 from ..fixed import Item, fixed_item, member_endian, same_order
 from ..sizes import min_size
 from ..wire import FLOAT_CODES, INT_CODES, ORDER_PREFIX, PARSED_PREFIX, byteorder
@@ -121,6 +121,19 @@ class StructCompiler(ItemLoops):
             if None in parts:
                 return None
             return "(%s if %s else %s)" % tuple(parts)  # type: ignore[str-format]
+        return self.negation_expr(e)
+
+    def negation_expr(self, e: Expr) -> Optional[str]:
+        """``not_(x)``, ``~x`` (logical for a bool, bitwise otherwise: ``expr.invert``) and ``x[i]`` over the
+        locals, or None."""
+        if isinstance(e, (Not, Invert)):
+            inner = self.expr(e.operand)
+            if inner is None:
+                return None
+            return "(not %s)" % inner if isinstance(e, Not) else "%s(%s)" % (self.w.const(invert, "inv"), inner)
+        if isinstance(e, Subscript):
+            seq, index = self.expr(e.seq), self.expr(e.index)
+            return None if seq is None or index is None else "%s[%s]" % (seq, index)
         return None
 
     def evaluated(self, e: Expr, what: str) -> str:
@@ -576,6 +589,8 @@ class StructCompiler(ItemLoops):
 
     def switch_value(self, t: s.Switch, target: str, end: str, depth: int) -> None:
         """One branch per case key (compared with ``==``, as the interpreter's ``Switch.case``), then the default."""
+        if any(s.multi_key(k) for k, _ in t.cases):  # ranges, sets: the interpreter matches them
+            raise g.GiveUp
         w = self.w
         key = w.temp("k")
         w.emit(depth, "%s = %s" % (key, self.evaluated(t.on, "switch key")))

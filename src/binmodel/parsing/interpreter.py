@@ -20,6 +20,7 @@ from ..context import MAX_DEPTH, evaluate, item_done, until_holds
 from ..errors import Error, ParseError, join_path, path_depth, short
 from ..fields import resolve_lazy as _resolve_lazy
 from ..sizes import min_size
+from ..valid import check as valid_check
 from ..wire import (
     DIGITS,
     FLOAT_CODES,
@@ -194,10 +195,12 @@ def _parse_sized(node: s.Sized, ctx: ParseContext, pos: int, path: str) -> Tuple
     n, start = _size_of(node, ctx, pos, path)
     need(state, start, n, path, node.name)
     outer_end, state.end = state.end, start + n
+    outer_begin, state.begin = state.begin, start
     try:
         value, after = parse_node(node.type, ctx, start, path)
     finally:
         state.end = outer_end
+        state.begin = outer_begin
     if after != start + n:
         raise ParseError("%s used %d of its %d bytes" % (node.type.name, after - start, n), path, after,
                          expected=n, found=after - start)
@@ -243,9 +246,11 @@ def _parse_array(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple
             raise ParseError("count %d is over the limit of %d for items that can be empty"
                              % (n, ZERO_SIZE_ITEM_LIMIT), path, pos, expected=ZERO_SIZE_ITEM_LIMIT, found=n)
         saved, ctx.item_prev = ctx.item_prev, None
+        saved_index = ctx.index
         try:
             for i in range(n):
                 ctx.last_child = None
+                ctx.index, ctx.pos = i, pos
                 item, after = parse_node(node.item, ctx, pos, "%s[%d]" % (path, i))
                 ctx.item_prev = item_done(ctx)
                 if after == pos:
@@ -254,6 +259,7 @@ def _parse_array(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple
                 pos = after
         finally:
             ctx.item_prev, ctx.last_child = saved, None
+            ctx.index = saved_index
     else:
         pos = _parse_open_array(node, ctx, pos, path, items)
     if state.spans is not None:
@@ -267,6 +273,7 @@ def _parse_open_array(node: s.Array, ctx: ParseContext, pos: int, path: str, ite
     state = ctx.state
     i = 0
     saved, ctx.item_prev = ctx.item_prev, None
+    saved_index = ctx.index
     try:
         while True:
             if pos >= state.end:
@@ -275,6 +282,7 @@ def _parse_open_array(node: s.Array, ctx: ParseContext, pos: int, path: str, ite
                 raise ParseError("end of data before the until= condition held (%d items)" % i, path, pos,
                                  expected="an item ending the array", found="end of data")
             ctx.last_child = None
+            ctx.index, ctx.pos = i, pos
             item, after = parse_node(node.item, ctx, pos, "%s[%d]" % (path, i))
             ctx.item_prev = item_done(ctx)
             if after == pos:
@@ -287,6 +295,7 @@ def _parse_open_array(node: s.Array, ctx: ParseContext, pos: int, path: str, ite
                 break
     finally:
         ctx.item_prev, ctx.last_child = saved, None
+        ctx.index = saved_index
     return pos
 
 
@@ -336,6 +345,7 @@ def _parse_members(node: s.Struct, sub: ParseContext, pos: int, path: str) -> Tu
                 if state.spans is not None:
                     del state.spans[kept:]
         else:
+            sub.pos = pos
             value, after = parse_node(member.type, sub, pos, fpath)
         sub.where[member.name] = sub.last_target if type(member.type) is s.Pointer else (pos, after)
         if member.stored:
@@ -503,10 +513,12 @@ def _parse_pointer(node: s.Pointer, ctx: ParseContext, pos: int, path: str) -> T
                          path, pos, expected="<= %d" % total, found=target)
     state.reread -= 1
     outer_end, state.end = state.end, total
+    outer_begin, state.begin = state.begin, 0
     try:
         value, after = parse_node(node.type, ctx, target, path)
     finally:
         state.end = outer_end
+        state.begin = outer_begin
     state.reread -= after - target
     state.high = max(state.high, after)
     ctx.last_target = (target, after)  # where the field's bytes are (its struct's parser records them)
@@ -587,6 +599,28 @@ def _parse_args(node: s.Args, ctx: ParseContext, pos: int, path: str) -> Tuple[A
 
 
 PARSERS[s.Args] = _parse_args
+
+
+def _parse_valid(node: s.Valid, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    """A value, then its constraint (``valid=``): a failure names the constraint and the value."""
+    value, after = parse_node(node.type, ctx, pos, path)
+    why = valid_check(node.constraint, value, ctx)
+    if why is not None:
+        raise ParseError("%s is not valid: expected %s%s" % (short(value), node.constraint.text,
+                                                             " (%s)" % why if why else ""),
+                         path, pos, expected=node.constraint.text, found=value)
+    return value, after
+
+
+PARSERS[s.Valid] = _parse_valid
+
+
+def _parse_byte_order(node: s.ByteOrder, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    """A field of a struct whose byte order the data decides: the rule, over the fields read so far, picks it."""
+    return parse_node(node.variant(node.rule.decide(ctx, path, pos, ParseError)), ctx, pos, path)
+
+
+PARSERS[s.ByteOrder] = _parse_byte_order
 
 
 def parse(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool = False,
