@@ -47,8 +47,9 @@ def source_file(name: str) -> bytes:
     return (SUITE / "src" / name).read_bytes()
 
 
-def kaitai_module(name: str) -> Any:
-    """The Python module Kaitai's compiler makes of ``formats/NAME.ksy`` (compiled once per session)."""
+def kaitai_module(name: str, ksy: Optional[pathlib.Path] = None) -> Any:
+    """The Python module Kaitai's compiler makes of ``formats/NAME.ksy`` (or of the file ``ksy``), compiled
+    once per session."""
     if name in _MODULES:
         return _MODULES[name]
     reason = missing()
@@ -56,7 +57,8 @@ def kaitai_module(name: str) -> Any:
         raise RuntimeError(reason)
     out = _OUT.setdefault("dir", pathlib.Path(tempfile.mkdtemp(prefix="binmodel-ksc-")))
     env = dict(os.environ, NODE_PATH=str(COMPILER_DIR / "node_modules"))
-    done = subprocess.run(["node", str(SCRIPT), str(out), str(SUITE / "formats" / (name + ".ksy"))],
+    source = ksy if ksy is not None else SUITE / "formats" / (name + ".ksy")
+    done = subprocess.run(["node", str(SCRIPT), str(out), str(source)],
                           capture_output=True, text=True, env=env, timeout=120)
     if done.returncode != 0:
         raise RuntimeError("Kaitai's compiler refused %s: %s" % (name, done.stderr.strip()[-500:]))
@@ -69,8 +71,14 @@ def kaitai_module(name: str) -> Any:
     return module
 
 
-def kaitai_parse(name: str, data: bytes) -> Any:
-    """``data`` parsed by Kaitai's generated code for ``formats/NAME.ksy`` (its top-level type)."""
-    module = kaitai_module(name)
+def kaitai_parse(name: str, data: bytes, ksy_text: Optional[str] = None) -> Any:
+    """``data`` parsed by Kaitai's generated code for ``formats/NAME.ksy`` (its top-level type), or for the
+    .ksy text given (``meta: id:`` must be NAME): a test can ask Kaitai about a case its suite lacks."""
+    ksy = None
+    if ksy_text is not None and name not in _MODULES:
+        out = _OUT.setdefault("dir", pathlib.Path(tempfile.mkdtemp(prefix="binmodel-ksc-")))
+        ksy = out / (name + ".ksy")
+        ksy.write_text(ksy_text)
+    module = kaitai_module(name, ksy)
     top = "".join(part.capitalize() for part in name.split("_"))
     return getattr(module, top).from_bytes(data)

@@ -544,13 +544,17 @@ def Computed(expr: Any) -> Any:
     return FieldSpec(s.Computed(as_expr(expr)), derive=as_expr(expr))
 
 
-def Pointer(offset: Any, type: Any, *, relative: bool = False, overwrite: bool = False,
+def Pointer(offset: Any, type: Any, *, relative: bool = False, region: bool = False, overwrite: bool = False,
             default: Any = MISSING) -> Any:
-    """A value at ``offset`` (from the data's start, or the struct's if ``relative``); the cursor stays.
+    """A value at ``offset`` (from the data's start; the struct's if ``relative``; the enclosing ``Sized``
+    region's if ``region``, which then also bounds it); the cursor stays.
 
     ``overwrite=True``: on build, its bytes replace what other (non-pointer) fields wrote there.
     """
-    return FieldSpec(s.Pointer(as_expr(offset), to_node(type), bool(relative), bool(overwrite)), default)
+    if relative and region:
+        raise DefinitionError("a Pointer is relative to its struct or to its region, not both")
+    return FieldSpec(s.Pointer(as_expr(offset), to_node(type), bool(relative), bool(overwrite), bool(region)),
+                     default)
 
 
 # --- terminators, padding, counted arrays, transforms (issue 14) ------------------------------

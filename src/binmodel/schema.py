@@ -360,7 +360,9 @@ class Bits(Node):
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Pointer(Node):
-    """A value at ``offset`` (absolute, or from the struct's start) that does not move the cursor.
+    """A value at ``offset`` that does not move the cursor: from the data's start, from the struct's
+    start (``relative``), or from the start of the region the struct is read in (``region``: a
+    ``Sized`` region, whose end then bounds the value too; Kaitai's ``pos:`` in a substream).
 
     With ``overwrite`` its bytes replace, on build, the bytes other fields wrote there (a base
     image kept as bytes); where two pointers write the same bytes they must still agree.
@@ -370,6 +372,7 @@ class Pointer(Node):
     type: Node
     relative: bool = False
     overwrite: bool = False
+    region: bool = False
 
     @property
     def name(self) -> str:

@@ -51,6 +51,7 @@ class BuildContext:
     prev: Optional[BuildContext]  # this._prev: the array item before this one (see link_item)
     item_prev: Optional[BuildContext]
     last_child: Optional[BuildContext]
+    child_region: List[Patch]  # (see __init__)
     index: Optional[int]  # this._index: the item of an array of this struct being written (see link_index)
     item_index: Optional[int]
 
@@ -63,6 +64,10 @@ class BuildContext:
         link_index(self, parent)
         self.path = path
         self.patches = patches
+        # where a region pointer's data goes: the patches of the Sized region this struct is built in,
+        # and of the region its nested structs are built in (a Sized member swaps it, see _build_sized)
+        self.region_patches: List[Patch] = parent.child_region if parent is not None else patches
+        self.child_region = self.region_patches
         self.depth = depth
         self.fields = {f.name: f for f in node.fields()}
         self.values: Dict[str, Any] = {}
@@ -272,7 +277,19 @@ def _build_bytes(node: s.Bytes, value: Any, ctx: Any, path: str, name: Optional[
 
 
 def _build_sized(node: s.Sized, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
-    inner = build_node(node.type, value, ctx, path, None)
+    if ctx is None:
+        inner = build_node(node.type, value, ctx, path, None)
+    else:  # pointers into this region (Pointer(region=True)) place their data in its bytes
+        placed: List[Patch] = []
+        outer, ctx.child_region = ctx.child_region, placed
+        try:
+            inner = build_node(node.type, value, ctx, path, None)
+        finally:
+            ctx.child_region = outer
+        if placed:
+            out = bytearray(inner)
+            apply_patches(out, placed, may_grow=True)
+            inner = bytes(out)
     if ctx is not None:  # the region's end is an end: a field left off at it reads back as absent
         ctx.open_ends.pop(path, None)
     return _sized(node, inner, ctx, path)
@@ -573,7 +590,7 @@ def _build_pointer(node: s.Pointer, value: Any, ctx: BuildContext, path: str, na
     if name is not None:
         ctx.pointed[name] = data
     patch = Patch(target, data, path, node.overwrite)
-    (ctx.local_patches if node.relative else ctx.patches).append(patch)
+    (ctx.local_patches if node.relative else ctx.region_patches if node.region else ctx.patches).append(patch)
     return b""
 
 

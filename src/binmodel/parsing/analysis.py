@@ -183,6 +183,8 @@ def _names_interpreted(t: Any, seen: set, todo: List[s.Struct]) -> bool:
         return False
     if not dataclasses.is_dataclass(t):
         return False
+    if isinstance(t, s.Pointer) and t.region:  # (generated code keeps no region start)
+        return True
     for item in dataclasses.fields(t):
         value = getattr(t, item.name, None)
         values = value if isinstance(value, tuple) else (value,)

@@ -504,16 +504,19 @@ def _parse_flags(node: s.Flags, ctx: ParseContext, pos: int, path: str) -> Tuple
 
 def _parse_pointer(node: s.Pointer, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
     target = count(node.offset, ctx, path, pos, "pointer offset")
+    state = ctx.state
     if node.relative:
         target += ctx.start
-    state = ctx.state
-    total = len(state.data)  # a pointer may leave the Sized region it is read in
-    if target > total:
-        raise ParseError("pointer to offset %d is past the end of the data (%d bytes)" % (target, total),
+    elif node.region:  # inside the region the struct is read in, which also bounds it
+        target += state.begin
+    begin, total = (state.begin, state.end) if node.region else (0, len(state.data))
+    if target > total:  # (a pointer may leave the Sized region it is read in, unless it is region's)
+        where = "its region (%d bytes from %d)" % (total - begin, begin) if node.region else "the data (%d bytes)" % total
+        raise ParseError("pointer to offset %d is past the end of %s" % (target, where),
                          path, pos, expected="<= %d" % total, found=target)
     state.reread -= 1
     outer_end, state.end = state.end, total
-    outer_begin, state.begin = state.begin, 0
+    outer_begin, state.begin = state.begin, begin
     try:
         value, after = parse_node(node.type, ctx, target, path)
     finally:
