@@ -32,12 +32,16 @@ SAMPLE = (pathlib.Path(binmodel.__file__).parent / "samples" / "idle_16.png").re
 
 
 def outcome(parse, node, data, allow_trailing=False):
-    """What a parse gives: ("value", repr, dict) or ("error", type, path, offset, message)."""
+    """What a parse gives: ("value", repr, dict) or ("error", type, path, offset, message). Reading a lazy
+    pointer's value (repr does) may fail later: ("lazy error", ...) then."""
     try:
         value = parse(node, data, 0, allow_trailing)
     except binmodel.Error as exc:
         return ("error", type(exc).__name__, getattr(exc, "path", None), getattr(exc, "offset", None), str(exc))
-    return ("value", type(value).__name__, repr(value), remembered(value))
+    try:
+        return ("value", type(value).__name__, repr(value), remembered(value))
+    except binmodel.Error as exc:
+        return ("lazy error", type(exc).__name__, getattr(exc, "path", None), getattr(exc, "offset", None), str(exc))
 
 
 def remembered(value, depth=0):

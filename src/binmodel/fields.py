@@ -545,16 +545,17 @@ def Computed(expr: Any) -> Any:
 
 
 def Pointer(offset: Any, type: Any, *, relative: bool = False, region: bool = False, overwrite: bool = False,
-            default: Any = MISSING) -> Any:
+            lazy: bool = False, default: Any = MISSING) -> Any:
     """A value at ``offset`` (from the data's start; the struct's if ``relative``; the enclosing ``Sized``
     region's if ``region``, which then also bounds it); the cursor stays.
 
     ``overwrite=True``: on build, its bytes replace what other (non-pointer) fields wrote there.
+    ``lazy=True``: the offset is evaluated with the struct, the value parsed when first read.
     """
     if relative and region:
         raise DefinitionError("a Pointer is relative to its struct or to its region, not both")
-    return FieldSpec(s.Pointer(as_expr(offset), to_node(type), bool(relative), bool(overwrite), bool(region)),
-                     default)
+    return FieldSpec(s.Pointer(as_expr(offset), to_node(type), bool(relative), bool(overwrite), bool(region),
+                               bool(lazy)), default)
 
 
 # --- terminators, padding, counted arrays, transforms (issue 14) ------------------------------

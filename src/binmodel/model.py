@@ -119,7 +119,8 @@ class StructMeta(type):
             seen.add(f.name)
         for f in own:
             ns.pop(f.name, None)
-        ns["__slots__"] = (tuple(f.name for f in own if f.stored) + (() if model_bases else ("_bm_parsed",))
+        ns["__slots__"] = (tuple(LAZY_PREFIX + f.name if _lazy(f) else f.name for f in own if f.stored)
+                           + (() if model_bases else ("_bm_parsed",))
                            + tuple(PARSED_PREFIX + f.name for f in own if f.derive is not None))
         # each model gets its own parse/build slots: the first call replaces them with the compiled entry
         # (a subclass must not inherit its base's entry)
@@ -135,6 +136,9 @@ class StructMeta(type):
         cls._bm_stored = tuple(f.name for f in fields if f.stored)
         cls._bm_pads = tuple(f.name for f in cls._bm_node.fields() if type(f.type) is s.BitPad)
         cls._bm_raw_fields = raw_inherited + tuple((f, options["endian"]) for f in raw_own)
+        for f in own:
+            if _lazy(f):
+                type.__setattr__(cls, f.name, _lazy_property(f.name))
         _install_init(cls, fields)
         for hook in tuple(_DEFINE_HOOKS):
             hook(cls)
@@ -295,6 +299,40 @@ def _group_bits(name: str, fields: List[s.Field], endian: Optional[str], bit_ord
     return tuple(members)
 
 
+LAZY_PREFIX = "_bm_lazy_"
+"""Slot prefix of a lazy pointer's value (``Pointer(..., lazy=True)``); its field is a property."""
+
+
+def _lazy(f: s.Field) -> bool:
+    return isinstance(f.type, s.Pointer) and f.type.lazy
+
+
+def _peek(obj: Any, name: str) -> Any:
+    """A field's value without reading a lazy pointer that was not read yet."""
+    if isinstance(type(obj).__dict__.get(name), property) or isinstance(getattr(type(obj), name, None), property):
+        return getattr(obj, LAZY_PREFIX + name, None)
+    return getattr(obj, name, None)
+
+
+def _lazy_property(name: str) -> property:
+    """A lazy pointer's attribute: its value is parsed the first time it is read, then kept."""
+    from .parsing.context import Deferred
+
+    slot = LAZY_PREFIX + name
+
+    def get(self: Any) -> Any:
+        value = getattr(self, slot, None)
+        if value.__class__ is Deferred:
+            value = value.read()
+            object.__setattr__(self, slot, value)
+        return value
+
+    def set(self: Any, value: Any) -> None:
+        object.__setattr__(self, slot, value)
+
+    return property(get, set, doc="%s: parsed when first read (a lazy Pointer)" % name)
+
+
 def _install_init(cls: Any, fields: List[s.Field]) -> None:
     """Generate ``__init__`` with one keyword parameter a stored field, in declaration order.
 
@@ -371,7 +409,8 @@ class Struct(metaclass=StructMeta):
     # --- instances -----------------------------------------------------------
 
     def __repr__(self) -> str:
-        items = ", ".join("%s=%r" % (n, getattr(self, n, None)) for n in self._bm_stored)
+        """Every field's value; a lazy pointer not read yet shows as such (repr reads nothing)."""
+        items = ", ".join("%s=%r" % (n, _peek(self, n)) for n in self._bm_stored)
         return "%s(%s)" % (type(self).__name__, items)
 
     def __eq__(self, other: object) -> bool:

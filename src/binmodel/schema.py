@@ -373,6 +373,7 @@ class Pointer(Node):
     relative: bool = False
     overwrite: bool = False
     region: bool = False
+    lazy: bool = False  # parsed when first read (Kaitai Struct's instances), not with its struct
 
     @property
     def name(self) -> str:

@@ -160,7 +160,8 @@ _INTERPRETED: Dict[int, Tuple[s.Struct, bool]] = {}
 
 def interpreted_only(node: s.Struct) -> bool:
     """Whether ``node`` or a struct it reaches (nested, or through ``Lazy``) refers to ``this._root``,
-    ``this._index`` or ``this._io``: then the interpreter parses the whole of it."""
+    ``this._index`` or ``this._io``, or has a region or lazy ``Pointer``: then the interpreter parses the
+    whole of it."""
     hit = _INTERPRETED.get(id(node))
     if hit is not None and hit[0] is node:
         return hit[1]
@@ -183,8 +184,8 @@ def _names_interpreted(t: Any, seen: set, todo: List[s.Struct]) -> bool:
         return False
     if not dataclasses.is_dataclass(t):
         return False
-    if isinstance(t, s.Pointer) and t.region:  # (generated code keeps no region start)
-        return True
+    if isinstance(t, s.Pointer) and (t.region or t.lazy):
+        return True  # (generated code keeps no region start; a lazy value read later names its whole path)
     for item in dataclasses.fields(t):
         value = getattr(t, item.name, None)
         values = value if isinstance(value, tuple) else (value,)

@@ -53,7 +53,7 @@ class Trace:
 
 class ParseState:
     """The input and what a parse may still spend: the region's end, spans, depth, empty items, pointer re-reads."""
-    __slots__ = ("data", "end", "spans", "depth", "free_items", "reread", "high", "begin")
+    __slots__ = ("data", "end", "spans", "depth", "free_items", "reread", "high", "begin", "deferred")
 
     def __init__(self, data: Any, spans: Optional[List[Span]]) -> None:
         self.data = data
@@ -64,6 +64,7 @@ class ParseState:
         self.reread = POINTER_REREAD_FACTOR * len(data) + (1 << 16)  # bytes pointers may still read
         self.high = 0  # the end of the furthest bytes read through a pointer
         self.begin = 0  # where the current region (the data, or a Sized region) starts: this._io
+        self.deferred: Optional[List[Deferred]] = None  # lazy pointers not read yet
 
 
 class ParseContext:
@@ -90,11 +91,14 @@ class ParseContext:
         self.where: Dict[str, Tuple[int, int]] = {}
 
     def get(self, name: str) -> Any:
-        """A field parsed so far (``this.name``), or LookupError."""
+        """A field parsed so far (``this.name``), or LookupError; a lazy pointer's value is read now."""
         try:
-            return self.values[name]
+            value = self.values[name]
         except KeyError:
             raise LookupError("no field %r parsed before this point" % name) from None
+        if value.__class__ is Deferred:
+            value = self.values[name] = value.read()
+        return value
 
     def io(self) -> Region:
         """``this._io``: the current region's size, the position in it, and whether it is at its end."""
@@ -103,11 +107,40 @@ class ParseContext:
 
     def part(self, name: str) -> Any:
         """The bytes a field was parsed from (a pointer's: its target's)."""
-        start, end = self.where[name]
+        where = self.where[name]
+        if where.__class__ is Deferred:  # a lazy pointer not read yet: read it
+            self.get(name)
+            where = self.where[name] = where.span  # type: ignore[attr-defined]
+        start, end = where
         return bytes(self.state.data[start:end])
 
     bytes_of = part
     """What ``len_of``, ``crc32_of`` and ``this._bytes`` read on parse."""
+
+
+class Deferred:
+    """A lazy pointer's value before it is first read (``Pointer(..., lazy=True)``): where and what to parse.
+
+    ``read()`` parses it once, in the struct's context, as the pointer would have (the same bounds and
+    errors, raised when it is read), and keeps where its bytes lie (``span``) for ``len_of`` and ``crc32_of``."""
+
+    __slots__ = ("node", "ctx", "target", "path", "bounds", "pos", "span", "value", "done")
+
+    def __init__(self, node: Any, ctx: ParseContext, target: int, path: str, bounds: Tuple[int, int],
+                 pos: int) -> None:
+        self.node, self.ctx, self.target, self.path, self.bounds, self.pos = node, ctx, target, path, bounds, pos
+        self.span, self.value, self.done = (target, target), None, False
+
+    def read(self) -> Any:
+        if not self.done:
+            from .interpreter import read_pointer  # (the interpreter imports this module)
+
+            self.value, after = read_pointer(self.node, self.ctx, self.target, self.path, self.pos, self.bounds)
+            self.span, self.done = (self.target, after), True
+        return self.value
+
+    def __repr__(self) -> str:
+        return "<%s at %d, not read yet>" % (self.node.type.name, self.target)
 
 
 def count(expr: Expr, ctx: Any, path: str, offset: Optional[int], what: str) -> int:

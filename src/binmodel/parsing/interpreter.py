@@ -34,6 +34,7 @@ from ..wire import (
 from .context import (
     POINTER_REREAD_FACTOR,
     ZERO_SIZE_ITEM_LIMIT,
+    Deferred,
     ParseContext,
     ParseState,
     Span,
@@ -509,7 +510,26 @@ def _parse_pointer(node: s.Pointer, ctx: ParseContext, pos: int, path: str) -> T
         target += ctx.start
     elif node.region:  # inside the region the struct is read in, which also bounds it
         target += state.begin
-    begin, total = (state.begin, state.end) if node.region else (0, len(state.data))
+    bounds = (state.begin, state.end) if node.region else (0, len(state.data))
+    # (a traced parse reads everything, for dumps; a buffer that may change later is read now)
+    if node.lazy and state.spans is None and state.data.__class__ is bytes:
+        deferred = Deferred(node, ctx, target, path, bounds, pos)
+        if state.deferred is None:
+            state.deferred = []
+        state.deferred.append(deferred)
+        ctx.last_target = deferred  # type: ignore[assignment]
+        return deferred, pos
+    value, after = read_pointer(node, ctx, target, path, pos, bounds)
+    ctx.last_target = (target, after)  # where the field's bytes are (its struct's parser records them)
+    return value, pos
+
+
+def read_pointer(node: s.Pointer, ctx: ParseContext, target: int, path: str, pos: int,
+                 bounds: Tuple[int, int]) -> Tuple[Any, int]:
+    """A pointer's value at ``target`` inside ``bounds`` (the data, or its region), with the re-read budget;
+    returns it and the end of its bytes. A lazy pointer's ``Deferred`` calls it when first read."""
+    state = ctx.state
+    begin, total = bounds
     if target > total:  # (a pointer may leave the Sized region it is read in, unless it is region's)
         where = "its region (%d bytes from %d)" % (total - begin, begin) if node.region else "the data (%d bytes)" % total
         raise ParseError("pointer to offset %d is past the end of %s" % (target, where),
@@ -524,13 +544,12 @@ def _parse_pointer(node: s.Pointer, ctx: ParseContext, pos: int, path: str) -> T
         state.begin = outer_begin
     state.reread -= after - target
     state.high = max(state.high, after)
-    ctx.last_target = (target, after)  # where the field's bytes are (its struct's parser records them)
     if node.relative:
         ctx.outside.append((target, after, path))
     if state.reread < 0:
         raise ParseError("pointers have read the data more than %d times over; refused as an amplification"
                          % POINTER_REREAD_FACTOR, path, pos)
-    return value, pos
+    return value, after
 
 
 def _parse_peek(node: s.Peek, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
@@ -641,6 +660,10 @@ def parse(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool = False
     except RecursionError:
         raise ParseError("the data nests too deeply", "", offset) from None
     end = max(end, state.high)  # data placed by pointers after the end is part of the value
+    if state.deferred and not allow_trailing and end != len(buf):  # lazy pointers may explain the rest
+        for deferred in state.deferred:
+            deferred.read()
+        end = max(end, state.high)
     if not allow_trailing and end != len(buf):
         raise ParseError("%d bytes left over after the end of %s" % (len(buf) - end, node.name), "", end,
                          expected="end of data", found="%d more bytes" % (len(buf) - end))
