@@ -82,6 +82,14 @@ class Str(Node):
 
 
 @dataclasses.dataclass(frozen=True)
+class FString(Node):
+    """``f"abc={n}"``: literal text (``Str``) and interpolated expressions, joined as text."""
+
+    parts: Tuple[Node, ...]
+    pos: int = _pos()
+
+
+@dataclasses.dataclass(frozen=True)
 class Bool(Node):
     value: bool
     pos: int = _pos()
@@ -237,11 +245,15 @@ def _number(text: str, i: int) -> Tuple[Any, int]:
     return (float(literal) if is_float else int(literal)), end
 
 
-def _string(text: str, i: int) -> Tuple[str, int]:
-    quote = text[i]
+def _string(text: str, i: int, body: bool = False) -> Tuple[str, int]:
+    """A string literal starting at ``i`` (its quote), and where it ends; ``body``: one character (or
+    escape) of a double-quoted string starting at ``i + 1``."""
+    quote = '"' if body else text[i]
     out: List[str] = []
     j = i + 1
     while True:
+        if body and out:
+            return "".join(out), j
         if j >= len(text):
             raise KaitaiExprError("unterminated string", text, i)
         c = text[j]
@@ -270,6 +282,55 @@ def _string(text: str, i: int) -> Tuple[str, int]:
             j += 1
 
 
+def _fstring(text: str, i: int) -> Tuple[Tuple[Node, ...], int]:
+    """The parts of ``f"..."`` starting at ``i`` (text with ``{expression}`` inside) and where it ends."""
+    parts: List[Node] = []
+    literal: List[str] = []
+    j = i + 2
+    start = j
+    while True:
+        if j >= len(text):
+            raise KaitaiExprError("unterminated f-string", text, i)
+        c = text[j]
+        if c == '"':
+            break
+        if c == "{":
+            if literal:
+                parts.append(Str("".join(literal), start))
+                literal = []
+            depth, k, quote = 1, j + 1, ""
+            while k < len(text) and depth:
+                ch = text[k]
+                if quote:
+                    if ch == "\\" and quote == '"':
+                        k += 1
+                    elif ch == quote:
+                        quote = ""
+                elif ch in "\"'":
+                    quote = ch
+                elif ch == "{":
+                    depth += 1
+                elif ch == "}":
+                    depth -= 1
+                k += 1
+            if depth:
+                raise KaitaiExprError("unclosed { in an f-string", text, j)
+            inner = text[j + 1:k - 1]
+            try:
+                parts.append(_Parser(inner).parse())
+            except KaitaiExprError as exc:
+                raise KaitaiExprError(exc.reason, text, j + 1 + (exc.pos or 0)) from None
+            j = k
+            start = j
+            continue
+        value, end = _string(text, j - 1, body=True)
+        literal.append(value)
+        j = end
+    if literal:
+        parts.append(Str("".join(literal), start))
+    return tuple(parts), j + 1
+
+
 def _tokens(text: str) -> List[_Token]:
     out: List[_Token] = []
     i = 0
@@ -284,6 +345,10 @@ def _tokens(text: str) -> List[_Token]:
         elif c in "\"'":
             value, end = _string(text, i)
             out.append(_Token("str", value, i))
+            i = end
+        elif c == "f" and text.startswith('f"', i):
+            value, end = _fstring(text, i)
+            out.append(_Token("fstr", value, i))
             i = end
         elif c.isalpha() or c == "_":
             end = i
@@ -413,6 +478,9 @@ class _Parser:
         if t.kind == "str":
             self.take()
             return Str(t.value, t.pos)
+        if t.kind == "fstr":
+            self.take()
+            return FString(t.value, t.pos)
         if t.kind == "op" and t.value == "(":
             self.take()
             node = self.ternary()
@@ -557,6 +625,9 @@ def unparse(node: Node) -> str:
         return _quote(node.value)
     if isinstance(node, Bool):
         return "true" if node.value else "false"
+    if isinstance(node, FString):
+        return 'f"%s"' % "".join(_quote(p.value)[1:-1].replace("{", "\\173") if isinstance(p, Str)
+                                 else "{%s}" % unparse(p) for p in node.parts)
     if isinstance(node, ArrayLit):
         return "[%s]" % ", ".join(unparse(i) for i in node.items)
     if isinstance(node, Name):
@@ -712,13 +783,14 @@ def evaluate(node: Node, obj: Any, env: Optional[Env] = None, text: str = "") ->
         return _Evaluator(env, obj).eval(node)
     except _Failed as failed:
         source = text or unparse(node)
-        raise KaitaiExprError(failed.message, source, failed.pos if text else None) from None
+        error = UnsupportedExpr if failed.unsupported else KaitaiExprError
+        raise error(failed.message, source, failed.pos if text else None) from None
 
 
 class _Failed(Exception):
-    def __init__(self, message: str, pos: int) -> None:
+    def __init__(self, message: str, pos: int, unsupported: bool = False) -> None:
         super().__init__(message)
-        self.message, self.pos = message, pos
+        self.message, self.pos, self.unsupported = message, pos, unsupported
 
 
 _MISSING = object()
@@ -734,7 +806,7 @@ class _Evaluator:
         except _Failed:
             raise
         except UnsupportedExpr as exc:
-            raise _Failed(exc.reason, getattr(node, "pos", 0)) from None
+            raise _Failed(exc.reason, getattr(node, "pos", 0), True) from None
         except (ArithmeticError, TypeError, ValueError, AttributeError, LookupError, UnicodeError,
                 OverflowError, RecursionError) as exc:
             raise _Failed("%s: %s" % (type(exc).__name__, exc), getattr(node, "pos", 0)) from None
@@ -742,6 +814,14 @@ class _Evaluator:
     def _eval(self, node: Node) -> Any:
         if isinstance(node, (Num, Str, Bool)):
             return node.value
+        if isinstance(node, FString):
+            out = []
+            for part in node.parts:
+                v = self.eval(part)
+                if isinstance(v, bool) or not isinstance(v, (int, str)):
+                    raise TypeError("an f-string interpolates integers and strings, not %s" % _kind(v))
+                out.append(v if isinstance(v, str) else str(int(v)))
+            return "".join(out)
         if isinstance(node, ArrayLit):
             items = [self.eval(i) for i in node.items]
             if items and all(type(i) is int and 0 <= i <= 255 for i in items):
@@ -806,8 +886,8 @@ class _Evaluator:
             return self.env.locals[name]
         if name in ("_", "_index"):
             raise LookupError("%s is only defined inside a repeat" % name)
-        if name == "_io":
-            raise UnsupportedExpr("_io is not supported yet")
+        if name in ("_io", "_sizeof"):
+            raise UnsupportedExpr("%s is not supported yet" % name)
         if name == "_root":
             return self.root()
         if name == "_parent":
@@ -832,6 +912,8 @@ class _Evaluator:
         value = getattr(obj, self.env.attr(name), _MISSING)
         if value is _MISSING:
             raise AttributeError("%s has no field %s" % (type(obj).__name__, name))
+        if callable(value) and not isinstance(value, type):  # a method, not a value (a foreign stream object)
+            raise UnsupportedExpr("%s of %s is not a value" % (name, type(obj).__name__))
         return value
 
     def attr(self, target: Any, name: str, args: Tuple[Any, ...], node: Node) -> Any:
@@ -842,8 +924,8 @@ class _Evaluator:
             raise TypeError("%s is not a method" % name)
         if name == "_parent":
             return _parent_of(target)
-        if name == "_io":
-            raise UnsupportedExpr("_io is not supported yet")
+        if name in ("_io", "_sizeof"):
+            raise UnsupportedExpr("%s is not supported yet" % name)
         return self.field(target, name)
 
 
@@ -948,7 +1030,7 @@ def translate(node: Node, resolve: Callable[[Name], Optional[Any]], env: Env, te
 
     source = text or unparse(node)
     for n in _walk(node):
-        if isinstance(n, Name) and n.name == "_io":
+        if isinstance(n, Name) and n.name in ("_io", "_sizeof"):
             raise UnsupportedExpr("_io is not supported yet (Kaitai's stream object)", source, n.pos if text else None)
         if isinstance(n, SizeOf) or (isinstance(n, Attr) and n.name == "_sizeof"):
             raise UnsupportedExpr("sizeof<...> and ._sizeof are not supported yet", source, n.pos if text else None)
