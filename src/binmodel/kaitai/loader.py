@@ -399,6 +399,9 @@ class _TypeBuilder:
         for name, enum_cls in scope.enums.items():
             if class_name(name) not in cls.__dict__:
                 type.__setattr__(cls, class_name(name), enum_cls)
+        for name, child in scope.types.items():  # built before this one (nested types come first)
+            if child.cls is not None and class_name(name) not in cls.__dict__:
+                type.__setattr__(cls, class_name(name), child.cls)
         return cls
 
     # --- value instances -----------------------------------------------------------------------------
