@@ -28,6 +28,7 @@ from .. import schema as s
 from ..errors import DefinitionError
 from ..model import Struct, StructMeta
 from . import expr as kx
+from . import statics
 from .ksy import ID, KaitaiError, UnsupportedError, attr_name, class_name, read_yaml, yaml_path
 
 __all__ = ["load", "scope_of", "Scope", "KaitaiError", "UnsupportedError"]
@@ -338,6 +339,9 @@ class _TypeBuilder:
         self.seq_names: Dict[str, str] = {}  # Kaitai id -> attribute, of the seq fields read so far
         self.values: Dict[str, Tuple[kx.Node, Tuple[Any, ...]]] = {}  # value instances
         self.defined_values: Dict[str, str] = {}  # value instances already made fields
+        self.kinds: Dict[str, Optional[str]] = {}  # static kinds of the seq fields read so far
+        self.instance_kinds: Dict[str, Optional[str]] = {}
+        self.kinding: List[str] = []
 
     def build(self) -> Any:
         scope, spec = self.scope, self.scope.spec
@@ -360,6 +364,8 @@ class _TypeBuilder:
                     raise scope.error("unknown key %r" % (key,), *where, key)
             self.values[name] = (self._parse(inst["value"], *where, "value"), where)
         annotations: Dict[str, Any] = {}
+        if "to-string" in spec:
+            self.check(self._parse(spec["to-string"], "to-string"), spec["to-string"], statics.STR, "to-string")
         ns: Dict[str, Any] = {"__module__": __name__, "__qualname__": scope.qualname, "__annotations__": annotations}
         doc = spec.get("doc")
         ns["__doc__"] = str(doc).strip() if doc else "Kaitai type %s (%s)." % (scope.name, scope.file.name)
@@ -376,6 +382,7 @@ class _TypeBuilder:
             if kid in self.values:
                 raise scope.error("%s is both a seq attribute and an instance" % kid, *where, "id")
             spec_ = self.attribute(attr, where)
+            self.kinds[kid] = _node_kind(spec_.node)
             name = attr_name(kid)
             specs.append((name, spec_, where))
             self.seq_names[kid] = name
@@ -429,8 +436,11 @@ class _TypeBuilder:
 
     def value_instance(self, kid: str, node: kx.Node, inst: Dict[str, Any], where: Tuple[Any, ...]) -> Any:
         value = self.expr(node, inst["value"], *where, "value")
+        if "enum" in inst and self.name_kind(kid) not in (statics.INT, None):
+            raise self.scope.error("enum: needs an integer value, not %s" % statics.describe(self.name_kind(kid)),
+                                   *where, "enum")
         if "if" in inst:
-            cond = self.expr(self._parse(inst["if"], *where, "if"), inst["if"], *where, "if")
+            cond = self.expr(self._parse(inst["if"], *where, "if"), inst["if"], *where, "if", expect=statics.BOOL)
             value = bx.Where(cond, value, bx.Lit(None))
         if "enum" in inst:
             enum_cls = self._enum(inst["enum"], *where, "enum")
@@ -445,10 +455,41 @@ class _TypeBuilder:
         except kx.KaitaiExprError as exc:
             raise self.scope.error(str(exc), *where) from None
 
-    def expr(self, node: kx.Node, text: Any, *where: Any, inlining: Tuple[str, ...] = ()) -> Any:
+    def name_kind(self, kid: str) -> Optional[str]:
+        """The static kind of a field or value instance (None: not known, or not a name here)."""
+        if kid in self.kinds:
+            return self.kinds[kid]
+        if kid in self.values:
+            if kid not in self.instance_kinds:
+                if kid in self.kinding:
+                    return None  # a cycle: reported where the instances are ordered
+                self.kinding.append(kid)
+                try:
+                    node, where = self.values[kid]
+                    self.instance_kinds[kid] = self.check(node, "", None, *where, "value")
+                finally:
+                    self.kinding.pop()
+            return self.instance_kinds[kid]
+        return None
+
+    def check(self, node: kx.Node, text: Any, expect: Optional[str], *where: Any) -> Optional[str]:
+        """The static kind of an expression; a ``KaitaiError`` where Kaitai's compiler would refuse it."""
+        try:
+            kind = statics.kind_of(node, self.name_kind, text if isinstance(text, str) else "")
+        except kx.KaitaiExprError as exc:
+            raise self.scope.error(str(exc), *where) from None
+        if expect is not None and kind is not None and kind != expect:
+            raise self.scope.error("invalid type: expected %s, got %s" % (statics.describe(expect),
+                                                                           statics.describe(kind)), *where)
+        return kind
+
+    def expr(self, node: kx.Node, text: Any, *where: Any, inlining: Tuple[str, ...] = (),
+             expect: Optional[str] = None) -> Any:
         """The binmodel expression of a Kaitai expression read at this point of the type."""
         scope = self.scope
         source = text if isinstance(text, str) else ""
+        if not inlining:
+            self.check(node, text, expect, *where)
         for used in kx.names_used(node):
             if used == "_index":
                 raise scope.unsupported("_index (the number of the item being read in a repeat)", *where)
@@ -480,7 +521,7 @@ class _TypeBuilder:
             if raw < 0:
                 raise self.scope.error("must not be negative", *where, key)
             return raw
-        return self.expr(self._parse(raw, *where, key), raw, *where, key)
+        return self.expr(self._parse(raw, *where, key), raw, *where, key, expect=statics.INT)
 
     def _enum(self, name: Any, *where: Any) -> Any:
         if not isinstance(name, str):
@@ -522,13 +563,14 @@ class _TypeBuilder:
             else:
                 raise scope.error("repeat is expr, eos or until, not %r" % (repeat,), *where, "repeat")
         if "if" in attr:
-            cond = self.expr(self._parse(attr["if"], *where, "if"), attr["if"], *where, "if")
+            cond = self.expr(self._parse(attr["if"], *where, "if"), attr["if"], *where, "if", expect=statics.BOOL)
             node = s.If(cond, node)
             return f.FieldSpec(node, default=None)
         return f.FieldSpec(node)
 
     def until(self, text: Any, where: Tuple[Any, ...]) -> Callable[[Any], bool]:
         node = self._parse(text, *where, "repeat-until")
+        self.check(node, text, statics.BOOL, *where, "repeat-until")
         others = [n for n in kx.names_used(node) if n != "_"]
         if others:
             raise self.scope.unsupported("repeat-until reading %s (binmodel's until= sees only the item, _)"
@@ -686,8 +728,9 @@ class _TypeBuilder:
         cases = t.get("cases")
         if not isinstance(cases, dict) or not cases:
             raise scope.error("a switch needs cases: (a mapping)", *where, "type", "cases")
-        on = self.expr(self._parse(t["switch-on"], *where, "type", "switch-on"), t["switch-on"],
-                       *where, "type", "switch-on")
+        on_node = self._parse(t["switch-on"], *where, "type", "switch-on")
+        on_kind = self.check(on_node, t["switch-on"], None, *where, "type", "switch-on")
+        on = self.expr(on_node, t["switch-on"], *where, "type", "switch-on")
         sized = "size" in attr or bool(attr.get("size-eos"))
         inner = {k: v for k, v in attr.items() if k not in ("type", "size", "size-eos", "repeat", "repeat-expr",
                                                             "repeat-until", "if")}
@@ -701,8 +744,13 @@ class _TypeBuilder:
             if key == "_":
                 default = node
                 continue
+            key_node = self._parse(key, *cw)
+            key_kind = self.check(key_node, key, None, *cw)
+            if on_kind is not None and key_kind is not None and not statics.comparable(on_kind, key_kind):
+                raise scope.error("cannot compare %s (switch-on) and %s (the case)"
+                                  % (statics.describe(on_kind), statics.describe(key_kind)), *cw)
             try:
-                value = kx.evaluate(self._parse(key, *cw), None, scope.env, key if isinstance(key, str) else "")
+                value = kx.evaluate(key_node, None, scope.env, key if isinstance(key, str) else "")
             except kx.UnsupportedExpr as exc:
                 raise scope.unsupported(exc.reason, *cw) from None
             except kx.KaitaiExprError as exc:
@@ -739,6 +787,31 @@ class _TypeBuilder:
             if _has_bits(node):
                 raise self.scope.unsupported("bit fields inside repeat:, if: or switch (unaligned bits)", *where)
         close()
+
+
+def _node_kind(node: s.Node) -> Optional[str]:
+    """The static kind of the values a schema node reads (None: not known, as for a switch)."""
+    if isinstance(node, s.If):
+        return _node_kind(node.type)
+    if isinstance(node, s.Sized):
+        return _node_kind(node.type)
+    if isinstance(node, s.Bits):
+        return statics.BOOL if node.bits == 1 else statics.INT
+    if isinstance(node, s.Int):
+        return statics.INT
+    if isinstance(node, s.Float):
+        return statics.FLOAT
+    if isinstance(node, s.String):
+        return statics.STR
+    if isinstance(node, s.Bytes) or (isinstance(node, s.Const) and isinstance(node.value, bytes)):
+        return statics.BYTES
+    if isinstance(node, s.Enum):
+        return statics.ENUM
+    if isinstance(node, (s.Struct, s.Lazy)):
+        return statics.STRUCT
+    if isinstance(node, s.Array):
+        return statics.ARRAY
+    return None
 
 
 def _node(spec: Any) -> s.Node:
