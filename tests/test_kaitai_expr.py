@@ -72,11 +72,16 @@ def test_syntax_errors_name_the_expression_and_position(text: str, message: str)
     assert str(info.value) == message
 
 
+def test_deep_nesting_is_an_error_not_a_crash() -> None:
+    with pytest.raises(kx.KaitaiExprError, match="nested too deeply"):
+        kx.parse("(" * 5000 + "1" + ")" * 5000)
+
+
 def test_evaluation_errors_name_the_part_that_failed() -> None:
     with pytest.raises(kx.KaitaiExprError) as info:
         kx.evaluate(kx.parse("1 + 7 / (2 - 2)"), None, text="1 + 7 / (2 - 2)")
     assert str(info.value) == "expression '1 + 7 / (2 - 2)' at position 6: ZeroDivisionError: division by zero"
-    with pytest.raises(kx.KaitaiExprError, match="position 2: TypeError: 1 \\+ 'a'"):
+    with pytest.raises(kx.KaitaiExprError, match="position 2: 1 \\+ 'a': operands are an integer and a string"):
         kx.evaluate(kx.parse('1 + "a"'), None, text='1 + "a"')
     with pytest.raises(kx.KaitaiExprError, match="has no field nope"):
         kx.evaluate(kx.parse("nope"), object(), text="nope")

@@ -47,7 +47,7 @@ class KaitaiExprError(Error, ValueError):
         self.reason, self.text, self.pos = message, text, pos
         where = ""
         if text:
-            where = "expression %r" % text
+            where = "expression %r" % text.rstrip()  # a YAML block scalar ends with a newline
             if pos is not None:
                 where += " at position %d" % pos
             where += ": "
@@ -575,7 +575,10 @@ def parse(text: Any) -> Node:
         return Num(text)
     if not isinstance(text, str):
         raise KaitaiExprError("an expression must be text or a number, not %s" % type(text).__name__)
-    return _Parser(text).parse()
+    try:
+        return _Parser(text).parse()
+    except RecursionError:
+        raise KaitaiExprError("nested too deeply", text) from None
 
 
 # --- the printer ---------------------------------------------------------------------------------------------
@@ -809,7 +812,8 @@ class _Evaluator:
             raise _Failed(exc.reason, getattr(node, "pos", 0), True) from None
         except (ArithmeticError, TypeError, ValueError, AttributeError, LookupError, UnicodeError,
                 OverflowError, RecursionError) as exc:
-            raise _Failed("%s: %s" % (type(exc).__name__, exc), getattr(node, "pos", 0)) from None
+            message = str(exc) if isinstance(exc, (TypeError, ValueError)) else "%s: %s" % (type(exc).__name__, exc)
+            raise _Failed(message, getattr(node, "pos", 0)) from None
 
     def _eval(self, node: Node) -> Any:
         if isinstance(node, (Num, Str, Bool)):
