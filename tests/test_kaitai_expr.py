@@ -214,6 +214,13 @@ def test_translation_makes_binmodel_expressions_where_it_can() -> None:
         "where(flags & 128 != 0, n, 0)"
     assert kx.translate(kx.parse("_parent.a.b"), resolve, env).text() == "_parent.a.b"
     assert kx.translate(kx.parse("n.to_s"), resolve, env).text() == "kaitai[n.to_s](this)"
+    def kind(node: kx.Node) -> Optional[str]:
+        return "int" if isinstance(node, kx.Num) or (isinstance(node, kx.Name) and node.name == "n") else None
+
+    assert kx.translate(kx.parse("n / 2 - -n"), resolve, env, kind=kind).text() == "n // 2 - (0 - n)"
+    assert kx.translate(kx.parse("a / 2"), resolve, env, kind=kind).text() == "kaitai[a / 2](this)"
+    assert kx.translate(kx.parse("1 << n"), resolve, env, kind=kind).text() == "kaitai[1 << n](this)"  # bounded
+    assert kx.translate(kx.parse('n + "abc".length * 3 / 2'), resolve, env).text() == "n + 4"
     with pytest.raises(kx.UnsupportedExpr, match="_io"):
         kx.translate(kx.parse("_io.size - 4"), resolve, env, "_io.size - 4")
     with pytest.raises(kx.KaitaiExprError, match="unknown name nope"):

@@ -230,7 +230,8 @@ class _TypeBuilder:
             return None
 
         try:
-            return kx.translate(node, resolve, scope.env, source)
+            return kx.translate(node, resolve, scope.env, source,
+                                lambda sub: statics.kind_of(sub, self.name_kind))
         except kx.UnsupportedExpr as exc:
             raise scope.unsupported(exc.reason, *where) from None
         except kx.KaitaiExprError as exc:

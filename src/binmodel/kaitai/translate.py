@@ -9,6 +9,7 @@ from typing import Any, Callable, Optional
 
 from .evaluation import METHODS, Env, evaluate, kaitai_div
 from .syntax import (
+    ArrayLit,
     Attr,
     Binary,
     Bool,
@@ -23,17 +24,25 @@ from .syntax import (
     Ternary,
     Unary,
     UnsupportedExpr,
+    names_used,
     unparse,
     walk,
 )
 
+MAX_NATIVE_SHIFT = 4096
+"""A left shift is plain arithmetic only by a literal up to this; else the evaluator, which refuses larger
+shifts (``1 << n`` with ``n`` from the data must not allocate what the data did not pay for)."""
 
-def translate(node: Node, resolve: Callable[[Name], Optional[Any]], env: Env, text: str = "") -> Any:
+
+def translate(node: Node, resolve: Callable[[Name], Optional[Any]], env: Env, text: str = "",
+              kind: Optional[Callable[[Node], Optional[str]]] = None) -> Any:
     """A binmodel expression for ``node``: ``this.x`` references, arithmetic, comparisons and ``where``
     where binmodel has them, and a function over the struct being parsed (the evaluator, over the
     struct's view) for a part it has not (``.to_s``, indexing, integer ``/`` of values not known to be
     integers). ``resolve(name)`` gives the binmodel expression for a field or a value instance (or None:
-    not one). A part that only Kaitai's run time could give (``_io``, ``sizeof``) is an ``UnsupportedExpr``."""
+    not one); ``kind(node)`` its static kind where known (``binmodel.kaitai.statics``): integer ``/`` and
+    ``-x`` become arithmetic, bytes compared with ``[..]`` a comparison of bytes. A part that only Kaitai's
+    run time could give (``_io``, ``sizeof``) is an ``UnsupportedExpr``."""
     from .. import expr as bx
 
     source = text or unparse(node)
@@ -46,7 +55,20 @@ def translate(node: Node, resolve: Callable[[Name], Optional[Any]], env: Env, te
             raise UnsupportedExpr("_io is not supported yet (Kaitai's stream object)", source, n.pos if text else None)
 
     def fallback(sub: Node) -> Any:
+        if not names_used(sub):  # a constant (enum_0::animal::cat.to_i, "abc".length): its value
+            try:
+                return bx.Lit(evaluate(sub, None, env))
+            except KaitaiExprError:
+                pass  # fails when the data is read, as Kaitai's generated code does
         return bx.Call(_KaitaiFunction(sub, env, unparse(sub)))
+
+    def kind_of(sub: Node) -> Optional[str]:
+        return kind(sub) if kind is not None else ("int" if _is_int_literal(sub) else None)
+
+    def byte_literal(sub: Node) -> Optional[bytes]:
+        if isinstance(sub, ArrayLit) and all(_is_int_literal(i) and 0 <= i.value <= 255 for i in sub.items):  # type: ignore[attr-defined]
+            return bytes(i.value for i in sub.items)  # type: ignore[attr-defined]
+        return None
 
     def go(n: Node) -> Any:
         if isinstance(n, (Num, Str, Bool)):
@@ -80,16 +102,27 @@ def translate(node: Node, resolve: Callable[[Name], Optional[Any]], env: Env, te
                 return bx.Where(inner, bx.Lit(False), bx.Lit(True))
             if n.op == "~":
                 return bx.BinOp("^", inner, bx.Lit(-1))
-            return fallback(n)  # -x: 0 - x differs from -x for a float zero
+            if kind_of(n.operand) == "int":
+                return bx.BinOp("-", bx.Lit(0), inner)
+            return fallback(n)  # -x of a float: 0 - x differs from -x for a float zero
         if isinstance(n, Binary):
             if n.op == "and":
                 return bx.Where(go(n.left), go(n.right), bx.Lit(False))
             if n.op == "or":
                 return bx.Where(go(n.left), bx.Lit(True), go(n.right))
             if n.op == "/":
-                if _is_int_literal(n.right) and _is_int_literal(n.left):
+                if _is_int_literal(n.right) and _is_int_literal(n.left) and n.right.value:  # type: ignore[attr-defined]
                     return bx.Lit(kaitai_div(n.left.value, n.right.value))  # type: ignore[attr-defined]
+                if kind_of(n.left) == kind_of(n.right) == "int":
+                    return bx.BinOp("//", go(n.left), go(n.right))
                 return fallback(n)
+            if n.op == "<<" and not (_is_int_literal(n.right) and n.right.value <= MAX_NATIVE_SHIFT):  # type: ignore[attr-defined]
+                return fallback(n)
+            if n.op in ("==", "!="):
+                for this_side, other in ((n.left, n.right), (n.right, n.left)):
+                    literal = byte_literal(this_side)
+                    if literal is not None and kind_of(other) == "bytes":
+                        return bx.BinOp(n.op, go(other), bx.Lit(literal))
             left, right = go(n.left), go(n.right)
             if n.op in ("==", "!=") and (isinstance(left, bx.Call) or isinstance(right, bx.Call)):
                 return fallback(n)  # bytes compared with [..] lists need the evaluator's equality
