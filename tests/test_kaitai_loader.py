@@ -114,6 +114,17 @@ def test_a_format_becomes_models() -> None:
     assert scope_of(Sample).name == "sample"
 
 
+def test_a_sized_type_keeps_the_bytes_it_leaves_unread() -> None:
+    Model = load("meta:\n  id: m\nseq:\n  - id: body\n    type: pair\n    size: 4\n  - id: tail\n    type: u1\n"
+                 "  - id: rest\n    type: pair\n    size-eos: true\n"
+                 "types:\n  pair:\n    seq:\n      - id: a\n        type: u1\n      - id: b\n        type: u1\n")
+    data = b"\x01\x02\xaa\xbb\x09\x03\x04\xcc"
+    obj = Model.parse(data)
+    assert (obj.body.a, obj.body.b, obj.body._unread, obj.tail, obj.rest.b, obj.rest._unread) == \
+        (1, 2, b"\xaa\xbb", 9, 4, b"\xcc")
+    assert isinstance(obj.body, Model.Pair) and Model.build(obj) == data
+
+
 @given(st.binary(max_size=40))
 def test_bad_input_is_a_parse_error(data: bytes) -> None:
     Sample = _sample()

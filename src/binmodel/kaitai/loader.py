@@ -300,7 +300,7 @@ class _TypeBuilder:
                                          % ", ".join(others), *where, "repeat-until")
         return _Until(node, self.scope.env, text if isinstance(text, str) else kx.unparse(node))
 
-    def item(self, attr: Dict[str, Any], where: Tuple[Any, ...]) -> s.Node:
+    def item(self, attr: Dict[str, Any], where: Tuple[Any, ...], substream: bool = False) -> s.Node:
         """The node of one item (before repeat: and if:)."""
         scope = self.scope
         t = attr.get("type")
@@ -322,7 +322,7 @@ class _TypeBuilder:
             return self.raw_bytes(attr, where)
         if not isinstance(t, str):
             raise scope.error("type is a name or a switch, not %r" % (t,), *where, "type")
-        node = self.typed(t, attr, where)
+        node = self.typed(t, attr, where, substream)
         if "enum" in attr:
             enum_cls = self._enum(attr["enum"], *where, "enum")
             if not isinstance(node, s.Int):
@@ -332,7 +332,7 @@ class _TypeBuilder:
             node = s.Enum(node, enum_cls)
         return node
 
-    def typed(self, t: str, attr: Dict[str, Any], where: Tuple[Any, ...]) -> s.Node:
+    def typed(self, t: str, attr: Dict[str, Any], where: Tuple[Any, ...], substream: bool = False) -> s.Node:
         scope = self.scope
         m = _INT.match(t)
         if m or _FLOAT.match(t) or _BITS.match(t):
@@ -371,7 +371,11 @@ class _TypeBuilder:
         target = scope.find_type(t.split("::"))
         if target is None:
             raise scope.error("unknown type %s" % t, *where, "type")
-        node = _type_node(target)
+        if "size" in attr or attr.get("size-eos") or substream:
+            # Kaitai reads the type from a substream of that size: bytes its fields leave are skipped
+            node: s.Node = s.Lazy(_Leftover(target))
+        else:
+            node = _type_node(target)
         if "size" in attr:
             return s.Sized(node, bx.as_expr(self.value_of(attr, "size", where)))
         return node
@@ -463,7 +467,7 @@ class _TypeBuilder:
             cw = where + ("type", "cases", key)
             if not isinstance(case_type, str):
                 raise scope.error("a case is a type name, not %r" % (case_type,), *cw)
-            node = self.item(dict(inner, type=case_type), cw)
+            node = self.item(dict(inner, type=case_type), cw, substream=sized)
             if key == "_":
                 default = node
                 continue
@@ -566,6 +570,33 @@ class _Resolve:
         if self.scope.cls is None:
             raise DefinitionError("%s: %s was not built" % (self.scope.file.name, self.scope.qualname))
         return self.scope.cls
+
+
+UNREAD = "_unread"
+"""The field that keeps the bytes a type read from a substream (``size:``) leaves unread."""
+
+_LEFTOVER: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def leftover_variant(base: Any) -> Any:
+    """``base`` with a last field ``_unread`` that takes the rest of its region: Kaitai reads a type with
+    ``size:`` from a substream and skips what its fields leave; binmodel keeps those bytes (so the parsed
+    object builds back to the same bytes). Made once per type."""
+    variant = _LEFTOVER.get(base)
+    if variant is None:
+        ns = {"__module__": base.__module__, "__qualname__": base.__qualname__, "__doc__": base.__doc__,
+              "__annotations__": {UNREAD: "bytes"}, UNREAD: f.Bytes(greedy=True, default=b"")}
+        variant = StructMeta(base.__name__, (base,), ns)
+        _SCOPES[variant] = _SCOPES[base]
+        _LEFTOVER[base] = variant
+    return variant
+
+
+class _Leftover(_Resolve):
+    """``Lazy``'s function for a type read from a substream: its ``leftover_variant``."""
+
+    def __call__(self) -> Any:
+        return leftover_variant(super().__call__())
 
 
 class _Until:
