@@ -272,6 +272,31 @@ def test_valid_formats_are_never_refused() -> None:
     assert [r.split(":")[0] for r in refused] == ["imports_abs.ksy"], refused
 
 
+def test_cut_and_changed_inputs_are_parse_errors() -> None:
+    """Every supported format of the suite, on cuts of its input and with bytes changed: a value or a
+    ParseError, never another exception (expressions that fail on odd data included)."""
+    if not FORMATS.is_dir():
+        pytest.skip("Kaitai's test suite is not at %s" % SUITE)
+    tried = 0
+    for name, data_name in _tests():
+        try:
+            model = load(FORMATS / (name + ".ksy"), [FORMATS / "ks_path", FORMATS])
+        except UnsupportedError:
+            continue
+        data = (SUITE / "src" / data_name).read_bytes()[:512]
+        step = max(1, len(data) // 24)
+        variants = [data[:cut] for cut in range(0, len(data), step)]
+        variants += [data[:i] + bytes([data[i] ^ 0xFF]) + data[i + 1:] for i in range(0, len(data), step)]
+        for variant in variants:
+            try:
+                obj = model.parse(variant, allow_trailing=True)
+            except ParseError:
+                continue
+            tried += 1
+            assert variant.startswith(model.build(obj)), name
+    assert tried >= 100
+
+
 # --- value by value against Kaitai's generated code -------------------------------------------------------------
 
 def _tests() -> List[Tuple[str, str]]:
