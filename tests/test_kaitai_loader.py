@@ -159,7 +159,7 @@ def _write(tmp_path: pathlib.Path, name: str, text: str) -> pathlib.Path:
     ("seq:\n  - id: a\n    size: _io.size - 2\n",
      "foo.ksy: seq[0].size: not supported yet (_io is not supported yet (Kaitai's stream object))"),
     ("seq:\n  - id: a\n    type: b3\n  - id: b\n    type: u1\n",
-     "foo.ksy: seq[0]: not supported yet (unaligned bit fields: a take 3 bits, not whole bytes)"),
+     "foo.ksy: seq[0]: not supported yet (unaligned bit fields): a take 3 bits, not whole bytes"),
     ("types:\n  t:\n    params:\n      - id: p\n        type: u1\n",
      "foo.ksy: types.t.params: not supported yet (type parameters: params:)"),
     ("seq:\n  - id: a\n    terminator: 0\n", "foo.ksy: seq[0].terminator: not supported yet (terminator: on raw bytes)"),

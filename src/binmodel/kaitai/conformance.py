@@ -192,11 +192,26 @@ def summary(results: Sequence[Result]) -> List[Tuple[str, int]]:
         if r.status == "pass":
             continue
         if r.status == "unsupported":
-            key = r.detail.split(": not supported yet ", 1)[-1] if "not supported yet" in r.detail else r.detail
+            key = _feature(r.detail)
         else:
             key = r.detail.split(":")[0]
         counts[key] = counts.get(key, 0) + 1
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _feature(detail: str) -> str:
+    """The feature an unsupported test needs: the parenthesis after "not supported yet" (nested ones kept)."""
+    marker = "not supported yet ("
+    start = detail.find(marker)
+    if start < 0:
+        return detail
+    start += len(marker) - 1
+    depth = 0
+    for i in range(start, len(detail)):
+        depth += {"(": 1, ")": -1}.get(detail[i], 0)
+        if depth == 0:
+            return detail[start:i + 1]
+    return detail[start:]
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -501,8 +501,8 @@ class _TypeBuilder:
                 return
             total = sum(b for _, b, _ in run)
             if total % 8:
-                raise self.scope.unsupported("unaligned bit fields: %s take %d bits, not whole bytes"
-                                             % (", ".join(n for n, _, _ in run), total), *run[0][2])
+                detail = "%s take %d bits, not whole bytes" % (", ".join(n for n, _, _ in run), total)
+                raise self.scope.unsupported("unaligned bit fields", *run[0][2], detail=detail)
             run.clear()
 
         for name, spec_, where in specs:

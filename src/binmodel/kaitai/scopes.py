@@ -54,8 +54,10 @@ class Scope:
     def error(self, message: str, *where: Any) -> KaitaiError:
         return KaitaiError(message, self.file.name, yaml_path(self.where, *where))
 
-    def unsupported(self, what: str, *where: Any) -> UnsupportedError:
-        return UnsupportedError("not supported yet (%s)" % what, self.file.name, yaml_path(self.where, *where))
+    def unsupported(self, what: str, *where: Any, detail: str = "") -> UnsupportedError:
+        """``file.ksy: seq[3].process: not supported yet (what): detail``: ``what`` names the feature."""
+        return UnsupportedError("not supported yet (%s)%s" % (what, ": " + detail if detail else ""),
+                                self.file.name, yaml_path(self.where, *where))
 
     # --- names -----------------------------------------------------------------------------------------
 
