@@ -283,7 +283,10 @@ def _make_enum(name: str, values: Any, scope: Scope) -> Any:
         members.append((py, key))
         if doc:
             docs[py] = str(doc).strip()
-    made: Any = enum.IntEnum(class_name(name), members)  # type: ignore[misc]
+    try:
+        made: Any = enum.IntEnum(class_name(name), members)  # type: ignore[misc]
+    except (TypeError, ValueError) as exc:  # a member name Python's enum keeps for itself
+        raise scope.error("cannot make the enum: %s" % exc, "enums", name) from None
     made.__qualname__ = scope.qualname + "." + class_name(name)
     made.__module__ = __name__
     all_members: List[Any] = list(made)
