@@ -1,0 +1,657 @@
+"""``load("foo.ksy")``: a Kaitai Struct description as binmodel model classes, built at run time.
+
+Each Kaitai type (the top level and every entry of ``types:``) becomes a ``Struct`` subclass (nested
+types are attributes of the class that declares them: ``Foo.HeaderObj``), each ``enums:`` entry an
+``IntEnum`` (member ``doc:`` as its docstring), each ``seq`` attribute a field, each value instance a
+``Computed`` field after them. No Python source is written: classes are made with the metaclass from
+validated names, and Kaitai expressions become binmodel expressions (``binmodel.kaitai.expr``).
+
+What the core does not support yet is refused with one ``UnsupportedError`` naming the file and the
+YAML path (``foo.ksy: seq[3].process: not supported yet (Kaitai process:)``); what Kaitai itself
+refuses is a ``KaitaiError`` in the same form.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pathlib
+import re
+import weakref
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+from .. import expr as bx
+from .. import fields as f
+from .. import schema as s
+from ..errors import DefinitionError
+from ..model import Struct, StructMeta
+from . import expr as kx
+from . import statics
+from .ksy import ID, KaitaiError, UnsupportedError, attr_name, class_name
+from .scopes import Reader, Scope, as_list, encoding_name, mapping
+
+__all__ = ["load", "scope_of", "Scope", "KaitaiError", "UnsupportedError"]
+
+_INT = re.compile(r"^([us])([1248])(le|be)?$")
+_FLOAT = re.compile(r"^f([48])(le|be)?$")
+_BITS = re.compile(r"^b([1-9][0-9]*)(le|be)?$")
+_ATTR_KEYS = {"id", "type", "size", "size-eos", "terminator", "consume", "include", "eos-error", "pad-right",
+              "encoding", "contents", "repeat", "repeat-expr", "repeat-until", "if", "enum", "process", "valid",
+              "doc", "doc-ref", "io", "pos", "value", "parent"}
+_UNSUPPORTED_ATTR = {
+    "process": "Kaitai process:", "valid": "Kaitai valid:", "io": "Kaitai io: (substreams)",
+    "pos": "Kaitai pos: (parse instances)", "parent": "Kaitai parent: (another _parent for a type)",
+}
+
+_SCOPES: weakref.WeakKeyDictionary[Any, Scope] = weakref.WeakKeyDictionary()
+
+
+def scope_of(model: Any) -> Scope:
+    """The Kaitai scope a model made by ``load`` came from: its types, enums and the expression ``Env``."""
+    return _SCOPES[model]
+
+
+# --- building classes --------------------------------------------------------------------------------------
+
+class _TypeBuilder:
+    """Turns one ``Scope`` into a model class."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.seq_names: Dict[str, str] = {}  # Kaitai id -> attribute, of the seq fields read so far
+        self.values: Dict[str, Tuple[kx.Node, Tuple[Any, ...]]] = {}  # value instances
+        self.defined_values: Dict[str, str] = {}  # value instances already made fields
+        self.kinds: Dict[str, Optional[str]] = {}  # static kinds of the seq fields read so far
+        self.instance_kinds: Dict[str, Optional[str]] = {}
+        self.kinding: List[str] = []
+
+    def build(self) -> Any:
+        scope, spec = self.scope, self.scope.spec
+        seq = as_list(spec.get("seq"), scope, "seq")
+        instances = mapping(spec.get("instances"), scope, "instances")
+        for name, inst in instances.items():
+            where = ("instances", name)
+            if not isinstance(name, str) or not ID.match(name):
+                raise scope.error("an instance name must be a lower-case identifier, not %r" % (name,), *where)
+            if not isinstance(inst, dict):
+                raise scope.error("an instance is a mapping", *where)
+            if "value" not in inst:
+                key = next((k for k in ("pos", "io", "type", "size") if k in inst), "pos")
+                raise scope.unsupported("parse instances (instances with pos:/type:, read when first used)",
+                                        *where, key)
+            for key in inst:
+                if key not in ("value", "if", "enum", "doc", "doc-ref") and not str(key).startswith("-"):
+                    if key in _ATTR_KEYS:
+                        raise scope.error("a value instance cannot have %s:" % key, *where, key)
+                    raise scope.error("unknown key %r" % (key,), *where, key)
+            self.values[name] = (self._parse(inst["value"], *where, "value"), where)
+        annotations: Dict[str, Any] = {}
+        if "to-string" in spec:
+            self.check(self._parse(spec["to-string"], "to-string"), spec["to-string"], statics.STR, "to-string")
+        ns: Dict[str, Any] = {"__module__": __name__, "__qualname__": scope.qualname, "__annotations__": annotations}
+        doc = spec.get("doc")
+        ns["__doc__"] = str(doc).strip() if doc else "Kaitai type %s (%s)." % (scope.name, scope.file.name)
+        specs: List[Tuple[str, Any, Tuple[Any, ...]]] = []
+        for i, attr in enumerate(seq):
+            where = ("seq", i)
+            if not isinstance(attr, dict):
+                raise scope.error("a seq attribute is a mapping", *where)
+            kid = attr.get("id", "_unnamed%d" % i)
+            if not isinstance(kid, str) or not (ID.match(kid) or kid == "_unnamed%d" % i):
+                raise scope.error("an id must be a lower-case identifier, not %r" % (kid,), *where, "id")
+            if kid in self.seq_names:
+                raise scope.error("duplicate id %s" % kid, *where, "id")
+            if kid in self.values:
+                raise scope.error("%s is both a seq attribute and an instance" % kid, *where, "id")
+            spec_ = self.attribute(attr, where)
+            self.kinds[kid] = _node_kind(spec_.node)
+            name = attr_name(kid)
+            specs.append((name, spec_, where))
+            self.seq_names[kid] = name
+        for kid in self._value_order(scope):
+            node, where = self.values[kid]
+            inst = instances[kid]
+            specs.append((attr_name(kid), self.value_instance(kid, node, inst, where), where))
+            self.defined_values[kid] = attr_name(kid)
+        self._check_bits(specs)
+        for name, spec_, _ in specs:
+            annotations[name] = "typing.Any"
+            ns[name] = spec_
+        endian = "big" if scope.bit_endian == "be" else "little"
+        try:
+            cls = StructMeta(class_name(scope.name), (Struct,), ns, endian=endian,
+                             bit_order="msb" if scope.bit_endian == "be" else "lsb")
+        except DefinitionError as exc:
+            raise scope.error("binmodel refused the model: %s" % exc) from None
+        _SCOPES[cls] = scope
+        scope.cls = cls
+        for name, enum_cls in scope.enums.items():
+            if class_name(name) not in cls.__dict__:
+                type.__setattr__(cls, class_name(name), enum_cls)
+        for name, child in scope.types.items():  # built before this one (nested types come first)
+            if child.cls is not None and class_name(name) not in cls.__dict__:
+                type.__setattr__(cls, class_name(name), child.cls)
+        return cls
+
+    # --- value instances -----------------------------------------------------------------------------
+
+    def _value_order(self, scope: Scope) -> List[str]:
+        """The value instances, each after the instances it reads (Kaitai computes them when first read)."""
+        order: List[str] = []
+        state: Dict[str, int] = {}
+
+        def visit(kid: str) -> None:
+            if state.get(kid) == 2:
+                return
+            if state.get(kid) == 1:
+                raise scope.error("the value instances read each other in a cycle (%s)" % kid, "instances", kid)
+            state[kid] = 1
+            for used in kx.names_used(self.values[kid][0]):
+                if used in self.values and used not in self.seq_names:
+                    visit(used)
+            state[kid] = 2
+            order.append(kid)
+
+        for kid in self.values:
+            visit(kid)
+        return order
+
+    def value_instance(self, kid: str, node: kx.Node, inst: Dict[str, Any], where: Tuple[Any, ...]) -> Any:
+        value = self.expr(node, inst["value"], *where, "value")
+        if "enum" in inst and self.name_kind(kid) not in (statics.INT, None):
+            raise self.scope.error("enum: needs an integer value, not %s" % statics.describe(self.name_kind(kid)),
+                                   *where, "enum")
+        if "if" in inst:
+            cond = self.expr(self._parse(inst["if"], *where, "if"), inst["if"], *where, "if", expect=statics.BOOL)
+            value = bx.Where(cond, value, bx.Lit(None))
+        if "enum" in inst:
+            enum_cls = self._enum(inst["enum"], *where, "enum")
+            value = bx.Call(_ToEnum(value, enum_cls))
+        return f.Computed(value)
+
+    # --- expressions ---------------------------------------------------------------------------------
+
+    def _parse(self, text: Any, *where: Any) -> kx.Node:
+        try:
+            return kx.parse(text)
+        except kx.KaitaiExprError as exc:
+            raise self.scope.error(str(exc), *where) from None
+
+    def name_kind(self, kid: str) -> Optional[str]:
+        """The static kind of a field or value instance (None: not known, or not a name here)."""
+        if kid in self.kinds:
+            return self.kinds[kid]
+        if kid in self.values:
+            if kid not in self.instance_kinds:
+                if kid in self.kinding:
+                    return None  # a cycle: reported where the instances are ordered
+                self.kinding.append(kid)
+                try:
+                    node, where = self.values[kid]
+                    self.instance_kinds[kid] = self.check(node, "", None, *where, "value")
+                finally:
+                    self.kinding.pop()
+            return self.instance_kinds[kid]
+        return None
+
+    def check(self, node: kx.Node, text: Any, expect: Optional[str], *where: Any) -> Optional[str]:
+        """The static kind of an expression; a ``KaitaiError`` where Kaitai's compiler would refuse it."""
+        try:
+            kind = statics.kind_of(node, self.name_kind, text if isinstance(text, str) else "")
+        except kx.KaitaiExprError as exc:
+            raise self.scope.error(str(exc), *where) from None
+        if expect is not None and kind is not None and kind != expect:
+            raise self.scope.error("invalid type: expected %s, got %s" % (statics.describe(expect),
+                                                                           statics.describe(kind)), *where)
+        return kind
+
+    def expr(self, node: kx.Node, text: Any, *where: Any, inlining: Tuple[str, ...] = (),
+             expect: Optional[str] = None) -> Any:
+        """The binmodel expression of a Kaitai expression read at this point of the type."""
+        scope = self.scope
+        source = text if isinstance(text, str) else ""
+        if not inlining:
+            self.check(node, text, expect, *where)
+        for used in kx.names_used(node):
+            if used == "_index":
+                raise scope.unsupported("_index (the number of the item being read in a repeat)", *where)
+
+        def resolve(name: kx.Name) -> Optional[Any]:
+            kid = name.name
+            if kid in self.seq_names:
+                return bx.Ref((self.seq_names[kid],))
+            if kid in self.defined_values:
+                return bx.Ref((self.defined_values[kid],))
+            if kid in self.values:  # a value instance read before it is a field: its expression, inlined
+                if kid in inlining:
+                    raise scope.error("the value instance %s reads itself" % kid, *where)
+                inst_node, inst_where = self.values[kid]
+                return self.expr(inst_node, "", *inst_where, "value", inlining=inlining + (kid,))
+            return None
+
+        try:
+            return kx.translate(node, resolve, scope.env, source,
+                                lambda sub: statics.kind_of(sub, self.name_kind))
+        except kx.UnsupportedExpr as exc:
+            raise scope.unsupported(exc.reason, *where) from None
+        except kx.KaitaiExprError as exc:
+            raise scope.error(str(exc), *where) from None
+
+    def value_of(self, attr: Dict[str, Any], key: str, where: Tuple[Any, ...]) -> Any:
+        """An int for a literal, else a binmodel expression."""
+        raw = attr[key]
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            if raw < 0:
+                raise self.scope.error("must not be negative", *where, key)
+            return raw
+        return self.expr(self._parse(raw, *where, key), raw, *where, key, expect=statics.INT)
+
+    def _enum(self, name: Any, *where: Any) -> Any:
+        if not isinstance(name, str):
+            raise self.scope.error("an enum name, not %r" % (name,), *where)
+        found = self.scope.find_enum(name.split("::"))
+        if found is None:
+            raise self.scope.error("unknown enum %s" % name, *where)
+        return found
+
+    # --- seq attributes ------------------------------------------------------------------------------
+
+    def attribute(self, attr: Dict[str, Any], where: Tuple[Any, ...]) -> Any:
+        scope = self.scope
+        for key in attr:
+            if str(key).startswith("-"):
+                continue
+            if key not in _ATTR_KEYS:
+                raise scope.error("unknown key %r" % (key,), *where, key)
+            if key in _UNSUPPORTED_ATTR:
+                raise scope.unsupported(_UNSUPPORTED_ATTR[key], *where, key)
+            if key == "value":
+                raise scope.error("value: belongs to instances, not seq", *where, key)
+        repeat = attr.get("repeat")
+        for key in ("repeat-expr", "repeat-until"):
+            if key in attr and repeat != key.split("-")[1]:
+                raise scope.error("%s needs repeat: %s" % (key, key.split("-")[1]), *where, key)
+        node = self.item(attr, where)
+        if repeat is not None:
+            if repeat == "expr":
+                if "repeat-expr" not in attr:
+                    raise scope.error("repeat: expr needs repeat-expr", *where, "repeat")
+                node = s.Array(node, bx.as_expr(self.value_of(attr, "repeat-expr", where)))
+            elif repeat == "eos":
+                node = s.Array(node, greedy=True)
+            elif repeat == "until":
+                if "repeat-until" not in attr:
+                    raise scope.error("repeat: until needs repeat-until", *where, "repeat")
+                node = s.Array(node, until=self.until(attr["repeat-until"], where))
+            else:
+                raise scope.error("repeat is expr, eos or until, not %r" % (repeat,), *where, "repeat")
+        if "if" in attr:
+            cond = self.expr(self._parse(attr["if"], *where, "if"), attr["if"], *where, "if", expect=statics.BOOL)
+            node = s.If(cond, node)
+            return f.FieldSpec(node, default=None)
+        return f.FieldSpec(node)
+
+    def until(self, text: Any, where: Tuple[Any, ...]) -> Callable[[Any], bool]:
+        node = self._parse(text, *where, "repeat-until")
+        self.check(node, text, statics.BOOL, *where, "repeat-until")
+        others = [n for n in kx.names_used(node) if n != "_"]
+        if others:
+            raise self.scope.unsupported("repeat-until reading %s (binmodel's until= sees only the item, _)"
+                                         % ", ".join(others), *where, "repeat-until")
+        return _Until(node, self.scope.env, text if isinstance(text, str) else kx.unparse(node))
+
+    def item(self, attr: Dict[str, Any], where: Tuple[Any, ...], substream: bool = False) -> s.Node:
+        """The node of one item (before repeat: and if:)."""
+        scope = self.scope
+        t = attr.get("type")
+        if "contents" in attr:
+            if t is not None or "size" in attr:
+                raise scope.error("contents: takes no type: or size:", *where, "contents")
+            raw = attr["contents"]
+            items = raw if isinstance(raw, list) else [raw]
+            try:
+                value = kx.sequence_bytes(items)
+            except ValueError as exc:
+                raise scope.error(str(exc), *where, "contents") from None
+            return s.Const(s.Bytes(bx.as_expr(len(value))), value)
+        if isinstance(t, dict):
+            return self.switch(attr, t, where)
+        if t is None:
+            if "enum" in attr:
+                raise scope.error("enum: needs an integer type, not bytes", *where, "enum")
+            return self.raw_bytes(attr, where)
+        if not isinstance(t, str):
+            raise scope.error("type is a name or a switch, not %r" % (t,), *where, "type")
+        node = self.typed(t, attr, where, substream)
+        if "enum" in attr:
+            enum_cls = self._enum(attr["enum"], *where, "enum")
+            if not isinstance(node, s.Int):
+                if isinstance(node, s.Bits):
+                    raise scope.unsupported("enum: on a bit field", *where, "enum")
+                raise scope.error("enum: needs an integer type, not %s" % t, *where, "enum")
+            node = s.Enum(node, enum_cls)
+        return node
+
+    def typed(self, t: str, attr: Dict[str, Any], where: Tuple[Any, ...], substream: bool = False) -> s.Node:
+        scope = self.scope
+        m = _INT.match(t)
+        if m or _FLOAT.match(t) or _BITS.match(t):
+            for key in ("size", "size-eos", "terminator", "encoding", "pad-right"):
+                if key in attr:
+                    raise scope.error("%s: does not go with type %s" % (key, t), *where, key)
+        if m:
+            size = int(m.group(2))
+            endian = {"le": "little", "be": "big", None: scope.endian}[m.group(3)]
+            if endian is None and size > 1:
+                raise scope.error("%s needs a byte order: write %sle/%sbe or give meta.endian" % (t, t, t),
+                                  *where, "type")
+            return s.Int(size * 8, m.group(1) == "s", endian if size > 1 else None)
+        m = _FLOAT.match(t)
+        if m:
+            endian = {"le": "little", "be": "big", None: scope.endian}[m.group(2)]
+            if endian is None:
+                raise scope.error("%s needs a byte order: write %sle/%sbe or give meta.endian" % (t, t, t),
+                                  *where, "type")
+            return s.Float(int(m.group(1)) * 8, endian)
+        m = _BITS.match(t)
+        if m:
+            bits = int(m.group(1))
+            if bits > 64:
+                raise scope.error("bit fields are b1..b64", *where, "type")
+            order = (m.group(2) or scope.bit_endian)
+            return s.Bits(bits, False, "msb" if order == "be" else "lsb")
+        if t in ("str", "strz"):
+            return self.text(t, attr, where)
+        # a user type
+        if "(" in t:
+            raise scope.unsupported("type parameters: %s" % t, *where, "type")
+        for key in ("terminator", "pad-right", "encoding"):
+            if key in attr:
+                raise scope.unsupported("%s: on a user type" % key, *where, key)
+        target = scope.find_type(t.split("::"))
+        if target is None:
+            raise scope.error("unknown type %s" % t, *where, "type")
+        if "size" in attr or attr.get("size-eos") or substream:
+            # Kaitai reads the type from a substream of that size: bytes its fields leave are skipped
+            node: s.Node = s.Lazy(_Leftover(target))
+        else:
+            node = _type_node(target)
+        if "size" in attr:
+            return s.Sized(node, bx.as_expr(self.value_of(attr, "size", where)))
+        return node
+
+    def text(self, t: str, attr: Dict[str, Any], where: Tuple[Any, ...]) -> s.Node:
+        scope = self.scope
+        encoding = encoding_name(attr["encoding"], scope, where + ("encoding",)) if "encoding" in attr else scope.encoding
+        if encoding is None:
+            raise scope.error("a %s needs an encoding (encoding: or meta.encoding)" % t, *where, "type")
+        terminator = self._byte(attr, "terminator", where)
+        if t == "strz":
+            if terminator is not None:
+                raise scope.error("strz has its terminator already", *where, "terminator")
+            terminator = 0
+        pad = self._byte(attr, "pad-right", where)
+        if attr.get("consume", True) is not True:
+            raise scope.unsupported("consume: false", *where, "consume")
+        if attr.get("include", False) is not False:
+            raise scope.unsupported("include: true", *where, "include")
+        if attr.get("eos-error", True) is not True:
+            raise scope.unsupported("eos-error: false", *where, "eos-error")
+        sized = "size" in attr
+        if sized and attr.get("size-eos"):
+            raise scope.error("size: and size-eos: together", *where, "size-eos")
+        unit = s.code_unit(encoding)
+        try:
+            if terminator is not None:
+                term = (b"\0" * unit) if (t == "strz") else bytes([terminator])
+                if pad is not None and pad != terminator:
+                    raise scope.unsupported("pad-right: and a terminator that differ", *where, "pad-right")
+                if attr.get("size-eos"):
+                    raise scope.unsupported("a terminator inside size-eos", *where, "terminator")
+                size = self.value_of(attr, "size", where) if sized else None
+                return _node(f.CString(encoding, size=size, terminator=term))
+            if sized:
+                size = self.value_of(attr, "size", where)
+                if pad is not None:
+                    return _node(f.String(size, encoding=encoding, pad=bytes([pad])))
+                return s.Sized(_node(f.String(encoding=encoding, greedy=True)), bx.as_expr(size))
+            if attr.get("size-eos"):
+                return _node(f.String(encoding=encoding, greedy=True))
+        except DefinitionError as exc:
+            raise scope.unsupported("binmodel cannot model this text: %s" % exc, *where) from None
+        raise scope.error("a str needs size:, size-eos: or terminator:", *where, "type")
+
+    def _byte(self, attr: Dict[str, Any], key: str, where: Tuple[Any, ...]) -> Optional[int]:
+        if key not in attr:
+            return None
+        value = attr[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 255:
+            raise self.scope.error("%s must be a byte value 0..255, not %r" % (key, value), *where, key)
+        return value
+
+    def raw_bytes(self, attr: Dict[str, Any], where: Tuple[Any, ...]) -> s.Node:
+        scope = self.scope
+        for key in ("terminator", "pad-right"):
+            if key in attr:
+                self._byte(attr, key, where)
+                raise scope.unsupported("%s: on raw bytes" % key, *where, key)
+        if "encoding" in attr:
+            raise scope.error("encoding: needs type: str", *where, "encoding")
+        if "size" in attr:
+            if attr.get("size-eos"):
+                raise scope.error("size: and size-eos: together", *where, "size-eos")
+            return s.Bytes(bx.as_expr(self.value_of(attr, "size", where)))
+        if attr.get("size-eos"):
+            return s.Bytes(greedy=True)
+        raise scope.error("raw bytes need size:, size-eos: or terminator: (or a type:)", *where)
+
+    def switch(self, attr: Dict[str, Any], t: Dict[str, Any], where: Tuple[Any, ...]) -> s.Node:
+        scope = self.scope
+        for key in t:
+            if key not in ("switch-on", "cases") and not str(key).startswith("-"):
+                raise scope.error("unknown key %r" % (key,), *where, "type", key)
+        if "switch-on" not in t:
+            raise scope.error("a switch needs switch-on:", *where, "type")
+        cases = t.get("cases")
+        if not isinstance(cases, dict) or not cases:
+            raise scope.error("a switch needs cases: (a mapping)", *where, "type", "cases")
+        on_node = self._parse(t["switch-on"], *where, "type", "switch-on")
+        on_kind = self.check(on_node, t["switch-on"], None, *where, "type", "switch-on")
+        on = self.expr(on_node, t["switch-on"], *where, "type", "switch-on")
+        sized = "size" in attr or bool(attr.get("size-eos"))
+        inner = {k: v for k, v in attr.items() if k not in ("type", "size", "size-eos", "repeat", "repeat-expr",
+                                                            "repeat-until", "if")}
+        out: List[Tuple[Any, s.Node]] = []
+        default: Optional[s.Node] = None
+        for key, case_type in cases.items():
+            cw = where + ("type", "cases", key)
+            if not isinstance(case_type, str):
+                raise scope.error("a case is a type name, not %r" % (case_type,), *cw)
+            node = self.item(dict(inner, type=case_type), cw, substream=sized)
+            if key == "_":
+                default = node
+                continue
+            key_node = self._parse(key, *cw)
+            key_kind = self.check(key_node, key, None, *cw)
+            if on_kind is not None and key_kind is not None and not statics.comparable(on_kind, key_kind):
+                raise scope.error("cannot compare %s (switch-on) and %s (the case)"
+                                  % (statics.describe(on_kind), statics.describe(key_kind)), *cw)
+            try:
+                value = kx.evaluate(key_node, None, scope.env, key if isinstance(key, str) else "")
+            except kx.UnsupportedExpr as exc:
+                raise scope.unsupported(exc.reason, *cw) from None
+            except kx.KaitaiExprError as exc:
+                raise scope.error("a case key must be a constant: %s" % exc, *cw) from None
+            out.append((value, node))
+        if default is None:
+            default = s.Bytes(greedy=True) if sized else s.Computed(bx.Lit(None))
+        node = s.Switch(on, tuple(out), default)
+        if "size" in attr:
+            return s.Sized(node, bx.as_expr(self.value_of(attr, "size", where)))
+        return node
+
+    # --- bit fields ----------------------------------------------------------------------------------
+
+    def _check_bits(self, specs: List[Tuple[str, Any, Tuple[Any, ...]]]) -> None:
+        """Kaitai reads bit fields at any bit position; binmodel's groups fill whole bytes (for now)."""
+        run: List[Tuple[str, int, Tuple[Any, ...]]] = []
+
+        def close() -> None:
+            if not run:
+                return
+            total = sum(b for _, b, _ in run)
+            if total % 8:
+                detail = "%s take %d bits, not whole bytes" % (", ".join(n for n, _, _ in run), total)
+                raise self.scope.unsupported("unaligned bit fields", *run[0][2], detail=detail)
+            run.clear()
+
+        for name, spec_, where in specs:
+            node = spec_.node
+            if isinstance(node, s.Bits):
+                run.append((name, node.bits, where))
+                continue
+            close()
+            if _has_bits(node):
+                raise self.scope.unsupported("bit fields inside repeat:, if: or switch (unaligned bits)", *where)
+        close()
+
+
+def _node_kind(node: s.Node) -> Optional[str]:
+    """The static kind of the values a schema node reads (None: not known, as for a switch)."""
+    if isinstance(node, s.If):
+        return _node_kind(node.type)
+    if isinstance(node, s.Sized):
+        return _node_kind(node.type)
+    if isinstance(node, s.Bits):
+        return statics.BOOL if node.bits == 1 else statics.INT
+    if isinstance(node, s.Int):
+        return statics.INT
+    if isinstance(node, s.Float):
+        return statics.FLOAT
+    if isinstance(node, s.String):
+        return statics.STR
+    if isinstance(node, s.Bytes) or (isinstance(node, s.Const) and isinstance(node.value, bytes)):
+        return statics.BYTES
+    if isinstance(node, s.Enum):
+        return statics.ENUM
+    if isinstance(node, (s.Struct, s.Lazy)):
+        return statics.STRUCT
+    if isinstance(node, s.Array):
+        return statics.ARRAY
+    return None
+
+
+def _node(spec: Any) -> s.Node:
+    """The schema node of a field made with the class syntax's functions (typed as their Python values)."""
+    node: s.Node = spec.node
+    return node
+
+
+def _has_bits(node: s.Node) -> bool:
+    if isinstance(node, s.Bits):
+        return True
+    return any(_has_bits(c) for c in s.children(node) if not isinstance(c, s.Struct))
+
+
+def _type_node(target: Scope) -> s.Node:
+    if target.cls is not None:
+        return target.cls._bm_node  # type: ignore[no-any-return]
+    return s.Lazy(_Resolve(target))
+
+
+class _Resolve:
+    """``Lazy``'s function: the class of a type made later (types may name each other in any order)."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.__name__ = scope.qualname
+
+    def __call__(self) -> Any:
+        if self.scope.cls is None:
+            raise DefinitionError("%s: %s was not built" % (self.scope.file.name, self.scope.qualname))
+        return self.scope.cls
+
+
+UNREAD = "_unread"
+"""The field that keeps the bytes a type read from a substream (``size:``) leaves unread."""
+
+_LEFTOVER: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def leftover_variant(base: Any) -> Any:
+    """``base`` with a last field ``_unread`` that takes the rest of its region: Kaitai reads a type with
+    ``size:`` from a substream and skips what its fields leave; binmodel keeps those bytes (so the parsed
+    object builds back to the same bytes). Made once per type."""
+    variant = _LEFTOVER.get(base)
+    if variant is None:
+        ns = {"__module__": base.__module__, "__qualname__": base.__qualname__, "__doc__": base.__doc__,
+              "__annotations__": {UNREAD: "bytes"}, UNREAD: f.Bytes(greedy=True, default=b"")}
+        variant = StructMeta(base.__name__, (base,), ns)
+        _SCOPES[variant] = _SCOPES[base]
+        _LEFTOVER[base] = variant
+    return variant
+
+
+class _Leftover(_Resolve):
+    """``Lazy``'s function for a type read from a substream: its ``leftover_variant``."""
+
+    def __call__(self) -> Any:
+        return leftover_variant(super().__call__())
+
+
+class _Until:
+    def __init__(self, node: kx.Node, env: kx.Env, text: str) -> None:
+        self.node, self.env, self.text = node, env, text
+        self.__name__ = "kaitai[%s]" % text
+
+    def __call__(self, item: Any) -> bool:
+        env = dataclasses.replace(self.env, locals={"_": item})
+        value = kx.evaluate(self.node, None, env, self.text)
+        if not isinstance(value, bool):
+            raise kx.KaitaiExprError("repeat-until must give a boolean, not %r" % (value,), self.text)
+        return value
+
+
+class _ToEnum:
+    """A value instance with ``enum:``: the member with that value (an unknown value stays an int)."""
+
+    def __init__(self, value: Any, enum_cls: Any) -> None:
+        self.value, self.enum_cls = value, enum_cls
+        self.__name__ = "%s[%s]" % (enum_cls.__name__, value.text())
+
+    def __call__(self, view: Any) -> Any:
+        v = self.value.evaluate(view._ctx)
+        if v is None:
+            return None
+        try:
+            return self.enum_cls(v)
+        except ValueError:
+            return v
+
+
+# --- the entry -----------------------------------------------------------------------------------------------
+
+def load(source: Union[str, os.PathLike], search_paths: Sequence[Union[str, os.PathLike]] = ()) -> Any:  # type: ignore[type-arg]
+    """The model class of a .ksy description: ``source`` is a path, or the YAML text itself.
+
+    Imports are looked up beside the importing file, then in ``search_paths`` (absolute imports,
+    ``/common/foo``, in ``search_paths`` only). Raises ``KaitaiError`` for a description Kaitai refuses,
+    ``UnsupportedError`` for one that uses what binmodel does not support yet."""
+    loader = Reader(tuple(pathlib.Path(p) for p in search_paths))
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source
+                                           and source.endswith(".ksy")):
+        path = pathlib.Path(source)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeError) as exc:
+            raise KaitaiError("cannot read %s: %s" % (path, exc), path.name) from None
+        file = loader.read(text, path.name, path)
+    elif isinstance(source, str):
+        file = loader.read(source, "<ksy>", None)
+    else:
+        raise TypeError("load() takes a path or the text of a .ksy file")
+    for scope in loader.pending:  # nested types before the types that contain them, imports first
+        if scope.cls is None:
+            _TypeBuilder(scope).build()
+    assert file.root is not None and file.root.cls is not None
+    return file.root.cls
