@@ -12,6 +12,7 @@ from .elf import ELF
 from .ethernet import ARP, Ethernet
 from .gif import GIF
 from .gzip import Gzip
+from .ico import ICO
 from .ip import IPv4, IPv6
 from .midi import MidiFile
 from .pcap import Pcap
@@ -31,6 +32,7 @@ FORMATS: Dict[str, Type[Struct]] = {
     "ethernet": Ethernet,
     "gif": GIF,
     "gzip": Gzip,
+    "ico": ICO,
     "midi": MidiFile,
     "pcap": Pcap,
     "png": PNG,
@@ -42,5 +44,5 @@ FORMATS: Dict[str, Type[Struct]] = {
     "zip": ZIP,
 }
 
-__all__ = ["ARP", "BMP", "DNSMessage", "ELF", "Ethernet", "FORMATS", "GIF", "Gzip", "IPv4", "IPv6", "MidiFile", "PNG",
+__all__ = ["ARP", "BMP", "DNSMessage", "ELF", "Ethernet", "FORMATS", "GIF", "Gzip", "ICO", "IPv4", "IPv6", "MidiFile", "PNG",
            "Pcap", "Pyc", "TCP", "Tar", "UDP", "WAVE", "ZIP", "Database", "TZif"]
