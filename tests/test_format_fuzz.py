@@ -161,11 +161,17 @@ def _ico(bitmap_format):
     return out.getvalue()
 
 
+def _msgpack():
+    msgpack = pytest.importorskip("msgpack")
+    return msgpack.packb({"name": "fuzz\x00", "n": [1, -3, 300, -70000, 1 << 40, 1.5, None, True], b"k": b"\x00\x01",
+                          "ext": msgpack.ExtType(3, b"abc"), "fix": msgpack.ExtType(4, b"abcd"), "s": "x" * 40})
+
+
 SAMPLES = {
     "bmp": lambda tmp: _pillow("BMP"), "dns": lambda tmp: _dns(), "elf": lambda tmp: _elf(),
     "ethernet": lambda tmp: _frame()[1], "gif": lambda tmp: _pillow("GIF"), "gzip": lambda tmp: _gzip(),
     "ico": lambda tmp: _ico("png"), "ico-bmp": lambda tmp: _ico("bmp"),
-    "midi": lambda tmp: _midi(), "pcap": lambda tmp: _pcap(), "png": lambda tmp: _png(), "pyc": _pyc,
+    "midi": lambda tmp: _midi(), "msgpack": lambda tmp: _msgpack(), "pcap": lambda tmp: _pcap(), "png": lambda tmp: _png(), "pyc": _pyc,
     "sqlite": _sqlite, "tar": lambda tmp: _tar(), "tzif": lambda tmp: _tzif(), "wav": lambda tmp: _wav(),
     "zip": lambda tmp: _zip(),
 }

@@ -1,6 +1,8 @@
 """Count the lines of code in Python files: non-blank lines that are not only a comment, part of a
 docstring (a module's, class's or function's first statement when it is a string) or part of an import
-statement (how a linter wraps a long import list says nothing about a model). Used for the worked
+statement (how a linter wraps a long import list says nothing about a model). Code after a line
+``# --- helpers beyond the model ---`` (functions a user may call, such as MessagePack's ``to_python``,
+that parsing and building do not need) is counted apart, and reported as well. Used for the worked
 formats' comparison of a binmodel model with the same format in Construct (docs/formats.md).
 
     python tools/line_count.py src/binmodel/formats/ico.py bench/construct_formats/ico.py
@@ -34,8 +36,12 @@ def docstring_lines(source: str) -> Set[int]:
     return lines
 
 
-def count(source: str) -> int:
-    """Lines holding a token that is code (not a comment, a docstring or an import)."""
+MARKER = "# --- helpers beyond the model ---"
+
+
+def count(source: str, upto: int = 0) -> int:
+    """Lines holding a token that is code (not a comment, a docstring or an import); only before line
+    ``upto`` when it is given."""
     skip = docstring_lines(source)
     code: Set[int] = set()
     ignored = (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
@@ -44,33 +50,45 @@ def count(source: str) -> int:
         if tok.type in ignored:
             continue
         for line in range(tok.start[0], tok.end[0] + 1):
-            if line not in skip:
+            if line not in skip and (not upto or line < upto):
                 code.add(line)
     return len(code)
 
 
-def count_file(path: pathlib.Path) -> int:
-    return count(path.read_text(encoding="utf-8"))
+def count_file(path: pathlib.Path) -> Tuple[int, int]:
+    """(lines of the model, lines of the whole file): the same unless the file has helpers after MARKER."""
+    source = path.read_text(encoding="utf-8")
+    lines = source.splitlines()
+    upto = next((i + 1 for i, line in enumerate(lines) if line.strip() == MARKER), 0)
+    return count(source, upto), count(source)
 
 
-def worked() -> Dict[str, Tuple[int, int]]:
-    """``{format: (binmodel lines, Construct lines)}`` for the worked formats."""
-    return {name: (count_file(ROOT / "src" / "binmodel" / "formats" / (name + ".py")),
-                   count_file(ROOT / "bench" / "construct_formats" / (name + ".py")))
-            for name in WORKED}
+def worked() -> Dict[str, Tuple[int, int, int]]:
+    """``{format: (binmodel model lines, binmodel file lines, Construct lines)}`` for the worked formats
+    that exist."""
+    out = {}
+    for name in WORKED:
+        ours = ROOT / "src" / "binmodel" / "formats" / (name + ".py")
+        theirs = ROOT / "bench" / "construct_formats" / (name + ".py")
+        if ours.exists() and theirs.exists():
+            model, whole = count_file(ours)
+            out[name] = (model, whole, count_file(theirs)[1])
+    return out
 
 
 def main(argv: List[str]) -> int:
     if argv == ["--worked"]:
-        total_b = total_c = 0
-        print("%-10s %8s %9s %6s" % ("format", "binmodel", "Construct", "ratio"))
-        for name, (b, c) in worked().items():
-            total_b, total_c = total_b + b, total_c + c
-            print("%-10s %8d %9d %5.0f%%" % (name, b, c, 100.0 * c / b))
-        print("%-10s %8d %9d %5.0f%%" % ("total", total_b, total_c, 100.0 * total_c / total_b))
+        total_m = total_w = total_c = 0
+        print("%-10s %14s %13s %9s %15s" % ("format", "binmodel model", "(with helpers)", "Construct",
+                                            "Construct/model"))
+        for name, (m, w, c) in worked().items():
+            total_m, total_w, total_c = total_m + m, total_w + w, total_c + c
+            print("%-10s %14d %13d %9d %14.0f%%" % (name, m, w, c, 100.0 * c / m))
+        print("%-10s %14d %13d %9d %14.0f%%" % ("total", total_m, total_w, total_c, 100.0 * total_c / total_m))
         return 0
     for arg in argv:
-        print("%6d %s" % (count_file(pathlib.Path(arg)), arg))
+        model, whole = count_file(pathlib.Path(arg))
+        print("%6d %6d %s" % (model, whole, arg))
     return 0
 
 

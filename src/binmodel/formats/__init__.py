@@ -15,6 +15,7 @@ from .gzip import Gzip
 from .ico import ICO
 from .ip import IPv4, IPv6
 from .midi import MidiFile
+from .msgpack import Value as MsgPackValue
 from .pcap import Pcap
 from .png import PNG
 from .pyc import Pyc
@@ -34,6 +35,7 @@ FORMATS: Dict[str, Type[Struct]] = {
     "gzip": Gzip,
     "ico": ICO,
     "midi": MidiFile,
+    "msgpack": MsgPackValue,
     "pcap": Pcap,
     "png": PNG,
     "pyc": Pyc,
@@ -44,5 +46,5 @@ FORMATS: Dict[str, Type[Struct]] = {
     "zip": ZIP,
 }
 
-__all__ = ["ARP", "BMP", "DNSMessage", "ELF", "Ethernet", "FORMATS", "GIF", "Gzip", "ICO", "IPv4", "IPv6", "MidiFile", "PNG",
+__all__ = ["ARP", "BMP", "DNSMessage", "ELF", "Ethernet", "FORMATS", "GIF", "Gzip", "ICO", "IPv4", "IPv6", "MidiFile", "MsgPackValue", "PNG",
            "Pcap", "Pyc", "TCP", "Tar", "UDP", "WAVE", "ZIP", "Database", "TZif"]
