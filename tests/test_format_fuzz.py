@@ -167,12 +167,18 @@ def _msgpack():
                           "ext": msgpack.ExtType(3, b"abc"), "fix": msgpack.ExtType(4, b"abcd"), "s": "x" * 40})
 
 
+def _sfnt():
+    pytest.importorskip("fontTools")
+    from test_format_sfnt import font_bytes
+    return font_bytes()
+
+
 SAMPLES = {
     "bmp": lambda tmp: _pillow("BMP"), "dns": lambda tmp: _dns(), "elf": lambda tmp: _elf(),
     "ethernet": lambda tmp: _frame()[1], "gif": lambda tmp: _pillow("GIF"), "gzip": lambda tmp: _gzip(),
     "ico": lambda tmp: _ico("png"), "ico-bmp": lambda tmp: _ico("bmp"),
     "midi": lambda tmp: _midi(), "msgpack": lambda tmp: _msgpack(), "pcap": lambda tmp: _pcap(), "png": lambda tmp: _png(), "pyc": _pyc,
-    "sqlite": _sqlite, "tar": lambda tmp: _tar(), "tzif": lambda tmp: _tzif(), "wav": lambda tmp: _wav(),
+    "sfnt": lambda tmp: _sfnt(), "sqlite": _sqlite, "tar": lambda tmp: _tar(), "tzif": lambda tmp: _tzif(), "wav": lambda tmp: _wav(),
     "zip": lambda tmp: _zip(),
 }
 

@@ -19,6 +19,7 @@ from .msgpack import Value as MsgPackValue
 from .pcap import Pcap
 from .png import PNG
 from .pyc import Pyc
+from .sfnt import Font as SfntFont
 from .sqlite import Database
 from .tar import Tar
 from .transport import TCP, UDP
@@ -39,6 +40,7 @@ FORMATS: Dict[str, Type[Struct]] = {
     "pcap": Pcap,
     "png": PNG,
     "pyc": Pyc,
+    "sfnt": SfntFont,
     "sqlite": Database,
     "tar": Tar,
     "tzif": TZif,
@@ -47,4 +49,4 @@ FORMATS: Dict[str, Type[Struct]] = {
 }
 
 __all__ = ["ARP", "BMP", "DNSMessage", "ELF", "Ethernet", "FORMATS", "GIF", "Gzip", "ICO", "IPv4", "IPv6", "MidiFile", "MsgPackValue", "PNG",
-           "Pcap", "Pyc", "TCP", "Tar", "UDP", "WAVE", "ZIP", "Database", "TZif"]
+           "Pcap", "Pyc", "SfntFont", "TCP", "Tar", "UDP", "WAVE", "ZIP", "Database", "TZif"]
