@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any, List, Union
 
 from ..expr import count_of, len_of, this
-from ..fields import Array, Bytes, Const, Padding, Pointer, Sized, Switch, i16, i64, u16, u32
+from ..fields import Array, Bytes, Const, Pointer, Sized, Switch, i16, i64, u16, u32
 from ..model import Struct
 
 
