@@ -14,6 +14,7 @@ from .gif import GIF
 from .gzip import Gzip
 from .ico import ICO
 from .ip import IPv4, IPv6
+from .javaclass import ClassFile
 from .midi import MidiFile
 from .msgpack import Value as MsgPackValue
 from .pcap import Pcap
@@ -35,6 +36,7 @@ FORMATS: Dict[str, Type[Struct]] = {
     "gif": GIF,
     "gzip": Gzip,
     "ico": ICO,
+    "javaclass": ClassFile,
     "midi": MidiFile,
     "msgpack": MsgPackValue,
     "pcap": Pcap,
@@ -48,5 +50,5 @@ FORMATS: Dict[str, Type[Struct]] = {
     "zip": ZIP,
 }
 
-__all__ = ["ARP", "BMP", "DNSMessage", "ELF", "Ethernet", "FORMATS", "GIF", "Gzip", "ICO", "IPv4", "IPv6", "MidiFile", "MsgPackValue", "PNG",
+__all__ = ["ARP", "BMP", "ClassFile", "DNSMessage", "ELF", "Ethernet", "FORMATS", "GIF", "Gzip", "ICO", "IPv4", "IPv6", "MidiFile", "MsgPackValue", "PNG",
            "Pcap", "Pyc", "SfntFont", "TCP", "Tar", "UDP", "WAVE", "ZIP", "Database", "TZif"]
