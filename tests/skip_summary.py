@@ -34,6 +34,7 @@ REMEDIES: List[Tuple[str, Optional[str]]] = [
     (r"cannot compile here|-m32", "apt-get install -y gcc-multilib"),
     (r"no gcc|needs gcc|no compiler for (x86_64-linux|i386)", "apt-get install -y gcc"),
     (r"no zip command", "apt-get install -y zip"),
+    (r"javac", "apt-get install -y default-jdk-headless"),
     (r"no (tar|gzip) command", "apt-get install -y tar gzip"),
     (r"zoneinfo|^[A-Z][a-z]+(/[A-Za-z_]+)* is not installed$|^UTC is not installed", "apt-get install -y tzdata"),
     (r"python3-venv|make a virtual environment", "apt-get install -y python3-venv"),

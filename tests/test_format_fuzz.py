@@ -153,12 +153,48 @@ def _midi():
     return out.getvalue()
 
 
+def _ico():
+    """Pillow's icons, one with PNG images and one with DIBs, joined into one by the model."""
+    Image = pytest.importorskip("PIL.Image")
+    from binmodel.formats import ICO
+    im = Image.new("RGBA", (32, 32), (200, 10, 30, 128))
+    entries = []
+    for bitmap_format, size in (("png", 16), ("bmp", 32)):
+        out = io.BytesIO()
+        im.save(out, "ICO", sizes=[(size, size)], bitmap_format=bitmap_format)
+        entries += ICO.parse(out.getvalue()).entries
+    return ICO.build(ICO(entries=entries))
+
+
+def _msgpack():
+    msgpack = pytest.importorskip("msgpack")
+    return msgpack.packb({"name": "fuzz\x00", "n": [1, -3, 300, -70000, 1 << 40, 1.5, None, True], b"k": b"\x00\x01",
+                          "ext": msgpack.ExtType(3, b"abc"), "fix": msgpack.ExtType(4, b"abcd"), "s": "x" * 40})
+
+
+def _javaclass(tmp_path):
+    import shutil
+    import subprocess
+    if not shutil.which("javac"):
+        pytest.skip("javac not found: apt-get install -y default-jdk-headless")
+    source = Path(__file__).resolve().parent / "java" / "Worked.java"
+    subprocess.run(["javac", "-g", "-d", str(tmp_path), str(source)], check=True, capture_output=True, timeout=300)
+    return (tmp_path / "Worked.class").read_bytes()
+
+
+def _sfnt():
+    pytest.importorskip("fontTools")
+    from test_format_sfnt import font_bytes
+    return font_bytes()
+
+
 SAMPLES = {
     "bmp": lambda tmp: _pillow("BMP"), "dns": lambda tmp: _dns(), "elf": lambda tmp: _elf(),
     "ethernet": lambda tmp: _frame()[1], "gif": lambda tmp: _pillow("GIF"), "gzip": lambda tmp: _gzip(),
-    "midi": lambda tmp: _midi(), "pcap": lambda tmp: _pcap(), "png": lambda tmp: _png(), "pyc": _pyc,
-    "sqlite": _sqlite, "tar": lambda tmp: _tar(), "tzif": lambda tmp: _tzif(), "wav": lambda tmp: _wav(),
-    "zip": lambda tmp: _zip(),
+    "ico": lambda tmp: _ico(), "javaclass": _javaclass, "midi": lambda tmp: _midi(),
+    "msgpack": lambda tmp: _msgpack(), "pcap": lambda tmp: _pcap(), "png": lambda tmp: _png(), "pyc": _pyc,
+    "sfnt": lambda tmp: _sfnt(), "sqlite": _sqlite, "tar": lambda tmp: _tar(), "tzif": lambda tmp: _tzif(),
+    "wav": lambda tmp: _wav(), "zip": lambda tmp: _zip(),
 }
 
 

@@ -74,6 +74,7 @@ def test_every_reason_the_suite_gives_has_a_command():
         "could not import 'rich': No module named 'rich'": "pip install -e '.[cli]'",
         "could not import 'dpkt': No module named 'dpkt'": "pip install -e '.[test]'",
         "no zip command": "apt-get install -y zip",
+        "javac/javap not found: apt-get install -y default-jdk-headless": "apt-get install -y default-jdk-headless",
         "Europe/Paris is not installed": "apt-get install -y tzdata",
         "no /usr/share/zoneinfo on this machine": "apt-get install -y tzdata",
         "the syscall examples are for Linux x86-64": None,

@@ -12,11 +12,15 @@ from .elf import ELF
 from .ethernet import ARP, Ethernet
 from .gif import GIF
 from .gzip import Gzip
+from .ico import ICO
 from .ip import IPv4, IPv6
+from .javaclass import ClassFile
 from .midi import MidiFile
+from .msgpack import Value as MsgPackValue
 from .pcap import Pcap
 from .png import PNG
 from .pyc import Pyc
+from .sfnt import Font as SfntFont
 from .sqlite import Database
 from .tar import Tar
 from .transport import TCP, UDP
@@ -31,10 +35,14 @@ FORMATS: Dict[str, Type[Struct]] = {
     "ethernet": Ethernet,
     "gif": GIF,
     "gzip": Gzip,
+    "ico": ICO,
+    "javaclass": ClassFile,
     "midi": MidiFile,
+    "msgpack": MsgPackValue,
     "pcap": Pcap,
     "png": PNG,
     "pyc": Pyc,
+    "sfnt": SfntFont,
     "sqlite": Database,
     "tar": Tar,
     "tzif": TZif,
@@ -42,5 +50,5 @@ FORMATS: Dict[str, Type[Struct]] = {
     "zip": ZIP,
 }
 
-__all__ = ["ARP", "BMP", "DNSMessage", "ELF", "Ethernet", "FORMATS", "GIF", "Gzip", "IPv4", "IPv6", "MidiFile", "PNG",
-           "Pcap", "Pyc", "TCP", "Tar", "UDP", "WAVE", "ZIP", "Database", "TZif"]
+__all__ = ["ARP", "BMP", "ClassFile", "DNSMessage", "ELF", "Ethernet", "FORMATS", "GIF", "Gzip", "ICO", "IPv4", "IPv6", "MidiFile", "MsgPackValue", "PNG",
+           "Pcap", "Pyc", "SfntFont", "TCP", "Tar", "UDP", "WAVE", "ZIP", "Database", "TZif"]
