@@ -24,7 +24,7 @@ def _suite(root: pathlib.Path) -> pathlib.Path:
         "meta:\n  id: pair\nseq:\n  - id: a\n    type: u1\n  - id: b\n    type: u1\n"
         "instances:\n  kind:\n    value: a\n    enum: kind\nenums:\n  kind:\n    1: one\n")
     (root / "formats" / "squeezed.ksy").write_text(
-        "meta:\n  id: squeezed\nseq:\n  - id: a\n    size: 2\n    process: zlib\n")
+        "meta:\n  id: squeezed\nseq:\n  - id: a\n    size: 2\n    process: my_codec(3)\n")
     (root / "formats" / "long.ksy").write_text("meta:\n  id: long\nseq:\n  - id: a\n    type: u4le\n")
     (root / "src" / "two.bin").write_bytes(b"\x01\x02")
     (root / "src" / "three.bin").write_bytes(b"\x01\x02\x03")
@@ -47,7 +47,7 @@ long_parses: fail: parse failed: a at offset 0 (0x0): expected 4 bytes for u32le
 pair_fail: fail: asserts[1] b * 10: expected 3, got 20
 pair_pass: pass
 pair_trailing: pass (round trip of the 2 bytes read (of 3; the rest is not read))
-squeezed: unsupported: squeezed.ksy: seq[0].process: not supported yet (Kaitai process:)
+squeezed: unsupported: squeezed.ksy: seq[0].process: not supported yet (process: my_codec(3) (custom processing routines))
 3 passed, 3 failed
 """
 
@@ -58,7 +58,7 @@ def test_one_line_per_test_then_the_totals(tmp_path: pathlib.Path) -> None:
     results = conformance.run(suite, out)
     assert out.getvalue() == EXPECTED
     assert [r.status for r in results] == ["pass", "fail", "fail", "pass", "pass", "unsupported"]
-    assert conformance.summary(results)[0] == ("(Kaitai process:)", 1)
+    assert conformance.summary(results)[0] == ("(process: my_codec(3) (custom processing routines))", 1)
 
 
 def test_the_command_exits_0_whatever_the_counts(tmp_path: pathlib.Path) -> None:

@@ -51,8 +51,10 @@ def scan(data: Any, pos: int, end: int, term: bytes, unit: int, include: bool,
 
 
 def cut(raw: bytes, pad: Optional[bytes], term: Optional[bytes], include: bool, unit: int) -> bytes:
-    """A fixed-size region's value: without trailing ``pad`` code units, then up to the first ``term``."""
-    if pad is not None:
+    """A fixed-size region's value: without trailing ``pad`` code units, then up to the first ``term``.
+    When the terminator is kept (``include``) and is also the pad, nothing is stripped: the value ends
+    at the first one (as Kaitai Struct's compiler reads ``pad-right`` equal to an included ``terminator``)."""
+    if pad is not None and not (include and term is not None and pad * (len(term) // len(pad)) == term):
         raw = strip_pad(raw, pad, unit)
     if term is not None:
         i = find_terminator(raw, 0, len(raw), term, unit)

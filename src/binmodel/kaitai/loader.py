@@ -39,7 +39,7 @@ _ATTR_KEYS = {"id", "type", "size", "size-eos", "terminator", "consume", "includ
               "encoding", "contents", "repeat", "repeat-expr", "repeat-until", "if", "enum", "process", "valid",
               "doc", "doc-ref", "io", "pos", "value", "parent"}
 _UNSUPPORTED_ATTR = {
-    "process": "Kaitai process:", "valid": "Kaitai valid:", "io": "Kaitai io: (substreams)",
+    "valid": "Kaitai valid:", "io": "Kaitai io: (substreams)",
     "pos": "Kaitai pos: (parse instances)", "parent": "Kaitai parent: (another _parent for a type)",
 }
 
@@ -272,6 +272,8 @@ class _TypeBuilder:
             if key in attr and repeat != key.split("-")[1]:
                 raise scope.error("%s needs repeat: %s" % (key, key.split("-")[1]), *where, key)
         node = self.item(attr, where)
+        if "process" in attr:
+            node = self.processed(node, attr["process"], where + ("process",))
         if repeat is not None:
             if repeat == "expr":
                 if "repeat-expr" not in attr:
@@ -290,6 +292,42 @@ class _TypeBuilder:
             node = s.If(cond, node)
             return f.FieldSpec(node, default=None)
         return f.FieldSpec(node)
+
+    def processed(self, node: s.Node, text: Any, where: Tuple[Any, ...]) -> s.Node:
+        """Kaitai's ``process:`` (xor, rol, ror, zlib) over the bytes ``node`` reads: a ``Transformed``
+        region whose decoded bytes hold the type (or are the value)."""
+        from .. import transforms as tx
+
+        scope = self.scope
+        if not isinstance(text, str):
+            raise scope.error("process: is xor(key), rol(n), ror(n) or zlib, not %r" % (text,), *where)
+        call = re.fullmatch(r"\s*(\w+)\s*(?:\((.*)\))?\s*", text, re.S)
+        name, arg = (call.group(1), call.group(2)) if call else ("", None)
+        if name == "zlib" and arg is None:
+            transform: Any = tx.Zlib()
+        elif name in ("xor", "rol", "ror") and arg is not None and arg.strip():
+            parsed = self._parse(arg, *where)
+            value = self.expr(parsed, arg, *where)
+            if isinstance(value, bx.Lit):
+                value = value.value
+            if isinstance(value, list):
+                value = bytes(value)
+            transform = tx.Xor(value) if name == "xor" else (tx.Rol(value) if name == "rol" else tx.Ror(value))
+        else:
+            raise scope.unsupported("process: %s (custom processing routines)" % text.strip(), *where)
+        if isinstance(node, s.Sized) and node.prefix is None:
+            region: s.Node = s.Bytes(node.size)
+            inner: Optional[s.Node] = node.type
+        elif isinstance(node, s.Bytes):
+            region, inner = node, None
+        elif isinstance(node, s.Lazy):  # a user type read to the end (size-eos)
+            region, inner = s.Bytes(greedy=True), node
+        else:
+            raise scope.unsupported("process: on %s" % node.name, *where)
+        try:
+            return _node(f.Transformed(region, transform, inner))
+        except DefinitionError as exc:
+            raise scope.unsupported("binmodel cannot model this process: %s" % exc, *where) from None
 
     def until(self, text: Any, where: Tuple[Any, ...]) -> Callable[[Any], bool]:
         node = self._parse(text, *where, "repeat-until")
@@ -391,12 +429,7 @@ class _TypeBuilder:
                 raise scope.error("strz has its terminator already", *where, "terminator")
             terminator = 0
         pad = self._byte(attr, "pad-right", where)
-        if attr.get("consume", True) is not True:
-            raise scope.unsupported("consume: false", *where, "consume")
-        if attr.get("include", False) is not False:
-            raise scope.unsupported("include: true", *where, "include")
-        if attr.get("eos-error", True) is not True:
-            raise scope.unsupported("eos-error: false", *where, "eos-error")
+        options = self._terminator_options(attr, where)
         sized = "size" in attr
         if sized and attr.get("size-eos"):
             raise scope.error("size: and size-eos: together", *where, "size-eos")
@@ -404,22 +437,38 @@ class _TypeBuilder:
         try:
             if terminator is not None:
                 term = (b"\0" * unit) if (t == "strz") else bytes([terminator])
-                if pad is not None and pad != terminator:
-                    raise scope.unsupported("pad-right: and a terminator that differ", *where, "pad-right")
                 if attr.get("size-eos"):
                     raise scope.unsupported("a terminator inside size-eos", *where, "terminator")
-                size = self.value_of(attr, "size", where) if sized else None
-                return _node(f.CString(encoding, size=size, terminator=term))
+                if sized:
+                    size = self.value_of(attr, "size", where)
+                    return _node(f.CString(encoding, size=size, terminator=term,
+                                           pad=bytes([pad]) if pad is not None else None, include=options["include"],
+                                           consume=options["consume"], eos_error=options["eos_error"]))
+                return _node(f.CString(encoding, terminator=term, include=options["include"],
+                                       consume=options["consume"], eos_error=options["eos_error"]))
             if sized:
                 size = self.value_of(attr, "size", where)
                 if pad is not None:
                     return _node(f.String(size, encoding=encoding, pad=bytes([pad])))
                 return s.Sized(_node(f.String(encoding=encoding, greedy=True)), bx.as_expr(size))
             if attr.get("size-eos"):
+                if pad is not None:
+                    raise scope.unsupported("pad-right: with size-eos:", *where, "pad-right")
                 return _node(f.String(encoding=encoding, greedy=True))
         except DefinitionError as exc:
             raise scope.unsupported("binmodel cannot model this text: %s" % exc, *where) from None
         raise scope.error("a str needs size:, size-eos: or terminator:", *where, "type")
+
+    def _terminator_options(self, attr: Dict[str, Any], where: Tuple[Any, ...]) -> Dict[str, bool]:
+        """Kaitai's ``consume``, ``include`` and ``eos-error`` as binmodel's terminator options."""
+        options = {}
+        for key, name, default in (("consume", "consume", True), ("include", "include", False),
+                                   ("eos-error", "eos_error", True)):
+            value = attr.get(key, default)
+            if not isinstance(value, bool):
+                raise self.scope.error("%s: must be true or false, not %r" % (key, value), *where, key)
+            options[name] = value
+        return options
 
     def _byte(self, attr: Dict[str, Any], key: str, where: Tuple[Any, ...]) -> Optional[int]:
         if key not in attr:
@@ -431,10 +480,24 @@ class _TypeBuilder:
 
     def raw_bytes(self, attr: Dict[str, Any], where: Tuple[Any, ...]) -> s.Node:
         scope = self.scope
-        for key in ("terminator", "pad-right"):
-            if key in attr:
-                self._byte(attr, key, where)
-                raise scope.unsupported("%s: on raw bytes" % key, *where, key)
+        terminator, pad = self._byte(attr, "terminator", where), self._byte(attr, "pad-right", where)
+        if terminator is not None or pad is not None:
+            opt = self._terminator_options(attr, where)
+            term = bytes([terminator]) if terminator is not None else None
+            padding = bytes([pad]) if pad is not None else None
+            try:
+                if "size" in attr:
+                    return _node(f.Bytes(self.value_of(attr, "size", where), terminator=term, pad=padding,
+                                         include=opt["include"], consume=opt["consume"], eos_error=opt["eos_error"]))
+                if attr.get("size-eos"):
+                    raise scope.unsupported("terminator: or pad-right: with size-eos: on raw bytes", *where,
+                                            "size-eos")
+                if term is None:
+                    raise scope.error("pad-right: needs size:", *where, "pad-right")
+                return _node(f.Bytes(terminator=term, include=opt["include"], consume=opt["consume"],
+                                     eos_error=opt["eos_error"]))
+            except DefinitionError as exc:
+                raise scope.unsupported("binmodel cannot model these bytes: %s" % exc, *where) from None
         if "encoding" in attr:
             raise scope.error("encoding: needs type: str", *where, "encoding")
         if "size" in attr:
