@@ -60,6 +60,7 @@ from binmodel.building import build as interpreted_build
 from binmodel.parsing import compiled_parse
 from binmodel.parsing import parse as interpreted_parse
 from binmodel.parsing.items import PYPY
+from both_engines import outcomes
 
 
 class Rec(Struct, endian="little"):
@@ -516,15 +517,6 @@ def test_items_and_the_parts_around_them_are_joined_once(items, trailer):
 # --- offsets of any integer type ---------------------------------------------------------
 
 
-def outcomes(model, data, offset=0, allow_trailing=False):
-    out = []
-    for parse in (interpreted_parse, compiled_parse):
-        try:
-            out.append(("value", repr(parse(model._bm_node, data, offset, allow_trailing))))
-        except ParseError as exc:
-            out.append(("error", exc.path, exc.offset, str(exc)))
-    assert out[0] == out[1]
-    return out[0]
 
 
 class TwoOrders(Struct):

@@ -32,6 +32,7 @@ from binmodel.parsing import compiled as parse_compiled
 from binmodel.parsing import compiled_parse
 from binmodel.parsing import parse as interpreted_parse
 from binmodel.parsing.analysis import LAZY_LEVELS
+from both_engines import outcomes
 
 
 class Chain(Struct, endian="big"):
@@ -184,15 +185,6 @@ def test_threads_count_their_own_lazy_levels():
 # --- Lazy reached through Fallback, and the interpreter inside generated code ----------
 
 
-def outcomes(model, data, offset=0, allow_trailing=False):
-    out = []
-    for parse in (interpreted_parse, compiled_parse):
-        try:
-            out.append(("value", repr(parse(model._bm_node, data, offset, allow_trailing))))
-        except ParseError as exc:
-            out.append(("error", exc.path, exc.offset, str(exc)))
-    assert out[0] == out[1]
-    return out[0]
 
 
 class Leaf(Struct):

@@ -448,14 +448,19 @@ def _build_text_int(node: s.TextInt, value: Any, ctx: Any, path: str, name: Opti
     return text + node.terminator
 
 
-def _build_string(node: s.String, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+def encode_text(node: s.String, value: Any, path: str) -> bytes:
+    """A string field's value in its encoding, or the BuildError saying why not."""
     if not isinstance(value, str):
         raise BuildError("expected str, found %s" % kind_of(value), path, expected="str", found=value)
     try:
-        raw = value.encode(node.encoding)
+        return value.encode(node.encoding)
     except UnicodeEncodeError as exc:
         raise BuildError("cannot encode %s as %s: %s" % (short(value), node.encoding, exc.reason), path,
                          expected=node.encoding, found=value[exc.start:exc.end]) from None
+
+
+def _build_string(node: s.String, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    raw = encode_text(node, value, path)
     if node.terminator is not None and find_terminator(raw, 0, len(raw), node.terminator,
                                                        code_unit(node.encoding)) >= 0:
         raise BuildError("text contains the terminator %r" % node.terminator, path, found=value)

@@ -22,7 +22,16 @@ from ..parsing.regions import stored_of, transform_arg
 from ..transforms import TransformError
 from ..wire import code_unit
 from .context import Cycle
-from .interpreter import BUILDERS, _build_array, _build_string, _sized, build_node, deferred_size_check, kind_of
+from .interpreter import (
+    BUILDERS,
+    _build_array,
+    _build_string,
+    _sized,
+    build_node,
+    deferred_size_check,
+    encode_text,
+    kind_of,
+)
 
 
 def _region(node: Any, body: bytes, value: Any, ctx: Any, path: str, pad: Optional[bytes], unit: int) -> bytes:
@@ -77,13 +86,7 @@ def build_string_forms(node: s.String, value: Any, ctx: Any, path: str, name: Op
         node.terminator is None or unsized or node.pad == b"\0" and node.size is not None)
     if plain and not isinstance(getattr(value, "raw", None), bytes) and not getattr(value, "open", False):
         return _build_string(node, value, ctx, path, name)
-    if not isinstance(value, str):
-        raise BuildError("expected str, found %s" % kind_of(value), path, expected="str", found=value)
-    try:
-        body = value.encode(node.encoding)
-    except UnicodeEncodeError as exc:
-        raise BuildError("cannot encode %s as %s: %s" % (short(value), node.encoding, exc.reason), path,
-                         expected=node.encoding, found=value[exc.start:exc.end]) from None
+    body = encode_text(node, value, path)
     unit = code_unit(node.encoding)
     if node.size is not None:
         return _region(node, body, value, ctx, path, node.pad if node.strip else None, unit)
