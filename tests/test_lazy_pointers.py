@@ -104,3 +104,19 @@ def test_data_after_the_fields_is_explained_by_a_lazy_value():
     assert Tail.parse(b"\x01abc").body == b"abc"
     with pytest.raises(ParseError, match="left over"):
         Tail.parse(b"\x01abcd")
+
+
+class Maybe(Struct, endian="little"):
+    """A lazy value that may be absent, and a function that reads it."""
+
+    ofs: int = u8()
+    body: bytes = If(this.ofs > 0, Pointer(this.ofs, Bytes(2), lazy=True))
+    twice: int = u8(derive=lambda this: 2 * len(this.body or b""))
+
+
+def test_a_lazy_value_under_if_and_in_a_function():
+    value = Maybe.parse(b"\x02\x04xy")
+    assert "not read yet" in repr(value)  # (the If keeps it lazy: the field is a property too)
+    assert value.body == b"xy" and Maybe.build(value) == b"\x02\x04xy"
+    assert Maybe.build(Maybe(ofs=2, body=b"xy", twice=None)) == b"\x02\x04xy"  # the function reads it
+    assert Maybe.parse(b"\x00\x00").body is None

@@ -333,7 +333,10 @@ class View:
         ctx = self._ctx
         values = ctx.values  # the fields known so far (never _parent, _prev or a dunder: reserved names)
         if name in values:
-            return values[name]
+            value = values[name]
+            if getattr(value, "_bm_deferred", False):  # a lazy pointer not read yet: read it now
+                return ctx.get(name)
+            return value
         if name == "_parent":
             parent: Optional[Any] = ctx.parent
             if parent is None:

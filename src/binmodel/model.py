@@ -304,7 +304,9 @@ LAZY_PREFIX = "_bm_lazy_"
 
 
 def _lazy(f: s.Field) -> bool:
-    return isinstance(f.type, s.Pointer) and f.type.lazy
+    """Whether a field is a lazy pointer (present or not: ``If(cond, Pointer(..., lazy=True))`` too)."""
+    t = f.type.type if isinstance(f.type, s.If) else f.type
+    return isinstance(t, s.Pointer) and t.lazy
 
 
 def _peek(obj: Any, name: str) -> Any:

@@ -125,6 +125,7 @@ class Deferred:
     errors, raised when it is read), and keeps where its bytes lie (``span``) for ``len_of`` and ``crc32_of``."""
 
     __slots__ = ("node", "ctx", "target", "path", "bounds", "pos", "span", "value", "done")
+    _bm_deferred = True  # (how ``expr.View`` recognises one without importing this module)
 
     def __init__(self, node: Any, ctx: ParseContext, target: int, path: str, bounds: Tuple[int, int],
                  pos: int) -> None:
