@@ -13,6 +13,7 @@ from binmodel import Error, ParseError
 from binmodel.formats import FORMATS, ICO
 from binmodel.formats.ico import Dib, IconDirEntry
 from binmodel.formats.png import PNG
+from construct_models import construct_model
 
 Image = pytest.importorskip("PIL.Image")
 IcoImagePlugin = pytest.importorskip("PIL.IcoImagePlugin")
@@ -137,16 +138,6 @@ def test_bad_input_names_the_field_and_offset():
         ICO.parse(data[:22] + b"\x00\x00\x00\x00" + data[26:])  # the first image byte is biSize's
 
 
-def construct_model(name):
-    """The same format in Construct 2.10 (bench/construct_formats), for docs/formats.md's line counts."""
-    pytest.importorskip("construct")
-    import importlib
-    import sys
-    from pathlib import Path
-    bench = str(Path(__file__).resolve().parent.parent / "bench")
-    if bench not in sys.path:
-        sys.path.insert(0, bench)
-    return importlib.import_module("construct_formats." + name)
 
 
 @pytest.mark.parametrize("mode,options", [("RGBA", {}), ("P", {"bitmap_format": "bmp"})])

@@ -16,6 +16,7 @@ from binmodel import Error, ParseError
 from binmodel import Struct as Struct_
 from binmodel.formats import FORMATS
 from binmodel.formats.javaclass import AccessFlags, ClassFile, Code, CpInfo, Member, Tag
+from construct_models import construct_model
 
 JAVA = Path(__file__).resolve().parent / "java"
 INSTALL = "apt-get install -y default-jdk-headless"
@@ -213,15 +214,6 @@ def test_bad_input_names_the_field_and_offset(classes):
     assert FORMATS["javaclass"] is ClassFile
 
 
-def construct_model(name):
-    """The same format in Construct 2.10 (bench/construct_formats), for docs/formats.md's line counts."""
-    pytest.importorskip("construct")
-    import importlib
-    import sys
-    bench = str(Path(__file__).resolve().parent.parent / "bench")
-    if bench not in sys.path:
-        sys.path.insert(0, bench)
-    return importlib.import_module("construct_formats." + name)
 
 
 def test_construct_model_reads_the_same_files(classes):

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from binmodel import BuildError, Error, ParseError
 from binmodel.formats import FORMATS
 from binmodel.formats.msgpack import Ext8, ExtType, FixExt, Pair, Value, from_python, to_python
+from construct_models import construct_model
 
 msgpack = pytest.importorskip("msgpack")
 
@@ -106,16 +107,6 @@ def test_bad_input_names_the_field_and_offset():
     assert math.isinf(to_python(Value.parse(msgpack.packb(float("inf")))))
 
 
-def construct_model(name):
-    """The same format in Construct 2.10 (bench/construct_formats), for docs/formats.md's line counts."""
-    pytest.importorskip("construct")
-    import importlib
-    import sys
-    from pathlib import Path
-    bench = str(Path(__file__).resolve().parent.parent / "bench")
-    if bench not in sys.path:
-        sys.path.insert(0, bench)
-    return importlib.import_module("construct_formats." + name)
 
 
 def construct_python(v):

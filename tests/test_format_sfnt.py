@@ -11,6 +11,7 @@ import pytest
 from binmodel import ParseError
 from binmodel.formats import FORMATS
 from binmodel.formats.sfnt import Font, Head, TableRecord, checksum, checksum_adjustment, place
+from construct_models import construct_model
 
 fontTools = pytest.importorskip("fontTools")
 from fontTools.fontBuilder import FontBuilder  # noqa: E402
@@ -111,16 +112,6 @@ def test_bad_input_names_the_field_and_offset():
     assert FORMATS["sfnt"] is Font
 
 
-def construct_model(name):
-    """The same format in Construct 2.10 (bench/construct_formats), for docs/formats.md's line counts."""
-    pytest.importorskip("construct")
-    import importlib
-    import sys
-    from pathlib import Path
-    bench = str(Path(__file__).resolve().parent.parent / "bench")
-    if bench not in sys.path:
-        sys.path.insert(0, bench)
-    return importlib.import_module("construct_formats." + name)
 
 
 @pytest.mark.parametrize("family,glyphs", [("Worked", ("A", "B")), ("Odd length name", ("A", "B", "C", "D", "E"))])
