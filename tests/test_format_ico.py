@@ -113,13 +113,14 @@ def test_edit_an_image_moves_the_ones_after_it():
     assert ICO.build(ICO.parse(edited)) == edited
 
 
-def test_a_file_with_a_gap_before_an_image_is_written_back_packed():
+def test_a_file_with_a_gap_before_an_image_is_written_back_as_it_was_or_packed_on_refresh():
     data = ico_bytes(picture(), sizes=[(16, 16)])
     offset = struct.unpack_from("<I", data, 18)[0]
     spaced = data[:18] + struct.pack("<I", offset + 4) + data[22:offset] + b"\0" * 4 + data[offset:]
     ico = ICO.parse(spaced)
     assert ico.entries[0].dwImageOffset == offset + 4
-    assert ICO.build(ico) == data
+    assert ICO.build(ico) == spaced  # unedited: the offset the file had stands
+    assert ICO.build(ico, refresh=True) == data  # every derived value recomputed: the usual packed place
 
 
 def test_registered_for_the_command_line():

@@ -1,5 +1,6 @@
 """binmodel: declarative models of binary data, with explicit size, endianness and layout."""
 
+from .checking import Disagreement, check
 from .dump import dump
 from .endian import Endian
 from .errors import BuildError, DefinitionError, Error, ParseError, SizeofError
@@ -82,7 +83,7 @@ __all__ = [
     "Error", "DefinitionError", "ParseError", "BuildError", "SizeofError",
     "this", "len_of", "count_of", "crc32_of", "where",
     "not_", "Range", "AnyOf", "Endian",
-    "Struct", "Span", "Trace", "dump",
+    "Struct", "Span", "Trace", "dump", "check", "Disagreement",
     "Align", "Args", "Array", "Bits", "Bool", "Bytes", "Computed", "Const", "CString", "Enum", "Fallback", "Field", "Flags", "Float",
     "If", "Int", "Lazy", "Padding", "Peek", "Pointer", "SLEB128", "Sized", "String", "Switch", "TextInt", "ULEB128",
     "UnlessEnd", "VLQ", "ZigZag",

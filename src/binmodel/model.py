@@ -120,7 +120,7 @@ class StructMeta(type):
         for f in own:
             ns.pop(f.name, None)
         ns["__slots__"] = (tuple(LAZY_PREFIX + f.name if _lazy(f) else f.name for f in own if f.stored)
-                           + (() if model_bases else ("_bm_parsed",))
+                           + (() if model_bases else ("_bm_parsed", "_bm_src"))
                            + tuple(PARSED_PREFIX + f.name for f in own if f.derive is not None))
         # each model gets its own parse/build slots: the first call replaces them with the compiled entry
         # (a subclass must not inherit its base's entry)
@@ -515,21 +515,25 @@ class Struct(metaclass=StructMeta):
         return parse_trace(cls._bm_node, data, offset, allow_trailing)
 
     @classmethod
-    def build(cls, obj: Any) -> bytes:
-        """The bytes of ``obj`` (an instance or a dict), with derived fields computed."""
+    def build(cls, obj: Any, refresh: bool = False) -> bytes:
+        """The bytes of ``obj`` (an instance or a dict), with derived fields computed.
+
+        A derived value that came from ``parse`` stands while what it depends on is unchanged, so
+        unedited data builds back to its own bytes; ``refresh=True`` recomputes every derived value
+        (docs/references.md)."""
         installed = cls.__dict__.get("build")
         if isinstance(installed, staticmethod):
-            return installed.__func__(obj)  # type: ignore[no-any-return]
+            return installed.__func__(obj, refresh)  # type: ignore[no-any-return]
         from .building.compiled import build_entry
 
         entry = build_entry(cls._bm_node)
         if not isinstance(cls.__dict__.get("build"), staticmethod):
             type.__setattr__(cls, "build", staticmethod(entry))
-        return entry(obj)
+        return entry(obj, refresh)
 
-    def to_bytes(self) -> bytes:
-        """``type(self).build(self)``."""
-        return type(self).build(self)
+    def to_bytes(self, refresh: bool = False) -> bytes:
+        """``type(self).build(self, refresh)``."""
+        return type(self).build(self, refresh)
 
     @classmethod
     def sizeof(cls) -> int:

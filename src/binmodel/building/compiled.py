@@ -67,21 +67,22 @@ def _assemble(name: str, body: List[g.Line]) -> List[str]:
     """``build_NAME(o)`` and ``entry_NAME(obj)``: the same body, the entry's inside ``try`` with the
     interpreter after it."""
     return ["def build_%s(_bm_o):" % name] + g.render(body) + [
-        "def entry_%s(obj):" % name,
+        # (refresh: only a derived value that disagrees is decided otherwise, and that the interpreter does)
+        "def entry_%s(obj, refresh=False):" % name,
         "    try:",
     ] + g.render(body, _ENTRY_NAMES, extra=1) + [
         "    except Exception:",
         "        pass",
-        "    return _bm_slow(_bm_node, obj)",
+        "    return _bm_slow(_bm_node, obj, refresh)",
     ]
 
 
 BUILDERS = BuildRegistry()
 
-_BUILD_ENTRIES: Dict[int, Tuple[s.Struct, Callable[[Any], bytes]]] = {}
+_BUILD_ENTRIES: Dict[int, Tuple[s.Struct, Callable[..., bytes]]] = {}
 
 
-def build_entry(node: s.Struct) -> Callable[[Any], bytes]:
+def build_entry(node: s.Struct) -> Callable[..., bytes]:
     """``build(obj)`` for ``node``, made once: generated code when the model allows, the interpreter
     otherwise and on any failure (which then gives the bytes or the exact error)."""
     hit = _BUILD_ENTRIES.get(id(node))
@@ -91,9 +92,9 @@ def build_entry(node: s.Struct) -> Callable[[Any], bytes]:
     if entry is None:
         slow = build
 
-        def entry(obj: Any) -> bytes:
+        def entry(obj: Any, refresh: bool = False) -> bytes:
             """``entry_X(obj)`` for ``node``, or None when the interpreter builds it."""
-            return slow(node, obj)
+            return slow(node, obj, refresh)
     _BUILD_ENTRIES[id(node)] = (node, entry)
     return entry
 

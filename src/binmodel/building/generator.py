@@ -20,7 +20,7 @@ from .. import schema as s
 from ..expr import BinOp, CountOf, Expr, LenOf, Lit, Ref
 from ..fixed import SPLITS, fixed_code, member_endian, same_order, words, zero_padding
 from ..sizes import min_size
-from ..wire import FLOAT_CODES, INT_CODES, ORDER_PREFIX, PARSED_PREFIX, byteorder
+from ..wire import FLOAT_CODES, INT_CODES, ORDER_PREFIX, byteorder
 
 if TYPE_CHECKING:
     from .compiled import BuildRegistry
@@ -246,10 +246,10 @@ class BuildCompiler:
         computed = w.temp("d")
         w.emit(1, "%s = %s" % (computed, value))
         typed = self.var(f.name)
-        # a value the user typed must agree; one that came from parsing and was not touched is replaced
-        w.emit(1, "if %s != %s and %s is not None:" % (typed, computed, typed))  # (equal: the common case)
-        w.emit(2, "if getattr(%s, %r, None) != %s:" % (self.obj, PARSED_PREFIX + f.name, typed))
-        w.emit(3, "raise {Fail}")
+        # equal: the common case; otherwise the interpreter decides: a value the user typed must agree,
+        # one that came from parsing stands or is recomputed (BuildContext._derive)
+        w.emit(1, "if %s != %s and %s is not None:" % (typed, computed, typed))
+        w.emit(2, "raise {Fail}")
         self.local[f.name] = computed  # from here on, the field's value is the computed one
 
     def derive_expr(self, e: Expr, parts: Dict[str, str]) -> str:

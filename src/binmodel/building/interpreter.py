@@ -13,11 +13,11 @@ import array as _array
 import enum as _enum
 import struct
 import sys
-from typing import Any, Callable, Dict, List, Mapping, Optional, Set
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
 
 from .. import schema as s
 from ..context import MAX_DEPTH, evaluate, item_done, link_index, link_item, until_holds
-from ..errors import BuildError, ParseError, join_path, short
+from ..errors import BuildError, Error, ParseError, join_path, short
 from ..expr import Expr, Lit
 from ..fields import resolve_lazy
 from ..parsing.interpreter import measure, parse
@@ -39,6 +39,8 @@ from ..wire import (
 )
 from .context import Cycle, Patch, apply_patches, left_off
 
+_UNKNOWN = object()  # (BuildContext.as_parsed: the value as parsed cannot be known)
+
 
 class BuildContext:
     """The struct being built: values come from the object, derived ones are computed on demand.
@@ -56,7 +58,8 @@ class BuildContext:
     item_index: Optional[int]
 
     def __init__(self, node: s.Struct, obj: Any, parent: Optional[BuildContext], path: str,
-                 patches: List[Patch], depth: int) -> None:
+                 patches: List[Patch], depth: int,
+                 settings: Tuple[str, Optional[List[Tuple[str, Any, Any]]]] = ("track", None)) -> None:
         self.node = node
         self.obj = obj
         self.parent = parent
@@ -87,6 +90,12 @@ class BuildContext:
                     self.group_of[f.name] = m
         parsed = getattr(obj, "_bm_parsed", None)
         self.parsed: Mapping[str, Any] = parsed or {}
+        # how derived values stand (see _derive): ``policy`` "track" (the default) or "refresh" (every value
+        # recomputed); ``audit`` collects the values that disagree with their data, which then stand
+        self.policy: str
+        self.audit: Optional[List[Tuple[str, Any, Any]]]
+        self.policy, self.audit = (parent.policy, parent.audit) if parent is not None else settings
+        self.stale: Any = None  # (the outermost context: see as_parsed)
 
     def raw(self, name: str) -> Any:
         """The object's attribute for a field, or a BuildError naming it."""
@@ -110,6 +119,9 @@ class BuildContext:
         return value
 
     def _derive(self, field: s.Field) -> Any:
+        """A derived field's value on build: computed from what it names, except that a value that came
+        from parse stands while what it depends on is as parsed, so ``build(parse(x)) == x`` also for
+        inconsistent data, and an edit changes only the values that depend on it (docs/references.md)."""
         fpath = join_path(self.path, field.name)
         if field.name in self.deriving:
             raise Cycle("%s depends on itself through %s" % (field.name, field.derive.text()), fpath)  # type: ignore[union-attr]
@@ -122,12 +134,36 @@ class BuildContext:
         if computed is None:  # the derivation has nothing to say here: the value given stands
             return typed
         if typed is not None and typed != computed:
+            if self.audit is not None:
+                self.audit.append((fpath, typed, computed))
+                return typed
             untouched = getattr(self.obj, PARSED_PREFIX + field.name, None) == typed
             if not untouched:
                 raise BuildError("%s is %s, but %s gives %s; leave it unset (None) to have it computed"
                                  % (field.name, short(typed), field.derive.text(), short(computed)),  # type: ignore[union-attr]
                                  fpath, expected=computed, found=typed)
+            if self.policy == "track" and self.as_parsed(fpath) == (typed, computed):
+                return typed  # what it depends on is as parsed: the data's own (inconsistent) value stands
         return computed
+
+    def as_parsed(self, path: str) -> Any:
+        """(value, computed) for the derived field at ``path`` as the data was parsed, where the two
+        disagreed there; None where they agreed, and ``_UNKNOWN`` when the outermost object being built
+        did not come from parse. The data is read again once per build (its ``_bm_src``) and audited."""
+        root = self
+        while root.parent is not None:
+            root = root.parent
+        if root.stale is None:
+            root.stale = _UNKNOWN
+            src = getattr(root.obj, "_bm_src", None)
+            if src is not None:
+                found: List[Tuple[str, Any, Any]] = []
+                try:
+                    _build_root(root.node, parse(root.node, src[0], src[1], allow_trailing=True), ("track", found))
+                    root.stale = {p: (v, c) for p, v, c in found}
+                except (Error, LookupError, ValueError, TypeError, RecursionError):
+                    pass  # (stays unknown: every stale value is recomputed)
+        return root.stale.get(path) if root.stale is not _UNKNOWN else _UNKNOWN
 
     def part(self, name: str) -> bytes:
         """A member's bytes, built the first time they are asked for (cycles are errors)."""
@@ -600,7 +636,8 @@ def _build_pointer(node: s.Pointer, value: Any, ctx: BuildContext, path: str, na
 
 
 def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], path: str,
-                 patches: List[Patch], depth: int, arguments: Optional[Dict[str, Any]] = None) -> bytes:
+                 patches: List[Patch], depth: int, arguments: Optional[Dict[str, Any]] = None,
+                 settings: Tuple[str, Optional[List[Tuple[str, Any, Any]]]] = ("track", None)) -> bytes:
     """A struct (or a dict for one): its parts in order, deferred checks, then relative pointers."""
     if depth >= MAX_DEPTH:
         raise BuildError("structs nested deeper than %d" % MAX_DEPTH, path)
@@ -611,7 +648,7 @@ def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], pat
         else:
             raise BuildError("expected %s, found %s" % (node.name, kind_of(value)), path,
                              expected=node.name, found=value)
-    ctx = BuildContext(node, value, parent, path, patches, depth)
+    ctx = BuildContext(node, value, parent, path, patches, depth, settings)
     if arguments:  # a parameterised model's arguments (see _build_args)
         ctx.values.update(arguments)
     if node.union_size is not None:
@@ -627,7 +664,7 @@ def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], pat
         out += part
     if open_at is not None and parent is not None:
         parent.open_ends[path] = open_at
-    for check in ctx.checks:
+    for check in ctx.checks if ctx.audit is None else ():  # (an audit keeps sizes that disagree)
         check()
     apply_patches(out, ctx.local_patches, may_grow=parent is None)
     return bytes(out)
@@ -679,12 +716,22 @@ def _bit_mask(group: s.BitGroup, field: s.Field) -> bytes:
     raise LookupError(field.name)
 
 
-def build(node: s.Node, value: Any) -> bytes:
-    """The bytes of ``value`` as ``node``, with derived fields computed and pointers placed."""
+def build(node: s.Node, value: Any, refresh: bool = False,
+          audit: Optional[List[Tuple[str, Any, Any]]] = None) -> bytes:
+    """The bytes of ``value`` as ``node``, with derived fields computed and pointers placed.
+
+    A derived value that came from parse stands while what it depends on is as parsed; ``refresh``
+    recomputes every one. With ``audit``, every derived value given stands, and each that disagrees
+    with what its derivation gives is added to it as (path, given, computed).
+    """
+    return _build_root(node, value, ("refresh" if refresh else "track", audit))
+
+
+def _build_root(node: s.Node, value: Any, settings: Tuple[str, Optional[List[Tuple[str, Any, Any]]]]) -> bytes:
     patches: List[Patch] = []
     try:
         if isinstance(node, s.Struct):
-            data = build_struct(node, value, None, "", patches, 0)
+            data = build_struct(node, value, None, "", patches, 0, settings=settings)
         else:
             data = build_node(node, value, None, "", None)
     except RecursionError:

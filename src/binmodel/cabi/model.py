@@ -384,8 +384,8 @@ def _greedy_tail(cls: Any) -> None:
     def parse(data: Any, offset: int = 0, allow_trailing: bool = False) -> Any:
         return entries()[0](cut(data, offset), offset, allow_trailing)
 
-    def build(obj: Any) -> bytes:
-        return entries()[1](obj) + bytes(tail)  # type: ignore[no-any-return]
+    def build(obj: Any, refresh: bool = False) -> bytes:
+        return entries()[1](obj, refresh) + bytes(tail)  # type: ignore[no-any-return]
 
     def parse_trace(data: Any, offset: int = 0, allow_trailing: bool = False) -> Any:
         from ..parsing.context import Span

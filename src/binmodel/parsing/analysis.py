@@ -7,7 +7,7 @@ writes and never needs to mirror itself.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from .. import schema as s
 from ..context import MAX_DEPTH
@@ -201,3 +201,32 @@ def _names_interpreted(t: Any, seen: set, todo: List[s.Struct]) -> bool:
             if isinstance(v, s.Node) and _names_interpreted(v, seen, todo):
                 return True
     return False
+
+
+_DERIVES: Dict[int, Tuple[s.Struct, bool]] = {}
+
+
+def derives(node: s.Struct) -> bool:
+    """Whether ``node`` or a struct inside it (through ``Lazy`` too) has a derived field: then a parse
+    keeps where the data came from (``_bm_src``), for a build to tell a stale value from an edited one."""
+    hit = _DERIVES.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    seen: Set[int] = set()
+    todo = [node]
+    found = False
+    while todo and not found:
+        struct = todo.pop()
+        if id(struct) in seen:
+            continue
+        seen.add(id(struct))
+        found = any(f.derive is not None for f in struct.fields())
+        todo.extend(nested_structs(struct))
+        todo.extend(lazy_structs(struct, _struct_of_lazy))
+    _DERIVES[id(node)] = (node, found)
+    return found
+
+
+def _struct_of_lazy(node: s.Lazy) -> Optional[s.Struct]:
+    target = lazy_resolved(node)
+    return target if isinstance(target, s.Struct) else None

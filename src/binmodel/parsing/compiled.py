@@ -214,11 +214,11 @@ def _assemble(registry: Registry, node: s.Struct, compiler: StructCompiler, name
     start = [_line(1, "{start} = {pos}")] if g.uses(core, "start") else []
     function = [_line(0, "def parse_%s({data}, {pos}, {end}, {state}, {parent}):" % name)] + start + core + [
         _line(1, "return {o}, {pos}")]
-    lines = g.render(function) + _entry(name, core, needs_state)
+    lines = g.render(function) + _entry(name, core, needs_state, analysis.derives(node))
     return "\n".join(lines) + "\n"
 
 
-def _entry(name: str, core: List[g.Line], needs_state: bool) -> List[str]:
+def _entry(name: str, core: List[g.Line], needs_state: bool, keeps_source: bool) -> List[str]:
     """``entry_NAME(data, offset, allow_trailing)``: the body inside the checks of ``interpreter.parse``,
     so that a top-level parse of ``bytes`` costs one call. Any failure hands the input to the
     interpreter; other buffers (bytearray, memoryview, mmap) take the generic entry."""
@@ -230,7 +230,9 @@ def _entry(name: str, core: List[g.Line], needs_state: bool) -> List[str]:
         body.insert(0, _line(1, "{start} = {pos}"))
     uses_end = g.uses(body, "end")
     only_unpacks = all(line.tag == g.READ for line in body if line.uses("data"))
-    if reads_first and not uses_end and not needs_state and only_unpacks:
+    if keeps_source:  # where the object came from, for a build to tell stale derived values from edits
+        body.append(_line(1, "{o}._bm_src = (data, offset)"))
+    if reads_first and not uses_end and not needs_state and only_unpacks and not keeps_source:
         return _buffer_free_entry(name, body)
     subst = dict(_ENTRY_NAMES)
     out = [
@@ -309,6 +311,7 @@ def _generic_entry(node: s.Struct, parser: Callable[[], Callable[..., Any]],
     """The entry for buffers other than ``bytes`` and for unusual offsets: the checks of ``interpreter.parse``,
     then the compiled parser (``parser()`` gives it once it exists); any failure goes to the interpreter."""
     slow, make_state = parse, ParseState
+    keeps_source = analysis.derives(node)
 
     def entry(data: Any, offset: int = 0, allow_trailing: bool = False) -> Any:
         buf = as_buffer(data)
@@ -325,6 +328,8 @@ def _generic_entry(node: s.Struct, parser: Callable[[], Callable[..., Any]],
         if state is not None and state.high > pos:
             pos = state.high
         if pos == end or allow_trailing and pos < end:
+            if keeps_source:
+                obj._bm_src = (buf, offset)
             return obj
         return slow(node, data, offset, allow_trailing)
     return entry

@@ -31,6 +31,7 @@ from ..wire import (
     prefix,
     text_int_value,
 )
+from .analysis import derives
 from .context import (
     POINTER_REREAD_FACTOR,
     ZERO_SIZE_ITEM_LIMIT,
@@ -667,6 +668,8 @@ def parse(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool = False
     if not allow_trailing and end != len(buf):
         raise ParseError("%d bytes left over after the end of %s" % (len(buf) - end, node.name), "", end,
                          expected="end of data", found="%d more bytes" % (len(buf) - end))
+    if isinstance(node, s.Struct) and node.cls is not None and derives(node):
+        object.__setattr__(value, "_bm_src", (buf, offset))  # (see BuildContext.as_parsed)
     return value
 
 
