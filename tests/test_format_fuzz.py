@@ -1,6 +1,7 @@
 """Every format against random corruption of a real file: byte changes and truncations give a value or a
 binmodel.Error (ParseError on parse, BuildError when the value read cannot be written back), never another
-exception and never a hang. Seeded, so a failure repeats."""
+exception and never a hang; a value builds back to the very bytes it came from (see STILL_LOSSY). Seeded,
+so a failure repeats."""
 
 import io
 import random
@@ -198,6 +199,12 @@ SAMPLES = {
 }
 
 
+# Formats whose parse still drops bytes of some inputs (issue 17): tar's alignment padding and the bytes
+# after a NUL in its fixed-size text fields; a few ZIP inputs (a central directory entry whose values
+# disagree with its local record).
+STILL_LOSSY = {"tar", "zip"}
+
+
 def test_every_format_has_a_sample():
     assert sorted(SAMPLES) == sorted(FORMATS)
 
@@ -223,6 +230,9 @@ def test_random_corruption_gives_a_value_or_a_binmodel_error(name, tmp_path):
         except Error:
             continue
         try:
-            model.build(value)
+            out = model.build(value)
         except Error:
-            pass
+            assert name in STILL_LOSSY
+            continue
+        if name not in STILL_LOSSY:  # nothing is lost: what parses builds back to itself, inconsistent or not
+            assert out == bad, "mutation %d of %s did not build back to itself" % (i, name)
