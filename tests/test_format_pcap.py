@@ -7,11 +7,13 @@ import pytest
 
 from binmodel import BuildError, ParseError
 from binmodel.cli import main
+from binmodel.dump import dump_lines
 from binmodel.formats import Pcap
 from binmodel.formats.dns import ResourceRecord, RRClass, RRType
 from binmodel.formats.ethernet import ARP, Ethernet, VLANTag
 from binmodel.formats.ip import IPv4, IPv6
 from binmodel.formats.transport import TCP, UDP, OptionKind, TCPOption
+from binmodel.malformed import Malformed
 
 dpkt = pytest.importorskip("dpkt")
 dns_message = pytest.importorskip("dns.message")
@@ -285,25 +287,62 @@ def test_frame_built_from_scratch_is_read_by_dpkt():
                                               (4, b"")]
 
 
-def test_truncated_and_corrupted_files_raise_parse_error():
+def test_truncated_and_corrupted_records_are_kept_as_malformed():
+    """Records are framed (Array(..., on_error="keep")): a bad one is kept with its error, the rest is read."""
     data = write_pcap()
     ends, pos = {24}, 24  # a file cut right after a record is a shorter valid file
     for _, raw in dpkt.pcap.Reader(io.BytesIO(data)):
         pos += 16 + len(raw)
         ends.add(pos)
     for cut in range(0, len(data), 3):
-        if cut not in ends:
+        if cut < 24:  # the file header is not a record: nothing to keep
             with pytest.raises(ParseError):
                 Pcap.parse(data[:cut])
+        elif cut not in ends:
+            capture = Pcap.parse(data[:cut])
+            last = capture.body.records[-1]
+            assert isinstance(last, Malformed) or isinstance(last.data, Malformed)
+            assert Pcap.build(capture) == data[:cut]
     bad = bytearray(data)
     bad[24 + 16 + 14] = 0x43  # first frame: IPv4 IHL 3 (< 5)
-    with pytest.raises(ParseError) as info:
-        Pcap.parse(bytes(bad))
-    assert info.value.path.startswith("body.records[0].data.payload")
+    capture = Pcap.parse(bytes(bad))
+    first = capture.body.records[0]
+    assert isinstance(first.data, Malformed) and first.data.error.path.startswith("body.records[0].data.payload")
+    assert first.data == bytes(bad[24 + 16:24 + 16 + first.incl_len])
+    good = Pcap.parse(data).body.records
+    assert capture.body.records[1:] == good[1:]
+    assert Pcap.build(capture) == bytes(bad)
+    assert [e.path.split(".data")[0] for e in Pcap.parse_trace(bytes(bad)).errors] == ["body.records[0]"]
     bad = bytearray(data)
     bad[:4] = b"\0\0\0\0"
     with pytest.raises(ParseError):
         Pcap.parse(bytes(bad))
+
+
+def test_a_udp_length_that_disagrees_with_its_ip_packet_fails_only_that_packet():
+    """A real writer's capture: UDP Length 8 while the IPv4 packet carries payload bytes after the header."""
+    packets = frames()
+    odd = bytearray(packets[4][0])  # udp(1, 2, b"with ip options") inside IPv4 with options
+    ihl = (odd[14] & 15) * 4
+    struct.pack_into("!H", odd, 14 + ihl + 4, 8)  # UDP Length: the header alone
+    packets[4] = (bytes(odd), "udp length 8")
+    data = write_pcap(packets=packets)
+    capture = Pcap.parse(data)
+    records = capture.body.records
+    assert len(records) == len(packets)
+    for i, (record, (ts, frame)) in enumerate(zip(records, dpkt.pcap.Reader(io.BytesIO(data)))):
+        assert (record.ts_sec + record.ts_usec / 1e6, record.incl_len) == (ts, len(frame))
+        if i != 4:  # every other packet reads as it does alone
+            assert record.data == Pcap.parse(write_pcap(packets=[packets[i]])).body.records[0].data
+    ip = records[4].data.payload
+    assert isinstance(ip.payload, Malformed)
+    message = str(ip.payload.error)
+    assert ip.payload.error.path == "body.records[4].data.payload.payload"
+    assert "the UDP read in it takes 8 (its length = 8)" in message and "total_length" in message
+    assert Pcap.build(capture) == data
+    text = "\n".join("".join(s for s, _ in line) for line in dump_lines(Pcap.parse_trace(data), max_rows=1))
+    assert "body.records[4].data.payload.payload: 23 bytes, malformed: the region is 23 bytes" in text
+    assert "body.records[9]" in text  # the dump goes on with the records after it
 
 
 def test_cli_dump_pcap(capsys, tmp_path):

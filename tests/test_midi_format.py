@@ -8,6 +8,7 @@ from binmodel import ParseError
 from binmodel.cli import main
 from binmodel.formats import MidiFile
 from binmodel.formats.midi import Event, MetaEvent, NoteOff, NoteOn, SetTempo
+from binmodel.malformed import Malformed
 
 mido = pytest.importorskip("mido")
 
@@ -95,21 +96,29 @@ def test_appending_an_event_recomputes_the_track_length():
     assert MidiFile.parse(out).tracks[2].length == MidiFile.parse(raw).tracks[2].length + 7
 
 
-def test_truncated_and_corrupted_files_raise_parse_error():
+def test_truncated_and_corrupted_tracks_are_kept_as_malformed():
+    """Tracks are framed (``Array(..., on_error="keep")``): a bad one is kept with its error."""
     raw = song()
-    for cut in (0, 4, 13, 14, 30, len(raw) // 2, len(raw) - 1):
+    for cut in (0, 4, 13):  # the header chunk itself: nothing to keep
         with pytest.raises(ParseError):
             MidiFile.parse(raw[:cut])
+    for cut in (14, 30, len(raw) // 2, len(raw) - 1):
+        ours = MidiFile.parse(raw[:cut])
+        last = ours.tracks[-1]
+        assert isinstance(last, Malformed) or isinstance(last.events, Malformed)
+        assert MidiFile.build(ours) == raw[:cut]
     first = raw.index(b"MTrk", raw.index(b"MTrk") + 4) + 8  # the piano track's first event
     bad = bytearray(raw)
     bad[first + 1] = 0x45  # a data byte where a status byte is needed, with no running status yet
-    with pytest.raises(ParseError) as err:
-        MidiFile.parse(bytes(bad))
-    assert "running status" in str(err.value)
+    ours, good = MidiFile.parse(bytes(bad)), MidiFile.parse(raw)
+    assert isinstance(ours.tracks[1].events, Malformed) and "running status" in str(ours.tracks[1].events.error)
+    assert ours.tracks[0] == good.tracks[0] and ours.tracks[2:] == good.tracks[2:]
+    assert MidiFile.build(ours) == bytes(bad)
     bad = bytearray(raw)
     bad[18:22] = (len(raw)).to_bytes(4, "big")  # the first track's length beyond the file
-    with pytest.raises(ParseError):
-        MidiFile.parse(bytes(bad))
+    ours = MidiFile.parse(bytes(bad))
+    assert isinstance(ours.tracks[0], Malformed) and len(ours.tracks) == 1  # nothing says where track 2 starts
+    assert MidiFile.build(ours) == bytes(bad)
 
 
 def test_cli_dump_midi(tmp_path, capsys):

@@ -33,8 +33,9 @@ def check(obj: Any) -> List[Disagreement]:
     []
     >>> rec = Record.parse(b"\\x02ab")
     >>> rec.data = b"abc"
-    >>> [str(d) for d in check(rec)]
-    ['length: 2, computed 3']
+    >>> for disagreement in check(rec):
+    ...     print(disagreement)
+    length: 2, computed 3
     """
     from .building.interpreter import build
 

@@ -238,7 +238,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         trace = dump(model, data, color=args.color, depth=args.depth, max_rows=args.rows,
                      width=args.width, offset=args.offset, length=args.length, items=args.items,
                      legend=not args.no_legend)
-        return 0 if trace.error is None else 1
+        kept = len(trace.errors) - (trace.error is not None)
+        if kept:  # (shown in the dump, in red; the exit status says the data did not all parse)
+            print("binmodel: %d part%s of the data did not parse and %s kept as malformed"
+                  % (kept, "" if kept == 1 else "s", "is" if kept == 1 else "are"), file=sys.stderr)
+        return 0 if not trace.errors else 1
     except CliError as exc:
         print("binmodel: %s" % exc, file=sys.stderr)
         return 2

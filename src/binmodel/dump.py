@@ -446,6 +446,14 @@ class _Builder:
                 label = [("%s: %s of padding" % (span.path, _bytes(span.size)), PADDING_STYLE)]
                 if _BITS.match(span.type_name):  # the bits after an unaligned run of bit fields
                     label = [("%s = %s  %s, padding" % (span.path, span.value, _bits_text(span)), PADDING_STYLE)]
+            elif span.kind == "malformed":  # kept bytes that did not parse (Array(..., on_error="keep"))
+                color = ERROR_STYLE
+                error = getattr(span.value, "error", None)
+                why = "" if error is None else ": %s%s" % (
+                    "" if error.path == span.path else error.path + ": ", error.reason)
+                if error is not None and error.offset is not None:
+                    why += " (at 0x%x)" % error.offset
+                label = [("%s: %s, malformed%s" % (span.path, _bytes(span.size), why), ERROR_STYLE)]
             elif span.kind == "encoded":
                 color = self.palette.color(span.path)
                 label = [("%s: %s stored as %s; decoded below" % (span.path, _bytes(span.size),

@@ -336,6 +336,7 @@ def Array(
     greedy: bool = False,
     typed: bool = False,
     prefix: Any = None,
+    on_error: Optional[str] = None,
     default: Any = MISSING,
     derive: Any = None,
     check: bool = False,
@@ -344,15 +345,23 @@ def Array(
 
     ``typed=True`` reads numbers into one ``array.array`` instead of a list of Python objects.
     ``prefix=u16be``: the item count comes first, as a length prefix.
+    ``on_error="keep"``: an item that does not parse does not fail the parse; it is read again with
+    each ``Sized`` region in it that does not parse kept as ``Malformed`` bytes with its error, or,
+    where nothing says where the next item starts, the rest of the data is one ``Malformed`` entry.
     """
+    if on_error not in (None, "keep"):
+        raise DefinitionError("Array on_error= is 'keep' or None, not %r" % (on_error,))
+    if on_error is not None and typed:
+        raise DefinitionError("a typed array has no items to keep: on_error= needs typed=False")
     if prefix is not None:
-        return FieldSpec(_prefixed_array(item, count, until, greedy, typed, prefix), default, derive, check)
+        node = _prefixed_array(item, count, until, greedy, typed, prefix)
+        return FieldSpec(dataclasses.replace(node, on_error=on_error) if on_error else node, default, derive, check)
     given = (count is not None) + (until is not None) + bool(greedy)
     if given != 1:
         raise DefinitionError("Array needs exactly one of count=, until=, greedy=True")
     if until is not None and not callable(until):
         raise DefinitionError("Array until= must be a function of the item just parsed")
-    node = s.Array(to_node(item), _size(count, "Array count"), until, bool(greedy), bool(typed))
+    node = s.Array(to_node(item), _size(count, "Array count"), until, bool(greedy), bool(typed), None, on_error)
     if typed:
         if until is not None:
             raise DefinitionError("a typed array has a count or is greedy (until= looks at each item)")

@@ -26,7 +26,7 @@ from .parsing.context import Span, Trace
 
 __all__ = ["to_html", "trace_to_html", "view_data", "write_html"]
 
-KINDS = ("field", "struct", "array", "padding", "const", "bits")
+KINDS = ("field", "struct", "array", "padding", "const", "bits", "malformed")
 VALUE_LIMIT = 120  # characters of a value shown in the tree and status line
 _CONTAINERS = ("struct", "array")
 
@@ -243,6 +243,7 @@ main { flex: 1; display: flex; min-height: 0; }
 .as { width: 1.2ch; text-align: center; }
 .hx.u, .as.u { color: #999; background: repeating-linear-gradient(135deg, #fff 0 3px, #eee 3px 6px); }
 .hx.x, .as.x { color: #bbb; background: #fafafa; }
+.hx.m, .as.m { color: #8b0000; background: #fde2e2; }
 .hx.p, .as.p { color: #666; background: repeating-linear-gradient(45deg, #ddd 0 2px, #f4f4f4 2px 5px); }
 .hx.hov, .as.hov { color: #fff; background-image: linear-gradient(rgba(0,0,0,.55), rgba(0,0,0,.55)); }
 .hx.sel, .as.sel { font-weight: bold; }
@@ -277,7 +278,7 @@ var raw = atob(D.data), SIZE = raw.length, bytes = new Uint8Array(SIZE);
 for (var q = 0; q < SIZE; q++) bytes[q] = raw.charCodeAt(q);
 raw = null;
 var N = D.off.length, off = D.off, len = D.len, kind = D.kind, par = D.parent, val = D.value;
-var KB = D.kinds.indexOf("bits"), KP = D.kinds.indexOf("padding");
+var KB = D.kinds.indexOf("bits"), KP = D.kinds.indexOf("padding"), KM = D.kinds.indexOf("malformed");
 var incomplete = {}; D.incomplete.forEach(function (i) { incomplete[i] = true; });
 var paths = new Array(N), kids = new Array(N);
 for (var i = 0; i < N; i++) {
@@ -420,7 +421,8 @@ function paintCell(x, H, S, C) {
   var o = owner[b];
   if (o < 0) cls += b >= parsedEnd && ERR ? " x" : " u";
   else if (kind[o] === KP) cls += " p";
-  x.style.backgroundColor = o >= 0 && kind[o] !== KP ? D.colors[D.color[o]] : "";
+  else if (kind[o] === KM) cls += " m";  // kept bytes that did not parse (on_error="keep")
+  x.style.backgroundColor = o >= 0 && kind[o] !== KP && kind[o] !== KM ? D.colors[D.color[o]] : "";
   if (H && b >= H[0] && b < H[1]) cls += " hov";
   else if (hov < 0 && b === hovByte) cls += " hov";
   if (S && b >= S[0] && b < S[1]) cls += " sel";

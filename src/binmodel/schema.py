@@ -194,6 +194,7 @@ class Array(Node):
     greedy: bool = False
     typed: bool = False  # numbers as one array.array, not a list of Python ints
     prefix: Optional[Int] = None  # the item count, as a length prefix before the items
+    on_error: Optional[str] = None  # "keep": an item that does not parse is kept as Malformed (binmodel.malformed)
 
     @property
     def typecode(self) -> str:

@@ -20,6 +20,7 @@ from ..context import MAX_DEPTH, evaluate, item_done, link_index, link_item, unt
 from ..errors import BuildError, Error, ParseError, join_path, short
 from ..expr import Expr, Lit
 from ..fields import resolve_lazy
+from ..malformed import Malformed
 from ..parsing.interpreter import measure, parse
 from ..valid import check as valid_check
 from ..wire import (
@@ -276,6 +277,8 @@ def build_node(node: s.Node, value: Any, ctx: Any, path: str, name: Optional[str
     kind = type(node)
     if kind is s.Int:
         return _build_int(node, value, path)  # type: ignore[arg-type]
+    if value.__class__ is Malformed:  # bytes that did not parse as ``node``: written back as they were
+        return bytes(value)
     handler = BUILDERS.get(kind)
     if handler is None:
         raise BuildError("internal: no builder for %s" % node.name, path)
@@ -576,7 +579,7 @@ def _build_array(node: s.Array, value: Any, ctx: Any, path: str, name: Optional[
         if ctx is not None:
             ctx.item_prev, ctx.last_child = saved, None
             ctx.index = saved_index
-    if node.count is not None:
+    if node.count is not None and not (value and value[-1].__class__ is Malformed):  # (it stands for the rest)
         deferred_size_check(ctx, node.count, len(value), path, "count")
     elif node.until is not None:
         for i, item in enumerate(value):

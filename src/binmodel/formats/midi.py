@@ -182,4 +182,4 @@ class MidiFile(Struct, endian="big"):
     type: bytes = Const(b"MThd")
     length: int = u32(derive=len_of("header"))
     header: HeaderData = Sized(this.length, HeaderData)
-    tracks: List[Track] = Array(Track, count=this.header.ntrks)
+    tracks: List[Track] = Array(Track, count=this.header.ntrks, on_error="keep")

@@ -76,7 +76,7 @@ class PcapLE(Struct, endian="little"):
     """Everything after the magic number, in a little-endian file (the common case)."""
 
     header: FileHeader
-    records: List[Record] = Array(Record, greedy=True)
+    records: List[Record] = Array(Record, greedy=True, on_error="keep")  # one odd packet does not sink the capture
 
 
 class PcapBE(PcapLE, endian="big"):

@@ -50,10 +50,17 @@ class Trace:
         """Whether the parse succeeded."""
         return self.error is None
 
+    @property
+    def errors(self) -> List[ParseError]:
+        """Every error: those kept with ``Malformed`` values (``Array(..., on_error="keep")``), in the
+        order of the data, then the one that ended the parse, if any."""
+        kept = [span.value.error for span in self.spans if span.kind == "malformed"]
+        return kept + ([self.error] if self.error is not None else [])
+
 
 class ParseState:
     """The input and what a parse may still spend: the region's end, spans, depth, empty items, pointer re-reads."""
-    __slots__ = ("data", "end", "spans", "depth", "free_items", "reread", "high", "begin", "deferred")
+    __slots__ = ("data", "end", "spans", "depth", "free_items", "reread", "high", "begin", "deferred", "lenient")
 
     def __init__(self, data: Any, spans: Optional[List[Span]]) -> None:
         self.data = data
@@ -65,6 +72,7 @@ class ParseState:
         self.high = 0  # the end of the furthest bytes read through a pointer
         self.begin = 0  # where the current region (the data, or a Sized region) starts: this._io
         self.deferred: Optional[List[Deferred]] = None  # lazy pointers not read yet
+        self.lenient = 0  # inside an array item read again: Sized regions that do not parse are Malformed
 
 
 class ParseContext:

@@ -18,7 +18,9 @@ from .. import schema as s
 from ..buffers import as_buffer, data_offset
 from ..context import MAX_DEPTH, evaluate, item_done, until_holds
 from ..errors import Error, ParseError, join_path, path_depth, short
+from ..expr import Expr
 from ..fields import resolve_lazy as _resolve_lazy
+from ..malformed import Malformed
 from ..sizes import min_size
 from ..valid import check as valid_check
 from ..wire import (
@@ -198,15 +200,43 @@ def _parse_sized(node: s.Sized, ctx: ParseContext, pos: int, path: str) -> Tuple
     need(state, start, n, path, node.name)
     outer_end, state.end = state.end, start + n
     outer_begin, state.begin = state.begin, start
+    if state.lenient:  # (inside an array item read again: see _parse_item)
+        kept, high, last_child = len(state.spans) if state.spans is not None else 0, state.high, ctx.last_child
     try:
         value, after = parse_node(node.type, ctx, start, path)
+        if after != start + n:
+            what = type(value).__name__ if hasattr(type(value), "_bm_node") else node.type.name
+            raise ParseError("the region is %d bytes (%s), but the %s read in it takes %d%s (%d left unread)"
+                             % (n, _size_text(node), what, after - start, _said(value, after - start),
+                                start + n - after),
+                             path, after, expected=n, found=after - start)
+    except ParseError as exc:
+        if not state.lenient:
+            raise
+        if state.spans is not None:
+            del state.spans[kept:]
+        state.high, ctx.last_child = high, last_child
+        value, after = Malformed(state.data[start:start + n], exc), start + n
+        record_span(state, path, start, n, value, node, "malformed")
     finally:
         state.end = outer_end
         state.begin = outer_begin
-    if after != start + n:
-        raise ParseError("%s used %d of its %d bytes" % (node.type.name, after - start, n), path, after,
-                         expected=n, found=after - start)
     return value, after
+
+
+def _said(value: Any, used: int) -> str:
+    """The field of ``value`` that says how long it is, when one does: ``" (its length = 8)"``."""
+    node = getattr(type(value), "_bm_node", None)
+    for f in node.fields() if node is not None else ():
+        said = getattr(value, f.name, None)
+        if f.derive is not None and said.__class__ is int and said == used:
+            return " (its %s = %d)" % (f.name, said)
+    return ""
+
+
+def _size_text(node: s.Sized) -> str:
+    size = getattr(node, "size", None)
+    return "size %s" % size.text() if isinstance(size, Expr) else "its size"
 
 
 def _parse_typed(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
@@ -241,7 +271,7 @@ def _parse_array(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple
         n = count(node.count, ctx, path, pos, "count")
         least = min_size(node.item)
         left = state.end - pos
-        if least and n * least > left:
+        if least and n * least > left and node.on_error is None:  # (kept items stop at the data's end)
             raise ParseError("count %d needs at least %d bytes, %d left" % (n, n * least, left), path, pos,
                              expected=n * least, found=left)
         if not least and n > ZERO_SIZE_ITEM_LIMIT:
@@ -253,12 +283,14 @@ def _parse_array(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple
             for i in range(n):
                 ctx.last_child = None
                 ctx.index, ctx.pos = i, pos
-                item, after = parse_node(node.item, ctx, pos, "%s[%d]" % (path, i))
+                item, after = _parse_item(node, ctx, pos, "%s[%d]" % (path, i))
                 ctx.item_prev = item_done(ctx)
                 if after == pos:
                     _free_item(state, path, pos)
                 items.append(item)
                 pos = after
+                if item.__class__ is Malformed and after == state.end:  # (where nothing says what follows)
+                    break
         finally:
             ctx.item_prev, ctx.last_child = saved, None
             ctx.index = saved_index
@@ -285,7 +317,7 @@ def _parse_open_array(node: s.Array, ctx: ParseContext, pos: int, path: str, ite
                                  expected="an item ending the array", found="end of data")
             ctx.last_child = None
             ctx.index, ctx.pos = i, pos
-            item, after = parse_node(node.item, ctx, pos, "%s[%d]" % (path, i))
+            item, after = _parse_item(node, ctx, pos, "%s[%d]" % (path, i))
             ctx.item_prev = item_done(ctx)
             if after == pos:
                 raise ParseError("item %d took no bytes; the array would never end" % i, path, pos,
@@ -293,12 +325,45 @@ def _parse_open_array(node: s.Array, ctx: ParseContext, pos: int, path: str, ite
             items.append(item)
             pos = after
             i += 1
+            if item.__class__ is Malformed and after == state.end:
+                break
             if node.until is not None and until_holds(node.until, item, path, pos, ParseError):
                 break
     finally:
         ctx.item_prev, ctx.last_child = saved, None
         ctx.index = saved_index
     return pos
+
+
+def _parse_item(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    """An array item; with ``on_error="keep"``, one that does not parse is read again with its failing
+    ``Sized`` regions kept as ``Malformed`` (see _parse_sized), or is the rest of the data, ``Malformed``."""
+    if node.on_error is None:
+        return parse_node(node.item, ctx, pos, path)
+    state = ctx.state
+    kept = len(state.spans) if state.spans is not None else 0
+    high, end, begin, last_child = state.high, state.end, state.begin, ctx.last_child
+
+    def forget() -> None:  # what the failed attempt read
+        if state.spans is not None:
+            del state.spans[kept:]
+        state.high, state.end, state.begin, ctx.last_child = high, end, begin, last_child
+
+    try:
+        return parse_node(node.item, ctx, pos, path)
+    except ParseError as exc:
+        error = exc
+        forget()
+    state.lenient += 1
+    try:
+        return parse_node(node.item, ctx, pos, path)
+    except ParseError:
+        forget()
+    finally:
+        state.lenient -= 1
+    value = Malformed(state.data[pos:state.end], error)
+    record_span(state, path, pos, state.end - pos, value, node.item, "malformed")
+    return value, state.end
 
 
 def _free_item(state: ParseState, path: str, pos: int) -> None:
