@@ -6,6 +6,7 @@ depend on it. The truth: the input bytes themselves, dpkt's capture writer, and 
 written out here.
 """
 
+import io
 import struct
 import zlib
 
@@ -17,7 +18,7 @@ from binmodel import Array, BuildError, Bytes, ParseError, Struct, check, count_
 from binmodel.building import compiled_build
 from binmodel.building.interpreter import build as interpreted_build
 
-pytest.importorskip("dpkt")
+dpkt = pytest.importorskip("dpkt")
 from binmodel.formats import Pcap  # noqa: E402
 from test_format_pcap import frames, write_pcap  # noqa: E402
 
@@ -176,6 +177,8 @@ def test_editing_one_packet_fixes_only_what_depends_on_the_edit():
     assert new_ip.ttl == 5 and new_ip.header_checksum != old_ip.header_checksum
     # the TCP checksum does not cover the TTL: it stays as the file had it (still wrong)
     assert new_ip.payload.checksum == old_ip.payload.checksum
+    theirs = [dpkt.ethernet.Ethernet(frame) for _, frame in dpkt.pcap.Reader(io.BytesIO(out))]
+    assert theirs[k].data.ttl == 5 and theirs[k].data.sum == new_ip.header_checksum  # dpkt reads the edit
     assert (new_ip.payload.options, new_ip.payload.data) == (old_ip.payload.options, old_ip.payload.data)
 
 

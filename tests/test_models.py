@@ -102,7 +102,8 @@ def test_padding_is_not_an_attribute():
 
     p = P.parse(b"\x01\xff\xff\x02")
     assert p.to_dict() == {"a": 1, "b": 2}
-    assert P.build(p) == b"\x01\0\0\x02"
+    assert P.build(p) == b"\x01\xff\xff\x02"  # the bytes a parse found there are kept (nothing is lost)
+    assert P.build(P(a=1, b=2)) == b"\x01\0\0\x02"
 
 
 def test_if_is_required_unless_given_a_default():

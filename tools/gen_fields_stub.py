@@ -128,7 +128,7 @@ def render() -> str:
         "_T"
     ))
     out.append(plain("Flags", "base: Any, flags: Type[_T], *, default: _T = ...", "_T"))
-    out.append(plain("Pointer", "offset: Any, type: Any, *, relative: bool = ..., overwrite: bool = ..., default: Any = ...", "Any"))
+    out.append(plain("Pointer", "offset: Any, type: Any, *, relative: bool = ..., region: bool = ..., overwrite: bool = ..., lazy: bool = ..., place: Any = ..., default: Any = ...", "Any"))
     out.append(derived_pair("Peek", "type: Any", "Any"))
     out.append(derived_pair("Transformed", "base: Any, process: Any, type: Any = ...", "Any"))
     out.append(plain("Computed", "expr: Any", "Any", init=False))

@@ -4,7 +4,7 @@ from .checking import Disagreement, check
 from .dump import dump
 from .endian import Endian
 from .errors import BuildError, DefinitionError, Error, ParseError, SizeofError
-from .expr import count_of, crc32_of, len_of, not_, this, where
+from .expr import count_of, crc32_of, len_of, not_, placed, this, where
 from .fields import (
     SLEB128,
     ULEB128,
@@ -81,7 +81,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Error", "DefinitionError", "ParseError", "BuildError", "SizeofError",
-    "this", "len_of", "count_of", "crc32_of", "where",
+    "this", "len_of", "count_of", "crc32_of", "placed", "where",
     "not_", "Range", "AnyOf", "Endian",
     "Struct", "Span", "Trace", "dump", "check", "Disagreement",
     "Align", "Args", "Array", "Bits", "Bool", "Bytes", "Computed", "Const", "CString", "Enum", "Fallback", "Field", "Flags", "Float",

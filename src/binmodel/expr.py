@@ -273,6 +273,14 @@ class LenOf(_FieldBytes):
         return sum(len(ctx.bytes_of(n)) for n in self.names)
 
 
+class Placed(_FieldBytes):
+    __slots__ = ()
+    label = "placed"
+
+    def evaluate(self, ctx: Any) -> Any:
+        return ctx.placed_at(self.names[0])
+
+
 class CountOf(_FieldBytes):
     __slots__ = ()
     label = "count_of"
@@ -296,6 +304,21 @@ class Crc32Of(_FieldBytes):
 def len_of(*names: str) -> Expr:
     """The number of bytes that the named fields take (summed), as written."""
     return LenOf(*names)
+
+
+def placed(name: str) -> Expr:
+    """Where the data of ``name``, a ``Pointer(..., place=...)`` field, goes on build: its offset, derived
+    (on parse: where it was read).
+
+    >>> from binmodel import Struct, Bytes, Pointer, u8, len_of, this
+    >>> class Entry(Struct):
+    ...     size:   int   = u8(derive=len_of("blob"))
+    ...     offset: int   = u8(derive=placed("blob"))
+    ...     blob:   bytes = Pointer(this.offset, Bytes(this.size), place=True)
+    >>> Entry.build(Entry(blob=b"abc"))
+    b'\\x03\\x02abc'
+    """
+    return Placed(name)
 
 
 def count_of(name: str) -> Expr:

@@ -554,17 +554,27 @@ def Computed(expr: Any) -> Any:
 
 
 def Pointer(offset: Any, type: Any, *, relative: bool = False, region: bool = False, overwrite: bool = False,
-            lazy: bool = False, default: Any = MISSING) -> Any:
+            lazy: bool = False, place: Any = None, default: Any = MISSING) -> Any:
     """A value at ``offset`` (from the data's start; the struct's if ``relative``; the enclosing ``Sized``
     region's if ``region``, which then also bounds it); the cursor stays.
 
     ``overwrite=True``: on build, its bytes replace what other (non-pointer) fields wrote there.
     ``lazy=True``: the offset is evaluated with the struct, the value parsed when first read.
+    ``place=True`` (or an alignment, ``place=4``): on build, the data goes after everything else,
+    pointers with ``place=`` one after another in the order they are built, each at the next multiple
+    of its alignment; the offset field says so with ``derive=placed("name")``.
     """
     if relative and region:
         raise DefinitionError("a Pointer is relative to its struct or to its region, not both")
+    align = None
+    if place is not None and place is not False:
+        align = 1 if place is True else place
+        if isinstance(align, bool) or not isinstance(align, int) or align < 1:
+            raise DefinitionError("Pointer place= is True or an alignment (a positive int), not %r" % (place,))
+        if relative or region:
+            raise DefinitionError("a Pointer with place= points from the data's start (not relative=, region=)")
     return FieldSpec(s.Pointer(as_expr(offset), to_node(type), bool(relative), bool(overwrite), bool(region),
-                               bool(lazy)), default)
+                               bool(lazy), align), default)
 
 
 # --- terminators, padding, counted arrays, transforms (issue 14) ------------------------------

@@ -77,8 +77,8 @@ def fixed_item(member: Any) -> Optional[Item]:
         return Item("B", 1)
     if isinstance(t, s.Bytes) and isinstance(t.size, Lit):
         return Item("%ds" % t.size.value, t.size.value)
-    if isinstance(t, s.Padding):
-        return Item("%ds" % t.size if t.strict else "%dx" % t.size, t.size)
+    if isinstance(t, s.Padding):  # read: bytes other than the fill are kept (the interpreter does it)
+        return Item("%ds" % t.size, t.size)
     if isinstance(t, (s.Const, s.Enum, s.Flags)):
         inner = t.type if isinstance(t, s.Const) else t.base
         if isinstance(inner, s.Int) or (isinstance(inner, s.Bytes) and isinstance(inner.size, Lit)):

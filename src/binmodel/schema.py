@@ -375,10 +375,12 @@ class Pointer(Node):
     overwrite: bool = False
     region: bool = False
     lazy: bool = False  # parsed when first read (Kaitai Struct's instances), not with its struct
+    place: Optional[int] = None  # on build, the data goes after the rest, aligned to this (see placed())
 
     @property
     def name(self) -> str:
-        return "Pointer(%s, %s)" % (self.offset.text(), self.type.name)
+        placed = "" if self.place is None else ", placed" if self.place == 1 else ", placed to %d" % self.place
+        return "Pointer(%s, %s%s)" % (self.offset.text(), self.type.name, placed)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

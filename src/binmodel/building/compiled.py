@@ -12,6 +12,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .. import codegen as g
 from .. import schema as s
+from ..parsing.analysis import places
 from ..wire import NaN
 from .generator import HELPERS, BuildCompiler
 from .interpreter import build, typed_bytes
@@ -48,6 +49,8 @@ class BuildRegistry:
         if hit is not None and hit[0] is node:
             return hit
         self.builders[key] = (node, None, None)  # (while being written: a struct that holds itself gives up)
+        if places(node):  # (two passes: the interpreter measures, then places pointer data)
+            return self.builders[key]
         try:
             compiler = BuildCompiler(node, self)
             body = compiler.compile()

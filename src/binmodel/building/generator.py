@@ -93,6 +93,9 @@ class BuildCompiler:
             raise g.GiveUp
         w.emit(1, "if %s.__class__ is not %s:" % (o, w.const(node.cls, "cls")), tag=g.CLASS_CHECK)
         w.emit(2, "raise {Fail}", tag=g.CLASS_CHECK)
+        if any(isinstance(m, s.Field) and isinstance(m.type, s.Padding) for m in node.members):
+            w.emit(1, "if getattr(%s, '_bm_parsed', None) is not None:" % o)  # (padding kept from a parse)
+            w.emit(2, "raise {Fail}")
         for f in node.fields():
             if f.stored:
                 w.emit(1, "%s = %s.%s" % (self.var(f.name), o, f.name), tag=g.ATTR_READ,

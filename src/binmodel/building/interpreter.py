@@ -21,6 +21,7 @@ from ..errors import BuildError, Error, ParseError, join_path, short
 from ..expr import Expr, Lit
 from ..fields import resolve_lazy
 from ..malformed import Malformed
+from ..parsing.analysis import places
 from ..parsing.interpreter import measure, parse
 from ..valid import check as valid_check
 from ..wire import (
@@ -41,6 +42,8 @@ from ..wire import (
 from .context import Cycle, Patch, apply_patches, left_off
 
 _UNKNOWN = object()  # (BuildContext.as_parsed: the value as parsed cannot be known)
+Settings = Tuple[str, Optional[List[Tuple[str, Any, Any]]], Optional["Placement"]]
+"""How a build treats derived values and placed pointers: policy, audit, placement (see BuildContext)."""
 
 
 class BuildContext:
@@ -60,7 +63,7 @@ class BuildContext:
 
     def __init__(self, node: s.Struct, obj: Any, parent: Optional[BuildContext], path: str,
                  patches: List[Patch], depth: int,
-                 settings: Tuple[str, Optional[List[Tuple[str, Any, Any]]]] = ("track", None)) -> None:
+                 settings: Settings = ("track", None, None)) -> None:
         self.node = node
         self.obj = obj
         self.parent = parent
@@ -95,7 +98,11 @@ class BuildContext:
         # recomputed); ``audit`` collects the values that disagree with their data, which then stand
         self.policy: str
         self.audit: Optional[List[Tuple[str, Any, Any]]]
-        self.policy, self.audit = (parent.policy, parent.audit) if parent is not None else settings
+        self.placement: Optional[Placement]  # where Pointer(..., place=) data goes (see _build_root)
+        if parent is not None:
+            self.policy, self.audit, self.placement = parent.policy, parent.audit, parent.placement
+        else:
+            self.policy, self.audit, self.placement = settings
         self.stale: Any = None  # (the outermost context: see as_parsed)
 
     def raw(self, name: str) -> Any:
@@ -127,11 +134,15 @@ class BuildContext:
         if field.name in self.deriving:
             raise Cycle("%s depends on itself through %s" % (field.name, field.derive.text()), fpath)  # type: ignore[union-attr]
         self.deriving.add(field.name)
+        typed = getattr(self.obj, field.name, None)
         try:
             computed = evaluate(field.derive, self, fpath, None, "derive", BuildError)  # type: ignore[arg-type]
+        except BuildError:  # (a checksum over data that no longer decodes): a value as parsed stands
+            if typed is None or self.policy != "track" or not self._untouched_parse(field, typed):
+                raise
+            return typed
         finally:
             self.deriving.discard(field.name)
-        typed = getattr(self.obj, field.name, None)
         if computed is None:  # the derivation has nothing to say here: the value given stands
             return typed
         if typed is not None and typed != computed:
@@ -143,9 +154,29 @@ class BuildContext:
                 raise BuildError("%s is %s, but %s gives %s; leave it unset (None) to have it computed"
                                  % (field.name, short(typed), field.derive.text(), short(computed)),  # type: ignore[union-attr]
                                  fpath, expected=computed, found=typed)
-            if self.policy == "track" and self.as_parsed(fpath) == (typed, computed):
+            measuring = self.placement is not None and self.placement.positions is None
+            if self.policy == "track" and not measuring and self.as_parsed(fpath) == (typed, computed):
                 return typed  # what it depends on is as parsed: the data's own (inconsistent) value stands
         return computed
+
+    def placed_at(self, name: str) -> int:
+        """``placed(name)`` on build: where the data of pointer field ``name`` goes (0 while measuring)."""
+        plan = self.placement
+        field = self.fields.get(name)
+        if plan is None or field is None or not isinstance(field.type, s.Pointer) or field.type.place is None:
+            raise BuildError("placed(%s): %s is not a Pointer(..., place=...) field" % (name, name),
+                             join_path(self.path, name))
+        if plan.positions is None:
+            return 0
+        return plan.positions[join_path(self.path, name)]
+
+    def _untouched_parse(self, field: s.Field, typed: Any) -> bool:
+        """Whether ``typed`` is the value ``field`` was parsed with, in an object tree that came from parse."""
+        root = self
+        while root.parent is not None:
+            root = root.parent
+        return getattr(root.obj, "_bm_src", None) is not None and getattr(self.obj, PARSED_PREFIX + field.name,
+                                                                           None) == typed
 
     def as_parsed(self, path: str) -> Any:
         """(value, computed) for the derived field at ``path`` as the data was parsed, where the two
@@ -347,11 +378,17 @@ def _build_const(node: s.Const, value: Any, ctx: Any, path: str, name: Optional[
 
 
 def _build_padding(node: s.Padding, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
-    return node.fill * node.size
+    return _fill(node.fill, node.size, ctx, name)
 
 
 def _build_align(node: s.Align, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
-    return node.fill * (-ctx.offset_of(name) % node.to)
+    return _fill(node.fill, -ctx.offset_of(name) % node.to, ctx, name)
+
+
+def _fill(fill: bytes, n: int, ctx: Any, name: Optional[str]) -> bytes:
+    """``n`` bytes of padding: the bytes a parse found there when they were not the fill and are as many."""
+    kept = ctx.parsed.get(name) if ctx is not None and name is not None else None
+    return kept if kept is not None and len(kept) == n and isinstance(kept, bytes) else fill * n
 
 
 def _build_switch(node: s.Switch, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
@@ -633,6 +670,10 @@ def _build_pointer(node: s.Pointer, value: Any, ctx: BuildContext, path: str, na
     ctx.open_ends.pop(path, None)  # the target is elsewhere: nothing follows it here
     if name is not None:
         ctx.pointed[name] = data
+    plan = ctx.placement if node.place is not None else None
+    if plan is not None and plan.positions is None:  # measuring: only how much goes where
+        plan.order.append((path, len(data), node.place))  # type: ignore[arg-type]
+        return b""
     patch = Patch(target, data, path, node.overwrite)
     (ctx.local_patches if node.relative else ctx.region_patches if node.region else ctx.patches).append(patch)
     return b""
@@ -640,7 +681,7 @@ def _build_pointer(node: s.Pointer, value: Any, ctx: BuildContext, path: str, na
 
 def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], path: str,
                  patches: List[Patch], depth: int, arguments: Optional[Dict[str, Any]] = None,
-                 settings: Tuple[str, Optional[List[Tuple[str, Any, Any]]]] = ("track", None)) -> bytes:
+                 settings: Settings = ("track", None, None)) -> bytes:
     """A struct (or a dict for one): its parts in order, deferred checks, then relative pointers."""
     if depth >= MAX_DEPTH:
         raise BuildError("structs nested deeper than %d" % MAX_DEPTH, path)
@@ -730,7 +771,33 @@ def build(node: s.Node, value: Any, refresh: bool = False,
     return _build_root(node, value, ("refresh" if refresh else "track", audit))
 
 
+class Placement:
+    """Where the data of ``Pointer(..., place=)`` fields goes: a first build measures them (``order``: path,
+    size, alignment, as built; every ``placed()`` offset 0, no pointer data written), then each is put
+    after the rest of the struct at the next multiple of its alignment, and the second build writes it."""
+
+    def __init__(self) -> None:
+        self.order: List[Tuple[str, int, int]] = []
+        self.positions: Optional[Dict[str, int]] = None  # None while measuring
+
+    def place(self, end: int) -> None:
+        self.positions = {}
+        for path, size, align in self.order:
+            end += -end % align
+            self.positions[path] = end
+            end += size
+
+
 def _build_root(node: s.Node, value: Any, settings: Tuple[str, Optional[List[Tuple[str, Any, Any]]]]) -> bytes:
+    """The bytes of ``value``; where pointers place their data, built twice: measured, then placed."""
+    if not (isinstance(node, s.Struct) and places(node)):
+        return _build_once(node, value, settings + (None,))
+    plan = Placement()
+    plan.place(len(_build_once(node, value, settings + (plan,))))
+    return _build_once(node, value, settings + (plan,))
+
+
+def _build_once(node: s.Node, value: Any, settings: Settings) -> bytes:
     patches: List[Patch] = []
     try:
         if isinstance(node, s.Struct):
@@ -739,7 +806,8 @@ def _build_root(node: s.Node, value: Any, settings: Tuple[str, Optional[List[Tup
             data = build_node(node, value, None, "", None)
     except RecursionError:
         raise BuildError("the value nests too deeply", "") from None
-    if patches:
+    plan = settings[2]
+    if patches and (plan is None or plan.positions is not None):  # (measuring: offsets are placeholders)
         out = bytearray(data)
         apply_patches(out, patches, may_grow=True)
         data = bytes(out)

@@ -10,23 +10,20 @@ at file offset ``dwImageOffset``. An image is either a whole PNG file or a DIB: 
 pixel rows and the 1-bit AND mask rows, each row padded to 4 bytes.
 
 ``dwBytesInRes`` is derived on build from the image's bytes (``len_of`` over the pointer reads its
-target); ``dwImageOffset`` is derived as the images' usual place: packed one after another, in entry
-order, after the directory (``this._index``, ``this._prev`` and ``this._parent.idCount``). A file that
-places its images otherwise parses, and is written back packed that way.
+target); the images are placed by the build (``Pointer(..., place=True)``) one after another, in entry
+order, after the directory, and ``dwImageOffset`` says where (``placed("image")``). A file that places
+its images otherwise parses and, unedited, is written back as it was (``refresh=True`` packs it).
 """
 
 from __future__ import annotations
 
 from typing import List, Union
 
-from ..expr import as_expr, count_of, len_of, this, where
+from ..expr import as_expr, count_of, len_of, placed, this, where
 from ..fields import Array, Bytes, Fallback, Pointer, Sized, u8, u16, u32
 from ..model import Struct
 from .bmp import BitmapInfoHeader, RgbQuad
 from .png import PNG
-
-DIRECTORY_SIZE = 6
-ENTRY_SIZE = 16
 
 
 class Dib(Struct, endian="little"):
@@ -41,9 +38,7 @@ class Dib(Struct, endian="little"):
     # the AND mask: 1 bit a pixel, rows padded to 4 bytes; writers leave it out of 32-bit images
     and_mask: bytes = Bytes(greedy=True, default=b"")
 
-
 Image = Union[PNG, Dib]
-
 
 class IconDirEntry(Struct, endian="little"):
     """ICONDIRENTRY: one image's size, colours and place."""
@@ -55,12 +50,8 @@ class IconDirEntry(Struct, endian="little"):
     wPlanes: int = u16(default=0)  # a cursor's hotspot x
     wBitCount: int = u16(default=32)  # a cursor's hotspot y
     dwBytesInRes: int = u32(derive=len_of("image"))
-    dwImageOffset: int = u32(derive=where(
-        this._index == 0,
-        DIRECTORY_SIZE + ENTRY_SIZE * this._parent.idCount,
-        this._prev.dwImageOffset + this._prev.dwBytesInRes))
-    image: Image = Pointer(this.dwImageOffset, Sized(this.dwBytesInRes, Fallback(PNG, Dib)))
-
+    dwImageOffset: int = u32(derive=placed("image"))  # the images after the directory, in entry order
+    image: Image = Pointer(this.dwImageOffset, Sized(this.dwBytesInRes, Fallback(PNG, Dib)), place=True)
 
 class ICO(Struct, endian="little"):
     """ICONDIR and its entries (the images are reached through the entries' pointers)."""

@@ -203,13 +203,10 @@ def _names_interpreted(t: Any, seen: set, todo: List[s.Struct]) -> bool:
     return False
 
 
-_DERIVES: Dict[int, Tuple[s.Struct, bool]] = {}
 
-
-def derives(node: s.Struct) -> bool:
-    """Whether ``node`` or a struct inside it (through ``Lazy`` too) has a derived field: then a parse
-    keeps where the data came from (``_bm_src``), for a build to tell a stale value from an edited one."""
-    hit = _DERIVES.get(id(node))
+def _any_struct(node: s.Struct, cache: Dict[int, Tuple[s.Struct, bool]], has: Callable[[s.Struct], bool]) -> bool:
+    """Whether ``has`` holds for ``node`` or a struct inside it (through ``Lazy`` too), cached per node."""
+    hit = cache.get(id(node))
     if hit is not None and hit[0] is node:
         return hit[1]
     seen: Set[int] = set()
@@ -220,13 +217,37 @@ def derives(node: s.Struct) -> bool:
         if id(struct) in seen:
             continue
         seen.add(id(struct))
-        found = any(f.derive is not None for f in struct.fields())
+        found = has(struct)
         todo.extend(nested_structs(struct))
         todo.extend(lazy_structs(struct, _struct_of_lazy))
-    _DERIVES[id(node)] = (node, found)
+    cache[id(node)] = (node, found)
     return found
 
 
 def _struct_of_lazy(node: s.Lazy) -> Optional[s.Struct]:
     target = lazy_resolved(node)
     return target if isinstance(target, s.Struct) else None
+
+
+_DERIVES: Dict[int, Tuple[s.Struct, bool]] = {}
+
+
+def derives(node: s.Struct) -> bool:
+    """Whether ``node`` or a struct inside it has a derived field: then a parse keeps where the data came
+    from (``_bm_src``), for a build to tell a stale value from an edited one."""
+    return _any_struct(node, _DERIVES, lambda struct: any(f.derive is not None for f in struct.fields()))
+
+
+_PLACES: Dict[int, Tuple[s.Struct, bool]] = {}
+
+
+def places(node: s.Struct) -> bool:
+    """Whether a ``Pointer(..., place=...)`` is in ``node`` or a struct inside it: then a build measures
+    first and places the pointers' data after everything else (building.interpreter.Placement)."""
+    return _any_struct(node, _PLACES, lambda struct: any(_placed(f.type) for f in struct.fields()))
+
+
+def _placed(t: s.Node) -> bool:
+    if isinstance(t, s.Pointer) and t.place is not None:
+        return True
+    return not isinstance(t, s.Struct) and any(_placed(c) for c in s.children(t))

@@ -125,6 +125,12 @@ class ParseContext:
     bytes_of = part
     """What ``len_of``, ``crc32_of`` and ``this._bytes`` read on parse."""
 
+    def placed_at(self, name: str) -> int:
+        """``placed(name)`` on parse: where the pointer field ``name`` read its value."""
+        if self.where[name].__class__ is Deferred:
+            self.part(name)
+        return self.where[name][0]  # type: ignore[index]
+
 
 class Deferred:
     """A lazy pointer's value before it is first read (``Pointer(..., lazy=True)``): where and what to parse.

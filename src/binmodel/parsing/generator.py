@@ -524,6 +524,9 @@ class StructCompiler(ItemLoops):
         w.emit(1, "%s = -({pos} - {start}) %% %d" % (pad, t.to))
         w.emit(1, "if {pos} + %s > {end}:" % pad)
         w.emit(2, "raise {Fail}")
+        # bytes other than the fill are kept: the interpreter does that
+        w.emit(1, "if %s and {data}[{pos}:{pos} + %s] != %s[:%s]:" % (pad, pad, w.const(t.fill * t.to), pad))
+        w.emit(2, "raise {Fail}")
         w.emit(1, "{pos} += %s" % pad)
         self.bind(member, "None")
 

@@ -387,12 +387,16 @@ def parse_struct(node: s.Struct, ctx: Optional[ParseContext], pos: int, path: st
         state.depth -= 1
 
 
+_FILLS = (s.Padding, s.Align)  # members whose bytes are a fill, kept when they are something else
+
+
 def _parse_members(node: s.Struct, sub: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
     """A struct's (or union's) members, derived checks, relative pointer bounds, then its object."""
     state = sub.state
     span_index = len(state.spans) if state.spans is not None else 0
     record_span(state, path, pos, 0, None, node, "struct")
     start = pos
+    kept_fill: Dict[str, bytes] = {}
     union = node.union_size is not None
     if union:
         need(state, pos, node.union_size, path, node.name)  # type: ignore[arg-type]
@@ -417,6 +421,10 @@ def _parse_members(node: s.Struct, sub: ParseContext, pos: int, path: str) -> Tu
         sub.where[member.name] = sub.last_target if type(member.type) is s.Pointer else (pos, after)
         if member.stored:
             sub.values[member.name] = value
+        elif type(member.type) in _FILLS and after > pos:
+            filled = bytes(state.data[pos:after])
+            if filled != member.type.fill * (after - pos):  # type: ignore[attr-defined]
+                kept_fill[member.name] = filled  # not the fill: kept for the build (nothing is lost)
         pos = after
     raw = None
     if union:
@@ -430,6 +438,8 @@ def _parse_members(node: s.Struct, sub: ParseContext, pos: int, path: str) -> Tu
             raise ParseError("relative pointer data at %d..%d lies outside its struct (%d..%d), so it could not be "
                              "written back" % (target, after, start, pos), ppath, target)
     obj = node.cls._bm_from_values(sub.values, raw) if node.cls is not None else dict(sub.values)
+    if kept_fill and node.cls is not None:
+        object.__setattr__(obj, "_bm_parsed", dict(getattr(obj, "_bm_parsed", None) or {}, **kept_fill))
     if state.spans is not None:
         state.spans[span_index].size = pos - start
         state.spans[span_index].value = obj
