@@ -124,3 +124,14 @@ def test_malformed_values_are_bytes_and_build_where_their_node_would():
     bad = Malformed(b"abcd", ParseError("no", "data", 0))
     assert Holder.build(Holder(data=bad)) == b"abcd"
     assert both_build(Log(records=[Record(body=Body(kind=1, value=2)), bad])) == record(1, 2) + b"abcd"
+
+
+def test_the_html_view_marks_malformed_bytes():
+    from binmodel.html import view_data
+
+    data = record(1, 2) + record(1, 2, b"?") + record(3, 4)
+    view = view_data(Log.parse_trace(data))
+    kinds = [view["kinds"][k] for k in view["kind"]]
+    assert kinds.count("malformed") == 1
+    at = kinds.index("malformed")
+    assert (view["off"][at], view["len"][at]) == (5, 4) and "Malformed" in view["value"][at]
