@@ -30,6 +30,7 @@ import sys
 from typing import IO, Any, Dict, List, Optional, Tuple
 
 from .parsing.context import Span, Trace
+from .shown import text as shown_text
 
 Segment = Tuple[str, str]  # (text, style understood by rich: a colour like "#66ccaa", "dim", ""...)
 Line = List[Segment]
@@ -182,6 +183,9 @@ def value_text(span: Span, limit: int = 60) -> str:
         return ""
     if span.kind == "padding":
         return "padding"
+    human = shown_text(span.node, value)
+    if human is not None:
+        return human if len(human) <= limit else human[: limit - 3] + "..."
     if isinstance(value, enum.Flag):
         names = [m.name for m in type(value) if m.value and m in value and bin(m.value).count("1") == 1]
         text = "%s (0x%x)" % ("|".join(str(n) for n in names) or "no flags", int(value.value))

@@ -703,6 +703,21 @@ def _parse_valid(node: s.Valid, ctx: ParseContext, pos: int, path: str) -> Tuple
 PARSERS[s.Valid] = _parse_valid
 
 
+def _parse_mapped(node: s.Mapped, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    """The wire value, then its conversion: a wire value the conversion refuses names both."""
+    wire, after = _quiet(node.base, ctx, pos, path)
+    try:
+        value = node.decode(wire)
+    except Exception as exc:
+        raise ParseError("%s is not a %s: %s" % (short(wire), node.label, exc), path, pos,
+                         expected=node.label, found=wire) from None
+    record_span(ctx.state, path, pos, after - pos, value, node, "field")
+    return value, after
+
+
+PARSERS[s.Mapped] = _parse_mapped
+
+
 def _parse_byte_order(node: s.ByteOrder, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
     """A field of a struct whose byte order the data decides: the rule, over the fields read so far, picks it."""
     return parse_node(node.variant(node.rule.decide(ctx, path, pos, ParseError)), ctx, pos, path)
