@@ -514,6 +514,11 @@ def Enum(base: Any, enum: Any, *, strict: bool = False, default: Any = MISSING, 
     """An integer read as a member of an ``enum.IntEnum``; unknown values stay ints unless ``strict``."""
     if not (isinstance(enum, type) and issubclass(enum, _enum.Enum)):
         raise DefinitionError("Enum() needs an enum class, not %r" % (enum,))
+    node = to_node(base, "Enum base")
+    if isinstance(node, s.Bits):  # a bit field read as a member: it stays a member of its bit group
+        if strict or not issubclass(enum, int):
+            raise DefinitionError("Enum over Bits takes an enum.IntEnum, without strict=")
+        return FieldSpec(dataclasses.replace(node, enum=enum), default, None, check, valid=valid)
     return FieldSpec(s.Enum(_int_base(base, "Enum"), enum, strict), default, None, check, valid=valid)
 
 

@@ -378,6 +378,7 @@ class Bits(Node):
     bits: int
     signed: bool = False
     order: Optional[str] = None  # "msb" | "lsb"; None takes the struct's
+    enum: Any = None  # an enum.IntEnum the value is read as (``Enum(Bits(4), E)``); unknown values stay ints
 
     @property
     def name(self) -> str:

@@ -4,6 +4,7 @@ a type that says nothing is left to the renderer's default (``repr``)."""
 
 from __future__ import annotations
 
+import enum
 from typing import Any, Callable, Dict, Optional
 
 from . import schema as s
@@ -25,6 +26,10 @@ def shown(node: Optional[s.Node]) -> Optional[Callable[[Any], str]]:
         return lambda value: hex_text(value, size)
     if isinstance(node, s.Mapped):
         return node.show
+    if isinstance(node, s.Enum) and isinstance(node.base, s.Int) and node.base.show == "hex":
+        size = node.base.size  # a member by name, with its number in hex: LOCAL_FILE_HEADER (0x04034b50)
+        return lambda value: ("%s (%s)" % (value.name, hex_text(value.value, size)) if isinstance(value, enum.Enum)
+                              else hex_text(value, size))
     return None
 
 
@@ -56,4 +61,24 @@ def repr_fields(cls: Any) -> Dict[str, Callable[[Any], str]]:
         if isinstance(node, s.Int) and node.show == "hex":
             out[f.name] = shown(node)  # type: ignore[assignment]
     _REPRS[id(cls)] = (cls, out)
+    return out
+
+
+def notes_of(spans: Any) -> Dict[str, str]:
+    """What a model says of its fields beyond their values, by path: a model class may define
+    ``__bm_notes__(self) -> {path: text}`` (paths relative to the instance, as dumps write them) for values
+    that point elsewhere, such as ELF's offsets into string tables (``sh_name`` -> ``.interp``). Dumps and
+    the HTML view show each text beside its field. A hook that fails says nothing."""
+    out: Dict[str, str] = {}
+    for span in spans:
+        hook = getattr(type(span.value), "__bm_notes__", None) if span.kind == "struct" else None
+        if hook is None:
+            continue
+        try:
+            notes = hook(span.value)
+        except Exception:  # (a note is a courtesy: a damaged table must not stop the dump)
+            continue
+        prefix = span.path + "." if span.path else ""
+        for path, text in notes.items():
+            out[prefix + path if not path.startswith("[") else span.path + path] = str(text)
     return out

@@ -225,15 +225,19 @@ def _ip(kind: Any, size: int) -> Tuple[Callable[[Any], Any], Callable[[Any], byt
         return kind(bytes(wire))
 
     def encode(value: Any) -> bytes:
+        if isinstance(value, (bytes, bytearray)) and len(value) == size:
+            return bytes(value)
         if not isinstance(value, (kind, str)):
-            raise TypeError("expected an %s or its text, found %s" % (kind.__name__, type(value).__name__))
+            raise TypeError("expected an %s, its text or its %d bytes, found %s" % (kind.__name__, size,
+                                                                                   type(value).__name__))
         return kind(value).packed  # type: ignore[no-any-return]
 
     return decode, encode
 
 
 def IPv4(*, default: Any = MISSING) -> ipaddress.IPv4Address:
-    """An IPv4 address in 4 bytes, as an ``ipaddress.IPv4Address`` (a string such as "192.0.2.8" builds too)."""
+    """An IPv4 address in 4 bytes, as an ``ipaddress.IPv4Address`` (its text, "192.0.2.8", or its 4 bytes
+    build too)."""
     decode, encode = _ip(ipaddress.IPv4Address, 4)
     return Mapped(Bytes(4), decode, encode, label="IPv4", show=str, default=default)  # type: ignore[no-any-return]
 
@@ -250,7 +254,9 @@ def mac_text(wire: bytes) -> str:
 
 
 def mac_bytes(value: Any) -> bytes:
-    """The six bytes of a MAC address written ``aa:bb:cc:dd:ee:ff`` (or with ``-``)."""
+    """The six bytes of a MAC address written ``aa:bb:cc:dd:ee:ff`` (or with ``-``), or given as six bytes."""
+    if isinstance(value, (bytes, bytearray)) and len(value) == 6:
+        return bytes(value)
     if not isinstance(value, str):
         raise TypeError("expected a MAC address like 'aa:bb:cc:dd:ee:ff', found %s" % type(value).__name__)
     parts = value.replace("-", ":").split(":")

@@ -345,7 +345,10 @@ class BuildCompiler:
         types, ranges, signs = [], [], []
         for f, _at, bits in fields:  # exact ints only: a numpy int would wrap in the shifts below
             v = self.var(f.name)
-            types.append("%s.__class__ is not {int}" % v)
+            if f.type.enum is not None:  # type: ignore[attr-defined]  # (a member is an int: the shifts take it)
+                types.append("%s.__class__ is not {int} and %s.__class__ is not %s" % (v, v, w.const(f.type.enum, "E")))  # type: ignore[attr-defined]
+            else:
+                types.append("%s.__class__ is not {int}" % v)
             if f.type.signed:  # type: ignore[attr-defined]
                 ranges.append("not %d <= %s <= %d" % (-(1 << (bits - 1)), v, (1 << (bits - 1)) - 1))
             else:  # (plain comparisons of ints are the cheapest test CPython has)

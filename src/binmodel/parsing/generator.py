@@ -379,6 +379,8 @@ class StructCompiler(ItemLoops):
             w.emit(1, "%s = %s" % (var, value))
             if f.type.signed:  # type: ignore[attr-defined]
                 w.emit(1, "%s -= (%s >> %d) << %d" % (var, var, bits - 1, bits))
+            if f.type.enum is not None:  # type: ignore[attr-defined]
+                w.emit(1, "%s = {bits_member}(%s, %s)" % (var, w.const(f.type.enum, "E"), var))  # type: ignore[attr-defined]
             self.bind(f, var)
 
     # --- variable members ------------------------------------------------------

@@ -448,6 +448,17 @@ def check_derived(field: s.Field, ctx: ParseContext, path: str) -> None:
                          fpath, offset, expected=expected, found=found)
 
 
+def bits_member(enum: Any, value: int) -> Any:
+    """A bit field's value as a member of its enum; a value the enum does not name stays an int."""
+    member = enum._value2member_map_.get(value)
+    if member is not None:
+        return member
+    try:
+        return enum(value)
+    except Exception:  # ValueError, or whatever a custom _missing_ raises
+        return value
+
+
 def parse_bits(group: s.BitGroup, ctx: ParseContext, pos: int, path: str) -> int:
     """A bit group: one integer of ``group.size`` bytes split into its fields."""
     state = ctx.state
@@ -459,6 +470,8 @@ def parse_bits(group: s.BitGroup, ctx: ParseContext, pos: int, path: str) -> int
         value = (word >> bit_at) & ((1 << bits) - 1)
         if field.type.signed and value >> (bits - 1):  # type: ignore[attr-defined]
             value -= 1 << bits
+        if field.type.enum is not None:  # type: ignore[attr-defined]
+            value = bits_member(field.type.enum, value)  # type: ignore[attr-defined]
         if not field.stored:  # padding bits: those that end an unaligned run are kept when not zero
             if type(field.type) is s.BitPad:
                 if value:
