@@ -11,20 +11,25 @@ import time
 import uuid
 import zipfile
 from fractions import Fraction
+from typing import Any, List, Optional
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from binmodel import (
+    Array,
     BuildError,
     Bytes,
     Const,
     DefinitionError,
     Hex,
+    If,
     Mapped,
     ParseError,
     Struct,
+    Switch,
+    count_of,
     dump,
     i64be,
     i64le,
@@ -187,7 +192,7 @@ def test_unix_seconds_agree_with_time_gmtime(n, signed):
         assert calendar.timegm(value.timetuple()) == signed
 
 
-@given(st.integers(-2 ** 63, 2 ** 63 - 1))
+@given(st.integers(-2 ** 63 + 10 ** 6, 2 ** 63 - 1))  # (numpy's own conversion wraps within 1 ms of its minimum)
 def test_nanoseconds_agree_with_numpy_datetime64_and_keep_their_last_digits(ns):
     np = pytest.importorskip("numpy")
     raw = bytes(28) + struct.pack("<q", ns) + bytes(Times.sizeof() - 36)
@@ -286,3 +291,28 @@ def test_fixed_point_rounds_to_the_nearest_step_and_refuses_what_does_not_fit():
     assert info.value.path == "v"
     with pytest.raises(DefinitionError):
         Fixed(u64be, 32)
+
+
+class Hosts(Struct, endian="big"):
+    """Converted values as array items, switch cases and optional fields."""
+
+    n: int = u8(derive=count_of("addrs"))
+    addrs: List[ipaddress.IPv4Address] = Array(IPv4(), count=this.n)
+    kind: int = u8()
+    what: Any = Switch(this.kind, {1: UnixTime(u32be), 2: MAC()}, default=Bytes(2))
+    scale: Optional[float] = If(this.kind == 1, Fixed(u16be, 8))
+
+
+@given(st.lists(st.binary(min_size=4, max_size=4), max_size=5), st.sampled_from([1, 2, 3]), st.binary(min_size=6,
+       max_size=6))
+def test_converted_values_inside_arrays_switches_and_ifs(addrs, kind, tail):
+    what = {1: tail[:4] + tail[4:6], 2: tail[:6], 3: tail[:2]}[kind]
+    raw = bytes([len(addrs)]) + b"".join(addrs) + bytes([kind]) + what
+    h = both(Hosts, raw)
+    assert h.addrs == [ipaddress.IPv4Address(a) for a in addrs]
+    if kind == 1:
+        assert calendar.timegm(h.what.timetuple()) == int.from_bytes(tail[:4], "big")
+        assert h.scale == int.from_bytes(tail[4:6], "big") / 256
+    elif kind == 2:
+        assert h.what == tail.hex(":")
+    assert Hosts.build(h) == raw

@@ -14,7 +14,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Mapping, Optional, Tuple, Type, TypeVar, Union
 
 from . import schema as s
-from .convert import from_plain
+from .convert import from_plain, json_ready
 from .endian import Endian, resolve_field_endian, static_endian
 from .errors import BuildError, DefinitionError
 from .fields import MISSING, FieldSpec, _Scalar, to_node
@@ -432,8 +432,12 @@ class Struct(metaclass=StructMeta):
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass
 
-    def to_dict(self) -> Dict[str, Any]:
-        """The field values as a dict; nested models become dicts too."""
+    def to_dict(self, json: bool = False) -> Dict[str, Any]:
+        """The field values as a dict; nested models become dicts too. With ``json=True``, values JSON
+        takes (bytes as hex, addresses and times as text: ``convert.json_ready``), which ``from_dict``
+        reads back."""
+        if json:
+            return {n: json_ready(getattr(self, n, None)) for n in self._bm_stored}
         return {n: _plain(getattr(self, n, None)) for n in self._bm_stored}
 
     @classmethod

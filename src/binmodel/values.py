@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import ipaddress
+import itertools
 import uuid as _uuid
 from typing import Any, Callable, Optional, Tuple
 
@@ -58,18 +59,28 @@ class OutOfRange:
     def __str__(self) -> str:
         return "%r (%s)" % (self.wire, self.why)
 
+    def __bm_json__(self) -> Any:
+        """Its JSON form (``to_dict(json=True)``): the wire value, which builds back to the same bytes."""
+        return self.wire
+
 
 class Time(_dt.datetime):
     """A ``datetime`` read from a wire value finer than a microsecond (nanoseconds, NTP fractions,
-    FILETIME ticks): it keeps that value in ``wire``, so it is written back exactly. A changed time is a
-    new object without it (``datetime`` is immutable) and is written from its microseconds."""
+    FILETIME ticks): it keeps that value in ``wire``, so it is written back exactly, and its text
+    (``str``) has every digit the wire value has (``2023-11-14 22:13:20.123456789+00:00``), which
+    builds back to the same ticks. A changed time is a new object without them (``datetime`` is
+    immutable) and is written from its microseconds."""
 
     wire: Any = None
+    _text: Optional[str] = None
+
+    def __str__(self) -> str:
+        return self._text if self._text is not None else super().__str__()
 
 
-def _kept(dt: _dt.datetime, wire: Any) -> Time:
+def _kept(dt: _dt.datetime, wire: Any, text: str) -> Time:
     t = Time(dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, dt.microsecond, dt.tzinfo)
-    t.wire = wire
+    t.wire, t._text = wire, text
     return t
 
 
@@ -91,11 +102,20 @@ class _Clock:
         except OverflowError:
             return OutOfRange(wire, "%s ticks of 1/%d s from %s: outside years 1-9999"
                               % (ticks, self.per_second, self.epoch.date()))
-        return _kept(dt, wire) if rest else dt
+        return _kept(dt, wire, self.text(ticks)) if rest else dt
+
+    def text(self, ticks: int) -> str:
+        """The time of ``ticks`` with as many decimals as tell every tick apart."""
+        seconds, rest = divmod(ticks, self.per_second)
+        digits = len(str(self.per_second - 1))
+        whole = str(self.epoch + _dt.timedelta(seconds=seconds))
+        return "%s.%0*d%s" % (whole[:19], digits, rest * 10 ** digits // self.per_second, whole[19:])
 
     def ticks(self, value: Any) -> int:
+        if isinstance(value, str):  # the text str() gives, any number of decimals
+            return self.ticks_of_text(value)
         if not isinstance(value, _dt.datetime):
-            raise TypeError("expected a datetime, found %s" % type(value).__name__)
+            raise TypeError("expected a datetime, its text or the wire value, found %s" % type(value).__name__)
         if (value.tzinfo is None) != (self.epoch.tzinfo is None):
             raise ValueError("%s datetime for a field counted from %s" % (
                 "a naive" if value.tzinfo is None else "an aware", self.epoch))
@@ -105,6 +125,15 @@ class _Clock:
         if rest and self.per_second < _US:
             raise ValueError("%s is not a whole tick of 1/%d s" % (value, self.per_second))
         return ticks + (1 if rest else 0)  # (finer ticks: the first one at or after the microsecond)
+
+    def ticks_of_text(self, text: str) -> int:
+        head, dot, tail = text.partition(".")
+        digits = "".join(itertools.takewhile(str.isdigit, tail)) if dot else ""
+        whole = _dt.datetime.fromisoformat(head + tail[len(digits):])
+        ticks = self.ticks(whole)
+        if digits:  # the first tick at or after the fraction written (exact for the text ``text`` gives)
+            ticks += -(-int(digits) * self.per_second // 10 ** len(digits))
+        return ticks
 
 
 def _kept_wire(value: Any, decode: Callable[[Any], Any]) -> Any:
@@ -123,7 +152,11 @@ def _timestamp(base: Any, clock: _Clock, label: str, default: Any) -> Any:
 
     def encode(value: Any) -> int:
         kept = _kept_wire(value, decode)
-        return kept if kept is not None else clock.ticks(value)
+        if kept is not None:
+            return kept  # type: ignore[no-any-return]
+        if isinstance(value, int) and not isinstance(value, bool):  # the wire value itself
+            return value
+        return clock.ticks(value)
 
     return Mapped(base, decode, encode, label=label, show=show_time, default=default)
 
@@ -164,7 +197,11 @@ def SecondsAndFraction(item: Any, per_second: int, *, epoch: _dt.datetime = UNIX
 
     def encode(value: Any) -> Any:
         kept = _kept_wire(value, decode)
-        return list(kept) if kept is not None else list(divmod(clock.ticks(value), per_second))
+        if kept is not None:
+            return list(kept)
+        if isinstance(value, (list, tuple)):  # the wire value itself: [seconds, fraction]
+            return list(value)
+        return list(divmod(clock.ticks(value), per_second))
 
     return Mapped(Array(item, 2), decode, encode, label="SecondsAndFraction",  # type: ignore[no-any-return]
                   show=show_time, default=default)
@@ -198,6 +235,10 @@ def DosDateTime(base: Any = u32le, *, tz: Optional[_dt.tzinfo] = None, default: 
     def encode(value: Any) -> int:
         if isinstance(value, OutOfRange):
             return value.wire  # type: ignore[no-any-return]
+        if isinstance(value, int) and not isinstance(value, bool):  # the wire value itself
+            return value
+        if isinstance(value, str):
+            value = _dt.datetime.fromisoformat(value)
         if not isinstance(value, _dt.datetime):
             raise TypeError("expected a datetime, found %s" % type(value).__name__)
         if not 1980 <= value.year <= 2107 or value.second % 2 or value.microsecond:

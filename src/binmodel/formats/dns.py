@@ -70,8 +70,14 @@ class Rcode(enum.IntEnum):
     REFUSED = 5
 
 
-LABEL = 0
-POINTER = 3
+class LabelKind(enum.IntEnum):
+    """The two top bits of a label's first octet (4.1.4); 1 and 2 are reserved."""
+
+    LABEL = 0
+    POINTER = 3
+
+
+LABEL, POINTER = LabelKind.LABEL, LabelKind.POINTER
 
 
 class Label(Struct, endian="big"):
@@ -83,7 +89,7 @@ class Label(Struct, endian="big"):
     Make labels with :meth:`text_label` and :meth:`pointer_to`.
     """
 
-    kind: int = Bits(2)
+    kind: LabelKind = Enum(Bits(2), LabelKind)
     length: int = Bits(6)
     data: Union[bytes, int] = Switch(this.kind, {LABEL: Bytes(this.length), POINTER: u8})
 
@@ -293,5 +299,5 @@ def _names(message: Message) -> Iterator[Tuple[str, Name]]:
                 yield at + ".rdata.rname", data.rname
 
 
-__all__ = ["Label", "Message", "MX", "Name", "Question", "RRClass", "RRType", "ResourceRecord", "SOA",
+__all__ = ["Label", "LabelKind", "Message", "MX", "Name", "Question", "RRClass", "RRType", "ResourceRecord", "SOA",
            "name_labels", "name_text", "Opcode", "Rcode"]
