@@ -136,7 +136,8 @@ def test_addresses_read_as_the_standard_library_writes_them(raw):
     assert str(a.v4) == socket.inet_ntop(socket.AF_INET, raw[:4])
     assert a.v6 == ipaddress.IPv6Address(socket.inet_ntop(socket.AF_INET6, raw[4:20]))
     assert a.mac == raw[20:26].hex(":")
-    assert a.id.hex == raw[26:42].hex()
+    h = raw[26:42].hex()
+    assert str(a.id) == "-".join((h[:8], h[8:12], h[12:16], h[16:20], h[20:])) and a.id == uuid.UUID(h)
     d1, d2, d3 = struct.unpack("<IHH", raw[42:50])  # the GUID layout: three little-endian groups, then bytes
     assert str(a.guid) == "%08x-%04x-%04x-%s-%s" % (d1, d2, d3, raw[50:52].hex(), raw[52:58].hex())
     assert Addresses.build(a) == raw
@@ -316,3 +317,28 @@ def test_converted_values_inside_arrays_switches_and_ifs(addrs, kind, tail):
     elif kind == 2:
         assert h.what == tail.hex(":")
     assert Hosts.build(h) == raw
+
+
+def test_notes_show_what_values_point_at_in_dumps_and_the_html_view():
+    from binmodel.html import view_data
+
+    class Table(Struct):
+        pick: int = u8()
+        names: bytes = Bytes(9)
+
+        def __bm_notes__(self):
+            return {"pick": self.names.split(b"\0")[self.pick].decode()}
+
+    class Broken(Table):
+        def __bm_notes__(self):
+            raise LookupError("a damaged table")
+
+    data = b"\x01red\0green"
+    out = io.StringIO()
+    dump(Table, data, file=out, color="never", legend=False)
+    assert "pick = 1 \u2192 green" in out.getvalue()
+    view = view_data(Table.parse_trace(data))
+    assert view["value"][view["name"].index("pick")] == "1 \u2192 green"
+    out = io.StringIO()
+    dump(Broken, data, file=out, color="never", legend=False)  # a failing hook says nothing
+    assert "pick = 1\n" in out.getvalue()

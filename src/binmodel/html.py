@@ -87,7 +87,10 @@ def _value(span: Span) -> str:
 
 
 def _noted(text: str, note: Optional[str]) -> str:
-    return text if note is None else "%s \u2192 %s" % (text, note)
+    """A value's text with what the model says it points at (``__bm_notes__``); a structure's is the note."""
+    if note is None:
+        return text
+    return "%s \u2192 %s" % (text, note) if text else note
 
 
 def view_data(trace: Trace, *, title: Optional[str] = None) -> Dict[str, Any]:

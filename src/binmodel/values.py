@@ -188,11 +188,17 @@ def SecondsAndFraction(item: Any, per_second: int, *, epoch: _dt.datetime = UNIX
     if isinstance(per_second, bool) or not isinstance(per_second, int) or per_second < 1:
         raise DefinitionError("SecondsAndFraction per_second is a positive int, not %r" % (per_second,))
     clock = _Clock(epoch, per_second)
+    scale = _US // per_second if _US % per_second == 0 else None  # microseconds a tick
 
     def decode(wire: Any) -> Any:
         seconds, fraction = wire
         if fraction >= per_second:
             return OutOfRange(list(wire), "a fraction of %d/%d s is a second or more" % (fraction, per_second))
+        if scale is not None:  # whole microseconds (pcap): one timedelta, no ticks
+            try:
+                return epoch + _dt.timedelta(0, seconds, fraction * scale)
+            except OverflowError:
+                pass  # (the OutOfRange below says why)
         return clock.time(seconds * per_second + fraction, list(wire))
 
     def encode(value: Any) -> Any:
@@ -291,7 +297,7 @@ def IPv6(*, default: Any = MISSING) -> ipaddress.IPv6Address:
 
 def mac_text(wire: bytes) -> str:
     """``aa:bb:cc:dd:ee:ff``: six bytes as people write a MAC address."""
-    return ":".join("%02x" % b for b in wire)
+    return bytes(wire).hex(":")
 
 
 def mac_bytes(value: Any) -> bytes:
