@@ -511,7 +511,8 @@ def _int_base(base: Any, what: str) -> s.Node:
 
 def Enum(base: Any, enum: Any, *, strict: bool = False, default: Any = MISSING, check: bool = False,
          valid: Any = None) -> Any:
-    """An integer read as a member of an ``enum.IntEnum``; unknown values stay ints unless ``strict``."""
+    """An integer read as a member of an ``enum.IntEnum``; unknown values stay ints unless ``strict``.
+    ``Enum(Bits(4), E)``: a bit field read as a member (it stays part of its bit group)."""
     if not (isinstance(enum, type) and issubclass(enum, _enum.Enum)):
         raise DefinitionError("Enum() needs an enum class, not %r" % (enum,))
     node = to_node(base, "Enum base")

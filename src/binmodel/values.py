@@ -9,6 +9,7 @@ that keeps it too. ``wire_value(obj, name)`` gives any converted field's wire va
 
 from __future__ import annotations
 
+import calendar
 import datetime as _dt
 import ipaddress
 import itertools
@@ -225,6 +226,18 @@ def _dos_fields(wire: int) -> Tuple[int, int, int, int, int, int]:
     return (1980 + (date >> 9), (date >> 5) & 15, date & 31, time >> 11, (time >> 5) & 63, (time & 31) * 2)
 
 
+def _dos_problem(year: int, month: int, day: int, hour: int, minute: int, second: int) -> str:
+    """Why DOS fields name no time ("" when they do): the message is the same on every Python."""
+    if not 1 <= month <= 12:
+        return "month must be in 1..12"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return "day must be in 1..%d" % days
+    if hour > 23 or minute > 59 or second > 59:
+        return "hour, minute and second must be below 24, 60 and 60"
+    return ""
+
+
 def DosDateTime(base: Any = u32le, *, tz: Optional[_dt.tzinfo] = None, default: Any = MISSING) -> _dt.datetime:
     """An MS-DOS time then date (two ``u16le``, read as one ``u32le``: time in the low half), as ZIP and
     FAT write them: local wall time in 2-second steps, so a naive ``datetime`` unless ``tz`` is given.
@@ -233,10 +246,10 @@ def DosDateTime(base: Any = u32le, *, tz: Optional[_dt.tzinfo] = None, default: 
 
     def decode(wire: int) -> Any:
         fields = _dos_fields(wire)
-        try:
-            return _dt.datetime(*fields, tzinfo=tz)
-        except ValueError as exc:
-            return OutOfRange(wire, "%04d-%02d-%02d %02d:%02d:%02d: %s" % (fields + (exc,)))
+        why = _dos_problem(*fields)
+        if why:
+            return OutOfRange(wire, "%04d-%02d-%02d %02d:%02d:%02d: %s" % (fields + (why,)))
+        return _dt.datetime(*fields, tzinfo=tz)
 
     def encode(value: Any) -> int:
         if isinstance(value, OutOfRange):
