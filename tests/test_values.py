@@ -342,3 +342,13 @@ def test_notes_show_what_values_point_at_in_dumps_and_the_html_view():
     out = io.StringIO()
     dump(Broken, data, file=out, color="never", legend=False)  # a failing hook says nothing
     assert "pick = 1\n" in out.getvalue()
+
+
+def test_a_wire_value_that_means_no_time_reads_as_none():
+    class Stamp(Struct, endian="little"):
+        mtime: Optional[datetime.datetime] = UnixTime(u32le, none=0, default=None)
+
+    assert both(Stamp, bytes(4)).mtime is None and Stamp.build(Stamp()) == bytes(4)
+    assert both(Stamp, struct.pack("<I", 1)).mtime == datetime.datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)
+    with pytest.raises(DefinitionError):
+        UnixTime(u32le, none="0")

@@ -147,11 +147,15 @@ def _kept_wire(value: Any, decode: Callable[[Any], Any]) -> Any:
     return None
 
 
-def _timestamp(base: Any, clock: _Clock, label: str, default: Any) -> Any:
+def _timestamp(base: Any, clock: _Clock, label: str, default: Any, none: Optional[int] = None) -> Any:
     def decode(wire: int) -> Any:
+        if wire == none:
+            return None
         return clock.time(wire, wire)
 
     def encode(value: Any) -> int:
+        if value is None and none is not None:
+            return none
         kept = _kept_wire(value, decode)
         if kept is not None:
             return kept  # type: ignore[no-any-return]
@@ -165,13 +169,17 @@ def _timestamp(base: Any, clock: _Clock, label: str, default: Any) -> Any:
 _UNITS = {"s": 1, "ms": 10 ** 3, "us": 10 ** 6, "ns": 10 ** 9}
 
 
-def UnixTime(base: Any, unit: str = "s", *, default: Any = MISSING) -> _dt.datetime:
+def UnixTime(base: Any, unit: str = "s", *, none: Optional[int] = None, default: Any = MISSING) -> _dt.datetime:
     """A Unix time (UTC) counted in ``unit`` ("s", "ms", "us", "ns") in the integer ``base``:
-    ``UnixTime(u32le)``, ``UnixTime(i64be, "ns")``."""
+    ``UnixTime(u32le)``, ``UnixTime(i64be, "ns")``. ``none``: the wire value that means "no time"
+    (gzip's MTIME 0), read as ``None`` and written for it."""
     if unit not in _UNITS:
         raise DefinitionError("UnixTime unit is one of %s, not %r" % (", ".join(_UNITS), unit))
     _integer(base, "UnixTime")
-    return _timestamp(base, _Clock(UNIX_EPOCH, _UNITS[unit]), "UnixTime[%s]" % unit, default)  # type: ignore[no-any-return]
+    if none is not None and (isinstance(none, bool) or not isinstance(none, int)):
+        raise DefinitionError("UnixTime none= is the wire value that means no time, an int, not %r" % (none,))
+    return _timestamp(base, _Clock(UNIX_EPOCH, _UNITS[unit]), "UnixTime[%s]" % unit,  # type: ignore[no-any-return]
+                      default, none)
 
 
 def FileTime(base: Any = u64le, *, default: Any = MISSING) -> _dt.datetime:
