@@ -84,3 +84,15 @@ def test_cli_dump_json(capsys, tmp_path):
     assert ZIP.build(ZIP.from_dict(plain)) == buf.getvalue()
     assert main(["dump", str(path), "--format", "elf", "--json"]) == 1
     assert "ei_mag" in capsys.readouterr().err
+
+
+def test_a_pcap_with_a_malformed_record_through_json():
+    pytest.importorskip("dpkt")
+    from test_format_pcap import write_pcap
+
+    data = bytearray(write_pcap())
+    data[24 + 16 + 14] = 0x43  # the first frame's IPv4 IHL is 3: kept as Malformed bytes with its error
+    built, plain = through_json(Pcap, bytes(data))
+    assert built == bytes(data)
+    bad = plain["body"]["records"][0]["data"]  # the frame's region holds what did not parse
+    assert set(bad) == {"malformed", "error"} and "body.records[0].data.payload" in bad["error"]

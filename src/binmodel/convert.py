@@ -12,7 +12,9 @@ import enum
 from typing import Any, Dict, Mapping, Optional
 
 from . import schema as s
+from .errors import ParseError
 from .fields import resolve_lazy
+from .malformed import Malformed
 
 
 class _Values:
@@ -36,6 +38,9 @@ def from_plain(node: s.Node, value: Any, values: Optional[Dict[str, Any]] = None
         node = resolve_lazy(node)
     if value is None:
         return None
+    if isinstance(value, Mapping) and set(value) == {"malformed", "error"} and not (
+            isinstance(node, s.Struct) and node.cls is not None and "malformed" in node.cls._bm_stored):
+        return Malformed(bytes.fromhex(value["malformed"]), ParseError(str(value["error"])))  # (json_ready's)
     if isinstance(node, s.Struct):
         if node.cls is not None and isinstance(value, Mapping):
             return node.cls.from_dict(value)
@@ -84,6 +89,8 @@ def json_ready(value: Any) -> Any:
         return value.value
     if isinstance(value, (int, float)):
         return value if type(value) in (int, float) else (int(value) if isinstance(value, int) else float(value))
+    if isinstance(value, Malformed):  # bytes kept with their error (Array on_error="keep")
+        return {"malformed": value.hex(), "error": str(value.error)}
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value).hex()
     if hasattr(type(value), "_bm_node"):

@@ -104,7 +104,7 @@ class NanoPcapLE(Struct, endian="little"):
     """Everything after the magic number of a little-endian nanosecond file."""
 
     header: FileHeader
-    records: List[NanoRecord] = Array(NanoRecord, greedy=True)
+    records: List[NanoRecord] = Array(NanoRecord, greedy=True, on_error="keep")
 
 
 class NanoPcapBE(NanoPcapLE, endian="big"):
