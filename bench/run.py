@@ -54,6 +54,7 @@ from binmodel import (
     u16le,
     u32be,
     u32le,
+    wire_value,
 )
 from binmodel.formats import Pcap as GalleryPcap
 
@@ -1004,10 +1005,12 @@ def w5(size: str) -> Workload:
     def gallery_decode(r: Any) -> Tuple[Any, ...]:
         eth = r.data
         ip, udp = eth.payload, eth.payload.payload
-        return ((r.ts_sec, r.ts_usec, r.incl_len, r.orig_len, eth.dst, eth.src, int(eth.type), ip.version, ip.ihl,
+        # (the gallery reads the time as a datetime and the addresses as text: their wire values compared)
+        return ((*wire_value(r, "ts"), r.incl_len, r.orig_len, wire_value(eth, "dst"), wire_value(eth, "src"),
+                 int(eth.type), ip.version, ip.ihl,
                  ip.dscp << 2 | ip.ecn, ip.total_length, ip.identification,
                  ip.reserved << 15 | ip.df << 14 | ip.mf << 13 | ip.fragment_offset, ip.ttl, int(ip.protocol),
-                 ip.header_checksum, int.from_bytes(ip.src, "big"), int.from_bytes(ip.dst, "big"),
+                 ip.header_checksum, int(ip.src), int(ip.dst),
                  udp.src_port, udp.dst_port, udp.length, udp.checksum, bytes(udp.data)))
 
     decode = each(w5_decode)

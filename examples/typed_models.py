@@ -85,3 +85,28 @@ class Reading(CStruct, abi="x86_64-linux"):
 
 def reading() -> bytes:
     return Reading(sensor=1, value=0.5, flags=2).to_bytes()
+
+
+# converted values are typed as what they convert to (binmodel.values, binmodel.Mapped)
+import datetime  # noqa: E402
+import ipaddress  # noqa: E402
+
+from binmodel import Hex, Mapped, u16be, u32be  # noqa: E402
+from binmodel.values import MAC, IPv4, UnixTime  # noqa: E402
+
+
+class Frame(Struct, endian="big"):
+    magic: int = Hex(u32be)
+    src: ipaddress.IPv4Address = IPv4()
+    mac: str = MAC()
+    sent: datetime.datetime = UnixTime(u32be)
+    celsius: float = Mapped(u16be, lambda tenths: tenths / 10, lambda c: round(c * 10))
+
+
+def frame() -> bytes:
+    f = Frame(magic=0xCAFE, src=ipaddress.IPv4Address("192.0.2.8"), mac="aa:bb:cc:dd:ee:ff",
+              sent=datetime.datetime(2024, 1, 2, tzinfo=datetime.timezone.utc), celsius=21.5)
+    when: datetime.datetime = f.sent
+    warm: float = f.celsius
+    del when, warm
+    return f.to_bytes()

@@ -6,7 +6,9 @@ and read the diff before committing. The other tests check properties against
 the input bytes themselves, so they hold whatever the snapshots say.
 """
 
+import datetime
 import io
+import ipaddress
 import os
 import pathlib
 import re
@@ -15,9 +17,14 @@ import struct
 import pytest
 
 import binmodel
-from binmodel import Array, Bits, Bytes, Padding, Pointer, Struct, this, u8, u16, u32
+from binmodel import Array, Bits, Bytes, Hex, Padding, Pointer, Struct, i64, this, u8, u16, u32
 from binmodel.dump import auto_width, dump, dump_lines, render
 from binmodel.formats import PNG
+from binmodel.formats.dns import Message
+from binmodel.formats.ethernet import Ethernet
+from binmodel.formats.ip import IPv4 as IPv4Packet
+from binmodel.formats.transport import UDP
+from binmodel.values import MAC, DosDateTime, IPv4, UnixTime
 
 SNAPSHOTS = pathlib.Path(__file__).parent / "snapshots"
 PNG_DATA = (pathlib.Path(binmodel.__file__).parent / "samples" / "idle_16.png").read_bytes()
@@ -61,12 +68,36 @@ class IPv4Start(Struct, endian="big"):
     total_length: int = u16()
 
 
+class Stamped(Struct, endian="little"):
+    """Values as people write them (binmodel.values, Hex): the snapshot shows their text."""
+
+    magic: int = Hex(u32)
+    when: datetime.datetime = UnixTime(u32)
+    precise: datetime.datetime = UnixTime(i64, "ns")
+    modified: datetime.datetime = DosDateTime()
+    host: ipaddress.IPv4Address = IPv4()
+    mac: str = MAC()
+
+
+def dns_frame():
+    """An Ethernet frame holding a DNS response (its answer's name a compression pointer), built by the models."""
+    header = struct.pack("!6H", 0x1234, 0x8180, 1, 1, 0, 0)
+    question = b"\x03www\x07example\x03com\x00" + struct.pack("!HH", 1, 1)
+    answer = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 300, 4) + bytes([192, 0, 2, 7])
+    return Ethernet(dst="02:00:00:00:00:02", src="02:00:00:00:00:01", type=0x0800, payload=IPv4Packet(
+        protocol=17, src="192.0.2.53", dst="198.51.100.7", identification=7,
+        payload=UDP(src_port=53, dst_port=33000, data=Message.parse(header + question + answer)))).to_bytes()
+
+
 CASES = {
     "flat": (Header, struct.pack("<IHHI", 0xCAFEBABE, 3, 0x8001, 1234)),
     "nested": (Box, b"box1" + struct.pack(">HHHH", 1, 2, 300, 400)),
     "arrays": (Table, bytes([3]) + b"".join(struct.pack(">BxH", t, v) for t, v in [(1, 10), (2, 20), (3, 30)]) + b"ok"),
     "bits": (IPv4Start, bytes([0x45, 0xB8]) + struct.pack(">H", 60)),
     "failing": (PNG, PNG_DATA[:100]),
+    "values": (Stamped, struct.pack("<IIqI", 0xA1B2C3D4, 1700000000, 1700000000123456789, 0x50222023)
+               + bytes([192, 0, 2, 8]) + bytes.fromhex("00005e005301")),
+    "dns_frame": (Ethernet, dns_frame()),
 }
 
 

@@ -56,7 +56,7 @@ def records(msg):
 
 def check_rdata(ours, wire, rd):
     if rd.rdtype == dns.rdatatype.A or rd.rdtype == dns.rdatatype.AAAA:
-        assert str(ipaddress.ip_address(ours.rdata)) == rd.address
+        assert ours.rdata == ipaddress.ip_address(rd.address)  # an ipaddress object, not its bytes
     elif rd.rdtype in (dns.rdatatype.CNAME, dns.rdatatype.NS, dns.rdatatype.PTR):
         assert isinstance(ours.rdata, Name)
         assert Message.parse(wire).name_text(ours.rdata, wire) == rd.target.to_text()
@@ -103,6 +103,19 @@ def test_message_matches_dnspython_and_rebuilds(kind):
         assert len(opt) == 1 and opt[0].class_ == theirs.payload and opt[0].ttl == theirs.ednsflags
     assert Message.build(ours) == wire
     assert ours.name_text(ours.questions[0].qname) == theirs.question[0].name.to_text()  # wire rebuilt
+    # every name of the message, dotted and with pointers followed, as dnspython reads it
+    names = ours.names()
+    expected = {"questions[%d].qname" % i: q.name.to_text() for i, q in enumerate(theirs.question)}
+    sections = [("answers", ours.answers), ("authorities", ours.authorities), ("additionals", ours.additionals)]
+    at = ["%s[%d]" % (section, i) for section, rrs in sections for i, rr in enumerate(rrs) if rr.type != RRType.OPT]
+    for path, (rrset, rd) in zip(at, theirs_rrs):
+        expected[path + ".name"] = rrset.name.to_text()
+        for attr, suffix in (("target", ".rdata"), ("exchange", ".rdata.exchange"), ("mname", ".rdata.mname"),
+                             ("rname", ".rdata.rname")):
+            if hasattr(rd, attr):
+                expected[path + suffix] = getattr(rd, attr).to_text()
+    opt_names = {"additionals[%d].name" % i for i, rr in enumerate(ours.additionals) if rr.type == RRType.OPT}
+    assert {k: v for k, v in names.items() if k not in opt_names} == expected
 
 
 def test_names_keep_compression_pointers():

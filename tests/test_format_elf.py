@@ -11,7 +11,7 @@ import pytest
 from binmodel import ParseError
 from binmodel.cli import main
 from binmodel.formats import ELF
-from binmodel.formats.elf import SectionFlags, SectionType, SymbolBinding
+from binmodel.formats.elf import SectionFlags, SectionType, SymbolBinding, SymbolType
 
 elffile = pytest.importorskip("elftools.elf.elffile")
 enums = pytest.importorskip("elftools.elf.enums")
@@ -113,12 +113,14 @@ def compare_with_pyelftools(data):
             assert getattr(ours, name) == theirs[name], name
 
     names = elf.section_names()
+    notes = elf.__bm_notes__()  # what dumps show beside sh_name and st_name
     assert len(body.section_headers) == ref.num_sections()
     sh_type = _encoding(structs.Elf_Shdr, "sh_type")
     symbols_seen = 0
     for i, (ours, sec) in enumerate(zip(body.section_headers, ref.iter_sections())):
         theirs = sec.header
         assert names[i] == sec.name
+        assert notes.get("body.section_headers[%d].sh_name" % i, "") == sec.name
         assert ours.sh_type == _raw(theirs.sh_type, sh_type)
         for name in ("sh_name", "sh_flags", "sh_addr", "sh_offset", "sh_size", "sh_link", "sh_info",
                      "sh_addralign", "sh_entsize"):
@@ -127,12 +129,20 @@ def compare_with_pyelftools(data):
             assert elf.section_data(i) == sec.data()
         if ours.sh_type in (SectionType.SHT_SYMTAB, SectionType.SHT_DYNSYM):
             assert len(ours.contents) == sec.num_symbols()
+            symbols_seen_here = 0
             for sym, sym_name, ref_sym in zip(ours.contents, elf.symbol_names(i), sec.iter_symbols()):
                 e = ref_sym.entry
                 assert sym_name == ref_sym.name
+                assert notes.get("body.section_headers[%d].contents[%d].st_name" % (i, symbols_seen_here),
+                                 "") == ref_sym.name
+                symbols_seen_here += 1
                 assert (sym.st_name, sym.st_value, sym.st_size) == (e.st_name, e.st_value, e.st_size)
                 assert sym.st_bind == _raw(e.st_info.bind, enums.ENUM_ST_INFO_BIND)
                 assert sym.st_type == _raw(e.st_info.type, enums.ENUM_ST_INFO_TYPE)
+                for ours_value, theirs_value, kind in ((sym.st_bind, e.st_info.bind, SymbolBinding),
+                                                       (sym.st_type, e.st_info.type, SymbolType)):
+                    if isinstance(theirs_value, str) and theirs_value in kind.__members__:  # a value both name
+                        assert type(ours_value) is kind and ours_value.name == theirs_value
                 assert sym.st_shndx == _raw(e.st_shndx, enums.ENUM_ST_SHNDX)
                 symbols_seen += 1
         if ours.sh_type == SectionType.SHT_STRTAB:

@@ -93,7 +93,7 @@ def check_against_pillow(data, gif):
         app = apps[0]
         assert app.application_identifier + app.application_authentication_code == b"NETSCAPE2.0"
         loop = joined(app.application_data)
-        assert im.info["loop"] == int.from_bytes(loop[1:3], "little")
+        assert im.info["loop"] == int.from_bytes(loop[1:3], "little") == app.loop_count  # Pillow's reading
     for i, (image, control) in enumerate(zip(images(gif), control_of_each_frame(gif))):
         im.seek(i)
         box = im.tile[0][1] if im.tile else None

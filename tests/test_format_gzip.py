@@ -1,5 +1,6 @@
 """The gzip model (RFC 1952) against the gzip module and zlib, on files made here (and by gzip(1) if present)."""
 
+import datetime
 import gzip
 import io
 import shutil
@@ -9,7 +10,7 @@ import zlib
 
 import pytest
 
-from binmodel import ParseError
+from binmodel import ParseError, wire_value
 from binmodel.cli import main
 from binmodel.formats import Gzip
 from binmodel.formats.gzip import OS, Member, deflate
@@ -69,7 +70,9 @@ def test_gzip_fields_match_and_rebuild(key):
         flg, mtime, xfl, os_, name, comment, start = header_fields(raw[at:])
         data = zlib.decompress(m.compressed, -15)
         assert m.crc32 == zlib.crc32(data) and m.isize == len(data) % 2 ** 32
-        assert (m.mtime, m.xfl, int(m.os), m.name, m.comment) == (mtime, xfl, os_, name, comment)
+        assert (wire_value(m, "mtime"), m.xfl, int(m.os), m.name, m.comment) == (mtime, xfl, os_, name, comment)
+        # MTIME as a time: None for 0 ("no time stamp", RFC 1952 2.3.1)
+        assert m.mtime == (None if mtime == 0 else datetime.datetime.fromtimestamp(mtime, datetime.timezone.utc))
         assert (m.ftext | m.fhcrc << 1 | m.fextra << 2 | m.fname << 3 | m.fcomment << 4) == flg
         end = at + start + len(m.compressed) + 8
         assert struct.unpack_from("<II", raw, end - 8) == (m.crc32, m.isize)
@@ -80,15 +83,15 @@ def test_gzip_fields_match_and_rebuild(key):
 
 def test_gzip_module_reads_the_name_it_wrote():
     m = Gzip.parse(SAMPLES["named"]).members[0]
-    assert m.name == "data.bin" and m.mtime == 1700000000 and m.os == OS.UNKNOWN
+    assert m.name == "data.bin" and m.mtime.timestamp() == 1700000000 and m.os == OS.UNKNOWN
     with gzip.GzipFile(fileobj=io.BytesIO(SAMPLES["named"])) as f:
         f.read()
-        assert f.mtime == m.mtime
+        assert f.mtime == m.mtime.timestamp()  # the gzip module's reading of MTIME
 
 
 def test_hand_made_header_parts():
     m = Gzip.parse(SAMPLES["hand"]).members[0]
-    assert m.name == "naïve.txt" and m.comment == "a comment" and m.os == OS.UNIX and m.mtime == 123456
+    assert m.name == "naïve.txt" and m.comment == "a comment" and m.os == OS.UNIX and wire_value(m, "mtime") == 123456
     assert [(s.si1, s.si2, s.data) for s in m.extra.subfields] == [(65, 80, b"xyz"), (82, 65, b"")]
     assert m.crc16 == zlib.crc32(SAMPLES["hand"][:header_fields(SAMPLES["hand"])[-1] - 2]) & 0xFFFF
     assert gzip.decompress(SAMPLES["hand"]) == b"all the optional header parts"

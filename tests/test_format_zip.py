@@ -117,8 +117,8 @@ def check_against_zipfile(raw):
         assert (c.version_needed_to_extract, c.external_file_attributes, c.internal_file_attributes) == (
             info.extract_version, info.external_attr, info.internal_attr)
         assert c.file_comment.encode("utf-8" if c.flags & 0x800 else "cp437") == info.comment
-        assert (c.last_mod_file_date >> 9) + 1980 == info.date_time[0]
-        assert (c.last_mod_file_time & 0x1F) * 2 == info.date_time[5]
+        assert c.last_modified.timetuple()[:6] == info.date_time  # zipfile's reading of the DOS time and date
+        assert lf.last_modified == c.last_modified
         assert lf.file_data == raw[info.header_offset + 30 + len(info.orig_filename.encode("utf-8"))
                                    + len(_local_extra(raw, info.header_offset)):][:len(lf.file_data)]
         if content(lf) is not None:

@@ -13,3 +13,9 @@ from examples.typed_models import Reading  # noqa: E402
 Reading(sensor=1, value=0.5)  # error: flags is required
 Reading(sensor=1, value="x", flags=0)  # error: value is a float
 Reading(sensor=1, value=0.5, flags=0, _spare=0)  # error: unnamed bit-fields are not arguments
+from examples.typed_models import Frame  # noqa: E402
+
+Frame(magic=1, src=b"\xc0\0\2\x08", mac="aa:bb:cc:dd:ee:ff", sent=None, celsius=1.0)  # error: src is an address
+Frame(magic=1, src=Frame.parse(b"").src, mac="aa:bb:cc:dd:ee:ff", celsius=1.0)  # error: sent is required
+stamp: int = Frame.parse(b"").sent  # error: sent is a datetime
+degrees: str = Frame.parse(b"").celsius  # error: celsius is a float

@@ -132,6 +132,10 @@ def render() -> str:
     out.append(derived_pair("Peek", "type: Any", "Any"))
     out.append(derived_pair("Transformed", "base: Any, process: Any, type: Any = ...", "Any"))
     out.append(plain("Computed", "expr: Any", "Any", init=False))
+    out.append(plain(  # the value's type is what decode returns
+        "Mapped", "base: Any, decode: Callable[[Any], _T], encode: Callable[[_T], Any], *, label: Optional[str] = ..., "
+        "show: Optional[Callable[[_T], str]] = ..., default: _T = ..., check: bool = ..., valid: Any = ...", "_T"))
+    out.append(derived_pair("Hex", "base: Any", "int", valid=True))
     return "\n".join(out)
 
 

@@ -23,9 +23,11 @@ from .fields import (
     Field,
     Flags,
     Float,
+    Hex,
     If,
     Int,
     Lazy,
+    Mapped,
     Padding,
     Peek,
     Pointer,
@@ -76,6 +78,7 @@ from .model import Struct
 from .parsing.context import Span, Trace
 from .transforms import Codec, Rol, Ror, TransformError, Xor, Zlib
 from .valid import AnyOf, Range
+from .values import wire_value
 
 __version__ = "0.1.0"
 
@@ -91,4 +94,5 @@ __all__ = [
     "i8", "i16", "i16be", "i16le", "i24", "i24be", "i24le", "i32", "i32be", "i32le", "i64", "i64be", "i64le",
     "u8", "u16", "u16be", "u16le", "u24", "u24be", "u24le", "u32", "u32be", "u32le", "u64", "u64be", "u64le",
     "Transformed", "Xor", "Rol", "Ror", "Zlib", "Codec", "TransformError",
+    "Mapped", "Hex", "wire_value",
 ]

@@ -165,6 +165,8 @@ def _parser() -> argparse.ArgumentParser:
     dump.add_argument("--width", type=_positive, default=None,
                       help="bytes per hex row (default: 16, or fewer on a narrow terminal)")
     dump.add_argument("--no-legend", action="store_true", help="leave out the legend line")
+    dump.add_argument("--json", action="store_true",
+                      help="print the parsed value as JSON instead (bytes as hex, addresses and times as text)")
 
     diff = sub.add_parser("diff", help="fields that differ between two files of one format",
                           description="Parse both files as the model and list every field whose bytes or value "
@@ -234,6 +236,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.offset and args.offset >= len(data):
             raise CliError("--offset %d is past the end of %s (%d bytes)" % (
                 args.offset, "standard input" if args.file == "-" else args.file, len(data)))
+        if args.json:
+            return _json(model, data)
         _warn_without_rich(args.color)
         trace = dump(model, data, color=args.color, depth=args.depth, max_rows=args.rows,
                      width=args.width, offset=args.offset, length=args.length, items=args.items,
@@ -277,6 +281,18 @@ def _warn_without_rich(color: str) -> None:
         import rich  # noqa: F401
     except ImportError:
         print("binmodel: colour needs rich (pip install 'binmodel[cli]'); printing without colour", file=sys.stderr)
+
+
+def _json(model: Any, data: bytes) -> int:
+    """``dump --json``: the value as ``to_dict(json=True)`` gives it, which ``from_dict`` reads back."""
+    import json
+
+    from .convert import json_ready
+
+    value = model.parse(data)  # (a ParseError: one line on stderr, exit status 1)
+    json.dump(json_ready(value), sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
 
 
 def _diff(args: argparse.Namespace) -> int:

@@ -30,6 +30,8 @@ import sys
 from typing import IO, Any, Dict, List, Optional, Tuple
 
 from .parsing.context import Span, Trace
+from .shown import notes_of
+from .shown import text as shown_text
 
 Segment = Tuple[str, str]  # (text, style understood by rich: a colour like "#66ccaa", "dim", ""...)
 Line = List[Segment]
@@ -182,6 +184,9 @@ def value_text(span: Span, limit: int = 60) -> str:
         return ""
     if span.kind == "padding":
         return "padding"
+    human = shown_text(span.node, value)
+    if human is not None:
+        return human if len(human) <= limit else human[: limit - 3] + "..."
     if isinstance(value, enum.Flag):
         names = [m.name for m in type(value) if m.value and m in value and bin(m.value).count("1") == 1]
         text = "%s (0x%x)" % ("|".join(str(n) for n in names) or "no flags", int(value.value))
@@ -281,6 +286,7 @@ class _Builder:
                  length: Optional[int], items: Optional[int], names: Optional[Dict[str, str]] = None,
                  order: Optional[List[Tuple[str, bool]]] = None) -> None:
         self.names = names or {}
+        self.notes = notes_of(trace.spans)
         self.trace, self.data = trace, trace.data
         self.width, self.max_rows, self.depth, self.items = width, max_rows, depth, items
         self.lo, self.hi = offset, (len(trace.data) if length is None else offset + length)
@@ -432,8 +438,9 @@ class _Builder:
                 size = "  (incomplete: the parse failed inside)" if failed_inside else "  (%s)" % _bytes(span.size)
                 if self.trace.stopped and span.size == 0:
                     size = "  (goes on past the window: not parsed further)"
-                self._add(span.offset, "", "", [("%s: %s" % (span.path, span.type_name), "bold " + color),
-                                                (size, "dim")], opening=True)
+                note = [(" = %s" % self.notes[span.path], color)] if span.path in self.notes else []
+                self._add(span.offset, "", "", [("%s: %s" % (span.path, span.type_name), "bold " + color)] + note
+                          + [(size, "dim")], opening=True)
                 self.open.append((span, len(self.rows) - 1, color))
                 continue
             self._gaps_before(span.offset)
@@ -466,8 +473,12 @@ class _Builder:
                 if c_name:
                     name = "%s (C: %s)" % (name, c_name)
                 shown = "%s = %s" % (name, value_text(span))
+                if span.path in self.notes:  # what the value points at (a name in a string table)
+                    shown += " \u2192 %s" % self.notes[span.path]
                 if span.kind == "bits":
-                    shown = "%s = %s  %s" % (name, span.value, _bits_text(span))
+                    bit_value = span.value  # (a member of the field's enum: its name and number)
+                    text = "%s (%d)" % (bit_value.name, bit_value.value) if isinstance(bit_value, enum.Enum) else str(bit_value)
+                    shown = "%s = %s  %s" % (name, text, _bits_text(span))
                 label = [(shown, color)] + ([("  (decoded)", "dim")] if self.decoded else [])
             self._bytes_rows(span.offset, span.size, color, label, span.path)
         self._view(None)

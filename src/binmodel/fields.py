@@ -511,9 +511,15 @@ def _int_base(base: Any, what: str) -> s.Node:
 
 def Enum(base: Any, enum: Any, *, strict: bool = False, default: Any = MISSING, check: bool = False,
          valid: Any = None) -> Any:
-    """An integer read as a member of an ``enum.IntEnum``; unknown values stay ints unless ``strict``."""
+    """An integer read as a member of an ``enum.IntEnum``; unknown values stay ints unless ``strict``.
+    ``Enum(Bits(4), E)``: a bit field read as a member (it stays part of its bit group)."""
     if not (isinstance(enum, type) and issubclass(enum, _enum.Enum)):
         raise DefinitionError("Enum() needs an enum class, not %r" % (enum,))
+    node = to_node(base, "Enum base")
+    if isinstance(node, s.Bits):  # a bit field read as a member: it stays a member of its bit group
+        if strict or not issubclass(enum, int):
+            raise DefinitionError("Enum over Bits takes an enum.IntEnum, without strict=")
+        return FieldSpec(dataclasses.replace(node, enum=enum), default, None, check, valid=valid)
     return FieldSpec(s.Enum(_int_base(base, "Enum"), enum, strict), default, None, check, valid=valid)
 
 
@@ -654,3 +660,32 @@ def Transformed(base: Any, process: Any, type: Any = None, *, default: Any = MIS
     proc = as_transform(process)
     inner = None if type is None else to_node(type, "Transformed type")
     return FieldSpec(s.Transformed(region, proc, inner, proc.arg), default, derive, check)
+
+
+# --- values as people write them (issue 16) --------------------------------------------------
+
+def Mapped(base: Any, decode: Any, encode: Any, *, label: Optional[str] = None, show: Any = None,
+           default: Any = MISSING, check: bool = False, valid: Any = None) -> Any:
+    """A field whose Python value is ``decode(wire)`` of what ``base`` reads, and whose wire value on build
+    is ``encode(value)``: ``Mapped(Bytes(4), ipaddress.IPv4Address, lambda a: a.packed)``.
+
+    ``decode`` must lose nothing (``encode(decode(w)) == w``), so an unchanged value builds back to the
+    same bytes; ``show(value)`` is the text dumps print; ``label`` names the type in layouts and errors."""
+    node = to_node(base, "Mapped base")
+    if not callable(decode) or not callable(encode):
+        raise DefinitionError("Mapped needs decode= and encode= functions, not %r and %r" % (decode, encode))
+    if show is not None and not callable(show):
+        raise DefinitionError("Mapped show= is a function of the value, not %r" % (show,))
+    name = label if label is not None else getattr(decode, "__name__", "Mapped")
+    if not isinstance(name, str) or not name:
+        raise DefinitionError("Mapped label= is a non-empty str, not %r" % (name,))
+    return FieldSpec(s.Mapped(node, decode, encode, name, show), default, None, check, valid=valid)
+
+
+def Hex(base: Any, *, default: Any = MISSING, derive: Any = None, check: bool = False, valid: Any = None) -> Any:
+    """An integer shown in hex (``0x04034b50``) by dumps, reprs and ``to_dict(json=True)``: a display
+    choice for magics, signatures and flags; the value stays an ``int``. ``Hex(u32le)``."""
+    node = to_node(base, "Hex type")
+    if not isinstance(node, s.Int):
+        raise DefinitionError("Hex needs an integer type (u8, u32le, ...), not %s" % node.name)
+    return FieldSpec(dataclasses.replace(node, show="hex"), default, derive, check, valid=valid)

@@ -38,6 +38,8 @@ def member_endian(member: Any) -> Optional[str]:
         t = t.type
     if isinstance(t, (s.Enum, s.Flags)):
         t = t.base
+    if isinstance(t, s.Mapped):
+        t = t.base
     if isinstance(t, s.Int):
         return None if t.size == 1 or t.size not in (2, 4, 8) else (t.endian or "big")
     if isinstance(t, s.Float):
@@ -83,7 +85,17 @@ def fixed_item(member: Any) -> Optional[Item]:
         inner = t.type if isinstance(t, s.Const) else t.base
         if isinstance(inner, s.Int) or (isinstance(inner, s.Bytes) and isinstance(inner.size, Lit)):
             return fixed_item(s.Field(member.name, inner))
+    if isinstance(t, s.Mapped) and mapped_in_run(t):
+        return fixed_item(s.Field(member.name, t.base))
     return None
+
+
+def mapped_in_run(t: s.Mapped) -> bool:
+    """Whether a converted value's wire value is read and written in a fused run: an integer ``struct``
+    has a code for, or fixed bytes (the generators then call the conversion on it)."""
+    base = t.base
+    return (isinstance(base, s.Int) and base.size in (1, 2, 4, 8)) or (
+        isinstance(base, s.Bytes) and isinstance(base.size, Lit) and base.prefix is None)
 
 
 def fixed_code(m: Any) -> Optional[str]:
@@ -96,6 +108,10 @@ def fixed_code(m: Any) -> Optional[str]:
     if isinstance(t, s.Const):
         t = t.type
     if isinstance(t, (s.Enum, s.Flags)) and isinstance(t.base, s.Int) and t.base.size in (1, 2, 4, 8):
+        t = t.base
+    if isinstance(t, s.Mapped):
+        if not mapped_in_run(t):
+            return None
         t = t.base
     if isinstance(t, s.Int):
         return INT_CODES.get((t.size, t.signed)) or "%ds" % t.size

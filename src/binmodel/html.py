@@ -23,6 +23,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .dump import shape, value_text
 from .parsing.context import Span, Trace
+from .shown import notes_of
 
 __all__ = ["to_html", "trace_to_html", "view_data", "write_html"]
 
@@ -85,6 +86,13 @@ def _value(span: Span) -> str:
     return value_text(span, VALUE_LIMIT)
 
 
+def _noted(text: str, note: Optional[str]) -> str:
+    """A value's text with what the model says it points at (``__bm_notes__``); a structure's is the note."""
+    if note is None:
+        return text
+    return "%s \u2192 %s" % (text, note) if text else note
+
+
 def view_data(trace: Trace, *, title: Optional[str] = None) -> Dict[str, Any]:
     """The view's data: the bytes (base64) and the spans as columns, as embedded in the page.
 
@@ -125,6 +133,7 @@ def view_data(trace: Trace, *, title: Optional[str] = None) -> Dict[str, Any]:
         error = {"path": getattr(err, "path", None) or "", "offset": getattr(err, "offset", None),
                  "message": str(err)}
     type_of = [types.setdefault(span.type_name, len(types)) for span in spans]
+    notes = notes_of(trace.spans)
     return {
         "version": 1,
         "title": title or "",
@@ -140,7 +149,7 @@ def view_data(trace: Trace, *, title: Optional[str] = None) -> Dict[str, Any]:
         "len": sizes,
         "kind": [KINDS.index(span.kind) if span.kind in KINDS else 0 for span in spans],
         "type": type_of,
-        "value": [_value(span) for span in spans],
+        "value": [_noted(_value(span), notes.get(span.path)) for span in spans],
         "color": colour_of,
         "incomplete": incomplete,
         "error": error,

@@ -135,7 +135,7 @@ def _alone(node: s.Node) -> bool:
         return True
     if isinstance(node, (s.Bytes, s.String)):
         return node.prefix is None and isinstance(node.size, Lit)
-    if isinstance(node, (s.Const, s.Enum, s.Flags)):
+    if isinstance(node, (s.Const, s.Enum, s.Flags, s.Mapped)):
         return _alone(node.type if isinstance(node, s.Const) else node.base)
     if isinstance(node, s.Array):
         return isinstance(node.count, Lit) and _alone(node.item)

@@ -14,12 +14,13 @@ import sys
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Mapping, Optional, Tuple, Type, TypeVar, Union
 
 from . import schema as s
-from .convert import from_plain
+from .convert import from_plain, json_ready
 from .endian import Endian, resolve_field_endian, static_endian
 from .errors import BuildError, DefinitionError
 from .fields import MISSING, FieldSpec, _Scalar, to_node
 from .parsing.context import Trace
 from .refcheck import check_references
+from .shown import repr_fields
 from .wire import PARSED_PREFIX, NaN
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ else:
         return lambda cls: cls
 
 from . import fields as _f
+from . import values as _v
 
 _M = TypeVar("_M", bound="Struct")
 _MUTABLE = (list, dict, set, bytearray)
@@ -309,6 +311,11 @@ def _lazy(f: s.Field) -> bool:
     return isinstance(t, s.Pointer) and t.lazy
 
 
+def _repr(value: Any, show: Any) -> str:
+    """A field's repr: hex for a ``Hex`` integer, ``repr`` otherwise."""
+    return show(value) if show is not None and type(value) is int else repr(value)
+
+
 def _peek(obj: Any, name: str) -> Any:
     """A field's value without reading a lazy pointer that was not read yet."""
     if isinstance(type(obj).__dict__.get(name), property) or isinstance(getattr(type(obj), name, None), property):
@@ -377,7 +384,9 @@ def _optional(f: s.Field) -> bool:
         _f.f32, _f.f32be, _f.f32le, _f.f64, _f.f64be, _f.f64le, _f.Bool, _f.ULEB128, _f.SLEB128,
         _f.ZigZag, _f.Int, _f.Float, _f.Bytes, _f.String, _f.CString, _f.Sized, _f.Array, _f.Bits, _f.Field,
         _f.Lazy, _f.Const, _f.Padding, _f.Align, _f.Switch, _f.If, _f.UnlessEnd, _f.Fallback, _f.Enum, _f.Flags, _f.Pointer,
-        _f.VLQ, _f.Peek, _f.Computed, _f.TextInt, _f.Args,
+        _f.VLQ, _f.Peek, _f.Computed, _f.TextInt, _f.Args, _f.Mapped, _f.Hex,
+        _v.IPv4, _v.IPv6, _v.MAC, _v.UUID, _v.UnixTime, _v.FileTime, _v.SecondsAndFraction, _v.NTPTime,
+        _v.DosDateTime, _v.Fixed,
     ),
 )
 class Struct(metaclass=StructMeta):
@@ -412,7 +421,8 @@ class Struct(metaclass=StructMeta):
 
     def __repr__(self) -> str:
         """Every field's value; a lazy pointer not read yet shows as such (repr reads nothing)."""
-        items = ", ".join("%s=%r" % (n, _peek(self, n)) for n in self._bm_stored)
+        hexes = repr_fields(type(self))
+        items = ", ".join("%s=%s" % (n, _repr(_peek(self, n), hexes.get(n))) for n in self._bm_stored)
         return "%s(%s)" % (type(self).__name__, items)
 
     def __eq__(self, other: object) -> bool:
@@ -422,8 +432,12 @@ class Struct(metaclass=StructMeta):
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass
 
-    def to_dict(self) -> Dict[str, Any]:
-        """The field values as a dict; nested models become dicts too."""
+    def to_dict(self, json: bool = False) -> Dict[str, Any]:
+        """The field values as a dict; nested models become dicts too. With ``json=True``, values JSON
+        takes (bytes as hex, addresses and times as text: ``convert.json_ready``), which ``from_dict``
+        reads back."""
+        if json:
+            return {n: json_ready(getattr(self, n, None)) for n in self._bm_stored}
         return {n: _plain(getattr(self, n, None)) for n in self._bm_stored}
 
     @classmethod

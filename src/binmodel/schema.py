@@ -61,6 +61,7 @@ class Int(Node):
     bits: int
     signed: bool
     endian: Optional[str] = None
+    show: Optional[str] = None  # "hex": shown as 0x... in dumps and reprs (a display choice; the value is an int)
 
     @property
     def size(self) -> int:
@@ -347,12 +348,37 @@ class Flags(Node):
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
+class Mapped(Node):
+    """A value that is a conversion of its wire value: ``base`` reads and writes the wire value,
+    ``decode(wire)`` gives the Python value on parse and ``encode(value)`` the wire value on build.
+
+    ``decode`` must lose nothing: ``encode(decode(wire)) == wire`` for every wire value it accepts (a
+    conversion that rounds keeps the wire value inside its result, as ``values.Time`` does), so an
+    unchanged value builds back to the same bytes. ``show`` gives the text dumps print (None: ``repr``)."""
+
+    base: Node
+    decode: Callable[[Any], Any]
+    encode: Callable[[Any], Any]
+    label: str = "Mapped"
+    show: Optional[Callable[[Any], str]] = None
+
+    @property
+    def name(self) -> str:
+        return "%s(%s)" % (self.label, self.base.name)
+
+    @property
+    def fixed_size(self) -> Optional[int]:
+        return _static_size_or_none(self.base)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
 class Bits(Node):
     """A field ``bits`` wide inside a bit group (see ``BitGroup``)."""
 
     bits: int
     signed: bool = False
     order: Optional[str] = None  # "msb" | "lsb"; None takes the struct's
+    enum: Any = None  # an enum.IntEnum the value is read as (``Enum(Bits(4), E)``); unknown values stay ints
 
     @property
     def name(self) -> str:

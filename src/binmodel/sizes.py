@@ -127,7 +127,7 @@ def min_size(node: s.Node) -> int:
         return min_size(node.item) if node.until is not None else 0
     if isinstance(node, s.Const):
         return min_size(node.type)
-    if isinstance(node, (s.Enum, s.Flags)):
+    if isinstance(node, (s.Enum, s.Flags, s.Mapped)):
         return min_size(node.base)
     if isinstance(node, s.Padding):
         return node.size

@@ -348,7 +348,10 @@ class BuildCompiler:
         types, ranges, signs = [], [], []
         for f, _at, bits in fields:  # exact ints only: a numpy int would wrap in the shifts below
             v = self.var(f.name)
-            types.append("%s.__class__ is not {int}" % v)
+            if f.type.enum is not None:  # type: ignore[attr-defined]  # (a member is an int: the shifts take it)
+                types.append("%s.__class__ is not {int} and %s.__class__ is not %s" % (v, v, w.const(f.type.enum, "E")))  # type: ignore[attr-defined]
+            else:
+                types.append("%s.__class__ is not {int}" % v)
             if f.type.signed:  # type: ignore[attr-defined]
                 ranges.append("not %d <= %s <= %d" % (-(1 << (bits - 1)), v, (1 << (bits - 1)) - 1))
             else:  # (plain comparisons of ints are the cheapest test CPython has)
@@ -415,11 +418,33 @@ class BuildCompiler:
             w.emit(1, "else:")
             w.emit(2, "raise {Fail}")
             return self.encode_fixed(t.base, number)
+        if isinstance(t, s.Mapped):  # the wire value of a converted one: the conversion, a constant, called
+            wire = w.temp("m")
+            w.emit(1, "%s = %s(%s)" % (wire, w.const(t.encode, "enc"), v))
+            return self.encode_fixed(t.base, wire)
         raise g.GiveUp
+
+    def mapped_part(self, t: s.Mapped, v: str) -> str:
+        """A converted value built as a part: its wire value (``encode``), then the base type's part."""
+        emitter = PART_EMITTERS.get(type(t.base))
+        if emitter is None:
+            raise g.GiveUp
+        base = t.base
+        rule = base.size if isinstance(base, s.Bytes) else base.count if isinstance(base, s.Array) else None
+        if rule is not None and not (isinstance(rule, Lit) and type(rule.value) is int):
+            raise g.GiveUp  # (a size from another field: the interpreter checks it)
+        wire = self.w.temp("m")
+        self.w.emit(1, "%s = %s(%s)" % (wire, self.w.const(t.encode, "enc"), v))
+        part = emitter(self, base, wire)
+        if rule is not None:  # the wire value must have the size parsing reads
+            self.w.emit(1, "if {len}(%s) != %d:" % (part if isinstance(base, s.Bytes) else wire, rule.value))
+            self.w.emit(2, "raise {Fail}")
+        return part
 
 
 PART_EMITTERS: Dict[type, Callable[..., str]] = {
     s.Bytes: BuildCompiler.bytes_part, s.Array: BuildCompiler.array_part, s.Struct: BuildCompiler.struct_part,
+    s.Mapped: BuildCompiler.mapped_part,
 }
 """The emitter of each member type built as a part of its own: ``emitter(compiler, type, local) -> part``
 (the template of an expression for the part's bytes). Fixed-size members are packed in runs instead."""

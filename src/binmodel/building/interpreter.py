@@ -851,6 +851,19 @@ def _build_valid(node: s.Valid, value: Any, ctx: Any, path: str, name: Optional[
 BUILDERS[s.Valid] = _build_valid
 
 
+def _build_mapped(node: s.Mapped, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    """The value's wire form (``encode``), written by the base type."""
+    try:
+        wire = node.encode(value)
+    except Exception as exc:  # (a BuildError of the conversion's own gets the field's path too)
+        raise BuildError("cannot write %s as a %s: %s" % (short(value), node.label, exc), path,
+                         expected=node.label, found=value) from None
+    return build_node(node.base, wire, ctx, path, name)
+
+
+BUILDERS[s.Mapped] = _build_mapped
+
+
 def _build_byte_order(node: s.ByteOrder, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
     """A field in the byte order the rule picks over the struct being built (as parsing would)."""
     return build_node(node.variant(node.rule.decide(ctx, path, None, BuildError)), value, ctx, path, name)

@@ -13,12 +13,14 @@ dotted name. The counts (QDCOUNT...) and RDLENGTH are computed on build.
 from __future__ import annotations
 
 import enum
-from typing import Any, List, Optional, Union
+import ipaddress
+from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 from ..errors import ParseError
 from ..expr import count_of, len_of, this
 from ..fields import Array, Bits, Bytes, Enum, Sized, Switch, u8, u16, u32
 from ..model import Struct
+from ..values import IPv4, IPv6
 
 MAX_POINTER_HOPS = 64
 """A name that follows more compression pointers than this is a loop (:meth:`Message.name_text`)."""
@@ -68,8 +70,14 @@ class Rcode(enum.IntEnum):
     REFUSED = 5
 
 
-LABEL = 0
-POINTER = 3
+class LabelKind(enum.IntEnum):
+    """The two top bits of a label's first octet (4.1.4); 1 and 2 are reserved."""
+
+    LABEL = 0
+    POINTER = 3
+
+
+LABEL, POINTER = LabelKind.LABEL, LabelKind.POINTER
 
 
 class Label(Struct, endian="big"):
@@ -81,7 +89,7 @@ class Label(Struct, endian="big"):
     Make labels with :meth:`text_label` and :meth:`pointer_to`.
     """
 
-    kind: int = Bits(2)
+    kind: LabelKind = Enum(Bits(2), LabelKind)
     length: int = Bits(6)
     data: Union[bytes, int] = Switch(this.kind, {LABEL: Bytes(this.length), POINTER: u8})
 
@@ -197,7 +205,7 @@ class SOA(Struct, endian="big"):
     minimum: int = u32()
 
 
-RData = Union[bytes, Name, MX, SOA, List[bytes]]
+RData = Union[bytes, ipaddress.IPv4Address, ipaddress.IPv6Address, Name, MX, SOA, List[bytes]]
 
 
 class Question(Struct, endian="big"):
@@ -217,8 +225,8 @@ class ResourceRecord(Struct, endian="big"):
     ttl: int = u32()
     rdlength: int = u16(derive=len_of("rdata"))
     rdata: RData = Sized(this.rdlength, Switch(this.type, {
-        RRType.A: Bytes(4),
-        RRType.AAAA: Bytes(16),
+        RRType.A: IPv4(),
+        RRType.AAAA: IPv6(),
         RRType.CNAME: Name,
         RRType.NS: Name,
         RRType.PTR: Name,
@@ -258,6 +266,38 @@ class Message(Struct, endian="big"):
         """
         return name_text(name, self.to_bytes() if wire is None else wire)
 
+    def names(self, wire: Any = None) -> Dict[str, str]:
+        """Every name of the message in its full dotted form, by path (``"answers[1].name"``), compression
+        pointers followed; a name whose pointers lead nowhere is left out."""
+        wire = self.to_bytes() if wire is None else wire
+        out: Dict[str, str] = {}
+        for path, name in _names(self):
+            try:
+                out[path] = name_text(name, wire)
+            except ParseError:
+                continue
+        return out
 
-__all__ = ["Label", "Message", "MX", "Name", "Question", "RRClass", "RRType", "ResourceRecord", "SOA",
+    __bm_notes__ = names  # dumps and the HTML view show each name beside its labels
+
+
+def _names(message: Message) -> Iterator[Tuple[str, Name]]:
+    """(path, name) of every name in the message: questions, owners, and names inside RDATA."""
+    for i, q in enumerate(message.questions):
+        yield "questions[%d].qname" % i, q.qname
+    for section in ("answers", "authorities", "additionals"):
+        for i, rr in enumerate(getattr(message, section)):
+            at = "%s[%d]" % (section, i)
+            yield at + ".name", rr.name
+            data = rr.rdata
+            if isinstance(data, Name):
+                yield at + ".rdata", data
+            elif isinstance(data, MX):
+                yield at + ".rdata.exchange", data.exchange
+            elif isinstance(data, SOA):
+                yield at + ".rdata.mname", data.mname
+                yield at + ".rdata.rname", data.rname
+
+
+__all__ = ["Label", "LabelKind", "Message", "MX", "Name", "Question", "RRClass", "RRType", "ResourceRecord", "SOA",
            "name_labels", "name_text", "Opcode", "Rcode"]

@@ -188,7 +188,7 @@ class SegmentFlags(enum.IntFlag):
 
 
 class SymbolBinding(enum.IntEnum):
-    """ELF32_ST_BIND / ELF64_ST_BIND values (Figure 4-17), for comparing ``st_bind``."""
+    """ELF32_ST_BIND / ELF64_ST_BIND values (Figure 4-17): what ``st_bind`` reads as (unknown values stay ints)."""
 
     STB_LOCAL = 0
     STB_GLOBAL = 1
@@ -197,7 +197,7 @@ class SymbolBinding(enum.IntEnum):
 
 
 class SymbolType(enum.IntEnum):
-    """ELF32_ST_TYPE / ELF64_ST_TYPE values (Figure 4-18), for comparing ``st_type``."""
+    """ELF32_ST_TYPE / ELF64_ST_TYPE values (Figure 4-18): what ``st_type`` reads as (unknown values stay ints)."""
 
     STT_NOTYPE = 0
     STT_OBJECT = 1
@@ -227,8 +227,8 @@ class Elf32_Sym(Struct, endian="little"):
     st_name: int = u32()
     st_value: int = u32()
     st_size: int = u32()
-    st_bind: int = Bits(4)
-    st_type: int = Bits(4)
+    st_bind: SymbolBinding = Enum(Bits(4), SymbolBinding)
+    st_type: SymbolType = Enum(Bits(4), SymbolType)
     st_other: int = u8()
     st_shndx: int = u16()
 
@@ -237,8 +237,8 @@ class Elf64_Sym(Struct, endian="little"):
     """Elf64_Sym ("Symbol Table", Figure 4-15); st_info split as ELF64_ST_BIND / ELF64_ST_TYPE."""
 
     st_name: int = u32()
-    st_bind: int = Bits(4)
-    st_type: int = Bits(4)
+    st_bind: SymbolBinding = Enum(Bits(4), SymbolBinding)
+    st_type: SymbolType = Enum(Bits(4), SymbolType)
     st_other: int = u8()
     st_shndx: int = u16()
     st_value: int = u64()
@@ -415,6 +415,22 @@ class ELF(Struct):
             return ["" for _ in headers]
         names = self.string_table(self.body.e_shstrndx)
         return [names[h.sh_name] for h in headers]
+
+    def __bm_notes__(self) -> Dict[str, str]:
+        """The names ``sh_name`` and ``st_name`` point at, beside them in dumps and the HTML view."""
+        notes: Dict[str, str] = {}
+        for i, (header, name) in enumerate(zip(self._headers(), self.section_names())):
+            if name:
+                notes["body.section_headers[%d].sh_name" % i] = name
+            if header.sh_type in (SectionType.SHT_SYMTAB, SectionType.SHT_DYNSYM):
+                try:
+                    symbols = self.symbol_names(i)
+                except (LookupError, TypeError):  # a symbol table whose sh_link is not a string table
+                    continue
+                for j, symbol in enumerate(symbols):
+                    if symbol:
+                        notes["body.section_headers[%d].contents[%d].st_name" % (i, j)] = symbol
+        return notes
 
     def section(self, name: str) -> Optional[Header]:
         """The first section header called ``name``, or None."""

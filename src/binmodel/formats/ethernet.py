@@ -13,8 +13,9 @@ import enum
 from typing import Any, Union
 
 from ..expr import len_of, this
-from ..fields import Bits, Bytes, Enum, Lazy, Switch, u8, u16
+from ..fields import Bits, Bytes, Enum, Hex, Lazy, Switch, u8, u16
 from ..model import Struct
+from ..values import MAC
 from .ip import IPv4, IPv6
 
 
@@ -35,7 +36,7 @@ class ARP(Struct, endian="big"):
     """An ARP packet (RFC 826, "Packet format"); hln and pln are computed from sha and spa."""
 
     hrd: int = u16(default=1)
-    pro: EtherType = Enum(u16, EtherType, default=EtherType.IPV4)
+    pro: EtherType = Enum(Hex(u16), EtherType, default=EtherType.IPV4)
     hln: int = u8(derive=len_of("sha"))
     pln: int = u8(derive=len_of("spa"))
     op: ArpOperation = Enum(u16, ArpOperation)
@@ -64,16 +65,16 @@ class VLANTag(Struct, endian="big"):
     pcp: int = Bits(3, default=0)
     dei: int = Bits(1, default=0)
     vid: int = Bits(12)
-    type: EtherType = Enum(u16, EtherType)
+    type: EtherType = Enum(Hex(u16), EtherType)
     payload: Payload = _payload(this.type)
 
 
 class Ethernet(Struct, endian="big"):
     """An Ethernet II frame, without preamble (and without FCS unless the capture kept it: then it is in trailer)."""
 
-    dst: bytes = Bytes(6)
-    src: bytes = Bytes(6)
-    type: EtherType = Enum(u16, EtherType)
+    dst: str = MAC()
+    src: str = MAC()
+    type: EtherType = Enum(Hex(u16), EtherType)
     payload: Payload = _payload(this.type)
     trailer: bytes = Bytes(greedy=True, default=b"")
 

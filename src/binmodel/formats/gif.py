@@ -15,7 +15,7 @@ trailer), read here as ``Block.introducer``; the block's fields follow in ``Bloc
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Union
+from typing import Any, Dict, List, Optional, Union
 
 from ..expr import len_of, this
 from ..fields import Array, Bits, Bytes, Const, If, String, Switch, u8, u16
@@ -124,6 +124,22 @@ class ApplicationExtension(Struct):
     application_identifier: bytes = Bytes(8)
     application_authentication_code: bytes = Bytes(3)
     application_data: List[SubBlock] = SubBlocks()
+
+    @property
+    def loop_count(self) -> Optional[int]:
+        """NETSCAPE2.0's loop count (0: forever), from its first sub-block (ID 1, then a u16le); None for
+        another application or a block of another shape."""
+        if self.application_identifier + self.application_authentication_code != b"NETSCAPE2.0":
+            return None
+        first = self.application_data[0].data_values if self.application_data else b""
+        return int.from_bytes(first[1:3], "little") if len(first) == 3 and first[0] == 1 else None
+
+    def __bm_notes__(self) -> Dict[str, str]:
+        """The loop count beside the sub-block holding it, in dumps and the HTML view."""
+        count = self.loop_count
+        if count is None:
+            return {}
+        return {"application_data[0].data_values": "loop count %s" % (count or "0 (forever)")}
 
 
 ExtensionBody = Union[GraphicControlExtension, CommentExtension, PlainTextExtension, ApplicationExtension,

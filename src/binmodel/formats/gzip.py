@@ -11,6 +11,7 @@ parse; the FLG bits for the optional parts follow from which parts are present.
 
 from __future__ import annotations
 
+import datetime
 import enum
 import zlib
 from typing import Any, List, Optional, Tuple
@@ -18,6 +19,7 @@ from typing import Any, List, Optional, Tuple
 from ..expr import len_of, this
 from ..fields import Array, Bits, Bytes, Const, CString, Enum, If, Sized, u8, u16, u32
 from ..model import Struct
+from ..values import UnixTime
 
 _CHUNK = 1 << 20
 
@@ -126,7 +128,7 @@ class Member(Struct, endian="little", bit_order="lsb"):
     fname: int = Bits(1, derive=_present("name"))
     fcomment: int = Bits(1, derive=_present("comment"))
     reserved: int = Bits(3, default=0)
-    mtime: int = u32(default=0)
+    mtime: Optional[datetime.datetime] = UnixTime(u32, none=0, default=None)  # 0: no time stamp (2.3.1)
     xfl: int = u8(default=0)
     os: OS = Enum(u8, OS, default=OS.UNKNOWN)
     extra: Optional[Extra] = If(this.fextra, Extra, default=None)

@@ -13,10 +13,12 @@ ones'-complement sum) are computed on build.
 from __future__ import annotations
 
 import enum
+import ipaddress
 from typing import Any, Union
 
+from .. import values
 from ..expr import len_of, this, where
-from ..fields import Bits, Bytes, Enum, Sized, Switch, u8, u16
+from ..fields import Bits, Bytes, Enum, Hex, Sized, Switch, u8, u16
 from ..model import Struct
 from .transport import TCP, UDP, internet_checksum
 
@@ -46,7 +48,7 @@ _HEADER_PARTS = ("version", "total_length", "identification", "reserved", "ttl",
 def ipv4_header_checksum(this: Any) -> int:
     """RFC 791 3.1: the checksum of the header with the checksum field zero."""
     head = b"".join(this._bytes(n) for n in _HEADER_PARTS)
-    return internet_checksum(head + b"\0\0" + this.src + this.dst + this._bytes("options"))
+    return internet_checksum(head + b"\0\0" + this._bytes("src") + this._bytes("dst") + this._bytes("options"))
 
 
 # The protocol of a whole datagram; None for a fragment (its payload stays bytes).
@@ -68,9 +70,9 @@ class IPv4(Struct, endian="big"):
     fragment_offset: int = Bits(13, default=0)
     ttl: int = u8(default=64)
     protocol: IPProtocol = Enum(u8, IPProtocol)
-    header_checksum: int = u16(derive=ipv4_header_checksum)
-    src: bytes = Bytes(4)
-    dst: bytes = Bytes(4)
+    header_checksum: int = Hex(u16, derive=ipv4_header_checksum)
+    src: ipaddress.IPv4Address = values.IPv4()
+    dst: ipaddress.IPv4Address = values.IPv4()
     options: bytes = Bytes(this.ihl * 4 - 20, default=b"")
     payload: Union[TCP, UDP, bytes] = Sized(this.total_length - this.ihl * 4, Switch(_upper_layer, {
         IPProtocol.TCP: TCP,
@@ -87,8 +89,8 @@ class IPv6(Struct, endian="big"):
     payload_length: int = u16(derive=len_of("payload"))
     next_header: IPProtocol = Enum(u8, IPProtocol)
     hop_limit: int = u8(default=64)
-    src: bytes = Bytes(16)
-    dst: bytes = Bytes(16)
+    src: ipaddress.IPv6Address = values.IPv6()
+    dst: ipaddress.IPv6Address = values.IPv6()
     payload: Union[TCP, UDP, bytes] = Sized(this.payload_length, Switch(this.next_header, {
         IPProtocol.TCP: TCP,
         IPProtocol.UDP: UDP,

@@ -15,12 +15,14 @@ is not (after an edit that changes a frame's size, set it too).
 
 from __future__ import annotations
 
+import datetime
 import enum
 from typing import Any, List, Union
 
 from ..expr import len_of, this, where
-from ..fields import Array, Bytes, Enum, Sized, Switch, i32, u16, u32, u32be
+from ..fields import Array, Bytes, Enum, Hex, Sized, Switch, i32, u16, u32, u32be
 from ..model import Struct
+from ..values import SecondsAndFraction
 from .ethernet import Ethernet
 
 MAGIC_MICROSECONDS = 0xA1B2C3D4
@@ -61,15 +63,26 @@ class FileHeader(Struct, endian="little"):
 _link_layer = where(this.orig_len <= this._parent.header.snaplen, this._parent.header.network, None)
 
 
-class Record(Struct, endian="little"):
-    """A packet record (section 5). ts_usec holds nanoseconds in a nanosecond file."""
+_packet_data = Sized(this.incl_len, Switch(_link_layer, {LinkType.ETHERNET: Ethernet}, default=Bytes(greedy=True)))
 
-    ts_sec: int = u32()
-    ts_usec: int = u32()
+
+class Record(Struct, endian="little"):
+    """A packet record (section 5) of a microsecond file: the timestamp's seconds and microseconds as one
+    UTC ``datetime`` (a fraction of a second or more is kept as a ``values.OutOfRange``)."""
+
+    ts: datetime.datetime = SecondsAndFraction(u32, 10 ** 6)
     incl_len: int = u32(derive=len_of("data"))
     orig_len: int = u32()
-    data: Union[Ethernet, bytes] = Sized(this.incl_len, Switch(_link_layer, {LinkType.ETHERNET: Ethernet},
-                                                                default=Bytes(greedy=True)))
+    data: Union[Ethernet, bytes] = _packet_data
+
+
+class NanoRecord(Struct, endian="little"):
+    """A packet record of a nanosecond file: the fraction counts nanoseconds (kept exactly: ``values.Time``)."""
+
+    ts: datetime.datetime = SecondsAndFraction(u32, 10 ** 9)
+    incl_len: int = u32(derive=len_of("data"))
+    orig_len: int = u32()
+    data: Union[Ethernet, bytes] = _packet_data
 
 
 class PcapLE(Struct, endian="little"):
@@ -87,15 +100,27 @@ class PcapBE(PcapLE, endian="big"):
     """
 
 
-class Pcap(Struct):
-    """A pcap file: the magic number (read big-endian here) chooses the byte order of the rest."""
+class NanoPcapLE(Struct, endian="little"):
+    """Everything after the magic number of a little-endian nanosecond file."""
 
-    magic: int = u32be(default=MAGIC_MICROSECONDS)
-    body: Union[PcapBE, PcapLE] = Switch(this.magic, {
+    header: FileHeader
+    records: List[NanoRecord] = Array(NanoRecord, greedy=True, on_error="keep")
+
+
+class NanoPcapBE(NanoPcapLE, endian="big"):
+    """Everything after the magic number of a big-endian nanosecond file."""
+
+
+class Pcap(Struct):
+    """A pcap file: the magic number (read big-endian here) chooses the byte order of the rest and the
+    timestamps' resolution."""
+
+    magic: int = Hex(u32be, default=MAGIC_MICROSECONDS)
+    body: Union[PcapBE, PcapLE, NanoPcapBE, NanoPcapLE] = Switch(this.magic, {
         MAGIC_MICROSECONDS: PcapBE,
-        MAGIC_NANOSECONDS: PcapBE,
+        MAGIC_NANOSECONDS: NanoPcapBE,
         MAGIC_MICROSECONDS_SWAPPED: PcapLE,
-        MAGIC_NANOSECONDS_SWAPPED: PcapLE,
+        MAGIC_NANOSECONDS_SWAPPED: NanoPcapLE,
     })
 
     @property
@@ -112,4 +137,4 @@ class Pcap(Struct):
         return self.body.records  # type: ignore[return-value]
 
 
-__all__ = ["FileHeader", "LinkType", "Pcap", "PcapBE", "PcapLE", "Record"]
+__all__ = ["FileHeader", "LinkType", "NanoPcapBE", "NanoPcapLE", "NanoRecord", "Pcap", "PcapBE", "PcapLE", "Record"]

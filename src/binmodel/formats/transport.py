@@ -15,11 +15,12 @@ carries a DNS message (:mod:`binmodel.formats.dns`), or bytes when it is not a v
 from __future__ import annotations
 
 import enum
+import ipaddress
 import struct
 from typing import Any, List, Optional, Union
 
 from ..expr import len_of, this
-from ..fields import Array, Bits, Bytes, Enum, Fallback, Field, Flags, If, Sized, Switch, u8, u16, u32
+from ..fields import Array, Bits, Bytes, Enum, Fallback, Field, Flags, Hex, If, Sized, Switch, u8, u16, u32
 from ..model import Struct
 from .dns import Message
 
@@ -36,15 +37,23 @@ def internet_checksum(data: bytes) -> int:
     return ~total & 0xFFFF
 
 
+def _packed(address: Any) -> bytes:
+    """An address's bytes: an ``ipaddress`` address (how the IP models read them), its text, or bytes."""
+    if isinstance(address, (bytes, bytearray)):
+        return bytes(address)
+    return ipaddress.ip_address(address).packed
+
+
 def pseudo_header_checksum(ip: Any, protocol: int, segment: bytes) -> int:
     """The checksum of ``segment`` (its checksum field zero) with the pseudo-header of ``ip``.
 
     ``ip`` is the enclosing IPv4 or IPv6 header (anything with ``version``, ``src``, ``dst``).
     """
+    addresses = _packed(ip.src) + _packed(ip.dst)
     if ip.version == 4:
-        pseudo = ip.src + ip.dst + struct.pack("!BBH", 0, protocol, len(segment))
+        pseudo = addresses + struct.pack("!BBH", 0, protocol, len(segment))
     else:
-        pseudo = ip.src + ip.dst + struct.pack("!I3xB", len(segment), protocol)
+        pseudo = addresses + struct.pack("!I3xB", len(segment), protocol)
     return internet_checksum(pseudo + segment)
 
 
@@ -73,7 +82,7 @@ class UDP(Struct, endian="big"):
     src_port: int = u16()
     dst_port: int = u16()
     length: int = u16(derive=len_of("data") + 8)
-    checksum: int = u16(derive=udp_checksum)
+    checksum: int = Hex(u16, derive=udp_checksum)
     data: Union[Message, bytes] = Sized(this.length - 8, Switch(_carries_dns, {True: Fallback(Message)},
                                                                  default=Bytes(greedy=True)))
 
@@ -149,7 +158,7 @@ class TCP(Struct, endian="big"):
     reserved: int = Bits(4, default=0)
     flags: TCPFlags = Flags(u8, TCPFlags)
     window: int = u16()
-    checksum: int = u16(derive=tcp_checksum)
+    checksum: int = Hex(u16, derive=tcp_checksum)
     urgent_pointer: int = u16(default=0)
     options: List[TCPOption] = Sized(this.data_offset * 4 - 20, Array(TCPOption, greedy=True))
     data: bytes = Bytes(greedy=True)

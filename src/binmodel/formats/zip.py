@@ -19,16 +19,19 @@ entry counts, central directory size and offset. Values that cannot be computed
 from __future__ import annotations
 
 import bz2
+import datetime
 import enum
 import weakref
 import zlib
 from typing import Any, List, Optional, Union
 
 from ..expr import len_of, this
-from ..fields import Array, Bytes, Enum, Field, Flags, If, Sized, String, Switch, u16, u32, u64
+from ..fields import Array, Bytes, Enum, Field, Flags, Hex, If, Sized, String, Switch, u16, u32, u64
 from ..model import Struct
+from ..values import DosDateTime
 from .gzip import deflate_end, inflate
 
+DOS_START = datetime.datetime(1980, 1, 1)  # the first time a DOS date holds
 MAX32 = 0xFFFFFFFF
 MAX16 = 0xFFFF
 
@@ -245,8 +248,8 @@ def _zip64_sizes(this: Any) -> bool:
 class DataDescriptor(Struct, endian="little"):
     """Data descriptor (4.3.9): sizes of 8 bytes when the local header has a ZIP64 field."""
 
-    signature: int = u32(default=Signature.DATA_DESCRIPTOR)
-    crc32: int = u32(derive=_descriptor_value("crc32"))
+    signature: int = Hex(u32, default=Signature.DATA_DESCRIPTOR)
+    crc32: int = Hex(u32, derive=_descriptor_value("crc32"))
     compressed_size: int = Switch(_zip64_sizes, {True: u64, False: u32})
     uncompressed_size: int = Switch(_zip64_sizes, {True: u64, False: u32})
 
@@ -260,9 +263,8 @@ class LocalFile(Struct, endian="little"):
     version_needed_to_extract: int = u16(default=20)
     flags: GeneralPurpose = Flags(u16, GeneralPurpose, default=GeneralPurpose(0))
     compression_method: CompressionMethod = Enum(u16, CompressionMethod, default=CompressionMethod.STORED)
-    last_mod_file_time: int = u16(default=0)
-    last_mod_file_date: int = u16(default=(1980 - 1980) << 9 | 1 << 5 | 1)
-    crc32: int = u32(derive=_local_value("crc32"))
+    last_modified: datetime.datetime = DosDateTime(default=DOS_START)  # last mod file time, then date
+    crc32: int = Hex(u32, derive=_local_value("crc32"))
     compressed_size: int = u32(derive=_local_value("compressed_size"))
     uncompressed_size: int = u32(derive=_local_value("uncompressed_size"))
     file_name_length: int = u16(derive=len_of("file_name"))
@@ -389,9 +391,8 @@ class CentralDirectoryHeader(Struct, endian="little"):
     version_needed_to_extract: int = u16(default=20)
     flags: GeneralPurpose = Flags(u16, GeneralPurpose, default=GeneralPurpose(0))
     compression_method: CompressionMethod = Enum(u16, CompressionMethod, default=CompressionMethod.STORED)
-    last_mod_file_time: int = u16(default=0)
-    last_mod_file_date: int = u16(default=1 << 5 | 1)
-    crc32: int = u32(derive=_central_value("crc32"))
+    last_modified: datetime.datetime = DosDateTime(default=DOS_START)  # last mod file time, then date
+    crc32: int = Hex(u32, derive=_central_value("crc32"))
     compressed_size: int = u32(derive=_central_value("compressed_size"))
     uncompressed_size: int = u32(derive=_central_value("uncompressed_size"))
     file_name_length: int = u16(derive=len_of("file_name"))
@@ -488,7 +489,7 @@ RecordBody = Union[LocalFile, CentralDirectoryHeader, Zip64EndOfCentralDirectory
 class Record(Struct, endian="little"):
     """A signature (4.3.6 and the sections of each record), then the record it names."""
 
-    signature: Signature = Enum(u32, Signature)
+    signature: Signature = Enum(Hex(u32), Signature)
     body: RecordBody = Switch(this.signature, {
         Signature.LOCAL_FILE_HEADER: LocalFile,
         Signature.CENTRAL_DIRECTORY_HEADER: CentralDirectoryHeader,

@@ -25,7 +25,7 @@ from ..wire import NaN
 from . import analysis
 from .context import ParseContext, ParseState
 from .generator import StructCompiler, fixed_item, same_order
-from .interpreter import check_derived, evaluate, item_done, parse, parse_node, parse_struct
+from .interpreter import bits_member, check_derived, evaluate, item_done, parse, parse_node, parse_struct
 
 
 class _LazyLevels(threading.local):
@@ -55,7 +55,7 @@ def interp_reads(node: s.Struct, data: Any, pos: int, end: int) -> bool:
 _HELPERS = {
     "new": object.__new__, "ParseContext": ParseContext, "Fail": g.Fail, "check_derived": check_derived,
     "from_bytes": int.from_bytes, "NaN": NaN, "parse_node": parse_node, "evaluate": evaluate,
-    "ParseError": ParseError, "item_done": item_done, "interp_reads": interp_reads,
+    "ParseError": ParseError, "item_done": item_done, "interp_reads": interp_reads, "bits_member": bits_member,
 }
 """What generated parsers call, under ``{name}``."""
 

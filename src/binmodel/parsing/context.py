@@ -33,6 +33,7 @@ class Span:
     kind: str  # "field" | "struct" | "array" | "padding" | "const" | "bits" | "encoded"
     depth: int
     source: Optional[bytes] = None  # the decoded bytes offset and size refer to (inside a Transformed region)
+    node: Optional[s.Node] = None  # the field's type, for renderers that show values as people write them
 
 
 @dataclasses.dataclass
@@ -187,4 +188,4 @@ def read(state: ParseState, pos: int, size: int, path: str, what: str) -> bytes:
 def record_span(state: ParseState, path: str, pos: int, size: int, value: Any, node: s.Node, kind: str) -> None:
     """Record a span when the parse is traced."""
     if state.spans is not None:
-        state.spans.append(Span(path, pos, size, value, node.name, kind, path_depth(path)))
+        state.spans.append(Span(path, pos, size, value, node.name, kind, path_depth(path), None, node))

@@ -327,6 +327,8 @@ class StructCompiler(ItemLoops):
                 w.emit(1, "if %s is None or %s._value_ != %s:" % (var, var, raw))
                 w.emit(2, "%s = %s(%s)" % (var, w.const(flags_converter(t.flags), "F"), raw))
             self.bind(member, var)
+        elif isinstance(t, s.Mapped):  # the conversion, a constant the code calls, on the wire value
+            self.bind(member, "%s(%s)" % (w.const(t.decode, "dec"), raw))
         else:
             self.bind(member, raw)
             if isinstance(t, s.Int) and not t.signed:
@@ -377,6 +379,8 @@ class StructCompiler(ItemLoops):
             w.emit(1, "%s = %s" % (var, value))
             if f.type.signed:  # type: ignore[attr-defined]
                 w.emit(1, "%s -= (%s >> %d) << %d" % (var, var, bits - 1, bits))
+            if f.type.enum is not None:  # type: ignore[attr-defined]
+                w.emit(1, "%s = {bits_member}(%s, %s)" % (var, w.const(f.type.enum, "E"), var))  # type: ignore[attr-defined]
             self.bind(f, var)
 
     # --- variable members ------------------------------------------------------
@@ -659,6 +663,12 @@ class StructCompiler(ItemLoops):
         if w.used("ctx", mark):
             raise g.GiveUp
 
+    def mapped_value(self, t: s.Mapped, target: str, end: str, depth: int) -> None:
+        """A converted value outside a fused run: its wire value parsed by ``value``, then converted."""
+        wire = self.w.temp("m")
+        self.value(t.base, wire, end, depth)
+        self.w.emit(depth, "%s = %s(%s)" % (target, self.w.const(t.decode, "dec"), wire))
+
     def parent_for(self, child: s.Struct, depth: int = 1) -> str:
         """What a nested struct gets as ``parent``: None, or a context of the fields parsed so far."""
         if not self.registry.parent_need(child):
@@ -677,6 +687,7 @@ MEMBER_EMITTERS: Dict[type, Callable[..., None]] = {
     s.If: StructCompiler.if_field, s.Align: StructCompiler.align_field,
     s.Switch: StructCompiler.region_field, s.Sized: StructCompiler.region_field,
     s.Lazy: StructCompiler.region_field, s.Fallback: StructCompiler.region_field,
+    s.Mapped: StructCompiler.region_field,
 }
 """The emitter of each member type that is not part of a fixed run: ``emitter(compiler, member, type)``."""
 
@@ -684,6 +695,7 @@ VALUE_EMITTERS: Dict[type, Callable[..., None]] = {
     s.Struct: StructCompiler.struct_value, s.Bytes: StructCompiler.bytes_value, s.Int: StructCompiler.int_value_at,
     s.Array: StructCompiler.array_in_region, s.Switch: StructCompiler.switch_value, s.Sized: StructCompiler.sized_value,
     s.Lazy: StructCompiler.lazy_value, s.Fallback: StructCompiler.fallback_value,
+    s.Mapped: StructCompiler.mapped_value,
 }
 """The emitter of each type that can be a value inside a region (a switch case, a sized region's content):
 ``emitter(compiler, type, target, end, depth)``."""
@@ -700,6 +712,17 @@ def _array_member(compiler: StructCompiler, member: s.Field, t: s.Array) -> None
 def _array_value(compiler: StructCompiler, t: s.Array, target: str, end: str, depth: int) -> None:
     if t.prefix is not None:
         raise g.GiveUp
+    item = t.item
+    if isinstance(t.count, Lit) and not t.typed and isinstance(item, s.Int) and (item.size, item.signed) in INT_CODES:
+        # a few integers of a fixed count (a time's seconds and fraction): one unpack_from into a list
+        n = t.count.value
+        packer = compiler.w.const(struct.Struct(ORDER_PREFIX[item.endian or "big"] + "%d" % n
+                                                + INT_CODES[(item.size, item.signed)]), "S")
+        compiler.w.emit(depth, "if {pos} + %d > %s:" % (n * item.size, end))
+        compiler.w.emit(depth + 1, "raise {Fail}")
+        compiler.w.emit(depth, "%s = list(%s.unpack_from({data}, {pos}))" % (target, packer))
+        compiler.w.emit(depth, "{pos} += %d" % (n * item.size))
+        return
     StructCompiler.array_in_region(compiler, t, target, end, depth)
 
 

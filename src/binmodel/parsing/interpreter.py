@@ -458,6 +458,17 @@ def check_derived(field: s.Field, ctx: ParseContext, path: str) -> None:
                          fpath, offset, expected=expected, found=found)
 
 
+def bits_member(enum: Any, value: int) -> Any:
+    """A bit field's value as a member of its enum; a value the enum does not name stays an int."""
+    member = enum._value2member_map_.get(value)
+    if member is not None:
+        return member
+    try:
+        return enum(value)
+    except Exception:  # ValueError, or whatever a custom _missing_ raises
+        return value
+
+
 def parse_bits(group: s.BitGroup, ctx: ParseContext, pos: int, path: str) -> int:
     """A bit group: one integer of ``group.size`` bytes split into its fields."""
     state = ctx.state
@@ -469,6 +480,8 @@ def parse_bits(group: s.BitGroup, ctx: ParseContext, pos: int, path: str) -> int
         value = (word >> bit_at) & ((1 << bits) - 1)
         if field.type.signed and value >> (bits - 1):  # type: ignore[attr-defined]
             value -= 1 << bits
+        if field.type.enum is not None:  # type: ignore[attr-defined]
+            value = bits_member(field.type.enum, value)  # type: ignore[attr-defined]
         if not field.stored:  # padding bits: those that end an unaligned run are kept when not zero
             if type(field.type) is s.BitPad:
                 if value:
@@ -711,6 +724,21 @@ def _parse_valid(node: s.Valid, ctx: ParseContext, pos: int, path: str) -> Tuple
 
 
 PARSERS[s.Valid] = _parse_valid
+
+
+def _parse_mapped(node: s.Mapped, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    """The wire value, then its conversion: a wire value the conversion refuses names both."""
+    wire, after = _quiet(node.base, ctx, pos, path)
+    try:
+        value = node.decode(wire)
+    except Exception as exc:
+        raise ParseError("%s is not a %s: %s" % (short(wire), node.label, exc), path, pos,
+                         expected=node.label, found=wire) from None
+    record_span(ctx.state, path, pos, after - pos, value, node, "field")
+    return value, after
+
+
+PARSERS[s.Mapped] = _parse_mapped
 
 
 def _parse_byte_order(node: s.ByteOrder, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
