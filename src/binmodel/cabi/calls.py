@@ -140,12 +140,21 @@ class Signature:
             raise DefinitionError("%s: varargs= given for a function that is not variadic" % self.name)
         fixed = [(n, type_info(t, target, "%s: argument %s" % (self.name, n))) for n, t in self.args]
         extra = []
+        promoted = {}
         for i, a in enumerate(varargs):
             n, t = a if isinstance(a, tuple) else ("vararg%d" % i, a)
             _check_type(t, "%s: variadic argument %s" % (self.name, n))
-            extra.append((n, type_info(_promote(t, target), target, "%s: variadic argument %s" % (self.name, n))))
+            p = _promote(t, target)
+            if p is not t:
+                promoted[len(fixed) + i] = "%s (%s promoted)" % (c_text(p), c_text(t))
+            extra.append((n, type_info(p, target, "%s: variadic argument %s" % (self.name, n))))
         ret = None if self.returns is None else type_info(self.returns, target, "%s: return type" % self.name)
-        return CONVENTIONS[target.name](self, target, fixed, extra, ret)  # type: ignore[no-any-return]
+        call: Call = CONVENTIONS[target.name](self, target, fixed, extra, ret)
+        if promoted:
+            args = tuple(dataclasses.replace(a, ctype=promoted[i]) if i in promoted else a
+                         for i, a in enumerate(call.args))
+            call = dataclasses.replace(call, args=args)
+        return call
 
     def bind(self, library: Any, name: Optional[str] = None) -> Any:
         """A Python callable that calls ``name`` in ``library`` (a ``ctypes.CDLL`` or a path) with this signature."""
@@ -267,6 +276,8 @@ def _parse_decl(text: str, structs: Dict[str, Any], prototype: str, allow_name: 
 
 
 def _scalar_from_words(words: List[str], prototype: str) -> Any:
+    if not words:
+        raise DefinitionError("C prototype %r: expected 'type name(parameters)', a type is missing" % prototype)
     if words == ["void"]:
         return None
     if len(words) == 1 and words[0] in _SCALARS:
