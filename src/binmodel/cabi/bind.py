@@ -10,6 +10,7 @@ documented or known to pass the wrong bytes are refused instead of called.
 from __future__ import annotations
 
 import ctypes
+import platform
 from typing import Any, List, Tuple
 
 from ..errors import DefinitionError
@@ -39,13 +40,15 @@ def _refuse_by_value(info: TypeInfo, where: str) -> None:
                               "by value; pass a pointer" % (where, info.text))
 
 
-def _scalar_ctype(info: TypeInfo) -> Any:
+def _scalar_ctype(info: TypeInfo, where: str) -> Any:
     if info.scalar == "pointer":
         return ctypes.c_void_p
     kind = info.leaves[0].kind
     if kind == "float":
         return {4: ctypes.c_float, 8: ctypes.c_double}.get(info.size, ctypes.c_longdouble)
     if kind in ("x87", "quad"):
+        if platform.python_implementation() == "PyPy":
+            raise DefinitionError("%s: PyPy's ctypes cannot pass or return a long double" % where)
         return ctypes.c_longdouble
     if info.scalar == "_Bool":
         return ctypes.c_bool
@@ -69,7 +72,7 @@ class Bound:
                 _refuse_by_value(info, where)
                 ct = t.ctype()
             else:
-                ct = _scalar_ctype(info)
+                ct = _scalar_ctype(info, where)
             argtypes.append(ct)
             self._args.append((pname, t, info))
         function.argtypes = argtypes
@@ -83,7 +86,7 @@ class Bound:
                 function.restype = signature.returns.ctype()
                 self._ret_model = signature.returns
             else:
-                function.restype = _scalar_ctype(info)
+                function.restype = _scalar_ctype(info, "%s: return type" % name)
 
     def __call__(self, *args: Any) -> Any:
         if len(args) != len(self._args):

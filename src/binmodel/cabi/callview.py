@@ -97,9 +97,9 @@ def picture(call: Call, values: Optional[Dict[str, Any]] = None) -> str:
     lines.append("stack at the call (sp %d-byte aligned, higher addresses up):" % call.stack_align)
     for off in sorted(stack, reverse=True):
         label, chunk = stack[off]
-        lines.append("  sp+%-4d | %-24s | %s" % (off, label, chunk))
+        lines.append(("  sp+%-4d | %-24s | %s" % (off, label, chunk)).rstrip())
     if call.shadow:
-        lines.append("  sp+0    | %-24s |" % ("shadow space (%d bytes)" % call.shadow))
+        lines.append("  sp+0    | %-24s |" % ("shadow space (%d bytes)" % call.shadow))  # below the arguments
     lines.append("  sp ---> (the call pushes the return address below)" if call.abi.startswith(("x86", "i386"))
                  else "  sp ---> (the return address goes in the link register)")
     return "\n".join(lines)
