@@ -459,7 +459,7 @@ def win64(sig: Signature, target: Target, fixed: List[Named], extra: List[Named]
         if position < 4:
             if is_fp:
                 slots: Tuple[Slot, ...] = (Slot(0, size, reg="xmm%d" % position),)
-                if variadic:
+                if sig.variadic:  # Varargs: clang does it for the named arguments of a variadic call too
                     slots += (Slot(0, size, reg=_regname(_WIN_INT[position], 8)),)
             else:
                 slots = (Slot(0, size, reg=_regname(_WIN_INT[position], size)),)
@@ -475,8 +475,9 @@ def win64(sig: Signature, target: Target, fixed: List[Named], extra: List[Named]
             how, rule = "registers", ("MS x64 Parameter passing: argument %d takes %s (one slot per argument, "
                                       "integer or floating point by type)" %
                                       (position + 1, "xmm%d" % position if is_fp else _WIN_INT[position][3]))
-            if variadic and is_fp:
-                rule += "; MS x64 Varargs: a floating-point variadic argument also goes in the integer register"
+            if sig.variadic and is_fp:
+                rule += ("; MS x64 Varargs: in a call to a variadic function a floating-point value is also put in "
+                         "the integer register of its slot")
         out.append(Passed(name, ti.text, ti.size, how, slots,
                           ("size %d" % ti.size) if ti.aggregate else ("floating point" if is_fp else "integer"),
                           rule, ti, variadic))
