@@ -153,6 +153,18 @@ def test_views_show_the_built_bytes():
     assert str(call) == table
 
 
+def test_dump_shows_the_bytes_where_they_land():
+    call = Signature(returns=c_int, args=[("p", Pair)] + [("i%d" % k, c_int) for k in range(6)] +
+                     [("late", c_double)]).explain("x86_64-linux")
+    text = call.dump({"p": Pair(a=0x01020304, b=0.0), "i5": 0x0A0B0C0D, "late": 1.0})
+    regs, stack = text.split("stack at the call")
+    assert "04 03 02 01 00 00 00 00" in regs and "rdi_p" in regs
+    assert "0d 0c 0b 0a" in stack and "sp_0_i5" in stack          # the sixth int: no register left
+    assert "00 00 00 00 00 00 f0 3f" in regs and "xmm0_late" in regs
+    page = call.html({"late": 1.0})
+    assert page.startswith("<!DOCTYPE html>") and "xmm0_late" in page
+
+
 def test_i386_callee_pops_the_hidden_pointer():
     class P32(CStruct, abi="i386-linux"):
         x: int = c_int()
@@ -187,6 +199,11 @@ def test_cli_call(tmp_path, capsys):
     assert rc == 0
     assert "HFA of 2 double" in out and "d0 [0:8], d1 [8:16]" in out and "x0" in out
     assert "registers at the call" in out
+    page = tmp_path / "call.html"
+    rc = main(["call", "int f(int, long long, double)", "--abi", "i386-linux", "--dump", "--html", str(page)])
+    out = capsys.readouterr().out
+    assert rc == 0 and "sp_4_arg1" in out and "stack at the call (offsets from sp)" in out
+    assert "int f(int arg0, long long arg1, double arg2) on i386-linux" in page.read_text()
     rc = main(["call", "int printf(const char *, ...)", "--abi", "x86_64-linux", "--varargs", "double, int"])
     out = capsys.readouterr().out
     assert rc == 0 and "al = 1" in out

@@ -201,6 +201,8 @@ def _parser() -> argparse.ArgumentParser:
                            "its class name and its lower-case name unless TAG= says otherwise (repeatable)")
     call.add_argument("--varargs", default="", help="the C types of one call's variadic arguments, comma-separated")
     call.add_argument("--picture", action="store_true", help="also draw the registers and the stack at the call")
+    call.add_argument("--dump", action="store_true", help="also show the registers and the stack area as a dump")
+    call.add_argument("--html", metavar="FILE", help="write the registers and the stack area as an HTML view")
 
     sub.add_parser("formats", help="list the bundled formats")
     return parser
@@ -229,6 +231,15 @@ def _call(args: argparse.Namespace) -> int:
     if args.picture:
         print()
         print(call.picture())
+    if args.dump:
+        print()
+        print(call.dump(), end="")
+    if args.html:
+        try:
+            with open(args.html, "w", encoding="utf-8") as f:
+                f.write(call.html())
+        except OSError as exc:
+            raise CliError("cannot write %s: %s" % (args.html, exc.strerror or exc)) from None
     return 0
 
 

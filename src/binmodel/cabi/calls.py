@@ -83,6 +83,18 @@ class Call:
 
         return picture(self, values)
 
+    def dump(self, values: Optional[Dict[str, Any]] = None) -> str:
+        """The registers and the stack area at the call, with ``values``' bytes, as binmodel's dump."""
+        from .callview import dump_text
+
+        return dump_text(self, values)
+
+    def html(self, values: Optional[Dict[str, Any]] = None) -> str:
+        """The same as a self-contained HTML page (binmodel's HTML view)."""
+        from .callview import html
+
+        return html(self, values)
+
     def __str__(self) -> str:
         return self.table()
 

@@ -103,3 +103,84 @@ def picture(call: Call, values: Optional[Dict[str, Any]] = None) -> str:
     lines.append("  sp ---> (the call pushes the return address below)" if call.abi.startswith(("x86", "i386"))
                  else "  sp ---> (the return address goes in the link register)")
     return "\n".join(lines)
+
+
+def _ident(text: str) -> str:
+    out = "".join(c if c.isalnum() else "_" for c in text).strip("_")
+    return out if out and not out[0].isdigit() else "v_" + out
+
+
+def frame(call: Call, values: Optional[Dict[str, Any]] = None) -> Tuple[Any, bytes, Any, bytes]:
+    """binmodel ``Struct`` models of the call's registers and of its outgoing stack area, each with the bytes
+    ``values`` put there (zeros where a value is not given), for binmodel's own dump and HTML view."""
+    from .. import fields as _f
+    from ..model import Struct
+
+    values = values or {}
+    regs: List[Tuple[str, bytes]] = []
+    stack: Dict[int, Tuple[str, bytes]] = {}
+    if call.hidden is not None:
+        entry = ("result_pointer", bytes(call.hidden.size))
+        if call.hidden.reg is not None:
+            regs.append((call.hidden.reg + "_" + entry[0], entry[1]))
+        else:
+            stack[call.hidden.stack or 0] = entry
+    for p in call.args:
+        data = _arg_bytes(p, values.get(p.name))
+        for s in p.slots:
+            label = ("address_of_copy_of_" if p.how == "reference" else "") + p.name
+            if s.offset or (s.size < p.size and p.how != "reference"):
+                label += "_%d_%d" % (s.offset, s.offset + s.size)
+            chunk = bytes(s.size) if data is None or p.how == "reference" else data[s.offset:s.offset + s.size]
+            if s.reg is not None:
+                regs.append((s.reg + "_" + label, chunk.ljust(s.size, b"\0")))
+            else:
+                stack[s.stack or 0] = (label, chunk.ljust(s.size, b"\0"))
+    if call.shadow:
+        stack[0] = ("shadow_space", bytes(call.shadow))
+
+    def model(name: str, parts: List[Tuple[str, bytes]]) -> Any:
+        ns: Dict[str, Any] = {"__annotations__": {}, "__module__": __name__}
+        for field, chunk in parts:
+            key = _ident(field)
+            ns["__annotations__"][key] = bytes
+            ns[key] = _f.Bytes(len(chunk))
+        meta: Any = type(Struct)
+        return meta(name, (Struct,), ns)
+
+    slots: List[Tuple[str, bytes]] = []
+    at = 0
+    for off in sorted(stack):
+        label, chunk = stack[off]
+        if off > at:
+            slots.append(("unused_%d" % at, bytes(off - at)))
+        slots.append(("sp_%d_%s" % (off, label), chunk))
+        at = off + len(chunk)
+    if call.stack_size > at:
+        slots.append(("unused_%d" % at, bytes(call.stack_size - at)))
+    return (model("Registers", regs), b"".join(c for _, c in regs), model("Stack", slots),
+            b"".join(c for _, c in slots))
+
+
+def dump_text(call: Call, values: Optional[Dict[str, Any]] = None) -> str:
+    """binmodel's annotated dump of the registers, then of the stack area from SP at the call (plain text)."""
+    from ..dump import dump_lines, render
+
+    regs, reg_data, stack, stack_data = frame(call, values)
+    out = "registers (each one's low bytes, little-endian):\n"
+    out += render(dump_lines(regs.parse_trace(reg_data), width=8), color=False) if reg_data else "(none)\n"
+    out += "stack at the call (offsets from sp):\n"
+    out += render(dump_lines(stack.parse_trace(stack_data), width=8), color=False) if stack_data else "(empty)\n"
+    return out
+
+
+def html(call: Call, values: Optional[Dict[str, Any]] = None) -> str:
+    """binmodel's HTML view of the registers then the stack area at the call: one self-contained page."""
+    from ..html import to_html
+    from ..model import Struct
+
+    regs, reg_data, stack, stack_data = frame(call, values)
+    ns: Dict[str, Any] = {"__annotations__": {"registers": regs, "stack": stack}, "__module__": __name__}
+    meta: Any = type(Struct)
+    whole = meta("Call", (Struct,), ns)
+    return to_html(whole, reg_data + stack_data, title="%s on %s" % (call.signature.c_text(), call.abi))
