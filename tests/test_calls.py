@@ -129,6 +129,10 @@ def test_bad_signatures():
         Signature(args=[("p", Flex)]).explain("x86_64-linux")
     with pytest.raises(DefinitionError, match="not variadic"):
         Signature(args=[("p", Point)]).explain("x86_64-linux", varargs=[c_int])
+    class Empty(CStruct, abi="x86_64-linux"):
+        pass
+    with pytest.raises(DefinitionError, match="empty"):
+        Signature(args=[("e", Empty)]).explain("x86_64-linux")
     with pytest.raises(DefinitionError, match="unknown abi"):
         Signature().explain("sparc-solaris")
 

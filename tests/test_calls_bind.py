@@ -182,5 +182,7 @@ def test_bind_refuses_what_ctypes_gets_wrong():
             Signature(returns=c_int, args=[("s", models[name])]).bind(lib, "abs")
     with pytest.raises(DefinitionError, match="variadic"):
         Signature(returns=c_int, args=[("f", Ptr(c_char))], variadic=True).bind(lib, "printf")
+    with pytest.raises(DefinitionError, match="abs"):
+        Signature(returns=c_int, args=[("x", c_int)]).bind(lib, "abs")("not a number")
     # by pointer every layout works
     Signature(returns=c_int, args=[("s", Ptr(models["BF"]))]).bind(lib, "abs")

@@ -95,7 +95,10 @@ class Bound:
         fill: List[Tuple[Any, Any]] = []
         for (pname, t, info), value in zip(self._args, args):
             values.append(self._convert(pname, t, info, value, fill))
-        result = self._function(*values)
+        try:
+            result = self._function(*values)
+        except ctypes.ArgumentError as exc:  # a Python value that the C type cannot hold
+            raise DefinitionError("%s: %s" % (self.name, exc)) from None
         for obj, buf in fill:
             if isinstance(obj, bytearray):
                 obj[:] = bytes(buf)[:len(obj)]

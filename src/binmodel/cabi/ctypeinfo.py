@@ -101,6 +101,9 @@ def type_info(t: Any, target: Target, where: str) -> TypeInfo:
         if info.target.name != target.name:
             raise DefinitionError("%s: %s is laid out for %s, not %s; define it with abi=%r (or abi='native')"
                                   % (where, t.__name__, info.target.name, target.name, target.name))
+        if info.size == 0:
+            raise DefinitionError("%s: %s is empty (a GNU C extension), which the calling conventions here do "
+                                  "not define" % (where, t.__name__))
         if info.flexible:
             raise DefinitionError("%s: %s ends in a flexible array member and cannot be passed by value"
                                   % (where, t.__name__))
