@@ -38,28 +38,30 @@ def compile_asm(cmd, source):
     return result.stdout
 
 
+def functions(asm):
+    """{function name: its instruction lines}, in one pass over the assembler."""
+    out, current = {}, None
+    for raw in asm.splitlines():
+        stripped = re.split(r"\s(?:#|//|@)\s|^\s*(?:#|//|@)", raw)[0].strip()
+        label = re.match(r"^([A-Za-z_.$][\w.$]*):", stripped)
+        if label:
+            if stripped.startswith((".L", "$")):
+                continue  # local labels inside a function
+            current = out.setdefault(label.group(1), [])
+            continue
+        if current is None or not stripped:
+            continue
+        if stripped.startswith("."):
+            if stripped.startswith((".Lfunc_end", ".size", ".seh_endproc")) or stripped == ".fnend":
+                current = None
+            continue
+        current.append(stripped)
+    return out
+
+
 def function_body(asm, name):
     """The instruction lines of function ``name``."""
-    lines = asm.splitlines()
-    out, inside = [], False
-    for raw in lines:
-        line = re.split(r"\s(?:#|//|@)\s|^\s*(?:#|//|@)", raw)[0].rstrip()
-        stripped = line.strip()
-        if re.match(r"^%s:" % re.escape(name), stripped):
-            inside = True
-            continue
-        if not inside:
-            continue
-        if re.match(r"^[A-Za-z_.$][\w.$]*:", stripped):
-            if stripped.startswith(".L") or stripped.startswith("$"):
-                continue  # local labels inside the function
-            break
-        if not stripped or stripped.startswith("."):
-            if stripped.startswith((".Lfunc_end", ".size", ".seh_endproc")) or stripped == ".fnend":
-                break
-            continue
-        out.append(stripped)
-    return out
+    return functions(asm)[name]
 
 
 class Machine:
@@ -74,6 +76,7 @@ class Machine:
         self.word = 4 if target in ("i386-linux", "arm-linux-gnueabihf") else 8
         self.x87 = []  # the x87 stack, top first: lists of byte labels with a format
         self.popped = 0  # bytes a ret $n pops
+        self.flags = None  # the byte a comparison with zero looked at (a _Bool normalised to 0 or 1)
         self.tail = False  # the call was a tail call (a jump with the caller's own entry stack)
 
     def set_addr(self, reg, base, off, width=None):
@@ -419,7 +422,8 @@ class A64:
         fam, size, old = self.cells(name)
         if fam == "zr":
             return
-        self.m.regs[fam] = list(data[:size]) + [("c", 0)] * (len(old) - size)
+        data = list(data[:size])
+        self.m.regs[fam] = data + [("c", 0)] * (len(old) - len(data))
 
     def address(self, text):
         """(base, off, writeback) for ``[x8]``, ``[x8, #16]``, ``[x8, :lo12:sym]``, ``[sp, #-16]!``."""
@@ -444,6 +448,12 @@ class A64:
             return ("call" if op == "bl" else "tail", args[0])
         if op == "ret":
             return ("ret", None)
+        if op == "cmp" and args[1] == "#0":  # cmp w8, #0; cset w4, ne: a _Bool made 0 or 1
+            m.flags = self.read_reg(args[0])[0]
+            return None
+        if op == "cset" and args[1] == "ne":
+            self.write_reg(args[0], [m.flags])
+            return None
         if op == "adrp":
             fam, _ = a64_reg(args[0])
             m.set_addr(fam, "g:" + args[1].split(":")[-1], 0, 8)

@@ -12,6 +12,9 @@ and the bytes a callee pops (i386 struct returns).
 ABI sections exercised: psABI AMD64 3.2.3 (classification, passing, returning, variadic %al); i386 psABI
 2.2.3; AAPCS64 6.8.2 (C.1-C.16, B.4), 6.9 and 5.9.5 (HFA); AAPCS 6.5 (C.3-C.8), 6.6 and 7.1 (VFP CPRCs,
 back-filling, 7.1.1 variadic base standard); MS x64 "Parameter passing", "Varargs", "Return values".
+
+The suite checks 60 random signatures a target besides the hand-picked ones; BINMODEL_CALL_CORPUS=1000
+checks more (about a minute).
 """
 
 import random
@@ -22,9 +25,10 @@ from binmodel.cabi import C_TYPES, TARGETS, Ptr, Signature, c_char, c_double, c_
 from binmodel.cabi.ctypeinfo import c_text, type_info
 from cabi_gen import MemberSpec as M
 from cabi_gen import StructSpec, c_source, model_class
-from calls_asm import a64_reg, arm_reg, compile_asm, compilers, function_body, run, x86_reg
+from calls_asm import a64_reg, arm_reg, compile_asm, compilers, functions, run, x86_reg
 
 RET = 999
+RANDOM_SIGNATURES = int(__import__("os").environ.get("BINMODEL_CALL_CORPUS", "60"))
 
 
 def struct_specs():
@@ -97,7 +101,7 @@ def corpus(target, models, rng):
     out.append((Signature(returns=c_double, args=[("n", c_int), ("x", c_double)], variadic=True),
                 [c_double, c_double, c_double]))
     out.append((Signature(returns=models["F2"], args=[("x", c_float)], variadic=True), [c_float, models["F3"]]))
-    for _ in range(60):
+    for _ in range(RANDOM_SIGNATURES):
         args = [("a%d" % i, rng.choice(pool)) for i in range(rng.randint(0, 9))]
         ret = rng.choice([None] * 3 + pool)
         if rng.random() < 0.2 and args:
@@ -313,17 +317,18 @@ def test_explain_matches_compiler(target):
     checked = 0
     for cmd in found:
         asm = compile_asm(cmd, source)
+        bodies = functions(asm)
         problems = []
         for i, (sig, extra) in enumerate(signatures):
             call = sig.explain(abi=target, varargs=extra)
             where = "%s %s #%d %s%s" % (cmd[0], target, i, sig.c_text(), " + %s" % [c_text(t) for t in extra]
                                         if extra else "")
-            m = run(target, function_body(asm, "caller%d" % i), lambda m: None, "f%d" % i)
+            m = run(target, bodies["caller%d" % i], lambda m: None, "f%d" % i)
             check_caller(target, m, call, sig, extra, problems, where)
             if sig.returns is not None:
                 callee = Signature(returns=sig.returns, args=[("n", c_int)] if sig.variadic else [],
                                    variadic=sig.variadic).explain(abi=target)
-                m = run(target, function_body(asm, "g%d" % i), callee_entry(target, callee), None)
+                m = run(target, bodies["g%d" % i], callee_entry(target, callee), None)
                 check_callee(target, m, callee, problems, where + " (return)")
             checked += 1
         assert not problems, "\n".join(problems[:40])
