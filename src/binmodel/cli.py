@@ -191,8 +191,58 @@ def _parser() -> argparse.ArgumentParser:
     layout.add_argument("--format", "-f", help="a bundled format instead of a model path")
     layout.add_argument("--markdown", action="store_true", help="print a Markdown table")
 
+    call = sub.add_parser("call", help="where a C call puts each argument and the result, on a named ABI",
+                          description="Explain a C prototype for a target: the register or stack slot of every "
+                                      "argument and of the result, struct classification, the hidden result "
+                                      "pointer, variadic rules, who cleans the stack.")
+    call.add_argument("prototype", help="a C prototype, e.g. 'int f(struct point, double, const char *)'")
+    call.add_argument("--abi", default="native", help="the target (x86_64-linux, i386-linux, aarch64-linux, "
+                      "arm-linux-gnueabihf, x86_64-windows, native)")
+    call.add_argument("--struct", action="append", default=[], metavar="[TAG=]MODEL",
+                      help="a CStruct/CUnion the prototype names, as file.py:Model or module:Model; it answers to "
+                           "its class name and its lower-case name unless TAG= says otherwise (repeatable)")
+    call.add_argument("--varargs", default="", help="the C types of one call's variadic arguments, comma-separated")
+    call.add_argument("--picture", action="store_true", help="also draw the registers and the stack at the call")
+    call.add_argument("--dump", action="store_true", help="also show the registers and the stack area as a dump")
+    call.add_argument("--html", metavar="FILE", help="write the registers and the stack area as an HTML view")
+
     sub.add_parser("formats", help="list the bundled formats")
     return parser
+
+
+def _call(args: argparse.Namespace) -> int:
+    """``binmodel call``: the explanation of one prototype on one ABI."""
+    from .cabi.calls import Signature, parse_prototype
+
+    structs = {}
+    for item in args.struct:
+        tag, _, spec = item.rpartition("=") if "=" in item.split(":")[0] else ("", "", item)
+        model = load_model(spec, None)
+        if getattr(model, "_bm_c", None) is None:
+            raise CliError("%s is not a CStruct or CUnion" % spec)
+        names = [tag] if tag else [model.__name__, model.__name__.lower()]
+        for name in names:
+            structs[name] = model
+    sig = parse_prototype(args.prototype, structs)
+    extra = []
+    if args.varargs.strip():
+        probe = parse_prototype("void f(%s)" % args.varargs, structs)
+        extra = [t for _, t in probe.args]
+    call = Signature.explain(sig, abi=args.abi, varargs=extra)
+    print(call.table())
+    if args.picture:
+        print()
+        print(call.picture())
+    if args.dump:
+        print()
+        print(call.dump(), end="")
+    if args.html:
+        try:
+            with open(args.html, "w", encoding="utf-8") as f:
+                f.write(call.html())
+        except OSError as exc:
+            raise CliError("cannot write %s: %s" % (args.html, exc.strerror or exc)) from None
+    return 0
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -210,6 +260,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             return 0
         if args.command == "diff":
             return _diff(args)
+        if args.command == "call":
+            return _call(args)
         if args.command == "html":
             from .html import trace_to_html
 
