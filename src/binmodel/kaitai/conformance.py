@@ -75,9 +75,26 @@ def same(actual: Any, expected: Any) -> bool:
 _EXCEPTIONS: Dict[str, Callable[[Error], bool]] = {
     # Kaitai's exception names, and what the matching binmodel error says
     "EndOfStreamError": lambda e: isinstance(e, ParseError) and _is_end_of_data(e),
-    "ValidationNotEqualError": lambda e: isinstance(e, ParseError) and not _is_end_of_data(e),
+    "ValidationNotEqualError": lambda e: _invalid(e, "==") or (isinstance(e, ParseError) and not _is_end_of_data(e)
+                                                               and "is not valid" not in e.reason),
+    "ValidationLessThanError": lambda e: _invalid(e, ">="),
+    "ValidationGreaterThanError": lambda e: _invalid(e, "<="),
+    "ValidationNotAnyOfError": lambda e: _invalid(e, "any of"),
+    "ValidationNotInEnumError": lambda e: _invalid(e, "a member of"),
+    "ValidationExprError": lambda e: _invalid(e, ""),
     "ConversionError": lambda e: isinstance(e, ParseError) and "not an integer" in str(e),
 }
+
+
+def _invalid(e: Error, label: str) -> bool:
+    """A value a ``valid:`` refused, by the part Kaitai's error names (the importer's labels: "== 1",
+    ">= 0", "<= 9", "any of ...", "a member of ...", or the ``expr:`` text)."""
+    if not isinstance(e, ParseError) or "is not valid" not in e.reason:
+        return False
+    text = str(e.expected)
+    if label:
+        return text.startswith(label)
+    return not text.startswith(("==", ">=", "<=", "any of", "a member of"))
 
 
 def _is_end_of_data(e: ParseError) -> bool:
@@ -87,9 +104,10 @@ def _is_end_of_data(e: ParseError) -> bool:
 
 
 def _exception_name(spec: Any) -> str:
+    """Kaitai's exception name, without the type in brackets (``ValidationNotEqualError<u4>``)."""
     if isinstance(spec, dict):
-        return str(spec.get("type", ""))
-    return str(spec)
+        spec = spec.get("type", "")
+    return str(spec).split("<")[0]
 
 
 def run_one(kst: pathlib.Path, suite: pathlib.Path) -> Result:

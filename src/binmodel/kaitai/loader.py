@@ -14,6 +14,7 @@ refuses is a ``KaitaiError`` in the same form.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import os
 import pathlib
 import re
@@ -25,6 +26,7 @@ from .. import fields as f
 from .. import schema as s
 from ..errors import DefinitionError
 from ..model import Struct, StructMeta
+from ..valid import Constraint
 from . import expr as kx
 from . import statics
 from .ksy import ID, KaitaiError, UnsupportedError, attr_name, class_name
@@ -39,7 +41,7 @@ _ATTR_KEYS = {"id", "type", "size", "size-eos", "terminator", "consume", "includ
               "encoding", "contents", "repeat", "repeat-expr", "repeat-until", "if", "enum", "process", "valid",
               "doc", "doc-ref", "io", "pos", "value", "parent"}
 _UNSUPPORTED_ATTR = {
-    "valid": "Kaitai valid:", "io": "Kaitai io: (substreams)",
+    "io": "Kaitai io: (substreams)",
     "pos": "Kaitai pos: (parse instances)", "parent": "Kaitai parent: (another _parent for a type)",
 }
 
@@ -274,6 +276,9 @@ class _TypeBuilder:
         node = self.item(attr, where)
         if "process" in attr:
             node = self.processed(node, attr["process"], where + ("process",))
+        if "valid" in attr:
+            for constraint in self.valid(attr["valid"], node, where + ("valid",)):
+                node = s.Valid(node, constraint)
         if repeat is not None:
             if repeat == "expr":
                 if "repeat-expr" not in attr:
@@ -328,6 +333,42 @@ class _TypeBuilder:
             return _node(f.Transformed(region, transform, inner))
         except DefinitionError as exc:
             raise scope.unsupported("binmodel cannot model this process: %s" % exc, *where) from None
+
+    def valid(self, spec: Any, node: s.Node, where: Tuple[Any, ...]) -> List[Constraint]:
+        """Kaitai's ``valid:`` (a value, or ``eq``, ``min``/``max``, ``any-of``, ``in-enum``, ``expr`` over
+        ``_``) as constraints, one per part (so an error names the part that failed, as Kaitai's does):
+        each a Kaitai expression evaluated on the value and the struct."""
+        scope = self.scope
+        if not isinstance(spec, dict):
+            spec = {"eq": spec}
+        parts: List[Tuple[str, kx.Node, str]] = []
+        for key, raw in spec.items():
+            if str(key).startswith("-"):
+                continue
+            if key == "in-enum":
+                enum_cls = node.enum if isinstance(node, s.Enum) else None
+                if raw is not True or enum_cls is None:
+                    raise scope.error("in-enum: true needs a field with enum:", *where, key)
+                parts.append(("in-enum", kx.parse("true"), "a member of %s" % enum_cls.__name__))
+                continue
+            if key == "any-of":
+                if not isinstance(raw, list) or not raw:
+                    raise scope.error("any-of: is a list of values", *where, key)
+                text = " or ".join("_ == (%s)" % _ks_text(v) for v in raw)
+                label = "any of %s" % ", ".join(_ks_text(v) for v in raw)
+            elif key in ("eq", "min", "max"):
+                op = {"eq": "==", "min": ">=", "max": "<="}[key]
+                text, label = "_ %s (%s)" % (op, _ks_text(raw)), "%s %s" % (op, _ks_text(raw))
+            elif key == "expr":
+                text = label = _ks_text(raw)
+            else:
+                raise scope.error("valid: takes eq, min, max, any-of, in-enum or expr, not %r" % (key,), *where)
+            parsed = self._parse(text, *where, key)
+            self.check(parsed, text, statics.BOOL, *where, key)
+            parts.append((key, parsed, label))
+        if not parts:
+            raise scope.error("valid: needs a constraint", *where)
+        return [_KaitaiValid(key, parsed, label, scope.env) for key, parsed, label in parts]
 
     def until(self, text: Any, where: Tuple[Any, ...]) -> Callable[[Any], bool]:
         node = self._parse(text, *where, "repeat-until")
@@ -673,6 +714,31 @@ class _Until:
         if not isinstance(value, bool):
             raise kx.KaitaiExprError("repeat-until must give a boolean, not %r" % (value,), self.text)
         return value
+
+
+def _ks_text(value: Any) -> str:
+    """A YAML scalar of a ``valid:`` as Kaitai expression text (YAML reads ``0x50`` as 80, ``1.5`` as a float)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[%s]" % ", ".join(_ks_text(v) for v in value)
+    return str(value)
+
+
+class _KaitaiValid(Constraint):
+    """One part of Kaitai's ``valid:`` (``key``: eq, min, max, any-of, in-enum or expr): the Kaitai
+    expression ``node`` over the value (``_``) and the struct holds."""
+
+    def __init__(self, key: str, node: kx.Node, text: str, env: kx.Env) -> None:
+        self.key, self.node, self.text, self.env = key, node, text, env
+
+    def holds(self, value: Any, ctx: Any) -> bool:
+        from ..expr import View
+
+        if self.key == "in-enum":
+            return isinstance(value, enum.Enum)
+        env = dataclasses.replace(self.env, locals={"_": value})
+        return kx.evaluate(self.node, View(ctx) if ctx is not None else None, env) is True
 
 
 class _ToEnum:
