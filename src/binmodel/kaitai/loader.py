@@ -66,6 +66,9 @@ class _TypeBuilder:
         self.kinds: Dict[str, Optional[str]] = {}  # static kinds of the seq fields read so far
         self.instance_kinds: Dict[str, Optional[str]] = {}
         self.kinding: List[str] = []
+        self.params: Dict[str, str] = {}  # Kaitai id -> attribute, of the type's params:
+        self.param_kinds: Dict[str, Optional[str]] = {}
+        self.param_fields: List[Tuple[str, Any, Tuple[Any, ...]]] = []
 
     def build(self) -> Any:
         scope, spec = self.scope, self.scope.spec
@@ -87,13 +90,14 @@ class _TypeBuilder:
                         raise scope.error("a value instance cannot have %s:" % key, *where, key)
                     raise scope.error("unknown key %r" % (key,), *where, key)
             self.values[name] = (self._parse(inst["value"], *where, "value"), where)
+        self.read_params(as_list(spec.get("params"), scope, "params"))
         annotations: Dict[str, Any] = {}
         if "to-string" in spec:
             self.check(self._parse(spec["to-string"], "to-string"), spec["to-string"], statics.STR, "to-string")
         ns: Dict[str, Any] = {"__module__": __name__, "__qualname__": scope.qualname, "__annotations__": annotations}
         doc = spec.get("doc")
         ns["__doc__"] = str(doc).strip() if doc else "Kaitai type %s (%s)." % (scope.name, scope.file.name)
-        specs: List[Tuple[str, Any, Tuple[Any, ...]]] = []
+        specs: List[Tuple[str, Any, Tuple[Any, ...]]] = list(self.param_fields)
         for i, attr in enumerate(seq):
             where = ("seq", i)
             if not isinstance(attr, dict):
@@ -105,6 +109,8 @@ class _TypeBuilder:
                 raise scope.error("duplicate id %s" % kid, *where, "id")
             if kid in self.values:
                 raise scope.error("%s is both a seq attribute and an instance" % kid, *where, "id")
+            if kid in self.params:
+                raise scope.error("%s is both a seq attribute and a parameter" % kid, *where, "id")
             spec_ = self.attribute(attr, where)
             self.kinds[kid] = _node_kind(spec_.node)
             name = attr_name(kid)
@@ -119,9 +125,9 @@ class _TypeBuilder:
         for name, spec_, _ in specs:
             annotations[name] = "typing.Any"
             ns[name] = spec_
-        endian = "big" if scope.bit_endian == "be" else "little"
         try:
-            cls = StructMeta(class_name(scope.name), (Struct,), ns, endian=endian,
+            options = {"params": tuple(self.params.values())} if self.params else {}
+            cls = StructMeta(class_name(scope.name), (Struct,), ns, **options,
                              bit_order="msb" if scope.bit_endian == "be" else "lsb")
         except DefinitionError as exc:
             raise scope.error("binmodel refused the model: %s" % exc) from None
@@ -134,6 +140,21 @@ class _TypeBuilder:
             if child.cls is not None and class_name(name) not in cls.__dict__:
                 type.__setattr__(cls, class_name(name), child.cls)
         return cls
+
+    def read_params(self, params: List[Any]) -> None:
+        """Kaitai's ``params:``: the type's arguments (binmodel's ``params=``, named ``<id>_param``), each
+        also a ``Computed`` field of its Kaitai name first in the struct, as Kaitai keeps them readable
+        (binmodel does not keep arguments on the instance); each ``type:`` gives its static kind."""
+        for i, param in enumerate(params):
+            where = ("params", i)
+            if not isinstance(param, dict) or not isinstance(param.get("id"), str) or not ID.match(param["id"]):
+                raise self.scope.error("a parameter is a mapping with an id", *where)
+            kid = param["id"]
+            if kid in self.params:
+                raise self.scope.error("duplicate parameter %s" % kid, *where, "id")
+            self.params[kid] = _param_name(kid)
+            self.param_kinds[kid] = _param_kind(param.get("type"))
+            self.param_fields.append((attr_name(kid), f.Computed(bx.Ref((_param_name(kid),))), where))
 
     # --- value instances -----------------------------------------------------------------------------
 
@@ -181,6 +202,8 @@ class _TypeBuilder:
 
     def name_kind(self, kid: str) -> Optional[str]:
         """The static kind of a field or value instance (None: not known, or not a name here)."""
+        if kid in self.params:
+            return self.param_kinds[kid]
         if kid in self.kinds:
             return self.kinds[kid]
         if kid in self.values:
@@ -214,12 +237,11 @@ class _TypeBuilder:
         source = text if isinstance(text, str) else ""
         if not inlining:
             self.check(node, text, expect, *where)
-        for used in kx.names_used(node):
-            if used == "_index":
-                raise scope.unsupported("_index (the number of the item being read in a repeat)", *where)
 
         def resolve(name: kx.Name) -> Optional[Any]:
             kid = name.name
+            if kid in self.params:
+                return bx.Ref((self.params[kid],))
             if kid in self.seq_names:
                 return bx.Ref((self.seq_names[kid],))
             if kid in self.defined_values:
@@ -442,8 +464,16 @@ class _TypeBuilder:
         if t in ("str", "strz"):
             return self.text(t, attr, where)
         # a user type
+        args: Optional[List[kx.Node]] = None
         if "(" in t:
-            raise scope.unsupported("type parameters: %s" % t, *where, "type")
+            call = re.fullmatch(r"\s*([a-z_][a-z0-9_:]*)\s*\((.*)\)\s*", t, re.S)
+            if call is None:
+                raise scope.error("a type with arguments is name(arg, ...), not %r" % t, *where, "type")
+            t, arg_text = call.group(1), call.group(2)
+            array = self._parse("[%s]" % arg_text, *where, "type")
+            if not isinstance(array, kx.ArrayLit):
+                raise scope.error("a type's arguments are expressions, not %r" % arg_text, *where, "type")
+            args = list(array.items)
         for key in ("terminator", "pad-right", "encoding"):
             if key in attr:
                 raise scope.unsupported("%s: on a user type" % key, *where, key)
@@ -455,9 +485,28 @@ class _TypeBuilder:
             node: s.Node = s.Lazy(_Leftover(target))
         else:
             node = _type_node(target)
+        if args is not None:
+            node = self.with_args(node, target, args, where)
+        elif as_list(target.spec.get("params"), target, "params"):
+            raise scope.error("type %s takes parameters" % t, *where, "type")
         if "size" in attr:
             return s.Sized(node, bx.as_expr(self.value_of(attr, "size", where)))
         return node
+
+    def with_args(self, node: s.Node, target: Scope, args: List[kx.Node], where: Tuple[Any, ...]) -> s.Node:
+        """A user type with arguments (``block(_index)``): binmodel's ``Args``, each argument an
+        expression over this struct."""
+        params = as_list(target.spec.get("params"), target, "params")
+        if len(params) != len(args):
+            raise self.scope.error("type %s takes %d arguments, not %d" % (target.name, len(params), len(args)),
+                                   *where, "type")
+        pairs = []
+        for param, arg in zip(params, args):
+            kid = param.get("id") if isinstance(param, dict) else None
+            if not isinstance(kid, str):
+                raise target.error("a parameter is a mapping with an id", "params")
+            pairs.append((_param_name(kid), bx.as_expr(self.expr(arg, kx.unparse(arg), *where, "type"))))
+        return s.Args(node, tuple(pairs))
 
     def text(self, t: str, attr: Dict[str, Any], where: Tuple[Any, ...]) -> s.Node:
         scope = self.scope
@@ -597,27 +646,36 @@ class _TypeBuilder:
     # --- bit fields ----------------------------------------------------------------------------------
 
     def _check_bits(self, specs: List[Tuple[str, Any, Tuple[Any, ...]]]) -> None:
-        """Kaitai reads bit fields at any bit position; binmodel's groups fill whole bytes (for now)."""
-        run: List[Tuple[str, int, Tuple[Any, ...]]] = []
-
-        def close() -> None:
-            if not run:
-                return
-            total = sum(b for _, b, _ in run)
-            if total % 8:
-                detail = "%s take %d bits, not whole bytes" % (", ".join(n for n, _, _ in run), total)
-                raise self.scope.unsupported("unaligned bit fields", *run[0][2], detail=detail)
-            run.clear()
-
+        """Kaitai reads bit fields at any bit position; binmodel's groups do too, but only as fields of
+        the struct itself (not inside an array, an ``If`` or a switch)."""
         for name, spec_, where in specs:
             node = spec_.node
-            if isinstance(node, s.Bits):
-                run.append((name, node.bits, where))
-                continue
-            close()
-            if _has_bits(node):
+            if not isinstance(node, s.Bits) and _has_bits(node):
                 raise self.scope.unsupported("bit fields inside repeat:, if: or switch (unaligned bits)", *where)
-        close()
+
+
+def _param_name(kid: str) -> str:
+    """The binmodel parameter of Kaitai parameter ``kid`` (its Kaitai name is the field that shows it)."""
+    return kid + "_param"
+
+
+def _param_kind(t: Any) -> Optional[str]:
+    """The static kind of a parameter of Kaitai type ``t`` (None: not known)."""
+    if not isinstance(t, str):
+        return None
+    if t in ("bool", "b1"):
+        return statics.BOOL
+    if _INT.match(t) or _BITS.match(t):
+        return statics.INT
+    if _FLOAT.match(t):
+        return statics.FLOAT
+    if t in ("str", "strz"):
+        return statics.STR
+    if t == "bytes":
+        return statics.BYTES
+    if t.endswith("[]") or "::" in t and t.split("::")[0] not in ("struct",):
+        return None
+    return statics.STRUCT if t == "struct" or "::" not in t and ID.match(t) else None
 
 
 def _node_kind(node: s.Node) -> Optional[str]:

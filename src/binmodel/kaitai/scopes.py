@@ -203,8 +203,6 @@ class Reader:
             scope.encoding = encoding_name(meta["encoding"], scope, ("meta", "encoding"))
         if meta.get("ks-opaque-types"):
             raise scope.unsupported("opaque external types: meta.ks-opaque-types", "meta", "ks-opaque-types")
-        if "params" in spec:
-            raise scope.unsupported("type parameters: params:", "params")
         scope.qualname = class_name(scope.name) if parent is None else parent.qualname + "." + class_name(scope.name)
         for name, values in mapping(spec.get("enums"), scope, "enums").items():
             if not isinstance(name, str) or not ID.match(name):

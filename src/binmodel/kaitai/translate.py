@@ -79,7 +79,9 @@ def translate(node: Node, resolve: Callable[[Name], Optional[Any]], env: Env, te
             except LookupError as exc:
                 raise KaitaiExprError(str(exc), source, n.pos if text else None) from None
         if isinstance(n, Name):
-            if n.name in ("_", "_index", "_root"):
+            if n.name == "_index":
+                return bx.Ref(("_index",))
+            if n.name in ("_", "_root"):
                 return fallback(n)
             if n.name == "_parent":
                 return bx.Ref(("_parent",))
