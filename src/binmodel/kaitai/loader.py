@@ -69,6 +69,7 @@ class _TypeBuilder:
         self.params: Dict[str, str] = {}  # Kaitai id -> attribute, of the type's params:
         self.param_kinds: Dict[str, Optional[str]] = {}
         self.param_fields: List[Tuple[str, Any, Tuple[Any, ...]]] = []
+        self.parse_instances: Dict[str, Dict[str, Any]] = {}  # instances with pos:, read when first used
 
     def build(self) -> Any:
         scope, spec = self.scope, self.scope.spec
@@ -81,9 +82,11 @@ class _TypeBuilder:
             if not isinstance(inst, dict):
                 raise scope.error("an instance is a mapping", *where)
             if "value" not in inst:
-                key = next((k for k in ("pos", "io", "type", "size") if k in inst), "pos")
-                raise scope.unsupported("parse instances (instances with pos:/type:, read when first used)",
-                                        *where, key)
+                if "pos" not in inst:
+                    key = next((k for k in ("io", "type", "size") if k in inst), "type")
+                    raise scope.unsupported("parse instances without pos: (read where the cursor is)", *where, key)
+                self.parse_instances[name] = inst
+                continue
             for key in inst:
                 if key not in ("value", "if", "enum", "doc", "doc-ref") and not str(key).startswith("-"):
                     if key in _ATTR_KEYS:
@@ -112,10 +115,13 @@ class _TypeBuilder:
             if kid in self.params:
                 raise scope.error("%s is both a seq attribute and a parameter" % kid, *where, "id")
             spec_ = self.attribute(attr, where)
+            if kid in self.parse_instances:
+                raise scope.error("%s is both a seq attribute and an instance" % kid, *where, "id")
             self.kinds[kid] = _node_kind(spec_.node)
             name = attr_name(kid)
             specs.append((name, spec_, where))
             self.seq_names[kid] = name
+        self.place_parse_instances(specs, instances)
         for kid in self._value_order(scope):
             node, where = self.values[kid]
             inst = instances[kid]
@@ -155,6 +161,39 @@ class _TypeBuilder:
             self.params[kid] = _param_name(kid)
             self.param_kinds[kid] = _param_kind(param.get("type"))
             self.param_fields.append((attr_name(kid), f.Computed(bx.Ref((_param_name(kid),))), where))
+
+    # --- parse instances -----------------------------------------------------------------------------
+
+    def place_parse_instances(self, specs: List[Tuple[str, Any, Tuple[Any, ...]]], instances: Dict[str, Any]) -> None:
+        """Each instance with ``pos:`` as a lazy ``Pointer`` (Kaitai reads it when first used; binmodel
+        evaluates its offset with the struct and reads it then), placed right after the last seq field its
+        expressions read, so seq fields after it (a ``size:`` that reads it) find it."""
+        seq_order = [kid for kid in self.seq_names]
+        for kid, inst in self.parse_instances.items():
+            deps = _names_in(inst)
+            after = max([seq_order.index(d) for d in deps if d in self.seq_names] + [-1])
+            where = ("instances", kid)
+            spec_ = self.parse_instance(kid, inst, where)
+            self.kinds[kid] = _node_kind(spec_.node)
+            at = len(self.param_fields) + after + 1
+            specs.insert(at, (attr_name(kid), spec_, where))
+
+    def parse_instance(self, kid: str, inst: Dict[str, Any], where: Tuple[Any, ...]) -> Any:
+        scope = self.scope
+        io = inst.get("io")
+        region = True
+        if io is not None:
+            if io != "_root._io":
+                raise scope.unsupported("io: %s (substreams other than _root._io)" % io, *where, "io")
+            region = False  # offsets from the start of the whole data
+        attr = {k: v for k, v in inst.items() if k not in ("pos", "io")}
+        spec_ = self.attribute(attr, where)
+        pos = self.value_of(inst, "pos", where)
+        node = spec_.node
+        if isinstance(node, s.If):
+            return f.FieldSpec(s.If(node.condition, s.Pointer(bx.as_expr(pos), node.type, region=region, lazy=True)),
+                               default=None)
+        return f.FieldSpec(s.Pointer(bx.as_expr(pos), node, region=region, lazy=True))
 
     # --- value instances -----------------------------------------------------------------------------
 
@@ -244,6 +283,8 @@ class _TypeBuilder:
                 return bx.Ref((self.params[kid],))
             if kid in self.seq_names:
                 return bx.Ref((self.seq_names[kid],))
+            if kid in self.parse_instances:
+                return bx.Ref((attr_name(kid),))
             if kid in self.defined_values:
                 return bx.Ref((self.defined_values[kid],))
             if kid in self.values:  # a value instance read before it is a field: its expression, inlined
@@ -652,6 +693,27 @@ class _TypeBuilder:
             node = spec_.node
             if not isinstance(node, s.Bits) and _has_bits(node):
                 raise self.scope.unsupported("bit fields inside repeat:, if: or switch (unaligned bits)", *where)
+
+
+def _names_in(spec: Any) -> List[str]:
+    """The names every Kaitai expression in an attribute's mapping reads (its pos:, size:, if:, switch-on:...)."""
+    found: List[str] = []
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key in ("doc", "doc-ref", "id", "encoding", "enum", "process", "contents") or str(key).startswith("-"):
+                continue
+            if key == "type" and isinstance(value, str):
+                value = value[value.index("("):] if "(" in value else ""
+            found.extend(_names_in(value))
+    elif isinstance(spec, list):
+        for value in spec:
+            found.extend(_names_in(value))
+    elif isinstance(spec, str):
+        try:
+            found.extend(kx.names_used(kx.parse(spec)))
+        except kx.KaitaiExprError:
+            pass
+    return found
 
 
 def _param_name(kid: str) -> str:
