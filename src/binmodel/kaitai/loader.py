@@ -26,6 +26,7 @@ from .. import fields as f
 from .. import schema as s
 from ..errors import DefinitionError
 from ..model import Struct, StructMeta
+from ..transforms import Transform
 from ..valid import Constraint
 from . import expr as kx
 from . import statics
@@ -386,7 +387,7 @@ class _TypeBuilder:
         if isinstance(node, s.Sized) and node.prefix is None:
             region: s.Node = s.Bytes(node.size)
             inner: Optional[s.Node] = node.type
-        elif isinstance(node, s.Bytes):
+        elif isinstance(node, (s.Bytes, s.TermBytes)):
             region, inner = node, None
         elif isinstance(node, s.Lazy):  # a user type read to the end (size-eos)
             region, inner = s.Bytes(greedy=True), node
@@ -515,12 +516,19 @@ class _TypeBuilder:
             if not isinstance(array, kx.ArrayLit):
                 raise scope.error("a type's arguments are expressions, not %r" % arg_text, *where, "type")
             args = list(array.items)
-        for key in ("terminator", "pad-right", "encoding"):
-            if key in attr:
-                raise scope.unsupported("%s: on a user type" % key, *where, key)
+        if "encoding" in attr:
+            raise scope.error("encoding: needs type: str", *where, "encoding")
         target = scope.find_type(t.split("::"))
         if target is None:
             raise scope.error("unknown type %s" % t, *where, "type")
+        if "terminator" in attr or "pad-right" in attr:
+            # Kaitai reads the bytes up to the terminator (or the size without its padding) and the type
+            # from them as a substream: a Transformed region that changes nothing, holding the type
+            inner: s.Node = s.Lazy(_Leftover(target))
+            if args is not None:
+                inner = self.with_args(inner, target, args, where)
+            region = self.raw_bytes({k: v for k, v in attr.items() if k != "type"}, where)
+            return _node(f.Transformed(region, _SUBSTREAM, inner))
         if "size" in attr or attr.get("size-eos") or substream:
             # Kaitai reads the type from a substream of that size: bytes its fields leave are skipped
             node: s.Node = s.Lazy(_Leftover(target))
@@ -834,6 +842,23 @@ class _Until:
         if not isinstance(value, bool):
             raise kx.KaitaiExprError("repeat-until must give a boolean, not %r" % (value,), self.text)
         return value
+
+
+class _Substream(Transform):
+    """The transform of a region that is only a substream (a user type with ``terminator:`` or
+    ``pad-right:``): its bytes as they are."""
+
+    def text(self, arg: Optional[bx.Expr] = None) -> str:
+        return "substream"
+
+    def decode(self, raw: bytes, arg: Any = None) -> bytes:
+        return raw
+
+    def encode(self, data: bytes, arg: Any = None) -> bytes:
+        return data
+
+
+_SUBSTREAM = _Substream()
 
 
 def _ks_text(value: Any) -> str:
