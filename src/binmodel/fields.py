@@ -350,8 +350,9 @@ def Array(
     given = (count is not None) + (until is not None) + bool(greedy)
     if given != 1:
         raise DefinitionError("Array needs exactly one of count=, until=, greedy=True")
-    if until is not None and not callable(until):
-        raise DefinitionError("Array until= must be a function of the item just parsed")
+    if until is not None and not (callable(until) or isinstance(until, Expr)):
+        raise DefinitionError("Array until= must be a function of the item just parsed or an expression over "
+                              "this._item")
     node = s.Array(to_node(item), _size(count, "Array count"), until, bool(greedy), bool(typed))
     if typed:
         if until is not None:

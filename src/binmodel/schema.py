@@ -190,7 +190,7 @@ class Array(Node):
 
     item: Node
     count: Optional[Expr] = None
-    until: Optional[Callable[[Any], bool]] = None
+    until: Any = None  # a function of the item just read, or an expression over this._item and the struct
     greedy: bool = False
     typed: bool = False  # numbers as one array.array, not a list of Python ints
     prefix: Optional[Int] = None  # the item count, as a length prefix before the items

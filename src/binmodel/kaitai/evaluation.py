@@ -238,9 +238,9 @@ class _Evaluator:
         name = node.name
         if name in self.env.locals:
             return self.env.locals[name]
-        if name == "_index" and self.obj is not None:
-            try:
-                return self.obj._index  # the view of a struct read in a repeat knows the item's number
+        if name in ("_index", "_") and self.obj is not None:
+            try:  # the view of a struct read in a repeat knows the item's number (and, in until=, the item)
+                return self.obj._index if name == "_index" else self.obj._item
             except (AttributeError, LookupError):
                 pass
         if name in ("_", "_index"):

@@ -271,7 +271,7 @@ class _TypeBuilder:
         return kind
 
     def expr(self, node: kx.Node, text: Any, *where: Any, inlining: Tuple[str, ...] = (),
-             expect: Optional[str] = None) -> Any:
+             expect: Optional[str] = None, underscore: Optional[Any] = None) -> Any:
         """The binmodel expression of a Kaitai expression read at this point of the type."""
         scope = self.scope
         source = text if isinstance(text, str) else ""
@@ -280,6 +280,8 @@ class _TypeBuilder:
 
         def resolve(name: kx.Name) -> Optional[Any]:
             kid = name.name
+            if kid == "_":
+                return underscore
             if kid in self.params:
                 return bx.Ref((self.params[kid],))
             if kid in self.seq_names:
@@ -434,13 +436,11 @@ class _TypeBuilder:
             raise scope.error("valid: needs a constraint", *where)
         return [_KaitaiValid(key, parsed, label, scope.env) for key, parsed, label in parts]
 
-    def until(self, text: Any, where: Tuple[Any, ...]) -> Callable[[Any], bool]:
+    def until(self, text: Any, where: Tuple[Any, ...]) -> Any:
         node = self._parse(text, *where, "repeat-until")
         self.check(node, text, statics.BOOL, *where, "repeat-until")
-        others = [n for n in kx.names_used(node) if n != "_"]
-        if others:
-            raise self.scope.unsupported("repeat-until reading %s (binmodel's until= sees only the item, _)"
-                                         % ", ".join(others), *where, "repeat-until")
+        if [n for n in kx.names_used(node) if n != "_"]:  # it reads the struct too: an expression over this._item
+            return self.expr(node, text, *where, "repeat-until", underscore=bx.Ref(("_item",)))  # type: ignore[no-any-return]
         return _Until(node, self.scope.env, text if isinstance(text, str) else kx.unparse(node))
 
     def item(self, attr: Dict[str, Any], where: Tuple[Any, ...], substream: bool = False) -> s.Node:

@@ -88,7 +88,10 @@ def translate(node: Node, resolve: Callable[[Name], Optional[Any]], env: Env, te
         if isinstance(n, Name):
             if n.name == "_index":
                 return bx.Ref(("_index",))
-            if n.name in ("_", "_root"):
+            if n.name == "_":  # the item of a repeat-until, where the caller has it as an expression
+                found = resolve(n)
+                return found if found is not None else fallback(n)
+            if n.name == "_root":
                 return fallback(n)
             if n.name == "_parent":
                 return bx.Ref(("_parent",))

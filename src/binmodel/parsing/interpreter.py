@@ -286,14 +286,15 @@ def _parse_open_array(node: s.Array, ctx: ParseContext, pos: int, path: str, ite
             ctx.index, ctx.pos = i, pos
             item, after = parse_node(node.item, ctx, pos, "%s[%d]" % (path, i))
             ctx.item_prev = item_done(ctx)
-            if after == pos:
-                raise ParseError("item %d took no bytes; the array would never end" % i, path, pos,
-                                 expected="at least 1 byte", found=0)
             items.append(item)
-            pos = after
+            empty, pos = after == pos, after
+            ctx.pos = pos  # (this._io.pos in an until= expression: after the item)
             i += 1
-            if node.until is not None and until_holds(node.until, item, path, pos, ParseError):
-                break
+            if node.until is not None and until_holds(node.until, item, path, pos, ParseError, ctx):
+                break  # (an item that takes no bytes may end the array)
+            if empty:
+                raise ParseError("item %d took no bytes; the array would never end" % (i - 1), path, pos,
+                                 expected="at least 1 byte", found=0)
     finally:
         ctx.item_prev, ctx.last_child = saved, None
         ctx.index = saved_index
