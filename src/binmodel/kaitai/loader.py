@@ -13,21 +13,22 @@ refuses is a ``KaitaiError`` in the same form.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import enum
 import os
 import pathlib
 import re
 import weakref
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from .. import expr as bx
 from .. import fields as f
 from .. import schema as s
 from ..errors import DefinitionError
 from ..model import Struct, StructMeta
-from ..transforms import Transform
-from ..valid import Constraint
+from ..transforms import Transform, TransformError
+from ..valid import Constraint, ValueScope
 from . import expr as kx
 from . import statics
 from .ksy import ID, KaitaiError, UnsupportedError, attr_name, class_name
@@ -157,10 +158,16 @@ class _TypeBuilder:
             if not isinstance(param, dict) or not isinstance(param.get("id"), str) or not ID.match(param["id"]):
                 raise self.scope.error("a parameter is a mapping with an id", *where)
             kid = param["id"]
+            if kid in self.values or kid in self.parse_instances:
+                raise self.scope.error("duplicate attribute ID %s (a parameter and an instance)" % kid, *where, "id")
             if kid in self.params:
                 raise self.scope.error("duplicate parameter %s" % kid, *where, "id")
+            t = param.get("type")
+            if isinstance(t, str) and _param_kind(t, param) is None and not t.endswith("[]") \
+                    and t not in ("any", "io") and self.scope.find_type(t.split("::")) is None:
+                raise self.scope.error("unable to find type %r" % t, *where, "type")
             self.params[kid] = _param_name(kid)
-            self.param_kinds[kid] = _param_kind(param.get("type"))
+            self.param_kinds[kid] = _param_kind(t, param)
             self.param_fields.append((attr_name(kid), f.Computed(bx.Ref((_param_name(kid),))), where))
 
     # --- parse instances -----------------------------------------------------------------------------
@@ -407,7 +414,7 @@ class _TypeBuilder:
         scope = self.scope
         if not isinstance(spec, dict):
             spec = {"eq": spec}
-        parts: List[Tuple[str, kx.Node, str]] = []
+        parts: List[Tuple[str, Any, str]] = []
         for key, raw in spec.items():
             if str(key).startswith("-"):
                 continue
@@ -415,7 +422,7 @@ class _TypeBuilder:
                 enum_cls = node.enum if isinstance(node, s.Enum) else None
                 if raw is not True or enum_cls is None:
                     raise scope.error("in-enum: true needs a field with enum:", *where, key)
-                parts.append(("in-enum", kx.parse("true"), "a member of %s" % enum_cls.__name__))
+                parts.append(("in-enum", bx.Lit(True), "a member of %s" % enum_cls.__name__))
                 continue
             if key == "any-of":
                 if not isinstance(raw, list) or not raw:
@@ -430,11 +437,27 @@ class _TypeBuilder:
             else:
                 raise scope.error("valid: takes eq, min, max, any-of, in-enum or expr, not %r" % (key,), *where)
             parsed = self._parse(text, *where, key)
-            self.check(parsed, text, statics.BOOL, *where, key)
-            parts.append((key, parsed, label))
+            self.kinds["_"] = _node_kind(node)  # (the value checked, as Kaitai's _)
+            try:
+                if key == "any-of":
+                    for i, v in enumerate(raw):
+                        self.comparable_to(node, _ks_text(v), *where, key, i)
+                elif key != "expr":
+                    self.comparable_to(node, _ks_text(raw), *where, key)
+                value = self.expr(parsed, text, *where, key, expect=statics.BOOL, underscore=bx.Ref(("_value",)))
+            finally:
+                del self.kinds["_"]
+            parts.append((key, value, label))
         if not parts:
             raise scope.error("valid: needs a constraint", *where)
-        return [_KaitaiValid(key, parsed, label, scope.env) for key, parsed, label in parts]
+        return [_KaitaiValid(key, value, label) for key, value, label in parts]
+
+    def comparable_to(self, node: s.Node, text: str, *where: Any) -> None:
+        """A ``valid:`` value must be comparable with the field's (Kaitai's "can't compare")."""
+        kind, other = _node_kind(node), self.check(self._parse(text, *where), text, None, *where)
+        if kind is not None and other is not None and not statics.comparable(kind, other):
+            raise self.scope.error("can't compare %s and %s" % (statics.describe(kind), statics.describe(other)),
+                                   *where)
 
     def until(self, text: Any, where: Tuple[Any, ...]) -> Any:
         node = self._parse(text, *where, "repeat-until")
@@ -554,11 +577,25 @@ class _TypeBuilder:
             kid = param.get("id") if isinstance(param, dict) else None
             if not isinstance(kid, str):
                 raise target.error("a parameter is a mapping with an id", "params")
+            want = _param_kind(param.get("type"), param)
+            if want is None and isinstance(param.get("type"), str) and target.find_type(param["type"].split("::")):
+                want = statics.STRUCT
+            got = self.check(arg, kx.unparse(arg), None, *where, "type")
+            if want is not None and got is not None and got != want:
+                raise self.scope.error("can't pass argument %s of %s into parameter %s of %s"
+                                       % (kx.unparse(arg), statics.describe(got), kid, statics.describe(want)),
+                                       *where, "type")
             pairs.append((_param_name(kid), bx.as_expr(self.expr(arg, kx.unparse(arg), *where, "type"))))
         return s.Args(node, tuple(pairs))
 
     def text(self, t: str, attr: Dict[str, Any], where: Tuple[Any, ...]) -> s.Node:
         scope = self.scope
+        if isinstance(attr.get("encoding"), str) and not _known_encoding(attr["encoding"]):
+            # Kaitai compiles a name no codec has and fails when the text is read: so does the region here
+            raw = {k: v for k, v in attr.items() if k not in ("type", "encoding")}
+            if t == "strz":
+                raw["terminator"] = 0
+            return _node(f.Transformed(self.raw_bytes(raw, where), _UnknownEncoding(attr["encoding"])))
         encoding = encoding_name(attr["encoding"], scope, where + ("encoding",)) if "encoding" in attr else scope.encoding
         if encoding is None:
             raise scope.error("a %s needs an encoding (encoding: or meta.encoding)" % t, *where, "type")
@@ -729,10 +766,12 @@ def _param_name(kid: str) -> str:
     return kid + "_param"
 
 
-def _param_kind(t: Any) -> Optional[str]:
+def _param_kind(t: Any, param: Dict[str, Any]) -> Optional[str]:
     """The static kind of a parameter of Kaitai type ``t`` (None: not known)."""
     if not isinstance(t, str):
         return None
+    if "enum" in param:
+        return statics.ENUM
     if t in ("bool", "b1"):
         return statics.BOOL
     if _INT.match(t) or _BITS.match(t):
@@ -743,9 +782,7 @@ def _param_kind(t: Any) -> Optional[str]:
         return statics.STR
     if t == "bytes":
         return statics.BYTES
-    if t.endswith("[]") or "::" in t and t.split("::")[0] not in ("struct",):
-        return None
-    return statics.STRUCT if t == "struct" or "::" not in t and ID.match(t) else None
+    return statics.STRUCT if t == "struct" else None
 
 
 def _node_kind(node: s.Node) -> Optional[str]:
@@ -861,6 +898,30 @@ class _Substream(Transform):
 _SUBSTREAM = _Substream()
 
 
+def _known_encoding(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
+
+
+class _UnknownEncoding(Transform):
+    """Text in an encoding Python has no codec for: reading it fails (Kaitai's UnknownEncodingError)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def text(self, arg: Optional[bx.Expr] = None) -> str:
+        return "unknown encoding %r" % self.name
+
+    def decode(self, raw: bytes, arg: Any = None) -> bytes:
+        raise TransformError("unknown encoding %r" % self.name, expected="an encoding Python knows", found=self.name)
+
+    def encode(self, data: bytes, arg: Any = None) -> bytes:
+        raise TransformError("unknown encoding %r" % self.name, expected="an encoding Python knows", found=self.name)
+
+
 def _ks_text(value: Any) -> str:
     """A YAML scalar of a ``valid:`` as Kaitai expression text (YAML reads ``0x50`` as 80, ``1.5`` as a float)."""
     if isinstance(value, bool):
@@ -871,19 +932,20 @@ def _ks_text(value: Any) -> str:
 
 
 class _KaitaiValid(Constraint):
-    """One part of Kaitai's ``valid:`` (``key``: eq, min, max, any-of, in-enum or expr): the Kaitai
-    expression ``node`` over the value (``_``) and the struct holds."""
+    """One part of Kaitai's ``valid:`` (``key``: eq, min, max, any-of, in-enum or expr), named ``text``: an
+    expression over the struct and ``this._value`` (Kaitai's ``_``) that must hold; ``in-enum``: the
+    value is a member of its enum."""
 
-    def __init__(self, key: str, node: kx.Node, text: str, env: kx.Env) -> None:
-        self.key, self.node, self.text, self.env = key, node, text, env
+    def __init__(self, key: str, expr: Any, text: str) -> None:
+        self.key, self.expr, self.text = key, expr, text
 
     def holds(self, value: Any, ctx: Any) -> bool:
-        from ..expr import View
-
         if self.key == "in-enum":
             return isinstance(value, enum.Enum)
-        env = dataclasses.replace(self.env, locals={"_": value})
-        return kx.evaluate(self.node, View(ctx) if ctx is not None else None, env) is True
+        return self.expr.evaluate(ValueScope(ctx, value)) is True
+
+    def exprs(self) -> Iterator[bx.Expr]:
+        return iter([self.expr])
 
 
 class _ToEnum:

@@ -39,6 +39,10 @@ IO_ATTRS = ("pos", "size", "eof")
 region being parsed."""
 
 
+IO_UNSUPPORTED = ("_io is not supported yet (Kaitai's stream object; binmodel has _io.pos, _io.size and _io.eof "
+                  "of the region being parsed)")
+
+
 def translate(node: Node, resolve: Callable[[Name], Optional[Any]], env: Env, text: str = "",
               kind: Optional[Callable[[Node], Optional[str]]] = None) -> Any:
     """A binmodel expression for ``node``: ``this.x`` references, arithmetic, comparisons and ``where``
@@ -54,12 +58,11 @@ def translate(node: Node, resolve: Callable[[Name], Optional[Any]], env: Env, te
     io_reads = {id(n.obj) for n in walk(node) if isinstance(n, Attr) and n.name in IO_ATTRS}
     for n in walk(node):
         if isinstance(n, Name) and n.name == "_sizeof" or isinstance(n, Name) and n.name == "_io" and id(n) not in io_reads:
-            raise UnsupportedExpr("_io is not supported yet (Kaitai's stream object; binmodel has _io.pos, "
-                                  "_io.size and _io.eof of the region being parsed)", source, n.pos if text else None)
+            raise UnsupportedExpr(IO_UNSUPPORTED, source, n.pos if text else None)
         if isinstance(n, SizeOf) or (isinstance(n, Attr) and n.name == "_sizeof"):
             raise UnsupportedExpr("sizeof<...> and ._sizeof are not supported yet", source, n.pos if text else None)
         if isinstance(n, Attr) and n.name == "_io":
-            raise UnsupportedExpr("_io is not supported yet (Kaitai's stream object)", source, n.pos if text else None)
+            raise UnsupportedExpr(IO_UNSUPPORTED, source, n.pos if text else None)
 
     def fallback(sub: Node) -> Any:
         if not names_used(sub):  # a constant (enum_0::animal::cat.to_i, "abc".length): its value
