@@ -204,3 +204,21 @@ def test_dump_shows_stored_and_decoded_bytes(capsys: pytest.CaptureFixture) -> N
     out = capsys.readouterr().out
     assert "points: %d bytes stored as zlib; decoded below" % len(stored) in out
     assert "+0000000  00 01" in out and "points[0].x = 1  (decoded)" in out
+
+
+class PaddedXor(Struct):
+    """Kaitai's process: over bytes with a terminator and padding: xor of what the terminator ends."""
+
+    name: bytes = Transformed(Bytes(8, terminator=b"@", pad=b"+"), Xor(0x20))
+    tail: int = u8()
+
+
+@given(st.binary(max_size=6).filter(lambda b: b"@" not in b), st.binary(max_size=7))
+def test_bytes_after_a_terminator_build_back_through_a_transform(body, after):
+    after = after[:7 - len(body)]
+    raw = body + b"@" + after + b"+" * (7 - len(body) - len(after)) + b"\x09"
+    value = PaddedXor.parse(raw)
+    assert value.name == bytes(b ^ 0x20 for b in body)
+    assert PaddedXor.build(value) == raw  # what followed the terminator (not padding) is kept
+    fresh = PaddedXor(name=bytes(value.name), tail=9)  # made by hand: padded as the field says
+    assert PaddedXor.build(fresh) == body + b"@" + b"+" * (7 - len(body)) + b"\x09"

@@ -15,6 +15,7 @@ import struct
 import sys
 from typing import Any, Callable, Dict, List, Mapping, Optional, Set
 
+from .. import background
 from .. import schema as s
 from ..context import MAX_DEPTH, evaluate, item_done, link_index, link_item, until_holds
 from ..errors import BuildError, ParseError, join_path, short
@@ -594,7 +595,7 @@ def _build_pointer(node: s.Pointer, value: Any, ctx: BuildContext, path: str, na
     ctx.open_ends.pop(path, None)  # the target is elsewhere: nothing follows it here
     if name is not None:
         ctx.pointed[name] = data
-    patch = Patch(target, data, path, node.overwrite)
+    patch = Patch(target, data, path, node.overwrite, background.of(ctx.parsed, node.region))
     (ctx.local_patches if node.relative else ctx.region_patches if node.region else ctx.patches).append(patch)
     return b""
 

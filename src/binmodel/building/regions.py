@@ -131,7 +131,7 @@ def build_transformed(node: s.Transformed, value: Any, ctx: Any, path: str, name
     else:
         inner = build_node(node.type, value, ctx, path, None)
     arg = transform_arg(node, ctx, path, None, BuildError)
-    stored = None if node.process.exact else stored_of(value)
+    stored = stored_of(value)  # (an exact transform keeps them only where its stored bytes hold more)
     if stored is not None and stored[0] == inner and stored[2] == arg:
         raw = stored[1]
     else:

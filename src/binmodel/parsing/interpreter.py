@@ -14,6 +14,7 @@ import struct
 import sys
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from .. import background
 from .. import schema as s
 from ..buffers import as_buffer, data_offset
 from ..context import MAX_DEPTH, evaluate, item_done, until_holds
@@ -365,6 +366,8 @@ def _parse_members(node: s.Struct, sub: ParseContext, pos: int, path: str) -> Tu
             raise ParseError("relative pointer data at %d..%d lies outside its struct (%d..%d), so it could not be "
                              "written back" % (target, after, start, pos), ppath, target)
     obj = node.cls._bm_from_values(sub.values, raw) if node.cls is not None else dict(sub.values)
+    if background.kinds(node):  # the bytes around its pointers' data, for build
+        background.keep(obj, node, state.data, state.begin, state.end)
     if state.spans is not None:
         state.spans[span_index].size = pos - start
         state.spans[span_index].value = obj

@@ -141,6 +141,8 @@ def parse_transformed(node: s.Transformed, ctx: ParseContext, pos: int, path: st
             list.append(state.spans, sp)  # decoded offsets: a dump window's stop does not apply
     if not node.process.exact:
         value = keep_stored(value, decoded, bytes(raw), arg)
+    elif getattr(raw, "raw", None) is not None:  # stored bytes that hold more than their value (the bytes
+        value = keep_stored(value, decoded, raw, arg)  # after a terminator): kept, with them, for build
     return value, end
 
 
