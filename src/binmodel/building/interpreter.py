@@ -553,7 +553,7 @@ def _build_array(node: s.Array, value: Any, ctx: Any, path: str, name: Optional[
             raise BuildError("an until= array needs at least its terminating item", path)
     if node.until is not None or node.greedy:
         for i, part in enumerate(parts):
-            if not part:
+            if not part and not (node.until is not None and i == len(parts) - 1):  # (the last ends it anyway)
                 raise BuildError("item %d builds to no bytes; parsing could not find its end" % i,
                                  "%s[%d]" % (path, i))
     return b"".join(parts)
