@@ -84,6 +84,7 @@ _EXCEPTIONS: Dict[str, Callable[[Error], bool]] = {
     "ValidationNotAnyOfError": lambda e: _invalid(e, "any of"),
     "ValidationNotInEnumError": lambda e: _invalid(e, "a member of"),
     "ValidationExprError": lambda e: _invalid(e, ""),
+    "UndecidedEndiannessError": lambda e: isinstance(e, ParseError) and e.reason.startswith("no byte order"),
     "ConversionError": lambda e: isinstance(e, ParseError) and "not an integer" in str(e),
 }
 

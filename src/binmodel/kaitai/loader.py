@@ -134,7 +134,9 @@ class _TypeBuilder:
             annotations[name] = "typing.Any"
             ns[name] = spec_
         try:
-            options = {"params": tuple(self.params.values())} if self.params else {}
+            options: Dict[str, Any] = {"params": tuple(self.params.values())} if self.params else {}
+            if scope.endian_switch is not None:
+                options["endian"] = self.endian_rule()
             cls = StructMeta(class_name(scope.name), (Struct,), ns, **options,
                              bit_order="msb" if scope.bit_endian == "be" else "lsb")
         except DefinitionError as exc:
@@ -169,6 +171,34 @@ class _TypeBuilder:
             self.params[kid] = _param_name(kid)
             self.param_kinds[kid] = _param_kind(t, param)
             self.param_fields.append((attr_name(kid), f.Computed(bx.Ref((_param_name(kid),))), where))
+
+    def by_data(self, where: Tuple[Any, ...]) -> None:
+        """A number whose byte order the data decides (``meta.endian`` with ``switch-on``)."""
+
+    def endian_rule(self) -> Any:
+        """``meta.endian`` with ``switch-on``: binmodel's ``Endian`` rule over the struct's fields."""
+        from ..endian import Endian
+
+        scope, switch = self.scope, self.scope.endian_switch
+        assert switch is not None
+        where = ("meta", "endian")
+        on_node = _lifted(self._parse(switch["switch-on"], *where, "switch-on"), scope.endian_inherited)
+        on = self.expr(on_node, kx.unparse(on_node), *where, "switch-on")
+        cases: Dict[Any, str] = {}
+        default = None
+        for key, order in switch["cases"].items():
+            if key == "_":
+                default = "little" if order == "le" else "big"
+                continue
+            key_node = self._parse(key, *where, "cases", key)
+            try:
+                value = kx.evaluate(key_node, None, scope.env, key if isinstance(key, str) else "")
+            except kx.KaitaiExprError as exc:
+                raise scope.error("a case key must be a constant: %s" % exc, *where, "cases", key) from None
+            if isinstance(value, list) and all(isinstance(v, int) and 0 <= v <= 255 for v in value):
+                value = bytes(value)
+            cases[value] = "little" if order == "le" else "big"
+        return Endian(on, cases, default=default)
 
     # --- parse instances -----------------------------------------------------------------------------
 
@@ -508,6 +538,9 @@ class _TypeBuilder:
         if m:
             size = int(m.group(2))
             endian = {"le": "little", "be": "big", None: scope.endian}[m.group(3)]
+            if endian is None and size > 1 and scope.endian_switch is not None:
+                self.by_data(where)
+                return s.Int(size * 8, m.group(1) == "s", None)  # the struct's Endian rule decides
             if endian is None and size > 1:
                 raise scope.error("%s needs a byte order: write %sle/%sbe or give meta.endian" % (t, t, t),
                                   *where, "type")
@@ -515,6 +548,9 @@ class _TypeBuilder:
         m = _FLOAT.match(t)
         if m:
             endian = {"le": "little", "be": "big", None: scope.endian}[m.group(2)]
+            if endian is None and scope.endian_switch is not None:
+                self.by_data(where)
+                return s.Float(int(m.group(1)) * 8, None)
             if endian is None:
                 raise scope.error("%s needs a byte order: write %sle/%sbe or give meta.endian" % (t, t, t),
                                   *where, "type")
@@ -738,6 +774,29 @@ class _TypeBuilder:
             node = spec_.node
             if not isinstance(node, s.Bits) and _has_bits(node):
                 raise self.scope.unsupported("bit fields inside repeat:, if: or switch (unaligned bits)", *where)
+
+
+def _lifted(node: kx.Node, levels: int) -> kx.Node:
+    """``node`` read from ``levels`` structs further in: each name of the struct it was written for
+    becomes ``_parent.name`` (so often); ``_root`` stays. A type inherits a byte order the data decides
+    from the type that declares it: Kaitai passes the order down, binmodel evaluates the rule there."""
+    if levels == 0:
+        return node
+    if isinstance(node, kx.Name):
+        if node.name == "_root":
+            return node
+        base: kx.Node = kx.Name("_parent")
+        for _ in range(levels - 1):
+            base = kx.Attr(base, "_parent")
+        return kx.Attr(base, node.name)
+    changes = {}
+    for field in dataclasses.fields(node):
+        value = getattr(node, field.name)
+        if isinstance(value, kx.Node):
+            changes[field.name] = _lifted(value, levels)
+        elif isinstance(value, tuple) and any(isinstance(v, kx.Node) for v in value):
+            changes[field.name] = tuple(_lifted(v, levels) if isinstance(v, kx.Node) else v for v in value)
+    return dataclasses.replace(node, **changes) if changes else node
 
 
 def _names_in(spec: Any) -> List[str]:
