@@ -312,7 +312,7 @@ def test_cut_and_changed_inputs_are_parse_errors() -> None:
 # Formats of the suite whose test specification is not among those here, with the input Kaitai's tests
 # give them (the name of the format says which): compared with Kaitai's generated code like the others
 WITHOUT_SPEC = [("default_endian_expr_is_be", "endian_expr.bin"), ("default_endian_expr_is_le", "endian_expr.bin"),
-                ("default_endian_expr_inherited", "endian_expr.bin")]
+                ("default_endian_expr_inherited", "endian_expr.bin"), ("expr_sizeof_type_1", "fixed_struct.bin")]
 
 
 def _tests() -> List[Tuple[str, str]]:
@@ -404,3 +404,12 @@ def test_supported_formats_agree_with_kaitais_generated_code() -> None:
         compared += _match(mine, theirs, name, mismatches)
     assert not mismatches, "\n".join(mismatches[:30])
     assert formats >= 40 and compared >= 300, (formats, compared)
+
+
+def test_sizeof_a_type_is_its_fixed_size() -> None:
+    text = ("meta: {id: s, endian: le}\nseq:\n  - id: n\n    type: u1\ntypes:\n  fixed:\n    seq:\n"
+            "      - id: a\n        type: u2\n      - id: b\n        size: 3\n  var:\n    seq:\n"
+            "      - id: a\n        size: _parent.n\ninstances:\n  size:\n    value: sizeof<fixed> + bitsizeof<u4>\n")
+    assert load(text).parse(b"\x01").size == 5 + 32
+    with pytest.raises(KaitaiError, match=r"instances\.size\.value: sizeof<var>: .*no fixed size"):
+        load(text.replace("sizeof<fixed>", "sizeof<var>"))

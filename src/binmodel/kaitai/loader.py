@@ -25,8 +25,9 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 from .. import expr as bx
 from .. import fields as f
 from .. import schema as s
-from ..errors import DefinitionError
+from ..errors import DefinitionError, SizeofError
 from ..model import Struct, StructMeta
+from ..sizes import static_size
 from ..transforms import Transform, TransformError
 from ..valid import Constraint, ValueScope
 from . import expr as kx
@@ -314,6 +315,8 @@ class _TypeBuilder:
         source = text if isinstance(text, str) else ""
         if not inlining:
             self.check(node, text, expect, *where)
+        if any(isinstance(n, kx.SizeOf) for n in kx.walk(node)):
+            node, source = self.static_sizes(node, where), ""
 
         def resolve(name: kx.Name) -> Optional[Any]:
             kid = name.name
@@ -341,6 +344,35 @@ class _TypeBuilder:
             raise scope.unsupported(exc.reason, *where) from None
         except kx.KaitaiExprError as exc:
             raise scope.error(str(exc), *where) from None
+
+    def static_sizes(self, node: kx.Node, where: Tuple[Any, ...]) -> kx.Node:
+        """``node`` with each ``sizeof<type>`` (``bitsizeof<type>``) replaced by the type's fixed size, which
+        Kaitai's compiler also knows when it compiles (a type whose size depends on the data is refused)."""
+        if isinstance(node, kx.SizeOf):
+            m = _INT.match(node.type) or _FLOAT.match(node.type)
+            if m:
+                size = int(m.group(2) if m.re is _INT else m.group(1))
+            else:
+                target = self.scope.find_type(node.type.split("::"))
+                if target is None:
+                    raise self.scope.error("unknown type %s in sizeof<%s>" % (node.type, node.type), *where)
+                if target.cls is None:
+                    raise self.scope.unsupported("sizeof<%s> of a type not built yet (it contains this one)"
+                                                 % node.type, *where)
+                try:
+                    size = static_size(target.cls._bm_node)
+                except SizeofError as exc:
+                    raise self.scope.error("sizeof<%s>: %s" % (node.type, exc), *where) from None
+            return kx.Num(size * 8 if node.bits else size)
+        changes = {}
+        for field in dataclasses.fields(node):
+            value = getattr(node, field.name)
+            if isinstance(value, kx.Node):
+                changes[field.name] = self.static_sizes(value, where)
+            elif isinstance(value, tuple) and any(isinstance(v, kx.Node) for v in value):
+                changes[field.name] = tuple(self.static_sizes(v, where) if isinstance(v, kx.Node) else v
+                                            for v in value)
+        return dataclasses.replace(node, **changes) if changes else node
 
     def value_of(self, attr: Dict[str, Any], key: str, where: Tuple[Any, ...]) -> Any:
         """An int for a literal, else a binmodel expression."""

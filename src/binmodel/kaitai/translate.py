@@ -57,10 +57,14 @@ def translate(node: Node, resolve: Callable[[Name], Optional[Any]], env: Env, te
     source = text or unparse(node)
     io_reads = {id(n.obj) for n in walk(node) if isinstance(n, Attr) and n.name in IO_ATTRS}
     for n in walk(node):
-        if isinstance(n, Name) and n.name == "_sizeof" or isinstance(n, Name) and n.name == "_io" and id(n) not in io_reads:
+        if isinstance(n, Name) and n.name == "_sizeof":
+            raise UnsupportedExpr("_sizeof (the size of a value) is not supported yet", source, n.pos if text else None)
+        if isinstance(n, Name) and n.name == "_io" and id(n) not in io_reads:
             raise UnsupportedExpr(IO_UNSUPPORTED, source, n.pos if text else None)
-        if isinstance(n, SizeOf) or (isinstance(n, Attr) and n.name == "_sizeof"):
-            raise UnsupportedExpr("sizeof<...> and ._sizeof are not supported yet", source, n.pos if text else None)
+        if isinstance(n, SizeOf) or (isinstance(n, Attr) and n.name == "_sizeof"):  # (the importer gives sizeof<t>)
+            raise UnsupportedExpr("%s are not supported yet" % ("sizeof<...> of a type" if isinstance(n, SizeOf)
+                                                                 else "._sizeof (the size of a value)"),
+                                  source, n.pos if text else None)
         if isinstance(n, Attr) and n.name == "_io":
             raise UnsupportedExpr(IO_UNSUPPORTED, source, n.pos if text else None)
 
