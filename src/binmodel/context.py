@@ -5,7 +5,7 @@ and the link from an array item to the one before it (``this._prev``). Parse and
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from .errors import Error
 from .expr import Expr, Lit

@@ -506,6 +506,11 @@ def Enum(base: Any, enum: Any, *, strict: bool = False, default: Any = MISSING, 
     """An integer read as a member of an ``enum.IntEnum``; unknown values stay ints unless ``strict``."""
     if not (isinstance(enum, type) and issubclass(enum, _enum.Enum)):
         raise DefinitionError("Enum() needs an enum class, not %r" % (enum,))
+    bits = to_node(base, "Enum type")
+    if type(bits) is s.Bits:  # a bit field keeps its place in its bit group: the member is made as it is read
+        if strict or not issubclass(enum, int):
+            raise DefinitionError("Enum(Bits(...), ...) takes an IntEnum and is not strict")
+        return FieldSpec(dataclasses.replace(bits, enum=enum), default, None, check, valid=valid)
     return FieldSpec(s.Enum(_int_base(base, "Enum"), enum, strict), default, None, check, valid=valid)
 
 

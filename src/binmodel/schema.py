@@ -352,10 +352,21 @@ class Bits(Node):
     bits: int
     signed: bool = False
     order: Optional[str] = None  # "msb" | "lsb"; None takes the struct's
+    enum: Any = None  # an IntEnum: values read as its members (``Enum(Bits(3), Kind)``); unknown ones stay ints
 
     @property
     def name(self) -> str:
-        return "%s%d" % ("sbits" if self.signed else "bits", self.bits)
+        base = "%s%d" % ("sbits" if self.signed else "bits", self.bits)
+        return "%s(%s)" % (self.enum.__name__, base) if self.enum is not None else base
+
+    def member(self, value: int) -> Any:
+        """The value as read: the enum's member when there is one for it."""
+        if self.enum is None:
+            return value
+        try:
+            return self.enum(value)
+        except ValueError:
+            return value
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -364,15 +364,7 @@ class _TypeBuilder:
                 except SizeofError as exc:
                     raise self.scope.error("sizeof<%s>: %s" % (node.type, exc), *where) from None
             return kx.Num(size * 8 if node.bits else size)
-        changes = {}
-        for field in dataclasses.fields(node):
-            value = getattr(node, field.name)
-            if isinstance(value, kx.Node):
-                changes[field.name] = self.static_sizes(value, where)
-            elif isinstance(value, tuple) and any(isinstance(v, kx.Node) for v in value):
-                changes[field.name] = tuple(self.static_sizes(v, where) if isinstance(v, kx.Node) else v
-                                            for v in value)
-        return dataclasses.replace(node, **changes) if changes else node
+        return _map_children(node, lambda child: self.static_sizes(child, where))
 
     def value_of(self, attr: Dict[str, Any], key: str, where: Tuple[Any, ...]) -> Any:
         """An int for a literal, else a binmodel expression."""
@@ -553,9 +545,9 @@ class _TypeBuilder:
         node = self.typed(t, attr, where, substream)
         if "enum" in attr:
             enum_cls = self._enum(attr["enum"], *where, "enum")
+            if isinstance(node, s.Bits):
+                return dataclasses.replace(node, enum=enum_cls)
             if not isinstance(node, s.Int):
-                if isinstance(node, s.Bits):
-                    raise scope.unsupported("enum: on a bit field", *where, "enum")
                 raise scope.error("enum: needs an integer type, not %s" % t, *where, "enum")
             node = s.Enum(node, enum_cls)
         return node
@@ -802,7 +794,7 @@ class _TypeBuilder:
     def _check_bits(self, specs: List[Tuple[str, Any, Tuple[Any, ...]]]) -> None:
         """Kaitai reads bit fields at any bit position; binmodel's groups do too, but only as fields of
         the struct itself (not inside an array, an ``If`` or a switch)."""
-        for name, spec_, where in specs:
+        for _, spec_, where in specs:
             node = spec_.node
             if not isinstance(node, s.Bits) and _has_bits(node):
                 raise self.scope.unsupported("bit fields inside repeat:, if: or switch (unaligned bits)", *where)
@@ -821,13 +813,18 @@ def _lifted(node: kx.Node, levels: int) -> kx.Node:
         for _ in range(levels - 1):
             base = kx.Attr(base, "_parent")
         return kx.Attr(base, node.name)
-    changes = {}
+    return _map_children(node, lambda child: _lifted(child, levels))
+
+
+def _map_children(node: kx.Node, fn: Callable[[kx.Node], kx.Node]) -> kx.Node:
+    """``node`` with each expression directly inside it replaced by ``fn(child)``."""
+    changes: Dict[str, Any] = {}
     for field in dataclasses.fields(node):
         value = getattr(node, field.name)
         if isinstance(value, kx.Node):
-            changes[field.name] = _lifted(value, levels)
+            changes[field.name] = fn(value)
         elif isinstance(value, tuple) and any(isinstance(v, kx.Node) for v in value):
-            changes[field.name] = tuple(_lifted(v, levels) if isinstance(v, kx.Node) else v for v in value)
+            changes[field.name] = tuple(fn(v) if isinstance(v, kx.Node) else v for v in value)
     return dataclasses.replace(node, **changes) if changes else node
 
 
@@ -883,7 +880,7 @@ def _node_kind(node: s.Node) -> Optional[str]:
     if isinstance(node, s.Sized):
         return _node_kind(node.type)
     if isinstance(node, s.Bits):
-        return statics.BOOL if node.bits == 1 else statics.INT
+        return statics.ENUM if node.enum is not None else statics.BOOL if node.bits == 1 else statics.INT
     if isinstance(node, s.Int):
         return statics.INT
     if isinstance(node, s.Float):

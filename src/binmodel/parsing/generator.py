@@ -20,8 +20,8 @@ import struct
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
-from .. import codegen as g
 from .. import background
+from .. import codegen as g
 from .. import schema as s
 from ..expr import BinOp, Expr, Invert, Lit, Not, Ref, Subscript, Where, invert
 from ..fixed import Item, fixed_item, member_endian, same_order
@@ -381,6 +381,8 @@ class StructCompiler(ItemLoops):
             w.emit(1, "%s = %s" % (var, value))
             if f.type.signed:  # type: ignore[attr-defined]
                 w.emit(1, "%s -= (%s >> %d) << %d" % (var, var, bits - 1, bits))
+            if f.type.enum is not None:  # type: ignore[attr-defined]
+                w.emit(1, "%s = %s(%s)" % (var, w.const(f.type.member, "member"), var))  # type: ignore[attr-defined]
             self.bind(f, var)
 
     # --- variable members ------------------------------------------------------

@@ -406,6 +406,7 @@ def parse_bits(group: s.BitGroup, ctx: ParseContext, pos: int, path: str) -> int
                                             "%s@%d" % (field.type.name, bit_at), "padding",
                                             path_depth(join_path(path, field.name))))
             continue
+        value = field.type.member(value)  # type: ignore[attr-defined]
         ctx.values[field.name] = value
         ctx.where[field.name] = (pos, pos + size)
         if state.spans is not None:
