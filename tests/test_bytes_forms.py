@@ -222,3 +222,27 @@ def test_bytes_after_a_terminator_build_back_through_a_transform(body, after):
     assert PaddedXor.build(value) == raw  # what followed the terminator (not padding) is kept
     fresh = PaddedXor(name=bytes(value.name), tail=9)  # made by hand: padded as the field says
     assert PaddedXor.build(fresh) == body + b"@" + b"+" * (7 - len(body)) + b"\x09"
+
+
+class RestTerminated(Struct):
+    """Kaitai's size-eos with a terminator and padding: the rest of the data, cut at the terminator."""
+
+    head: int = u8()
+    name: bytes = Bytes(greedy=True, terminator=b"@", pad=b"+")
+
+
+@given(st.binary(max_size=12))
+def test_the_rest_of_the_data_cut_at_a_terminator(rest):
+    raw = b"\x01" + rest
+    value = RestTerminated.parse(raw)
+    expected = rest.rstrip(b"+")  # by hand: strip the padding, then cut at the first terminator
+    expected = expected[:expected.index(b"@")] if b"@" in expected else expected
+    assert value.name == expected
+    assert RestTerminated.build(value) == raw  # what the region held is kept
+    assert RestTerminated.build(RestTerminated(head=1, name=bytes(expected))) == b"\x01" + expected + b"@"
+
+
+def test_the_rest_of_the_data_with_a_terminator_needs_no_size():
+    with pytest.raises(BuildError, match="terminator"):
+        RestTerminated.build(RestTerminated(head=1, name=b"a@b"))
+    assert RestTerminated.parse(b"\x01").name == b""

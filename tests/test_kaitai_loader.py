@@ -162,8 +162,8 @@ def _write(tmp_path: pathlib.Path, name: str, text: str) -> pathlib.Path:
      "_io.pos, _io.size and _io.eof of the region being parsed))"),
     ("seq:\n  - id: a\n    type: b3\n    repeat: expr\n    repeat-expr: 2\n",
      "foo.ksy: seq[0]: not supported yet (bit fields inside repeat:, if: or switch (unaligned bits))"),
-    ("seq:\n  - id: a\n    size-eos: true\n    terminator: 0\n",
-     "foo.ksy: seq[0].size-eos: not supported yet (terminator: or pad-right: with size-eos: on raw bytes)"),
+    ("seq:\n  - id: a\n    type: str\n    encoding: ASCII\n    size-eos: true\n    terminator: 0\n",
+     "foo.ksy: seq[0].terminator: not supported yet (a terminator inside size-eos)"),
 ])
 def test_unsupported_features_are_one_error_naming_file_and_yaml_path(tmp_path: pathlib.Path, body: str,
                                                                       message: str) -> None:
@@ -300,8 +300,9 @@ def test_cut_and_changed_inputs_are_parse_errors() -> None:
                 built = model.build(obj)
             except ParseError:  # an instance (a lazy pointer) past the cut: read by build, it fails as Kaitai's would
                 continue
-            except BuildError as exc:  # a model that reads _io: known only while parsing
-                assert "this._io" in str(exc), (name, exc)
+            except BuildError as exc:  # a model that reads _io (known only while parsing), or whose parse
+                # instance is its own type (built, it reads one inside the other to the depth limit)
+                assert "this._io" in str(exc) or "nested deeper than" in str(exc), (name, exc)
                 continue
             assert variant.startswith(built), name
     assert tried >= 100

@@ -434,8 +434,8 @@ class TermBytes(Node):
 
     Without a ``size``, the value runs to the first ``terminator`` (``include``: it is part of the value;
     ``consume=False``: the next field starts at it; ``eos_error=False``: the end of the data may come
-    first). With a ``size``, trailing ``pad`` bytes are removed, then the value ends at the first
-    ``terminator`` inside the region.
+    first). With a ``size`` (or ``greedy``: the rest of the data or region, Kaitai's ``size-eos``), trailing
+    ``pad`` bytes are removed, then the value ends at the first ``terminator`` inside the region.
     """
 
     terminator: Optional[bytes] = None
@@ -444,10 +444,11 @@ class TermBytes(Node):
     consume: bool = True
     eos_error: bool = True
     pad: Optional[bytes] = None
+    greedy: bool = False
 
     @property
     def name(self) -> str:
-        how = [] if self.size is None else [self.size.text()]
+        how = ["rest"] if self.greedy else [] if self.size is None else [self.size.text()]
         if self.terminator is not None:
             how.append("until %s" % self.terminator.hex())
         if self.pad is not None:

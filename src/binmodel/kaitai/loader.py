@@ -268,7 +268,25 @@ class _TypeBuilder:
         if "enum" in inst:
             enum_cls = self._enum(inst["enum"], *where, "enum")
             value = bx.Call(_ToEnum(value, enum_cls))
+        if self.read_when_used(kid, ()):
+            # computed when first read, as Kaitai computes every value instance: a lazy pointer that reads
+            # no bytes (at offset 0 of its region) and computes the value in the struct's context
+            return f.FieldSpec(s.Pointer(bx.Lit(0), s.Computed(value), region=True, lazy=True))
         return f.Computed(value)
+
+    def read_when_used(self, kid: str, seen: Tuple[str, ...]) -> bool:
+        """Whether a value instance must wait until it is read: it reads a parse instance (which may read
+        this struct's type again), or it is a constant Kaitai computes to an error (when read)."""
+        node = self.values[kid][0]
+        used = kx.names_used(node)
+        if not used:
+            try:
+                kx.evaluate(node, None, self.scope.env)
+            except kx.KaitaiExprError:
+                return True
+            return False
+        return any(n in self.parse_instances or (n in self.values and n not in seen and n not in self.seq_names
+                                                 and self.read_when_used(n, seen + (kid,))) for n in used)
 
     # --- expressions ---------------------------------------------------------------------------------
 
@@ -726,8 +744,7 @@ class _TypeBuilder:
                     return _node(f.Bytes(self.value_of(attr, "size", where), terminator=term, pad=padding,
                                          include=opt["include"], consume=opt["consume"], eos_error=opt["eos_error"]))
                 if attr.get("size-eos"):
-                    raise scope.unsupported("terminator: or pad-right: with size-eos: on raw bytes", *where,
-                                            "size-eos")
+                    return _node(f.Bytes(greedy=True, terminator=term, pad=padding, include=opt["include"]))
                 if term is None:
                     raise scope.error("pad-right: needs size:", *where, "pad-right")
                 return _node(f.Bytes(terminator=term, include=opt["include"], consume=opt["consume"],
