@@ -169,3 +169,47 @@ def test_sized_items_can_be_empty():
         items: list = Array(Item, count=2)
 
     assert Box.parse(b"\x00\x00").items == [Item(n=0, body=b""), Item(n=0, body=b"")]
+
+
+class UntilLast(Struct):
+    """``until=`` as an expression: the item against an earlier field (``this._item``)."""
+
+    last: int = u8()
+    items: list = Array(u8, until=this._item == this.last)
+    rest: bytes = Bytes(greedy=True)
+
+
+class UntilEnd(Struct):
+    items: list = Array(u8, until=this._io.eof)
+
+
+class UntilEmpty(Struct):
+    """The last item may take no bytes: an empty text whose terminator the next field reads."""
+
+    words: list = Array(CString("ascii", terminator=b"\n", consume=False), until=this._item == "")
+    newline: bytes = Bytes(1)
+
+
+@given(st.integers(0, 255), st.lists(st.integers(0, 255), max_size=8), st.binary(max_size=4))
+def test_until_expression_reads_the_item_and_the_struct(last, before, rest):
+    before = [b for b in before if b != last]
+    raw = bytes([last] + before + [last]) + rest
+    value = UntilLast.parse(raw)
+    assert value.items == before + [last] and value.rest == rest  # the first item equal to `last` ends it
+    assert UntilLast.build(value) == raw
+    with pytest.raises(BuildError, match="until="):  # no item ends it
+        UntilLast.build(UntilLast(last=last, items=before, rest=b""))
+
+
+def test_until_expression_can_ask_the_region():
+    assert UntilEnd.parse(b"\x01\x02\x03").items == [1, 2, 3]
+    with pytest.raises(BuildError, match=r"this\._io"):  # the region is known only while parsing
+        UntilEnd.build(UntilEnd(items=[1]))
+
+
+def test_an_empty_last_item_ends_an_until_array():
+    value = UntilEmpty.parse(b"ab\n")
+    assert value.words == ["ab", ""] and value.newline == b"\n"
+    assert UntilEmpty.build(value) == b"ab\n"
+    with pytest.raises(DefinitionError, match="until="):
+        Array(u8, until=3)

@@ -48,6 +48,24 @@ def test_workload_runs_and_cross_checks_at_tiny_size(bench, key):
     assert missing <= {"binmodel.bulk.parse_array"}  # the only optional one: binmodel's bulk path
 
 
+def test_the_kaitai_workload_cross_checks_binmodel_against_kaitais_generated_code(bench):
+    pytest.importorskip("yaml")
+    text, rows = bench.run("tiny", ["W7"], repeats=1)  # run() asserts the cross-checks
+    assert "### W7:" in text
+    ran = {(row.operation.name, row.impl.name) for row in rows["W7"] if row.seconds is not None}
+    for op in ("parse xored", "parse indexed"):
+        assert (op, bench.REF) in ran and (op, "binmodel (from .ksy)") in ran
+    kaitai = [row for row in rows["W7"] if row.impl.name.startswith("Kaitai")]
+    assert len(kaitai) == 2
+    sys.path.insert(0, str(BENCH.parent))
+    try:
+        import kaitai_formats
+    finally:
+        sys.path.pop(0)
+    if kaitai_formats.kaitai_missing() is None:  # with Kaitai's compiler here, its code was checked and timed
+        assert all(row.seconds is not None for row in kaitai)
+
+
 def test_command_line_prints_the_tables(bench, capsys):
     assert bench.main(["--size", "tiny", "--only", "w5,W4", "--quiet"]) == 0
     out = capsys.readouterr().out

@@ -204,3 +204,45 @@ def test_dump_shows_stored_and_decoded_bytes(capsys: pytest.CaptureFixture) -> N
     out = capsys.readouterr().out
     assert "points: %d bytes stored as zlib; decoded below" % len(stored) in out
     assert "+0000000  00 01" in out and "points[0].x = 1  (decoded)" in out
+
+
+class PaddedXor(Struct):
+    """Kaitai's process: over bytes with a terminator and padding: xor of what the terminator ends."""
+
+    name: bytes = Transformed(Bytes(8, terminator=b"@", pad=b"+"), Xor(0x20))
+    tail: int = u8()
+
+
+@given(st.binary(max_size=6).filter(lambda b: b"@" not in b), st.binary(max_size=7))
+def test_bytes_after_a_terminator_build_back_through_a_transform(body, after):
+    after = after[:7 - len(body)]
+    raw = body + b"@" + after + b"+" * (7 - len(body) - len(after)) + b"\x09"
+    value = PaddedXor.parse(raw)
+    assert value.name == bytes(b ^ 0x20 for b in body)
+    assert PaddedXor.build(value) == raw  # what followed the terminator (not padding) is kept
+    fresh = PaddedXor(name=bytes(value.name), tail=9)  # made by hand: padded as the field says
+    assert PaddedXor.build(fresh) == body + b"@" + b"+" * (7 - len(body)) + b"\x09"
+
+
+class RestTerminated(Struct):
+    """Kaitai's size-eos with a terminator and padding: the rest of the data, cut at the terminator."""
+
+    head: int = u8()
+    name: bytes = Bytes(greedy=True, terminator=b"@", pad=b"+")
+
+
+@given(st.binary(max_size=12))
+def test_the_rest_of_the_data_cut_at_a_terminator(rest):
+    raw = b"\x01" + rest
+    value = RestTerminated.parse(raw)
+    expected = rest.rstrip(b"+")  # by hand: strip the padding, then cut at the first terminator
+    expected = expected[:expected.index(b"@")] if b"@" in expected else expected
+    assert value.name == expected
+    assert RestTerminated.build(value) == raw  # what the region held is kept
+    assert RestTerminated.build(RestTerminated(head=1, name=bytes(expected))) == b"\x01" + expected + b"@"
+
+
+def test_the_rest_of_the_data_with_a_terminator_needs_no_size():
+    with pytest.raises(BuildError, match="terminator"):
+        RestTerminated.build(RestTerminated(head=1, name=b"a@b"))
+    assert RestTerminated.parse(b"\x01").name == b""

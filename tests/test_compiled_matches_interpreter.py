@@ -20,6 +20,7 @@ from binmodel.building import build as interpreted_build
 from binmodel.building import compiled_build
 from binmodel.building.compiled import BUILDERS
 from binmodel.formats import PNG
+from binmodel.model import _peek as peek
 from binmodel.parsing import compiled_parse
 from binmodel.parsing import parse as interpreted_parse
 from binmodel.parsing.compiled import source as parse_source
@@ -58,8 +59,8 @@ def remembered(value, depth=0):
     for f in node.fields():
         if f.derive is not None:
             kept.append((f.name, getattr(value, "_bm_was_" + f.name, None)))
-        if f.stored:
-            inner = remembered(getattr(value, f.name, None), depth + 1)
+        if f.stored:  # (a lazy value not read yet stays unread: it may lead on without end, cast_to_top.ksy)
+            inner = remembered(peek(value, f.name), depth + 1)
             if inner:
                 kept.append((f.name + "/", inner))
     return kept

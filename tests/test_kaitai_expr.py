@@ -221,8 +221,11 @@ def test_translation_makes_binmodel_expressions_where_it_can() -> None:
     assert kx.translate(kx.parse("a / 2"), resolve, env, kind=kind).text() == "kaitai[a / 2](this)"
     assert kx.translate(kx.parse("1 << n"), resolve, env, kind=kind).text() == "kaitai[1 << n](this)"  # bounded
     assert kx.translate(kx.parse('n + "abc".length * 3 / 2'), resolve, env).text() == "n + 4"
-    with pytest.raises(kx.UnsupportedExpr, match="_io"):
-        kx.translate(kx.parse("_io.size - 4"), resolve, env, "_io.size - 4")
+    assert kx.translate(kx.parse("_io.size - _io.pos"), resolve, env).text() == "_io.size - _io.pos"
+    with pytest.raises(kx.UnsupportedExpr, match="_io"):  # the stream of another object
+        kx.translate(kx.parse("a._io.size - 4"), resolve, env, "a._io.size - 4")
+    with pytest.raises(kx.UnsupportedExpr, match="_io"):  # the stream itself
+        kx.translate(kx.parse("_io"), resolve, env, "_io")
     with pytest.raises(kx.KaitaiExprError, match="unknown name nope"):
         kx.translate(kx.parse("nope + 1"), resolve, env, "nope + 1")
 

@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import kaitai_truth
-from binmodel.errors import ParseError
+from binmodel.errors import BuildError, ParseError
 
 yaml = pytest.importorskip("yaml", reason="could not import 'yaml': pip install -e '.[kaitai]'")
 
@@ -153,17 +153,17 @@ def _write(tmp_path: pathlib.Path, name: str, text: str) -> pathlib.Path:
 @pytest.mark.parametrize("body, message", [
     ("seq:\n  - id: a\n    type: u1\n  - id: b\n    size: 2\n    process: my_fx(0x55)\n",
      "foo.ksy: seq[1].process: not supported yet (process: my_fx(0x55) (custom processing routines))"),
-    ("seq:\n  - id: a\n    type: u1\n    valid: 3\n", "foo.ksy: seq[0].valid: not supported yet (Kaitai valid:)"),
-    ("instances:\n  a:\n    pos: 4\n    type: u1\n",
-     "foo.ksy: instances.a.pos: not supported yet (parse instances (instances with pos:/type:, read when first used))"),
-    ("seq:\n  - id: a\n    size: _io.size - 2\n",
-     "foo.ksy: seq[0].size: not supported yet (_io is not supported yet (Kaitai's stream object))"),
-    ("seq:\n  - id: a\n    type: b3\n  - id: b\n    type: u1\n",
-     "foo.ksy: seq[0]: not supported yet (unaligned bit fields): a take 3 bits, not whole bytes"),
-    ("types:\n  t:\n    params:\n      - id: p\n        type: u1\n",
-     "foo.ksy: types.t.params: not supported yet (type parameters: params:)"),
-    ("seq:\n  - id: a\n    size-eos: true\n    terminator: 0\n",
-     "foo.ksy: seq[0].size-eos: not supported yet (terminator: or pad-right: with size-eos: on raw bytes)"),
+    ("instances:\n  a:\n    type: u1\n",
+     "foo.ksy: instances.a.type: not supported yet (parse instances without pos: (read where the cursor is))"),
+    ("seq:\n  - id: a\n    type: u1\ninstances:\n  b:\n    pos: 0\n    io: a._io\n    type: u1\n",
+     "foo.ksy: instances.b.io: not supported yet (io: a._io (substreams other than _root._io))"),
+    ("seq:\n  - id: a\n    type: t\n  - id: b\n    size: a._io.size\ntypes:\n  t:\n    seq:\n      - id: x\n        type: u1\n",
+     "foo.ksy: seq[1].size: not supported yet (_io is not supported yet (Kaitai's stream object; binmodel has "
+     "_io.pos, _io.size and _io.eof of the region being parsed))"),
+    ("seq:\n  - id: a\n    type: b3\n    repeat: expr\n    repeat-expr: 2\n",
+     "foo.ksy: seq[0]: not supported yet (bit fields inside repeat:, if: or switch (unaligned bits))"),
+    ("seq:\n  - id: a\n    type: str\n    encoding: ASCII\n    size-eos: true\n    terminator: 0\n",
+     "foo.ksy: seq[0].terminator: not supported yet (a terminator inside size-eos)"),
 ])
 def test_unsupported_features_are_one_error_naming_file_and_yaml_path(tmp_path: pathlib.Path, body: str,
                                                                       message: str) -> None:
@@ -232,7 +232,9 @@ def test_the_core_does_not_import_yaml() -> None:
 # Accepted: Kaitai's compiler only warns about these (encoding names, style of ids)...
 KNOWN_ACCEPTED = {
     "encoding_meta_warnings", "style_bad_len_inst_value", "style_bad_len_seq", "style_bad_num_inst_value",
-    "style_bad_num_seq",
+    "style_bad_num_seq", "encoding_str_warnings", "encoding_str_bad", "style_bad_len_inst_pos", "style_bad_num_inst_pos",
+    # ... these two hold no error of their own: the params_call_bad_type_*_import files import them
+    "params_def_subtype_imported", "params_def_top_imported",
     # ... and refuses these for the type it infers for _parent (a type used by two parents), which the
     # importer does not infer
     "nav_parent_multi", "nav_parent_multi_one_unused", "nav_parent_unused", "nav_parent_unused_import",
@@ -253,7 +255,7 @@ def test_kaitais_refused_formats_are_refused() -> None:
         else:
             accepted.append(path.stem)
     assert set(accepted) <= KNOWN_ACCEPTED, sorted(set(accepted) - KNOWN_ACCEPTED)
-    assert refused >= 147
+    assert refused >= 141  # of 156: the rest are the warnings and helpers above, and the _parent inference
 
 
 def test_valid_formats_are_never_refused() -> None:
@@ -294,20 +296,34 @@ def test_cut_and_changed_inputs_are_parse_errors() -> None:
             except ParseError:
                 continue
             tried += 1
-            assert variant.startswith(model.build(obj)), name
+            try:
+                built = model.build(obj)
+            except ParseError:  # an instance (a lazy pointer) past the cut: read by build, it fails as Kaitai's would
+                continue
+            except BuildError as exc:  # a model that reads _io (known only while parsing), or whose parse
+                # instance is its own type (built, it reads one inside the other to the depth limit)
+                assert "this._io" in str(exc) or "nested deeper than" in str(exc), (name, exc)
+                continue
+            assert variant.startswith(built), name
     assert tried >= 100
 
 
 # --- value by value against Kaitai's generated code -------------------------------------------------------------
 
+# Formats of the suite whose test specification is not among those here, with the input Kaitai's tests
+# give them (the name of the format says which): compared with Kaitai's generated code like the others
+WITHOUT_SPEC = [("default_endian_expr_is_be", "endian_expr.bin"), ("default_endian_expr_is_le", "endian_expr.bin"),
+                ("default_endian_expr_inherited", "endian_expr.bin"), ("expr_sizeof_type_1", "fixed_struct.bin")]
+
+
 def _tests() -> List[Tuple[str, str]]:
-    """(format, input) of each test specification of the suite."""
+    """(format, input) of each test specification of the suite, and of ``WITHOUT_SPEC``."""
     out = []
     for kst in sorted((SUITE / "spec" / "ks").glob("*.kst")):
         spec = yaml.safe_load(kst.read_text())
         if isinstance(spec, dict) and isinstance(spec.get("id"), str) and isinstance(spec.get("data"), str):
             out.append((spec["id"], spec["data"]))
-    return out
+    return out + [t for t in WITHOUT_SPEC if (FORMATS / (t[0] + ".ksy")).is_file()]
 
 
 def _match(mine: Any, theirs: Any, path: str, out: List[str], depth: int = 0) -> int:
@@ -357,6 +373,9 @@ TRUTH_DIFFERS = {
     # the compiler runs in JavaScript: js-yaml reads 18446744073709551615 as a float, 18446744073709552000
     # (the test specification expects 0xffffffffffffffff, as binmodel gives)
     "yaml_ints": "an integer above 2**53 read as a JavaScript number",
+    # the generated Python indexes its list of raw bodies by the item's number, but appends to it only
+    # for the cases with a size: an IndexError on the second item
+    "switch_repeat_expr_invalid": "Kaitai's generated Python fails (IndexError in self._raw_body[i])",
 }
 
 
@@ -386,3 +405,12 @@ def test_supported_formats_agree_with_kaitais_generated_code() -> None:
         compared += _match(mine, theirs, name, mismatches)
     assert not mismatches, "\n".join(mismatches[:30])
     assert formats >= 40 and compared >= 300, (formats, compared)
+
+
+def test_sizeof_a_type_is_its_fixed_size() -> None:
+    text = ("meta: {id: s, endian: le}\nseq:\n  - id: n\n    type: u1\ntypes:\n  fixed:\n    seq:\n"
+            "      - id: a\n        type: u2\n      - id: b\n        size: 3\n  var:\n    seq:\n"
+            "      - id: a\n        size: _parent.n\ninstances:\n  size:\n    value: sizeof<fixed> + bitsizeof<u4>\n")
+    assert load(text).parse(b"\x01").size == 5 + 32
+    with pytest.raises(KaitaiError, match=r"instances\.size\.value: sizeof<var>: .*no fixed size"):
+        load(text.replace("sizeof<fixed>", "sizeof<var>"))

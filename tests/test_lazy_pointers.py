@@ -3,7 +3,7 @@ evaluated with the struct, the value read on first access (its errors then), kep
 and by build; an instance never read still builds back to the same bytes. Compared with Kaitai's own code."""
 
 import struct
-from typing import List
+from typing import Any, List
 
 import pytest
 from hypothesis import given
@@ -13,6 +13,7 @@ from binmodel import (
     Array,
     Bytes,
     If,
+    Lazy,
     ParseError,
     Pointer,
     Sized,
@@ -120,3 +121,18 @@ def test_a_lazy_value_under_if_and_in_a_function():
     assert value.body == b"xy" and Maybe.build(value) == b"\x02\x04xy"
     assert Maybe.build(Maybe(ofs=2, body=b"xy", twice=None)) == b"\x02\x04xy"  # the function reads it
     assert Maybe.parse(b"\x00\x00").body is None
+
+
+class SelfIndex(Struct):
+    """A lazy pointer to the model itself (Kaitai's cast_to_top.ksy): each value read holds another."""
+
+    code: int = u8()
+    again: Any = Pointer(1, Lazy(lambda: SelfIndex), lazy=True)
+
+
+def test_a_chain_of_lazy_values_meets_the_depth_limit_not_the_memory():
+    value = SelfIndex.parse(b"\x05\x07", allow_trailing=True)
+    assert value.code == 5 and value.again.code == 7 and value.again.again.again.code == 7
+    # explaining the trailing byte reads the lazy values, each of which holds one more: the depth limit
+    with pytest.raises(ParseError, match="nested deeper than"):
+        SelfIndex.parse(b"\x05\x07")

@@ -4,8 +4,26 @@ import enum
 import struct
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from binmodel import BuildError, Bytes, Enum, Flags, If, ParseError, String, Struct, Switch, this, u8, u16be, u32be
+from binmodel import (
+    Bits,
+    BuildError,
+    Bytes,
+    DefinitionError,
+    Enum,
+    Flags,
+    If,
+    ParseError,
+    String,
+    Struct,
+    Switch,
+    this,
+    u8,
+    u16be,
+    u32be,
+)
 
 
 class Kind(enum.IntEnum):
@@ -138,3 +156,32 @@ def test_failing_custom_enum_is_a_plain_int():
         op: Odd = __import__("binmodel").Enum(u8, Odd)
 
     assert M.parse(b"\x07").op == 7
+
+
+class _Kind(enum.IntEnum):
+    small = 1
+    big = 5
+
+
+class _Flagged(Struct, bit_order="msb"):
+    """An enum over a bit field: it keeps its place in the bit group."""
+
+    kind: int = Enum(Bits(3), _Kind)
+    level: int = Bits(5)
+    tail: int = u8()
+
+
+@given(st.integers(0, 255), st.integers(0, 255))
+def test_an_enum_over_bits_reads_members_and_builds_back(byte, tail):
+    raw = bytes([byte, tail])
+    value = _Flagged.parse(raw)
+    kind = byte >> 5  # the top three bits, by hand
+    assert value.kind == kind and value.level == byte & 31 and value.tail == tail
+    assert isinstance(value.kind, _Kind) == (kind in (1, 5))  # an unknown value stays an int
+    assert _Flagged.build(value) == raw
+    assert _Flagged.build(_Flagged(kind=_Kind.big, level=3, tail=tail)) == bytes([5 << 5 | 3, tail])
+
+
+def test_an_enum_over_bits_is_not_strict():
+    with pytest.raises(DefinitionError, match="IntEnum"):
+        Enum(Bits(3), _Kind, strict=True)

@@ -5,7 +5,7 @@ and the link from an array item to the one before it (``this._prev``). Parse and
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from .errors import Error
 from .expr import Expr, Lit
@@ -63,9 +63,37 @@ MAX_DEPTH = 64
 """Nested structs deeper than this are refused, on parse and on build (recursive models, pointer loops)."""
 
 
-def until_holds(pred: Callable[[Any], Any], item: Any, path: str, pos: Optional[int], error: type) -> bool:
-    """Whether an ``until=`` predicate holds for ``item``; its failure becomes ``error`` at ``path``."""
+def until_holds(pred: Any, item: Any, path: str, pos: Optional[int], error: type, ctx: Any = None) -> bool:
+    """Whether an ``until=`` condition holds for ``item``: a function of the item, or an expression over the
+    struct ``ctx`` in which ``this._item`` is the item; its failure becomes ``error`` at ``path``."""
     try:
+        if isinstance(pred, Expr):
+            return bool(pred.evaluate(_WithItem(ctx, item)))
         return bool(pred(item))
+    except Error:
+        raise
     except Exception as exc:
         raise error("until= condition failed: %s: %s" % (type(exc).__name__, exc), path, pos) from None
+
+
+class _WithItem:
+    """The struct an ``until=`` expression reads, with ``this._item`` the array item just read or written."""
+
+    __slots__ = ("_ctx", "_item")
+
+    def __init__(self, ctx: Any, item: Any) -> None:
+        self._ctx, self._item = ctx, item
+
+    def get(self, name: str) -> Any:
+        if name == "_item":
+            return self._item
+        if self._ctx is None:
+            raise LookupError("no field %r: this array is not in a struct" % name)
+        return self._ctx.get(name)
+
+    def __getattr__(self, name: str) -> Any:
+        if self._ctx is None:
+            if name in ("parent", "prev", "index", "item_index", "io"):
+                return None
+            raise AttributeError(name)
+        return getattr(self._ctx, name)

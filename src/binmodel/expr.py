@@ -466,7 +466,7 @@ def not_(expr: Any) -> Any:
     return Not(as_expr(expr))
 
 
-SPECIAL_NAMES = ("_index", "_io", "_value")
+SPECIAL_NAMES = ("_index", "_io", "_value", "_item")
 """Names ``this`` gives that are no field: the array index, the region being read, a value being validated."""
 
 IO_ATTRIBUTES = ("size", "pos", "eof")
@@ -492,7 +492,8 @@ def root_of(ctx: Any) -> Any:
 
 
 def special(ctx: Any, name: str) -> Any:
-    """A field's value, or what ``this._index``, ``this._io`` (``_value`` in ``valid=``) mean over ``ctx``."""
+    """A field's value, or what ``this._index``, ``this._io`` (``_value`` in ``valid=``, ``_item`` in ``until=``)
+    mean over ``ctx``."""
     if name == "_index":
         index = getattr(ctx, "index", None)
         if index is None:

@@ -359,8 +359,9 @@ def Array(
     given = (count is not None) + (until is not None) + bool(greedy)
     if given != 1:
         raise DefinitionError("Array needs exactly one of count=, until=, greedy=True")
-    if until is not None and not callable(until):
-        raise DefinitionError("Array until= must be a function of the item just parsed")
+    if until is not None and not (callable(until) or isinstance(until, Expr)):
+        raise DefinitionError("Array until= must be a function of the item just parsed or an expression over "
+                              "this._item")
     node = s.Array(to_node(item), _size(count, "Array count"), until, bool(greedy), bool(typed), None, on_error)
     if typed:
         if until is not None:
@@ -603,17 +604,17 @@ def _terminator(term: Any, unit: int = 1) -> bytes:
 def _term_bytes(size: Any, prefix: Any, greedy: bool, measure: Any, terminator: Any, include: bool,
                 consume: bool, eos_error: bool, pad: Any) -> s.TermBytes:
     """``Bytes(terminator=...)`` or ``Bytes(size, pad=...)``: a ``TermBytes`` node."""
-    if prefix is not None or greedy or measure is not None:
-        raise DefinitionError("Bytes terminator=/pad= go with a size or alone (up to the terminator), "
-                              "not with prefix=, greedy= or measure= (use Sized(..., Bytes(terminator=...)))")
+    if prefix is not None or measure is not None or (greedy and size is not None):
+        raise DefinitionError("Bytes terminator=/pad= go with a size, greedy=True or alone (up to the terminator), "
+                              "not with prefix= or measure= (use Sized(..., Bytes(terminator=...)))")
     term = None if terminator is None else _terminator(terminator)
-    if size is None and term is None:
-        raise DefinitionError("Bytes(pad=...) needs a size")
-    if size is not None and (not consume or not eos_error):
+    if size is None and term is None and not greedy:
+        raise DefinitionError("Bytes(pad=...) needs a size (or greedy=True)")
+    if (size is not None or greedy) and (not consume or not eos_error):
         raise DefinitionError("consume= and eos_error= apply to a terminator without a size "
                               "(a fixed-size region is always used up)")
     return s.TermBytes(term, _size(size, "Bytes size"), bool(include), bool(consume), bool(eos_error),
-                       None if pad is None else _pad_bytes(pad))
+                       None if pad is None else _pad_bytes(pad), bool(greedy))
 
 
 def _text_options(node: s.String, terminator: Any, include: bool, consume: bool, eos_error: bool,

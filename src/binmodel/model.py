@@ -306,8 +306,11 @@ LAZY_PREFIX = "_bm_lazy_"
 
 
 def _lazy(f: s.Field) -> bool:
-    """Whether a field is a lazy pointer (present or not: ``If(cond, Pointer(..., lazy=True))`` too)."""
-    t = f.type.type if isinstance(f.type, s.If) else f.type
+    """Whether a field is a lazy pointer (present or not: ``If(cond, Pointer(..., lazy=True))`` too, and in
+    a struct whose byte order the data decides, ``ByteOrder`` holding one)."""
+    t = f.type
+    while isinstance(t, (s.If, s.ByteOrder)):
+        t = t.type
     return isinstance(t, s.Pointer) and t.lazy
 
 

@@ -52,7 +52,7 @@ def _expressions(node: s.Node) -> Iterator[Expr]:
 
 def _check_path(path: Tuple[str, ...], expr: Expr, where: str, model: str, fname: str, names: Sequence[str],
                 readable: Sequence[str], types: Dict[str, s.Node], parse_time: bool) -> None:
-    if not path or path[0] in ("_parent", "_root", "_index", "_value"):
+    if not path or path[0] in ("_parent", "_root", "_index", "_value", "_item"):
         return  # the struct itself (a function's view), an enclosing struct, an index: known only when parsed
     if path[0] == "_io":
         if len(path) != 2 or path[1] not in IO_ATTRIBUTES:

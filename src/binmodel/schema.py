@@ -191,7 +191,7 @@ class Array(Node):
 
     item: Node
     count: Optional[Expr] = None
-    until: Optional[Callable[[Any], bool]] = None
+    until: Any = None  # a function of the item just read, or an expression over this._item and the struct
     greedy: bool = False
     typed: bool = False  # numbers as one array.array, not a list of Python ints
     prefix: Optional[Int] = None  # the item count, as a length prefix before the items
@@ -382,7 +382,8 @@ class Bits(Node):
 
     @property
     def name(self) -> str:
-        return "%s%d" % ("sbits" if self.signed else "bits", self.bits)
+        base = "%s%d" % ("sbits" if self.signed else "bits", self.bits)
+        return "%s(%s)" % (self.enum.__name__, base) if self.enum is not None else base
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -452,8 +453,8 @@ class TermBytes(Node):
 
     Without a ``size``, the value runs to the first ``terminator`` (``include``: it is part of the value;
     ``consume=False``: the next field starts at it; ``eos_error=False``: the end of the data may come
-    first). With a ``size``, trailing ``pad`` bytes are removed, then the value ends at the first
-    ``terminator`` inside the region.
+    first). With a ``size`` (or ``greedy``: the rest of the data or region, Kaitai's ``size-eos``), trailing
+    ``pad`` bytes are removed, then the value ends at the first ``terminator`` inside the region.
     """
 
     terminator: Optional[bytes] = None
@@ -462,10 +463,11 @@ class TermBytes(Node):
     consume: bool = True
     eos_error: bool = True
     pad: Optional[bytes] = None
+    greedy: bool = False
 
     @property
     def name(self) -> str:
-        how = [] if self.size is None else [self.size.text()]
+        how = ["rest"] if self.greedy else [] if self.size is None else [self.size.text()]
         if self.terminator is not None:
             how.append("until %s" % self.terminator.hex())
         if self.pad is not None:

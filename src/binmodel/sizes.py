@@ -117,7 +117,7 @@ def min_size(node: s.Node) -> int:
             return n
         if node.prefix is not None:
             return node.prefix.size if isinstance(node.prefix, s.Int) else 1
-        return len(node.terminator) if node.terminator and node.consume else 0
+        return len(node.terminator) if node.terminator and node.consume and not node.greedy else 0
     if isinstance(node, s.Array):
         n = _lit(node.count)
         if n is not None:
@@ -141,7 +141,7 @@ def min_size(node: s.Node) -> int:
     if isinstance(node, s.Struct):
         return sum(min_size(m) if isinstance(m, s.BitGroup) else min_size(m.type) for m in node.members)
     if isinstance(node, s.TermBytes):
-        return len(node.terminator) if node.terminator and node.consume else 0
+        return len(node.terminator) if node.terminator and node.consume and not node.greedy else 0
     if isinstance(node, s.Transformed):
         return min_size(node.base)
     return 0  # If, Align, Pointer, Lazy (may recurse)

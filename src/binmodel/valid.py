@@ -33,7 +33,7 @@ class Constraint:
         return "<valid %s>" % self.text
 
 
-class _Scope:
+class ValueScope:
     """The struct being parsed or built, with ``this._value`` the value being checked."""
 
     __slots__ = ("_ctx", "_value", "values")
@@ -58,7 +58,7 @@ class _Scope:
 
 
 def _value_of(e: Expr, ctx: Any, value: Any) -> Any:
-    return e.value if isinstance(e, Lit) else e.evaluate(_Scope(ctx, value))
+    return e.value if isinstance(e, Lit) else e.evaluate(ValueScope(ctx, value))
 
 
 class Range(Constraint):
@@ -139,7 +139,7 @@ class _Condition(Constraint):
         self.text = expr.text()
 
     def holds(self, value: Any, ctx: Any) -> bool:
-        return bool(self.expr.evaluate(_Scope(ctx, value)))
+        return bool(self.expr.evaluate(ValueScope(ctx, value)))
 
     def exprs(self) -> Iterator[Expr]:
         return iter([self.expr])

@@ -5,18 +5,20 @@ for cycles and for absent values that would not read back. The reference builder
 
 from __future__ import annotations
 
-from typing import List, Tuple
+from typing import Any, List, Tuple
 
 from ..errors import BuildError
 
 
 class Patch:
-    """Bytes written at an offset of the final output (absolute) or of a struct (``relative`` pointers)."""
+    """Bytes written at an offset of the final output (absolute) or of a struct (``relative`` pointers);
+    ``background``: the bytes a parse found in that output, for a gap before them (``binmodel.background``)."""
 
-    __slots__ = ("offset", "data", "path", "overwrite")
+    __slots__ = ("offset", "data", "path", "overwrite", "background")
 
-    def __init__(self, offset: int, data: bytes, path: str, overwrite: bool = False) -> None:
+    def __init__(self, offset: int, data: bytes, path: str, overwrite: bool = False, background: Any = None) -> None:
         self.offset, self.data, self.path, self.overwrite = offset, data, path, overwrite
+        self.background = background
 
 
 class Cycle(BuildError):
@@ -30,7 +32,8 @@ def left_off(path: str, what: str) -> None:
 
 
 def apply_patches(out: bytearray, patches: List[Patch], may_grow: bool) -> None:
-    """Write pointer data in offset order: over identical bytes, or past the end (zero-filling any gap).
+    """Write pointer data in offset order: over identical bytes, or past the end (a gap takes the bytes of
+    the patch's background there, zeros past its end).
 
     An ``overwrite`` pointer replaces the bytes other fields wrote, but must agree with the bytes of
     the pointers written before it; every other pointer must agree with all the bytes under it.
@@ -51,7 +54,8 @@ def apply_patches(out: bytearray, patches: List[Patch], may_grow: bool) -> None:
                 raise BuildError("pointer data at offset %d would overwrite %s bytes" % (offset, what), p.path,
                                  offset, expected=overlap, found=data)
         if offset > len(out):
-            out.extend(b"\0" * (offset - len(out)))
+            gap = bytes(p.background[len(out):offset]) if p.background is not None else b""
+            out.extend(gap + b"\0" * (offset - len(out) - len(gap)))
         out[offset:end] = data
         written.append((offset, end))
 

@@ -15,6 +15,7 @@ import struct
 import sys
 from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
 
+from .. import background
 from .. import schema as s
 from ..context import MAX_DEPTH, evaluate, item_done, link_index, link_item, until_holds
 from ..errors import BuildError, Error, ParseError, join_path, short
@@ -621,14 +622,14 @@ def _build_array(node: s.Array, value: Any, ctx: Any, path: str, name: Optional[
     elif node.until is not None:
         for i, item in enumerate(value):
             last = i == len(value) - 1
-            if until_holds(node.until, item, "%s[%d]" % (path, i), None, BuildError) != last:
+            if until_holds(node.until, item, "%s[%d]" % (path, i), None, BuildError, ctx) != last:
                 raise BuildError("the until= condition must hold for the last item and no other "
                                  "(item %d)" % i, "%s[%d]" % (path, i), found=item)
         if not value:
             raise BuildError("an until= array needs at least its terminating item", path)
     if node.until is not None or node.greedy:
         for i, part in enumerate(parts):
-            if not part:
+            if not part and not (node.until is not None and i == len(parts) - 1):  # (the last ends it anyway)
                 raise BuildError("item %d builds to no bytes; parsing could not find its end" % i,
                                  "%s[%d]" % (path, i))
     return b"".join(parts)
@@ -674,7 +675,7 @@ def _build_pointer(node: s.Pointer, value: Any, ctx: BuildContext, path: str, na
     if plan is not None and plan.positions is None:  # measuring: only how much goes where
         plan.order.append((path, len(data), node.place))  # type: ignore[arg-type]
         return b""
-    patch = Patch(target, data, path, node.overwrite)
+    patch = Patch(target, data, path, node.overwrite, background.of(ctx.parsed, node.region))
     (ctx.local_patches if node.relative else ctx.region_patches if node.region else ctx.patches).append(patch)
     return b""
 

@@ -71,6 +71,15 @@ def build_term_bytes(node: s.TermBytes, value: Any, ctx: Any, path: str, name: O
     if not isinstance(value, (bytes, bytearray, memoryview)):
         raise BuildError("expected bytes, found %s" % kind_of(value), path, expected="bytes", found=value)
     body = bytes(value)
+    if node.greedy:  # the rest of the data: the bytes it was read from, else the value and its terminator
+        raw = getattr(value, "raw", None)
+        if isinstance(raw, bytes) and cut(raw, node.pad, node.terminator, node.include, 1) == body:
+            return raw
+        term = len(node.terminator) if node.terminator is not None and not node.include else 0
+        out, why = fill(body, len(body) + term, node.pad, node.terminator, node.include, 1)
+        if out is None:
+            raise BuildError(why, path, found=value)
+        return out
     if node.size is None:
         return _ended(node, body, value, path, 1)
     return _region(node, body, value, ctx, path, node.pad, 1)
@@ -131,7 +140,7 @@ def build_transformed(node: s.Transformed, value: Any, ctx: Any, path: str, name
     else:
         inner = build_node(node.type, value, ctx, path, None)
     arg = transform_arg(node, ctx, path, None, BuildError)
-    stored = None if node.process.exact else stored_of(value)
+    stored = stored_of(value)  # (an exact transform keeps them only where its stored bytes hold more)
     if stored is not None and stored[0] == inner and stored[2] == arg:
         raw = stored[1]
     else:

@@ -238,6 +238,11 @@ class _Evaluator:
         name = node.name
         if name in self.env.locals:
             return self.env.locals[name]
+        if name in ("_index", "_") and self.obj is not None:
+            try:  # the view of a struct read in a repeat knows the item's number (and, in until=, the item)
+                return self.obj._index if name == "_index" else self.obj._item
+            except (AttributeError, LookupError):
+                pass
         if name in ("_", "_index"):
             raise LookupError("%s is only defined inside a repeat" % name)
         if name in ("_io", "_sizeof"):

@@ -13,18 +13,23 @@ refuses is a ``KaitaiError`` in the same form.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
+import enum
 import os
 import pathlib
 import re
 import weakref
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from .. import expr as bx
 from .. import fields as f
 from .. import schema as s
-from ..errors import DefinitionError
+from ..errors import DefinitionError, SizeofError
 from ..model import Struct, StructMeta
+from ..sizes import static_size
+from ..transforms import Transform, TransformError
+from ..valid import Constraint, ValueScope
 from . import expr as kx
 from . import statics
 from .ksy import ID, KaitaiError, UnsupportedError, attr_name, class_name
@@ -39,7 +44,7 @@ _ATTR_KEYS = {"id", "type", "size", "size-eos", "terminator", "consume", "includ
               "encoding", "contents", "repeat", "repeat-expr", "repeat-until", "if", "enum", "process", "valid",
               "doc", "doc-ref", "io", "pos", "value", "parent"}
 _UNSUPPORTED_ATTR = {
-    "valid": "Kaitai valid:", "io": "Kaitai io: (substreams)",
+    "io": "Kaitai io: (substreams)",
     "pos": "Kaitai pos: (parse instances)", "parent": "Kaitai parent: (another _parent for a type)",
 }
 
@@ -64,6 +69,10 @@ class _TypeBuilder:
         self.kinds: Dict[str, Optional[str]] = {}  # static kinds of the seq fields read so far
         self.instance_kinds: Dict[str, Optional[str]] = {}
         self.kinding: List[str] = []
+        self.params: Dict[str, str] = {}  # Kaitai id -> attribute, of the type's params:
+        self.param_kinds: Dict[str, Optional[str]] = {}
+        self.param_fields: List[Tuple[str, Any, Tuple[Any, ...]]] = []
+        self.parse_instances: Dict[str, Dict[str, Any]] = {}  # instances with pos:, read when first used
 
     def build(self) -> Any:
         scope, spec = self.scope, self.scope.spec
@@ -76,22 +85,25 @@ class _TypeBuilder:
             if not isinstance(inst, dict):
                 raise scope.error("an instance is a mapping", *where)
             if "value" not in inst:
-                key = next((k for k in ("pos", "io", "type", "size") if k in inst), "pos")
-                raise scope.unsupported("parse instances (instances with pos:/type:, read when first used)",
-                                        *where, key)
+                if "pos" not in inst:
+                    key = next((k for k in ("io", "type", "size") if k in inst), "type")
+                    raise scope.unsupported("parse instances without pos: (read where the cursor is)", *where, key)
+                self.parse_instances[name] = inst
+                continue
             for key in inst:
                 if key not in ("value", "if", "enum", "doc", "doc-ref") and not str(key).startswith("-"):
                     if key in _ATTR_KEYS:
                         raise scope.error("a value instance cannot have %s:" % key, *where, key)
                     raise scope.error("unknown key %r" % (key,), *where, key)
             self.values[name] = (self._parse(inst["value"], *where, "value"), where)
+        self.read_params(as_list(spec.get("params"), scope, "params"))
         annotations: Dict[str, Any] = {}
         if "to-string" in spec:
             self.check(self._parse(spec["to-string"], "to-string"), spec["to-string"], statics.STR, "to-string")
         ns: Dict[str, Any] = {"__module__": __name__, "__qualname__": scope.qualname, "__annotations__": annotations}
         doc = spec.get("doc")
         ns["__doc__"] = str(doc).strip() if doc else "Kaitai type %s (%s)." % (scope.name, scope.file.name)
-        specs: List[Tuple[str, Any, Tuple[Any, ...]]] = []
+        specs: List[Tuple[str, Any, Tuple[Any, ...]]] = list(self.param_fields)
         for i, attr in enumerate(seq):
             where = ("seq", i)
             if not isinstance(attr, dict):
@@ -103,11 +115,16 @@ class _TypeBuilder:
                 raise scope.error("duplicate id %s" % kid, *where, "id")
             if kid in self.values:
                 raise scope.error("%s is both a seq attribute and an instance" % kid, *where, "id")
+            if kid in self.params:
+                raise scope.error("%s is both a seq attribute and a parameter" % kid, *where, "id")
             spec_ = self.attribute(attr, where)
+            if kid in self.parse_instances:
+                raise scope.error("%s is both a seq attribute and an instance" % kid, *where, "id")
             self.kinds[kid] = _node_kind(spec_.node)
             name = attr_name(kid)
             specs.append((name, spec_, where))
             self.seq_names[kid] = name
+        self.place_parse_instances(specs, instances)
         for kid in self._value_order(scope):
             node, where = self.values[kid]
             inst = instances[kid]
@@ -117,9 +134,11 @@ class _TypeBuilder:
         for name, spec_, _ in specs:
             annotations[name] = "typing.Any"
             ns[name] = spec_
-        endian = "big" if scope.bit_endian == "be" else "little"
         try:
-            cls = StructMeta(class_name(scope.name), (Struct,), ns, endian=endian,
+            options: Dict[str, Any] = {"params": tuple(self.params.values())} if self.params else {}
+            if scope.endian_switch is not None:
+                options["endian"] = self.endian_rule()
+            cls = StructMeta(class_name(scope.name), (Struct,), ns, **options,
                              bit_order="msb" if scope.bit_endian == "be" else "lsb")
         except DefinitionError as exc:
             raise scope.error("binmodel refused the model: %s" % exc) from None
@@ -132,6 +151,88 @@ class _TypeBuilder:
             if child.cls is not None and class_name(name) not in cls.__dict__:
                 type.__setattr__(cls, class_name(name), child.cls)
         return cls
+
+    def read_params(self, params: List[Any]) -> None:
+        """Kaitai's ``params:``: the type's arguments (binmodel's ``params=``, named ``<id>_param``), each
+        also a ``Computed`` field of its Kaitai name first in the struct, as Kaitai keeps them readable
+        (binmodel does not keep arguments on the instance); each ``type:`` gives its static kind."""
+        for i, param in enumerate(params):
+            where = ("params", i)
+            if not isinstance(param, dict) or not isinstance(param.get("id"), str) or not ID.match(param["id"]):
+                raise self.scope.error("a parameter is a mapping with an id", *where)
+            kid = param["id"]
+            if kid in self.values or kid in self.parse_instances:
+                raise self.scope.error("duplicate attribute ID %s (a parameter and an instance)" % kid, *where, "id")
+            if kid in self.params:
+                raise self.scope.error("duplicate parameter %s" % kid, *where, "id")
+            t = param.get("type")
+            if isinstance(t, str) and _param_kind(t, param) is None and not t.endswith("[]") \
+                    and t not in ("any", "io") and self.scope.find_type(t.split("::")) is None:
+                raise self.scope.error("unable to find type %r" % t, *where, "type")
+            self.params[kid] = _param_name(kid)
+            self.param_kinds[kid] = _param_kind(t, param)
+            self.param_fields.append((attr_name(kid), f.Computed(bx.Ref((_param_name(kid),))), where))
+
+    def by_data(self, where: Tuple[Any, ...]) -> None:
+        """A number whose byte order the data decides (``meta.endian`` with ``switch-on``)."""
+
+    def endian_rule(self) -> Any:
+        """``meta.endian`` with ``switch-on``: binmodel's ``Endian`` rule over the struct's fields."""
+        from ..endian import Endian
+
+        scope, switch = self.scope, self.scope.endian_switch
+        assert switch is not None
+        where = ("meta", "endian")
+        on_node = _lifted(self._parse(switch["switch-on"], *where, "switch-on"), scope.endian_inherited)
+        on = self.expr(on_node, kx.unparse(on_node), *where, "switch-on")
+        cases: Dict[Any, str] = {}
+        default = None
+        for key, order in switch["cases"].items():
+            if key == "_":
+                default = "little" if order == "le" else "big"
+                continue
+            key_node = self._parse(key, *where, "cases", key)
+            try:
+                value = kx.evaluate(key_node, None, scope.env, key if isinstance(key, str) else "")
+            except kx.KaitaiExprError as exc:
+                raise scope.error("a case key must be a constant: %s" % exc, *where, "cases", key) from None
+            if isinstance(value, list) and all(isinstance(v, int) and 0 <= v <= 255 for v in value):
+                value = bytes(value)
+            cases[value] = "little" if order == "le" else "big"
+        return Endian(on, cases, default=default)
+
+    # --- parse instances -----------------------------------------------------------------------------
+
+    def place_parse_instances(self, specs: List[Tuple[str, Any, Tuple[Any, ...]]], instances: Dict[str, Any]) -> None:
+        """Each instance with ``pos:`` as a lazy ``Pointer`` (Kaitai reads it when first used; binmodel
+        evaluates its offset with the struct and reads it then), placed right after the last seq field its
+        expressions read, so seq fields after it (a ``size:`` that reads it) find it."""
+        seq_order = [kid for kid in self.seq_names]
+        for kid, inst in self.parse_instances.items():
+            deps = _names_in(inst)
+            after = max([seq_order.index(d) for d in deps if d in self.seq_names] + [-1])
+            where = ("instances", kid)
+            spec_ = self.parse_instance(kid, inst, where)
+            self.kinds[kid] = _node_kind(spec_.node)
+            at = len(self.param_fields) + after + 1
+            specs.insert(at, (attr_name(kid), spec_, where))
+
+    def parse_instance(self, kid: str, inst: Dict[str, Any], where: Tuple[Any, ...]) -> Any:
+        scope = self.scope
+        io = inst.get("io")
+        region = True
+        if io is not None:
+            if io != "_root._io":
+                raise scope.unsupported("io: %s (substreams other than _root._io)" % io, *where, "io")
+            region = False  # offsets from the start of the whole data
+        attr = {k: v for k, v in inst.items() if k not in ("pos", "io")}
+        spec_ = self.attribute(attr, where)
+        pos = self.value_of(inst, "pos", where)
+        node = spec_.node
+        if isinstance(node, s.If):
+            return f.FieldSpec(s.If(node.condition, s.Pointer(bx.as_expr(pos), node.type, region=region, lazy=True)),
+                               default=None)
+        return f.FieldSpec(s.Pointer(bx.as_expr(pos), node, region=region, lazy=True))
 
     # --- value instances -----------------------------------------------------------------------------
 
@@ -167,7 +268,25 @@ class _TypeBuilder:
         if "enum" in inst:
             enum_cls = self._enum(inst["enum"], *where, "enum")
             value = bx.Call(_ToEnum(value, enum_cls))
+        if self.read_when_used(kid, ()):
+            # computed when first read, as Kaitai computes every value instance: a lazy pointer that reads
+            # no bytes (at offset 0 of its region) and computes the value in the struct's context
+            return f.FieldSpec(s.Pointer(bx.Lit(0), s.Computed(value), region=True, lazy=True))
         return f.Computed(value)
+
+    def read_when_used(self, kid: str, seen: Tuple[str, ...]) -> bool:
+        """Whether a value instance must wait until it is read: it reads a parse instance (which may read
+        this struct's type again), or it is a constant Kaitai computes to an error (when read)."""
+        node = self.values[kid][0]
+        used = kx.names_used(node)
+        if not used:
+            try:
+                kx.evaluate(node, None, self.scope.env)
+            except kx.KaitaiExprError:
+                return True
+            return False
+        return any(n in self.parse_instances or (n in self.values and n not in seen and n not in self.seq_names
+                                                 and self.read_when_used(n, seen + (kid,))) for n in used)
 
     # --- expressions ---------------------------------------------------------------------------------
 
@@ -179,6 +298,8 @@ class _TypeBuilder:
 
     def name_kind(self, kid: str) -> Optional[str]:
         """The static kind of a field or value instance (None: not known, or not a name here)."""
+        if kid in self.params:
+            return self.param_kinds[kid]
         if kid in self.kinds:
             return self.kinds[kid]
         if kid in self.values:
@@ -206,20 +327,25 @@ class _TypeBuilder:
         return kind
 
     def expr(self, node: kx.Node, text: Any, *where: Any, inlining: Tuple[str, ...] = (),
-             expect: Optional[str] = None) -> Any:
+             expect: Optional[str] = None, underscore: Optional[Any] = None) -> Any:
         """The binmodel expression of a Kaitai expression read at this point of the type."""
         scope = self.scope
         source = text if isinstance(text, str) else ""
         if not inlining:
             self.check(node, text, expect, *where)
-        for used in kx.names_used(node):
-            if used == "_index":
-                raise scope.unsupported("_index (the number of the item being read in a repeat)", *where)
+        if any(isinstance(n, kx.SizeOf) for n in kx.walk(node)):
+            node, source = self.static_sizes(node, where), ""
 
         def resolve(name: kx.Name) -> Optional[Any]:
             kid = name.name
+            if kid == "_":
+                return underscore
+            if kid in self.params:
+                return bx.Ref((self.params[kid],))
             if kid in self.seq_names:
                 return bx.Ref((self.seq_names[kid],))
+            if kid in self.parse_instances:
+                return bx.Ref((attr_name(kid),))
             if kid in self.defined_values:
                 return bx.Ref((self.defined_values[kid],))
             if kid in self.values:  # a value instance read before it is a field: its expression, inlined
@@ -236,6 +362,27 @@ class _TypeBuilder:
             raise scope.unsupported(exc.reason, *where) from None
         except kx.KaitaiExprError as exc:
             raise scope.error(str(exc), *where) from None
+
+    def static_sizes(self, node: kx.Node, where: Tuple[Any, ...]) -> kx.Node:
+        """``node`` with each ``sizeof<type>`` (``bitsizeof<type>``) replaced by the type's fixed size, which
+        Kaitai's compiler also knows when it compiles (a type whose size depends on the data is refused)."""
+        if isinstance(node, kx.SizeOf):
+            m = _INT.match(node.type) or _FLOAT.match(node.type)
+            if m:
+                size = int(m.group(2) if m.re is _INT else m.group(1))
+            else:
+                target = self.scope.find_type(node.type.split("::"))
+                if target is None:
+                    raise self.scope.error("unknown type %s in sizeof<%s>" % (node.type, node.type), *where)
+                if target.cls is None:
+                    raise self.scope.unsupported("sizeof<%s> of a type not built yet (it contains this one)"
+                                                 % node.type, *where)
+                try:
+                    size = static_size(target.cls._bm_node)
+                except SizeofError as exc:
+                    raise self.scope.error("sizeof<%s>: %s" % (node.type, exc), *where) from None
+            return kx.Num(size * 8 if node.bits else size)
+        return _map_children(node, lambda child: self.static_sizes(child, where))
 
     def value_of(self, attr: Dict[str, Any], key: str, where: Tuple[Any, ...]) -> Any:
         """An int for a literal, else a binmodel expression."""
@@ -274,6 +421,9 @@ class _TypeBuilder:
         node = self.item(attr, where)
         if "process" in attr:
             node = self.processed(node, attr["process"], where + ("process",))
+        if "valid" in attr:
+            for constraint in self.valid(attr["valid"], node, where + ("valid",)):
+                node = s.Valid(node, constraint)
         if repeat is not None:
             if repeat == "expr":
                 if "repeat-expr" not in attr:
@@ -318,7 +468,7 @@ class _TypeBuilder:
         if isinstance(node, s.Sized) and node.prefix is None:
             region: s.Node = s.Bytes(node.size)
             inner: Optional[s.Node] = node.type
-        elif isinstance(node, s.Bytes):
+        elif isinstance(node, (s.Bytes, s.TermBytes)):
             region, inner = node, None
         elif isinstance(node, s.Lazy):  # a user type read to the end (size-eos)
             region, inner = s.Bytes(greedy=True), node
@@ -329,13 +479,63 @@ class _TypeBuilder:
         except DefinitionError as exc:
             raise scope.unsupported("binmodel cannot model this process: %s" % exc, *where) from None
 
-    def until(self, text: Any, where: Tuple[Any, ...]) -> Callable[[Any], bool]:
+    def valid(self, spec: Any, node: s.Node, where: Tuple[Any, ...]) -> List[Constraint]:
+        """Kaitai's ``valid:`` (a value, or ``eq``, ``min``/``max``, ``any-of``, ``in-enum``, ``expr`` over
+        ``_``) as constraints, one per part (so an error names the part that failed, as Kaitai's does):
+        each a Kaitai expression evaluated on the value and the struct."""
+        scope = self.scope
+        if not isinstance(spec, dict):
+            spec = {"eq": spec}
+        parts: List[Tuple[str, Any, str]] = []
+        for key, raw in spec.items():
+            if str(key).startswith("-"):
+                continue
+            if key == "in-enum":
+                enum_cls = node.enum if isinstance(node, s.Enum) else None
+                if raw is not True or enum_cls is None:
+                    raise scope.error("in-enum: true needs a field with enum:", *where, key)
+                parts.append(("in-enum", bx.Lit(True), "a member of %s" % enum_cls.__name__))
+                continue
+            if key == "any-of":
+                if not isinstance(raw, list) or not raw:
+                    raise scope.error("any-of: is a list of values", *where, key)
+                text = " or ".join("_ == (%s)" % _ks_text(v) for v in raw)
+                label = "any of %s" % ", ".join(_ks_text(v) for v in raw)
+            elif key in ("eq", "min", "max"):
+                op = {"eq": "==", "min": ">=", "max": "<="}[key]
+                text, label = "_ %s (%s)" % (op, _ks_text(raw)), "%s %s" % (op, _ks_text(raw))
+            elif key == "expr":
+                text = label = _ks_text(raw)
+            else:
+                raise scope.error("valid: takes eq, min, max, any-of, in-enum or expr, not %r" % (key,), *where)
+            parsed = self._parse(text, *where, key)
+            self.kinds["_"] = _node_kind(node)  # (the value checked, as Kaitai's _)
+            try:
+                if key == "any-of":
+                    for i, v in enumerate(raw):
+                        self.comparable_to(node, _ks_text(v), *where, key, i)
+                elif key != "expr":
+                    self.comparable_to(node, _ks_text(raw), *where, key)
+                value = self.expr(parsed, text, *where, key, expect=statics.BOOL, underscore=bx.Ref(("_value",)))
+            finally:
+                del self.kinds["_"]
+            parts.append((key, value, label))
+        if not parts:
+            raise scope.error("valid: needs a constraint", *where)
+        return [_KaitaiValid(key, value, label) for key, value, label in parts]
+
+    def comparable_to(self, node: s.Node, text: str, *where: Any) -> None:
+        """A ``valid:`` value must be comparable with the field's (Kaitai's "can't compare")."""
+        kind, other = _node_kind(node), self.check(self._parse(text, *where), text, None, *where)
+        if kind is not None and other is not None and not statics.comparable(kind, other):
+            raise self.scope.error("can't compare %s and %s" % (statics.describe(kind), statics.describe(other)),
+                                   *where)
+
+    def until(self, text: Any, where: Tuple[Any, ...]) -> Any:
         node = self._parse(text, *where, "repeat-until")
         self.check(node, text, statics.BOOL, *where, "repeat-until")
-        others = [n for n in kx.names_used(node) if n != "_"]
-        if others:
-            raise self.scope.unsupported("repeat-until reading %s (binmodel's until= sees only the item, _)"
-                                         % ", ".join(others), *where, "repeat-until")
+        if [n for n in kx.names_used(node) if n != "_"]:  # it reads the struct too: an expression over this._item
+            return self.expr(node, text, *where, "repeat-until", underscore=bx.Ref(("_item",)))  # type: ignore[no-any-return]
         return _Until(node, self.scope.env, text if isinstance(text, str) else kx.unparse(node))
 
     def item(self, attr: Dict[str, Any], where: Tuple[Any, ...], substream: bool = False) -> s.Node:
@@ -363,9 +563,9 @@ class _TypeBuilder:
         node = self.typed(t, attr, where, substream)
         if "enum" in attr:
             enum_cls = self._enum(attr["enum"], *where, "enum")
+            if isinstance(node, s.Bits):
+                return dataclasses.replace(node, enum=enum_cls)
             if not isinstance(node, s.Int):
-                if isinstance(node, s.Bits):
-                    raise scope.unsupported("enum: on a bit field", *where, "enum")
                 raise scope.error("enum: needs an integer type, not %s" % t, *where, "enum")
             node = s.Enum(node, enum_cls)
         return node
@@ -380,6 +580,9 @@ class _TypeBuilder:
         if m:
             size = int(m.group(2))
             endian = {"le": "little", "be": "big", None: scope.endian}[m.group(3)]
+            if endian is None and size > 1 and scope.endian_switch is not None:
+                self.by_data(where)
+                return s.Int(size * 8, m.group(1) == "s", None)  # the struct's Endian rule decides
             if endian is None and size > 1:
                 raise scope.error("%s needs a byte order: write %sle/%sbe or give meta.endian" % (t, t, t),
                                   *where, "type")
@@ -387,6 +590,9 @@ class _TypeBuilder:
         m = _FLOAT.match(t)
         if m:
             endian = {"le": "little", "be": "big", None: scope.endian}[m.group(2)]
+            if endian is None and scope.endian_switch is not None:
+                self.by_data(where)
+                return s.Float(int(m.group(1)) * 8, None)
             if endian is None:
                 raise scope.error("%s needs a byte order: write %sle/%sbe or give meta.endian" % (t, t, t),
                                   *where, "type")
@@ -401,25 +607,73 @@ class _TypeBuilder:
         if t in ("str", "strz"):
             return self.text(t, attr, where)
         # a user type
+        args: Optional[List[kx.Node]] = None
         if "(" in t:
-            raise scope.unsupported("type parameters: %s" % t, *where, "type")
-        for key in ("terminator", "pad-right", "encoding"):
-            if key in attr:
-                raise scope.unsupported("%s: on a user type" % key, *where, key)
+            call = re.fullmatch(r"\s*([a-z_][a-z0-9_:]*)\s*\((.*)\)\s*", t, re.S)
+            if call is None:
+                raise scope.error("a type with arguments is name(arg, ...), not %r" % t, *where, "type")
+            t, arg_text = call.group(1), call.group(2)
+            array = self._parse("[%s]" % arg_text, *where, "type")
+            if not isinstance(array, kx.ArrayLit):
+                raise scope.error("a type's arguments are expressions, not %r" % arg_text, *where, "type")
+            args = list(array.items)
+        if "encoding" in attr:
+            raise scope.error("encoding: needs type: str", *where, "encoding")
         target = scope.find_type(t.split("::"))
         if target is None:
             raise scope.error("unknown type %s" % t, *where, "type")
+        if "terminator" in attr or "pad-right" in attr:
+            # Kaitai reads the bytes up to the terminator (or the size without its padding) and the type
+            # from them as a substream: a Transformed region that changes nothing, holding the type
+            inner: s.Node = s.Lazy(_Leftover(target))
+            if args is not None:
+                inner = self.with_args(inner, target, args, where)
+            region = self.raw_bytes({k: v for k, v in attr.items() if k != "type"}, where)
+            return _node(f.Transformed(region, _SUBSTREAM, inner))
         if "size" in attr or attr.get("size-eos") or substream:
             # Kaitai reads the type from a substream of that size: bytes its fields leave are skipped
             node: s.Node = s.Lazy(_Leftover(target))
         else:
             node = _type_node(target)
+        if args is not None:
+            node = self.with_args(node, target, args, where)
+        elif as_list(target.spec.get("params"), target, "params"):
+            raise scope.error("type %s takes parameters" % t, *where, "type")
         if "size" in attr:
             return s.Sized(node, bx.as_expr(self.value_of(attr, "size", where)))
         return node
 
+    def with_args(self, node: s.Node, target: Scope, args: List[kx.Node], where: Tuple[Any, ...]) -> s.Node:
+        """A user type with arguments (``block(_index)``): binmodel's ``Args``, each argument an
+        expression over this struct."""
+        params = as_list(target.spec.get("params"), target, "params")
+        if len(params) != len(args):
+            raise self.scope.error("type %s takes %d arguments, not %d" % (target.name, len(params), len(args)),
+                                   *where, "type")
+        pairs = []
+        for param, arg in zip(params, args):
+            kid = param.get("id") if isinstance(param, dict) else None
+            if not isinstance(kid, str):
+                raise target.error("a parameter is a mapping with an id", "params")
+            want = _param_kind(param.get("type"), param)
+            if want is None and isinstance(param.get("type"), str) and target.find_type(param["type"].split("::")):
+                want = statics.STRUCT
+            got = self.check(arg, kx.unparse(arg), None, *where, "type")
+            if want is not None and got is not None and got != want:
+                raise self.scope.error("can't pass argument %s of %s into parameter %s of %s"
+                                       % (kx.unparse(arg), statics.describe(got), kid, statics.describe(want)),
+                                       *where, "type")
+            pairs.append((_param_name(kid), bx.as_expr(self.expr(arg, kx.unparse(arg), *where, "type"))))
+        return s.Args(node, tuple(pairs))
+
     def text(self, t: str, attr: Dict[str, Any], where: Tuple[Any, ...]) -> s.Node:
         scope = self.scope
+        if isinstance(attr.get("encoding"), str) and not _known_encoding(attr["encoding"]):
+            # Kaitai compiles a name no codec has and fails when the text is read: so does the region here
+            raw = {k: v for k, v in attr.items() if k not in ("type", "encoding")}
+            if t == "strz":
+                raw["terminator"] = 0
+            return _node(f.Transformed(self.raw_bytes(raw, where), _UnknownEncoding(attr["encoding"])))
         encoding = encoding_name(attr["encoding"], scope, where + ("encoding",)) if "encoding" in attr else scope.encoding
         if encoding is None:
             raise scope.error("a %s needs an encoding (encoding: or meta.encoding)" % t, *where, "type")
@@ -490,8 +744,7 @@ class _TypeBuilder:
                     return _node(f.Bytes(self.value_of(attr, "size", where), terminator=term, pad=padding,
                                          include=opt["include"], consume=opt["consume"], eos_error=opt["eos_error"]))
                 if attr.get("size-eos"):
-                    raise scope.unsupported("terminator: or pad-right: with size-eos: on raw bytes", *where,
-                                            "size-eos")
+                    return _node(f.Bytes(greedy=True, terminator=term, pad=padding, include=opt["include"]))
                 if term is None:
                     raise scope.error("pad-right: needs size:", *where, "pad-right")
                 return _node(f.Bytes(terminator=term, include=opt["include"], consume=opt["consume"],
@@ -556,27 +809,85 @@ class _TypeBuilder:
     # --- bit fields ----------------------------------------------------------------------------------
 
     def _check_bits(self, specs: List[Tuple[str, Any, Tuple[Any, ...]]]) -> None:
-        """Kaitai reads bit fields at any bit position; binmodel's groups fill whole bytes (for now)."""
-        run: List[Tuple[str, int, Tuple[Any, ...]]] = []
-
-        def close() -> None:
-            if not run:
-                return
-            total = sum(b for _, b, _ in run)
-            if total % 8:
-                detail = "%s take %d bits, not whole bytes" % (", ".join(n for n, _, _ in run), total)
-                raise self.scope.unsupported("unaligned bit fields", *run[0][2], detail=detail)
-            run.clear()
-
-        for name, spec_, where in specs:
+        """Kaitai reads bit fields at any bit position; binmodel's groups do too, but only as fields of
+        the struct itself (not inside an array, an ``If`` or a switch)."""
+        for _, spec_, where in specs:
             node = spec_.node
-            if isinstance(node, s.Bits):
-                run.append((name, node.bits, where))
-                continue
-            close()
-            if _has_bits(node):
+            if not isinstance(node, s.Bits) and _has_bits(node):
                 raise self.scope.unsupported("bit fields inside repeat:, if: or switch (unaligned bits)", *where)
-        close()
+
+
+def _lifted(node: kx.Node, levels: int) -> kx.Node:
+    """``node`` read from ``levels`` structs further in: each name of the struct it was written for
+    becomes ``_parent.name`` (so often); ``_root`` stays. A type inherits a byte order the data decides
+    from the type that declares it: Kaitai passes the order down, binmodel evaluates the rule there."""
+    if levels == 0:
+        return node
+    if isinstance(node, kx.Name):
+        if node.name == "_root":
+            return node
+        base: kx.Node = kx.Name("_parent")
+        for _ in range(levels - 1):
+            base = kx.Attr(base, "_parent")
+        return kx.Attr(base, node.name)
+    return _map_children(node, lambda child: _lifted(child, levels))
+
+
+def _map_children(node: kx.Node, fn: Callable[[kx.Node], kx.Node]) -> kx.Node:
+    """``node`` with each expression directly inside it replaced by ``fn(child)``."""
+    changes: Dict[str, Any] = {}
+    for field in dataclasses.fields(node):
+        value = getattr(node, field.name)
+        if isinstance(value, kx.Node):
+            changes[field.name] = fn(value)
+        elif isinstance(value, tuple) and any(isinstance(v, kx.Node) for v in value):
+            changes[field.name] = tuple(fn(v) if isinstance(v, kx.Node) else v for v in value)
+    return dataclasses.replace(node, **changes) if changes else node
+
+
+def _names_in(spec: Any) -> List[str]:
+    """The names every Kaitai expression in an attribute's mapping reads (its pos:, size:, if:, switch-on:...)."""
+    found: List[str] = []
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key in ("doc", "doc-ref", "id", "encoding", "enum", "process", "contents") or str(key).startswith("-"):
+                continue
+            if key == "type" and isinstance(value, str):
+                value = value[value.index("("):] if "(" in value else ""
+            found.extend(_names_in(value))
+    elif isinstance(spec, list):
+        for value in spec:
+            found.extend(_names_in(value))
+    elif isinstance(spec, str):
+        try:
+            found.extend(kx.names_used(kx.parse(spec)))
+        except kx.KaitaiExprError:
+            pass
+    return found
+
+
+def _param_name(kid: str) -> str:
+    """The binmodel parameter of Kaitai parameter ``kid`` (its Kaitai name is the field that shows it)."""
+    return kid + "_param"
+
+
+def _param_kind(t: Any, param: Dict[str, Any]) -> Optional[str]:
+    """The static kind of a parameter of Kaitai type ``t`` (None: not known)."""
+    if not isinstance(t, str):
+        return None
+    if "enum" in param:
+        return statics.ENUM
+    if t in ("bool", "b1"):
+        return statics.BOOL
+    if _INT.match(t) or _BITS.match(t):
+        return statics.INT
+    if _FLOAT.match(t):
+        return statics.FLOAT
+    if t in ("str", "strz"):
+        return statics.STR
+    if t == "bytes":
+        return statics.BYTES
+    return statics.STRUCT if t == "struct" else None
 
 
 def _node_kind(node: s.Node) -> Optional[str]:
@@ -586,7 +897,7 @@ def _node_kind(node: s.Node) -> Optional[str]:
     if isinstance(node, s.Sized):
         return _node_kind(node.type)
     if isinstance(node, s.Bits):
-        return statics.BOOL if node.bits == 1 else statics.INT
+        return statics.ENUM if node.enum is not None else statics.BOOL if node.bits == 1 else statics.INT
     if isinstance(node, s.Int):
         return statics.INT
     if isinstance(node, s.Float):
@@ -673,6 +984,73 @@ class _Until:
         if not isinstance(value, bool):
             raise kx.KaitaiExprError("repeat-until must give a boolean, not %r" % (value,), self.text)
         return value
+
+
+class _Substream(Transform):
+    """The transform of a region that is only a substream (a user type with ``terminator:`` or
+    ``pad-right:``): its bytes as they are."""
+
+    def text(self, arg: Optional[bx.Expr] = None) -> str:
+        return "substream"
+
+    def decode(self, raw: bytes, arg: Any = None) -> bytes:
+        return raw
+
+    def encode(self, data: bytes, arg: Any = None) -> bytes:
+        return data
+
+
+_SUBSTREAM = _Substream()
+
+
+def _known_encoding(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
+
+
+class _UnknownEncoding(Transform):
+    """Text in an encoding Python has no codec for: reading it fails (Kaitai's UnknownEncodingError)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def text(self, arg: Optional[bx.Expr] = None) -> str:
+        return "unknown encoding %r" % self.name
+
+    def decode(self, raw: bytes, arg: Any = None) -> bytes:
+        raise TransformError("unknown encoding %r" % self.name, expected="an encoding Python knows", found=self.name)
+
+    def encode(self, data: bytes, arg: Any = None) -> bytes:
+        raise TransformError("unknown encoding %r" % self.name, expected="an encoding Python knows", found=self.name)
+
+
+def _ks_text(value: Any) -> str:
+    """A YAML scalar of a ``valid:`` as Kaitai expression text (YAML reads ``0x50`` as 80, ``1.5`` as a float)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[%s]" % ", ".join(_ks_text(v) for v in value)
+    return str(value)
+
+
+class _KaitaiValid(Constraint):
+    """One part of Kaitai's ``valid:`` (``key``: eq, min, max, any-of, in-enum or expr), named ``text``: an
+    expression over the struct and ``this._value`` (Kaitai's ``_``) that must hold; ``in-enum``: the
+    value is a member of its enum."""
+
+    def __init__(self, key: str, expr: Any, text: str) -> None:
+        self.key, self.expr, self.text = key, expr, text
+
+    def holds(self, value: Any, ctx: Any) -> bool:
+        if self.key == "in-enum":
+            return isinstance(value, enum.Enum)
+        return self.expr.evaluate(ValueScope(ctx, value)) is True
+
+    def exprs(self) -> Iterator[bx.Expr]:
+        return iter([self.expr])
 
 
 class _ToEnum:

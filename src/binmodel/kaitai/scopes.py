@@ -42,6 +42,8 @@ class Scope:
     file: KsyFile
     parent: Optional[Scope]
     endian: Optional[str] = None
+    endian_switch: Optional[Dict[str, Any]] = None  # meta.endian with switch-on: the data decides
+    endian_inherited: int = 0  # ... in the type this many levels out (0: this one)
     bit_endian: str = "be"
     encoding: Optional[str] = None
     types: Dict[str, Scope] = dataclasses.field(default_factory=dict)
@@ -179,6 +181,8 @@ class Reader:
         parent = scope.parent
         if parent is not None:
             scope.endian, scope.bit_endian, scope.encoding = parent.endian, parent.bit_endian, parent.encoding
+            scope.endian_switch = parent.endian_switch
+            scope.endian_inherited = parent.endian_inherited + 1 if parent.endian_switch is not None else 0
         meta = spec.get("meta", {})
         if meta is None:
             meta = {}
@@ -190,11 +194,18 @@ class Reader:
         if "endian" in meta:
             endian = meta["endian"]
             if isinstance(endian, dict):
-                raise scope.unsupported("a byte order computed from the data: meta.endian with switch-on",
-                                        "meta", "endian")
-            if endian not in ("le", "be"):
+                if set(endian) - {"switch-on", "cases"} or not isinstance(endian.get("cases"), dict) \
+                        or "switch-on" not in endian:
+                    raise scope.error("meta.endian is le, be or a switch-on with cases", "meta", "endian")
+                for order in endian["cases"].values():
+                    if order not in ("le", "be"):
+                        raise scope.error("a byte order is le or be, not %r" % (order,), "meta", "endian", "cases")
+                scope.endian, scope.endian_switch, scope.endian_inherited = None, endian, 0
+            elif endian not in ("le", "be"):
                 raise scope.error("endian must be le or be, not %r" % (endian,), "meta", "endian")
-            scope.endian = "little" if endian == "le" else "big"
+            else:
+                scope.endian, scope.endian_switch = ("little" if endian == "le" else "big"), None
+                scope.endian_inherited = 0
         if "bit-endian" in meta:
             if meta["bit-endian"] not in ("le", "be"):
                 raise scope.error("bit-endian must be le or be, not %r" % (meta["bit-endian"],), "meta", "bit-endian")
@@ -203,8 +214,6 @@ class Reader:
             scope.encoding = encoding_name(meta["encoding"], scope, ("meta", "encoding"))
         if meta.get("ks-opaque-types"):
             raise scope.unsupported("opaque external types: meta.ks-opaque-types", "meta", "ks-opaque-types")
-        if "params" in spec:
-            raise scope.unsupported("type parameters: params:", "params")
         scope.qualname = class_name(scope.name) if parent is None else parent.qualname + "." + class_name(scope.name)
         for name, values in mapping(spec.get("enums"), scope, "enums").items():
             if not isinstance(name, str) or not ID.match(name):

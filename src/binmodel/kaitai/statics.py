@@ -137,6 +137,8 @@ class _Checker:
         k = self.kind(node.obj)
         args = node.args if isinstance(node, kx.Method) else ()
         arg_kinds = [self.kind(a) for a in args]
+        if k is None and node.name in ("to_i", "to_s"):  # whatever it is called on, these give one kind
+            return INT if node.name == "to_i" else STR
         if k is None or k == STRUCT:
             return None
         methods = _METHODS.get(k, {})

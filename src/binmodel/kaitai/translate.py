@@ -34,6 +34,15 @@ MAX_NATIVE_SHIFT = 4096
 shifts (``1 << n`` with ``n`` from the data must not allocate what the data did not pay for)."""
 
 
+IO_ATTRS = ("pos", "size", "eof")
+"""What binmodel knows of Kaitai's ``_io`` while parsing: ``this._io.pos``, ``.size`` and ``.eof`` of the
+region being parsed."""
+
+
+IO_UNSUPPORTED = ("_io is not supported yet (Kaitai's stream object; binmodel has _io.pos, _io.size and _io.eof "
+                  "of the region being parsed)")
+
+
 def translate(node: Node, resolve: Callable[[Name], Optional[Any]], env: Env, text: str = "",
               kind: Optional[Callable[[Node], Optional[str]]] = None) -> Any:
     """A binmodel expression for ``node``: ``this.x`` references, arithmetic, comparisons and ``where``
@@ -46,13 +55,18 @@ def translate(node: Node, resolve: Callable[[Name], Optional[Any]], env: Env, te
     from .. import expr as bx
 
     source = text or unparse(node)
+    io_reads = {id(n.obj) for n in walk(node) if isinstance(n, Attr) and n.name in IO_ATTRS}
     for n in walk(node):
-        if isinstance(n, Name) and n.name in ("_io", "_sizeof"):
-            raise UnsupportedExpr("_io is not supported yet (Kaitai's stream object)", source, n.pos if text else None)
-        if isinstance(n, SizeOf) or (isinstance(n, Attr) and n.name == "_sizeof"):
-            raise UnsupportedExpr("sizeof<...> and ._sizeof are not supported yet", source, n.pos if text else None)
+        if isinstance(n, Name) and n.name == "_sizeof":
+            raise UnsupportedExpr("_sizeof (the size of a value) is not supported yet", source, n.pos if text else None)
+        if isinstance(n, Name) and n.name == "_io" and id(n) not in io_reads:
+            raise UnsupportedExpr(IO_UNSUPPORTED, source, n.pos if text else None)
+        if isinstance(n, SizeOf) or (isinstance(n, Attr) and n.name == "_sizeof"):  # (the importer gives sizeof<t>)
+            raise UnsupportedExpr("%s are not supported yet" % ("sizeof<...> of a type" if isinstance(n, SizeOf)
+                                                                 else "._sizeof (the size of a value)"),
+                                  source, n.pos if text else None)
         if isinstance(n, Attr) and n.name == "_io":
-            raise UnsupportedExpr("_io is not supported yet (Kaitai's stream object)", source, n.pos if text else None)
+            raise UnsupportedExpr(IO_UNSUPPORTED, source, n.pos if text else None)
 
     def fallback(sub: Node) -> Any:
         if not names_used(sub):  # a constant (enum_0::animal::cat.to_i, "abc".length): its value
@@ -79,7 +93,12 @@ def translate(node: Node, resolve: Callable[[Name], Optional[Any]], env: Env, te
             except LookupError as exc:
                 raise KaitaiExprError(str(exc), source, n.pos if text else None) from None
         if isinstance(n, Name):
-            if n.name in ("_", "_index", "_root"):
+            if n.name == "_index":
+                return bx.Ref(("_index",))
+            if n.name == "_":  # the item of a repeat-until, where the caller has it as an expression
+                found = resolve(n)
+                return found if found is not None else fallback(n)
+            if n.name == "_root":
                 return fallback(n)
             if n.name == "_parent":
                 return bx.Ref(("_parent",))
@@ -87,6 +106,8 @@ def translate(node: Node, resolve: Callable[[Name], Optional[Any]], env: Env, te
             if found is None:
                 raise KaitaiExprError("unknown name %s" % n.name, source, n.pos if text else None)
             return found
+        if isinstance(n, Attr) and n.name in IO_ATTRS and isinstance(n.obj, Name) and n.obj.name == "_io":
+            return bx.Ref(("_io", n.name))
         if isinstance(n, Attr) and n.name not in METHODS:
             base = go(n.obj)
             if isinstance(base, bx.Ref):

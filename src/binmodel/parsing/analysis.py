@@ -186,6 +186,8 @@ def _names_interpreted(t: Any, seen: set, todo: List[s.Struct]) -> bool:
         return False
     if isinstance(t, s.Pointer) and (t.region or t.lazy):
         return True  # (generated code keeps no region start; a lazy value read later names its whole path)
+    if isinstance(t, s.Array) and isinstance(t.until, Expr):
+        return True  # (an until= expression over the struct and this._item)
     for item in dataclasses.fields(t):
         value = getattr(t, item.name, None)
         values = value if isinstance(value, tuple) else (value,)

@@ -139,19 +139,27 @@ class Deferred:
     ``read()`` parses it once, in the struct's context, as the pointer would have (the same bounds and
     errors, raised when it is read), and keeps where its bytes lie (``span``) for ``len_of`` and ``crc32_of``."""
 
-    __slots__ = ("node", "ctx", "target", "path", "bounds", "pos", "span", "value", "done")
+    __slots__ = ("node", "ctx", "target", "path", "bounds", "pos", "span", "value", "done", "depth")
     _bm_deferred = True  # (how ``expr.View`` recognises one without importing this module)
 
     def __init__(self, node: Any, ctx: ParseContext, target: int, path: str, bounds: Tuple[int, int],
                  pos: int) -> None:
         self.node, self.ctx, self.target, self.path, self.bounds, self.pos = node, ctx, target, path, bounds, pos
         self.span, self.value, self.done = (target, target), None, False
+        self.depth = ctx.state.depth  # how deeply its struct nests, counting the lazy values read to reach it
 
     def read(self) -> Any:
         if not self.done:
             from .interpreter import read_pointer  # (the interpreter imports this module)
 
-            self.value, after = read_pointer(self.node, self.ctx, self.target, self.path, self.pos, self.bounds)
+            # read at the depth of its struct: a lazy value inside it (read later) is one level deeper, so a
+            # chain of them (a type whose instance is the type itself) meets the depth limit, not the memory's
+            state = self.ctx.state
+            outer, state.depth = state.depth, self.depth
+            try:
+                self.value, after = read_pointer(self.node, self.ctx, self.target, self.path, self.pos, self.bounds)
+            finally:
+                state.depth = outer
             self.span, self.done = (self.target, after), True
         return self.value
 

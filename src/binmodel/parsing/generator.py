@@ -20,6 +20,7 @@ import struct
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
+from .. import background
 from .. import codegen as g
 from .. import schema as s
 from ..expr import BinOp, Expr, Invert, Lit, Not, Ref, Subscript, Where, invert
@@ -176,6 +177,9 @@ class StructCompiler(ItemLoops):
         for f in node.fields():  # the value as parsed (see Struct._bm_from_values)
             if f.derive is not None:
                 w.emit(1, "{o}.%s%s = %s" % (PARSED_PREFIX, f.name, self.known[f.name]))
+        if background.kinds(node):  # the data around its pointers' targets, for build (region ones: interpreted)
+            w.emit(1, "%s({o}, %s, {data}, 0, len({data}))" % (w.const(background.keep, "keep"),
+                                                             w.const(node, "node")))
 
     def members(self) -> None:
         """The members in order: fixed runs fused into one read each, every other member by its emitter."""

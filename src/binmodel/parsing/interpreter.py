@@ -14,6 +14,7 @@ import struct
 import sys
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from .. import background
 from .. import schema as s
 from ..buffers import as_buffer, data_offset
 from ..context import MAX_DEPTH, evaluate, item_done, until_holds
@@ -319,16 +320,17 @@ def _parse_open_array(node: s.Array, ctx: ParseContext, pos: int, path: str, ite
             ctx.index, ctx.pos = i, pos
             item, after = _parse_item(node, ctx, pos, "%s[%d]" % (path, i))
             ctx.item_prev = item_done(ctx)
-            if after == pos:
-                raise ParseError("item %d took no bytes; the array would never end" % i, path, pos,
-                                 expected="at least 1 byte", found=0)
             items.append(item)
-            pos = after
+            empty, pos = after == pos, after
+            ctx.pos = pos  # (this._io.pos in an until= expression: after the item)
             i += 1
             if item.__class__ is Malformed and after == state.end:
                 break
-            if node.until is not None and until_holds(node.until, item, path, pos, ParseError):
-                break
+            if node.until is not None and until_holds(node.until, item, path, pos, ParseError, ctx):
+                break  # (an item that takes no bytes may end the array)
+            if empty:
+                raise ParseError("item %d took no bytes; the array would never end" % (i - 1), path, pos,
+                                 expected="at least 1 byte", found=0)
     finally:
         ctx.item_prev, ctx.last_child = saved, None
         ctx.index = saved_index
@@ -440,6 +442,8 @@ def _parse_members(node: s.Struct, sub: ParseContext, pos: int, path: str) -> Tu
     obj = node.cls._bm_from_values(sub.values, raw) if node.cls is not None else dict(sub.values)
     if kept_fill and node.cls is not None:
         object.__setattr__(obj, "_bm_parsed", dict(getattr(obj, "_bm_parsed", None) or {}, **kept_fill))
+    if background.kinds(node):  # the bytes around its pointers' data, for build
+        background.keep(obj, node, state.data, state.begin, state.end)
     if state.spans is not None:
         state.spans[span_index].size = pos - start
         state.spans[span_index].value = obj

@@ -36,15 +36,18 @@ def _ended(node: Any, ctx: ParseContext, pos: int, path: str, unit: int) -> Tupl
 
 def parse_term_bytes(node: s.TermBytes, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
     state = ctx.state
-    if node.size is None:
+    if node.size is None and not node.greedy:
         raw, end, ended = _ended(node, ctx, pos, path, 1)
         value: bytes = raw if ended else OpenBytes(raw)
     else:
-        n = count(node.size, ctx, path, pos, "size")
+        n = max(state.end - pos, 0) if node.greedy else count(node.size, ctx, path, pos, "size")  # type: ignore[arg-type]
         region = read(state, pos, n, path, node.name)
         raw = cut(region, node.pad, node.terminator, node.include, 1)
         value = raw
-        if kept(region, raw, n, node.pad, node.terminator, node.include, 1):
+        # (a greedy region builds as the value and its terminator: kept unless that is what it holds)
+        size = len(raw) + (len(node.terminator) if node.terminator and not node.include else 0) \
+            if node.greedy else n
+        if kept(region, raw, size, node.pad, node.terminator, node.include, 1):
             value = KeptBytes(raw)
             value.raw = region
         end = pos + n
@@ -141,6 +144,8 @@ def parse_transformed(node: s.Transformed, ctx: ParseContext, pos: int, path: st
             list.append(state.spans, sp)  # decoded offsets: a dump window's stop does not apply
     if not node.process.exact:
         value = keep_stored(value, decoded, bytes(raw), arg)
+    elif getattr(raw, "raw", None) is not None:  # stored bytes that hold more than their value (the bytes
+        value = keep_stored(value, decoded, raw, arg)  # after a terminator): kept, with them, for build
     return value, end
 
 
