@@ -1,0 +1,288 @@
+"""Parsing from data that arrives in pieces: one record from the front of bytes that may go on
+(``read_prefix``), one instance from a file object (``parse_stream``), records one at a time from a
+file larger than memory (``iter_stream``).
+
+The parse itself is the ordinary one. Generated code reads the bytes so far; when it succeeds on a model
+whose reading never depends on where the data ends (``StreamPlan.trusted``), its value is final. Any
+other outcome goes to the interpreter over an *open* region (``ParseState.open``): running out of bytes
+there raises ``NeedMore`` (with the end it needs, when the model knows) instead of a ParseError, so a
+caller reads more and tries again; bad bytes are still the exact ParseError. At the end of the stream
+the last try is an ordinary parse, so a short record gets the error a short buffer gets.
+
+A model that reads at other offsets than the next one (``Pointer``, ``Peek``) needs to seek: streams
+refuse it with ``StreamError`` rather than buffer the whole input.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+from . import schema as s
+from .errors import Error, ParseError, SizeofError
+from .fields import resolve_lazy
+from .parsing.analysis import compilable
+from .parsing.context import NeedMore, ParseContext, ParseState
+from .sizes import min_size, static_size
+
+
+class StreamError(Error, ValueError):
+    """A model cannot be read from a stream as asked: it reads at offsets out of order (it would seek)."""
+
+
+# --- what a model needs of a stream -------------------------------------------------------------------
+
+
+def _end_dependent(node: s.Node) -> bool:
+    """Whether ``node`` itself (not its children) decides something from where its region ends."""
+    if isinstance(node, (s.UnlessEnd, s.Fallback)):
+        return True  # (a Fallback's main type may fail only because the bytes so far end too early)
+    if isinstance(node, (s.Array, s.Bytes, s.String)) and node.greedy:
+        return True
+    if isinstance(node, s.Array) and node.typed and node.count is None:
+        return True
+    if isinstance(node, s.Bytes) and node.measure is not None:
+        return True
+    if isinstance(node, (s.String, s.TermBytes)) and node.terminator is not None and not node.eos_error:
+        return True
+    if isinstance(node, s.Sized) and node.size is None and node.prefix is None:
+        return True
+    return any(path[:1] == ("_io",) for e in s.expressions(node) for path in e.refs())
+
+
+def _bounded_children(node: s.Node) -> bool:
+    """Whether the children of ``node`` are read inside a region whose end is known (a sized region, decoded bytes)."""
+    if isinstance(node, s.Sized):
+        return node.size is not None or node.prefix is not None
+    return isinstance(node, s.Transformed)
+
+
+@dataclasses.dataclass(frozen=True)
+class StreamPlan:
+    """How to read ``node`` from a stream: why it cannot be (``seeks``), whether generated code's values can
+    be trusted on the bytes so far (``trusted``), and the fewest bytes a value takes (``least``)."""
+
+    node: s.Struct
+    seeks: Optional[str]
+    trusted: bool
+    least: int
+    size: Optional[int]
+
+
+_PLANS: Dict[int, Tuple[s.Struct, StreamPlan]] = {}
+
+
+def plan(node: s.Struct) -> StreamPlan:
+    """The ``StreamPlan`` of ``node``, worked out once from the schema."""
+    hit = _PLANS.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    seeks: List[str] = []
+    open_ended: List[str] = []
+    seen: set = set()
+
+    def visit(n: s.Node, path: str, bounded: bool) -> None:
+        if isinstance(n, s.Lazy):
+            if id(n) in seen:
+                return
+            seen.add(id(n))
+            n = resolve_lazy(n)
+        if isinstance(n, (s.Pointer, s.Peek)) and not seeks:
+            seeks.append(path or n.name)
+        if not bounded and _end_dependent(n) and not open_ended:
+            open_ended.append(path or n.name)
+        inner = bounded or _bounded_children(n)
+        if isinstance(n, s.Struct):
+            if (id(n), inner) in seen:
+                return
+            seen.add((id(n), inner))  # type: ignore[arg-type]
+            for f in n.fields():
+                visit(f.type, "%s.%s" % (path, f.name) if path else f.name, inner)
+            return
+        for child in s.children(n):
+            visit(child, path, inner)
+
+    visit(node, "", False)
+    try:
+        size: Optional[int] = static_size(node)
+    except SizeofError:
+        size = None
+    result = StreamPlan(node, seeks[0] if seeks else None, compilable(node) and not open_ended,
+                        max(min_size(node), 1), size)
+    _PLANS[id(node)] = (node, result)
+    return result
+
+
+def check_forward(model: Any) -> StreamPlan:
+    """The plan of ``model``, or the StreamError that says why it cannot be read from a stream."""
+    found = plan(model._bm_node)
+    if found.seeks is not None:
+        raise StreamError("%s.%s reads at another offset (a Pointer or Peek): a stream is read forward only; "
+                          "parse the whole data instead (Model.parse over bytes, or an mmap of the file)"
+                          % (model.__name__, found.seeks))
+    return found
+
+
+# --- one value from the front of the bytes so far ------------------------------------------------------
+
+
+def parent_context(values: Optional[Dict[str, Any]]) -> Optional[ParseContext]:
+    """What ``this._parent`` names while records are read alone: the fields of the struct around them."""
+    if values is None:
+        return None
+    ctx = ParseContext(None, 0, ParseState(b"", None))
+    ctx.values.update(values)
+    return ctx
+
+
+def read_prefix(found: StreamPlan, data: bytes, offset: int, more: bool,
+                parent: Optional[ParseContext] = None) -> Tuple[Any, int]:
+    """``(value, end)`` of the record at ``offset`` in ``data``. With ``more`` (the stream may go on), running
+    out of bytes is ``NeedMore``; without it, the error a short buffer gets. Bad bytes: the ParseError,
+    its offset inside ``data``."""
+    node = found.node
+    if found.trusted:
+        from .parsing.compiled import REGISTRY
+
+        state = ParseState(data, None) if REGISTRY.needs_state(node) else None
+        try:
+            return REGISTRY.parser(node)(data, offset, len(data), state, parent)  # type: ignore[no-any-return]
+        except Exception:
+            pass  # short or bad: the interpreter says which
+    from .parsing.interpreter import parse_struct
+
+    state = ParseState(data, None)
+    state.open = more
+    state.begin = offset  # this._io.pos counts from the record's start, as in a parse of it alone
+    try:
+        return parse_struct(node, parent, offset, "", state)
+    except RecursionError:
+        raise ParseError("the data nests too deeply", "", offset) from None
+
+
+def moved(exc: ParseError, shift: int, index: Optional[int] = None) -> ParseError:
+    """``exc`` with its offset counted in the stream (``shift`` more) and the record's index in front of its path."""
+    path = exc.path
+    if index is not None:
+        path = "[%d]%s%s" % (index, "." if path and not path.startswith("[") else "", path)
+    offset = None if exc.offset is None else exc.offset + shift
+    return ParseError(exc.reason, path, offset, expected=exc.expected, found=exc.found)
+
+
+# --- file objects ---------------------------------------------------------------------------------
+
+
+def _seekable(f: Any) -> bool:
+    try:
+        return bool(f.seekable())
+    except Exception:
+        return False
+
+
+def _tell(f: Any) -> int:
+    try:
+        return int(f.tell()) if _seekable(f) else 0
+    except Exception:
+        return 0
+
+
+def _read(f: Any, n: int, some: bool = False) -> bytes:
+    """Up to ``n`` bytes of ``f``: all of them unless the stream ends (``some``: whatever one read gives)."""
+    read1 = getattr(f, "read1", None) if some else None
+    out: List[bytes] = []
+    left = n
+    while left > 0:
+        chunk = read1(left) if read1 is not None else f.read(left)
+        if chunk is None:
+            raise StreamError("%s is non-blocking and has no data now; streams read blocking files" % type(f).__name__)
+        if not chunk:
+            break
+        if not isinstance(chunk, bytes):
+            if isinstance(chunk, str):
+                raise TypeError("parse_stream() reads a binary file object (open(path, 'rb'), sys.stdin.buffer), "
+                                "not a text one")
+            chunk = bytes(chunk)
+        out.append(chunk)
+        left -= len(chunk)
+        if some:
+            break
+    return out[0] if len(out) == 1 else b"".join(out)
+
+
+def parse_stream(model: Any, f: Any, *, parent: Optional[Dict[str, Any]] = None) -> Any:
+    """One instance of ``model`` read from the binary file object ``f``, leaving ``f`` just after it.
+
+    Reads what the model says it needs: a fixed-size model takes one read; a length-prefixed one a read for
+    the header and one for the rest. Where only a terminator ends a field, a pipe is read a byte at a time
+    there (a seekable file in growing chunks, then sought back). ``parent``: the fields ``this._parent``
+    names, for records normally read inside another struct."""
+    found = check_forward(model)
+    seekable = _seekable(f)
+    base = _tell(f)
+    ctx = parent_context(parent)
+    data, want, chunk, ended = b"", found.least, 512, False
+    while True:
+        if want > len(data) and not ended:
+            got = _read(f, want - len(data))
+            ended = len(got) < want - len(data)
+            data += got
+        try:
+            value, end = read_prefix(found, data, 0, not ended, ctx)
+        except NeedMore as need:
+            if need.upto is not None and need.upto > len(data):
+                want = need.upto
+            elif seekable:
+                want, chunk = len(data) + chunk, chunk * 2
+            else:
+                want = len(data) + 1
+            continue
+        except ParseError as exc:
+            raise moved(exc, base) from None
+        if seekable and end < len(data):
+            f.seek(end - len(data), 1)  # give back what was read past the value
+        return value
+
+
+def iter_stream(model: Any, f: Any, *, parent: Optional[Dict[str, Any]] = None,
+                chunk_size: int = 1 << 16) -> Iterator[Any]:
+    """Instances of ``model`` read one after another from ``f`` until it ends, in chunks of ``chunk_size``:
+    memory holds a chunk and the record being read, never the file. A record cut short by the end of the
+    file is the ParseError of a short record, its offset counted in the stream and its index in the path.
+    From a pipe each chunk is what one read gives, so records are yielded as they arrive."""
+    found = check_forward(model)
+    ctx = parent_context(parent)
+    seekable = _seekable(f)
+    base = _tell(f)  # the stream offset of data[0]
+    data, pos, index, ended = b"", 0, 0, False
+    want = found.least
+    try:
+        while True:
+            if len(data) - pos < want and not ended:
+                got = _read(f, max(chunk_size, want - (len(data) - pos)), some=True)
+                base += pos
+                data, pos = data[pos:] + got, 0
+                ended = not got
+                continue
+            if ended and pos == len(data):
+                return
+            try:
+                value, end = read_prefix(found, data, pos, not ended, ctx)
+            except NeedMore as need:
+                if ended:  # (an open parse at the end: the final one below decides)
+                    raise AssertionError("NeedMore after the end of the stream") from None
+                want = max((need.upto or len(data) + 1) - pos, len(data) - pos + 1)
+                continue
+            except ParseError as exc:
+                raise moved(exc, base, index) from None
+            if end == pos:
+                raise ParseError("a %s record took no bytes: the stream would never end" % model.__name__,
+                                 "[%d]" % index, base + pos, expected="at least 1 byte", found=0)
+            yield value
+            index += 1
+            pos, want = end, found.least
+    finally:
+        if seekable and pos < len(data):
+            try:
+                f.seek(pos - len(data), 1)  # leave the file just after the last record read
+            except Exception:
+                pass
