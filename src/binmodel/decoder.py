@@ -7,11 +7,13 @@ messages out. It does no I/O itself, so the same decoder serves sockets, asyncio
 ...     data: bytes = Bytes(this.n)
 >>> dec = Decoder(Msg)
 >>> dec.feed(b"\\x02hi\\x03ab")
->>> [m.data for m in dec], dec.needed
-([b'hi'], 2)
+>>> next(dec).data
+b'hi'
+>>> len(list(dec)), dec.needed
+(0, 1)
 >>> dec.feed(b"c")
->>> [m.data for m in dec]
-[b'abc']
+>>> next(dec).data
+b'abc'
 
 Bytes are kept until a message is complete and joined once per try; a try is made only when the
 buffered bytes reach what the model said it needs (a length-prefixed message: one try for its header,
