@@ -116,7 +116,7 @@ class Server:
 
     def __init__(self) -> None:
         self.store: Dict[str, bytes] = {}
-        self.handlers: List["asyncio.Task[None]"] = []
+        self.handlers: List[asyncio.Task[None]] = []
 
     async def start(self) -> int:
         self.server = await asyncio.start_server(self._connected, "127.0.0.1", 0)
@@ -179,7 +179,7 @@ if __name__ == "__main__":
         dec = Decoder(Message)
         dec.feed(raw)
         offset = 0
-        for msg in dec:
+        for _ in dec:
             size = dec.offset - offset
             dump(Message, raw[offset:offset + size], color="never", legend=False)
             offset += size

@@ -28,7 +28,6 @@ from binmodel import (
     Struct,
     Switch,
     crc32_of,
-    len_of,
     this,
     u8,
     u16,

@@ -17,7 +17,6 @@ from typing import (
     Callable,
     ClassVar,
     Dict,
-    Iterator,
     List,
     Mapping,
     Optional,
@@ -40,6 +39,7 @@ if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
 
     from .layout import Layout
+    from .streams import Records
 else:
     def dataclass_transform(**kwargs: Any) -> Any:
         return lambda cls: cls
@@ -529,20 +529,21 @@ class Struct(metaclass=StructMeta):
         return parse_trace(cls._bm_node, data, offset, allow_trailing)
 
     @classmethod
-    def parse_stream(cls: Type[_M], f: Any, *, parent: Optional[Dict[str, Any]] = None) -> _M:
+    def parse_stream(cls: Type[_M], f: Any, *, parent: Optional[Dict[str, Any]] = None,
+                     offset: Optional[int] = None) -> _M:
         """Read one instance from the binary file object ``f`` (a file, a pipe, ``sys.stdin.buffer``), reading
         only its bytes; ``f`` is left just after it. See ``binmodel.streams``."""
         from .streams import parse_stream
 
-        return parse_stream(cls, f, parent=parent)  # type: ignore[no-any-return]
+        return parse_stream(cls, f, parent=parent, offset=offset)  # type: ignore[no-any-return]
 
     @classmethod
     def iter_stream(cls: Type[_M], f: Any, *, parent: Optional[Dict[str, Any]] = None,
-                    chunk_size: int = 1 << 16) -> Iterator[_M]:
+                    chunk_size: int = 1 << 16, offset: Optional[int] = None) -> Records:
         """Instances read one after another from ``f`` until it ends, holding one chunk in memory."""
         from .streams import iter_stream
 
-        return iter_stream(cls, f, parent=parent, chunk_size=chunk_size)
+        return iter_stream(cls, f, parent=parent, chunk_size=chunk_size, offset=offset)
 
     @classmethod
     def recv(cls: Type[_M], sock: Any, *, parent: Optional[Dict[str, Any]] = None) -> _M:

@@ -179,7 +179,7 @@ def _seekable(f: Any) -> bool:
         return False
 
 
-def _tell(f: Any) -> int:
+def tell(f: Any) -> int:
     try:
         return int(f.tell()) if _seekable(f) else 0
     except Exception:
@@ -209,16 +209,18 @@ def _read(f: Any, n: int, some: bool = False) -> bytes:
     return out[0] if len(out) == 1 else b"".join(out)
 
 
-def parse_stream(model: Any, f: Any, *, parent: Optional[Dict[str, Any]] = None) -> Any:
+def parse_stream(model: Any, f: Any, *, parent: Optional[Dict[str, Any]] = None,
+                 offset: Optional[int] = None) -> Any:
     """One instance of ``model`` read from the binary file object ``f``, leaving ``f`` just after it.
 
     Reads what the model says it needs: a fixed-size model takes one read; a length-prefixed one a read for
     the header and one for the rest. Where only a terminator ends a field, a pipe is read a byte at a time
     there (a seekable file in growing chunks, then sought back). ``parent``: the fields ``this._parent``
-    names, for records normally read inside another struct."""
+    names, for records normally read inside another struct; ``offset``: where errors count from, as in
+    ``iter_stream``."""
     found = check_forward(model)
     seekable = _seekable(f)
-    base = _tell(f)
+    base = tell(f) if offset is None else offset
     ctx = parent_context(parent)
     data, want, chunk, ended = b"", found.least, 512, False
     while True:
@@ -243,16 +245,44 @@ def parse_stream(model: Any, f: Any, *, parent: Optional[Dict[str, Any]] = None)
         return value
 
 
+class Records(Iterator[Any]):
+    """What ``iter_stream`` returns: an iterator over the records, which also says where it is in the stream
+    (``offset``: just after the last record given, where the next one starts) and how many it gave (``count``)."""
+
+    def __init__(self, records: Iterator[Tuple[Any, int]], offset: int) -> None:
+        self._records = records
+        self.offset = offset
+        self.count = 0
+
+    def __next__(self) -> Any:
+        value, self.offset = next(self._records)
+        self.count += 1
+        return value
+
+    def close(self) -> None:
+        """Stop reading (a seekable file is left just after the last record given)."""
+        close = getattr(self._records, "close", None)
+        if close is not None:
+            close()
+
+
 def iter_stream(model: Any, f: Any, *, parent: Optional[Dict[str, Any]] = None,
-                chunk_size: int = 1 << 16) -> Iterator[Any]:
+                chunk_size: int = 1 << 16, offset: Optional[int] = None) -> Records:
     """Instances of ``model`` read one after another from ``f`` until it ends, in chunks of ``chunk_size``:
     memory holds a chunk and the record being read, never the file. A record cut short by the end of the
     file is the ParseError of a short record, its offset counted in the stream and its index in the path.
-    From a pipe each chunk is what one read gives, so records are yielded as they arrive."""
+    From a pipe each chunk is what one read gives, so records are yielded as they arrive. ``offset``: the
+    stream offset ``f`` is at, which errors and ``Records.offset`` count from (default: ``f.tell()`` where
+    the file can tell, else 0)."""
     found = check_forward(model)
-    ctx = parent_context(parent)
+    base = tell(f) if offset is None else offset
+    return Records(_records(found, f, parent_context(parent), base, chunk_size), base)
+
+
+def _records(found: StreamPlan, f: Any, ctx: Optional[ParseContext], base: int,
+             chunk_size: int) -> Iterator[Tuple[Any, int]]:
+    """``(record, its end's stream offset)`` one after another; ``base``: the stream offset of data[0]."""
     seekable = _seekable(f)
-    base = _tell(f)  # the stream offset of data[0]
     data, pos, index, ended = b"", 0, 0, False
     want = found.least
     try:
@@ -267,17 +297,15 @@ def iter_stream(model: Any, f: Any, *, parent: Optional[Dict[str, Any]] = None,
                 return
             try:
                 value, end = read_prefix(found, data, pos, not ended, ctx)
-            except NeedMore as need:
-                if ended:  # (an open parse at the end: the final one below decides)
-                    raise AssertionError("NeedMore after the end of the stream") from None
+            except NeedMore as need:  # (only while the stream goes on: at its end the parse is a plain one)
                 want = max((need.upto or len(data) + 1) - pos, len(data) - pos + 1)
                 continue
             except ParseError as exc:
                 raise moved(exc, base, index) from None
             if end == pos:
-                raise ParseError("a %s record took no bytes: the stream would never end" % model.__name__,
+                raise ParseError("a %s record took no bytes: the stream would never end" % found.node.name,
                                  "[%d]" % index, base + pos, expected="at least 1 byte", found=0)
-            yield value
+            yield value, base + end
             index += 1
             pos, want = end, found.least
     finally:

@@ -16,11 +16,12 @@ is not (after an edit that changes a frame's size, set it too).
 from __future__ import annotations
 
 import enum
-from typing import Any, Iterator, List, Tuple, Union
+from typing import Any, List, Tuple, Union
 
 from ..expr import len_of, this, where
 from ..fields import Array, Bytes, Enum, Sized, Switch, i32, u16, u32, u32be
 from ..model import Struct
+from ..streams import Records
 from .ethernet import Ethernet
 
 MAGIC_MICROSECONDS = 0xA1B2C3D4
@@ -118,17 +119,21 @@ class Magic(Struct):
     magic: int = u32be()
 
 
-def read_stream(f: Any, chunk_size: int = 1 << 16) -> Tuple[int, FileHeader, Iterator[Record]]:
+def read_stream(f: Any, chunk_size: int = 1 << 16) -> Tuple[int, FileHeader, Records]:
     """A pcap file read from the binary file object ``f`` as it arrives: its magic number, its file header,
-    and an iterator over its records (parsed as ``Pcap`` parses them, held one chunk at a time)."""
-    magic = Magic.parse_stream(f).magic
+    and an iterator over its records (parsed as ``Pcap`` parses them, held one chunk at a time; its
+    ``offset`` is where the next record starts)."""
+    from ..streams import tell
+
+    start = tell(f)
+    magic = Magic.parse_stream(f, offset=start).magic
     body = PcapBE if magic in (MAGIC_MICROSECONDS, MAGIC_NANOSECONDS) else PcapLE
     if magic not in (MAGIC_MICROSECONDS, MAGIC_NANOSECONDS, MAGIC_MICROSECONDS_SWAPPED, MAGIC_NANOSECONDS_SWAPPED):
         Pcap.parse(Magic(magic=magic).to_bytes(), allow_trailing=True)  # the error Pcap.parse gives
     header_type, records = (f.type for f in body._bm_node.fields())
-    header = header_type.cls.parse_stream(f)
+    header = header_type.cls.parse_stream(f, offset=start + 4)  # type: ignore[attr-defined]
     record = records.item.cls  # type: ignore[attr-defined]
-    return magic, header, record.iter_stream(f, parent={"header": header}, chunk_size=chunk_size)
+    return magic, header, record.iter_stream(f, parent={"header": header}, chunk_size=chunk_size, offset=start + 24)
 
 
 __all__ = ["FileHeader", "LinkType", "Magic", "Pcap", "PcapBE", "PcapLE", "Record", "read_stream"]
