@@ -10,7 +10,6 @@ import io
 import os
 import random
 import threading
-import tracemalloc
 from typing import List
 
 import pytest
@@ -208,6 +207,7 @@ def test_pcap_records_streamed_match_dpkt_and_the_whole_parse():
 
 
 def test_iterating_a_capture_keeps_memory_to_a_chunk_and_a_record(tmp_path):
+    tracemalloc = pytest.importorskip("tracemalloc", reason="PyPy has no tracemalloc")
     data = capture(60)
     body = data[24:]
     path = tmp_path / "big.pcap"

@@ -135,6 +135,10 @@ def parent_context(values: Optional[Dict[str, Any]]) -> Optional[ParseContext]:
     return ctx
 
 
+_FAST: Dict[int, Tuple[s.Struct, Any, bool]] = {}
+"""Per struct node: its generated parser, and whether that parser needs a ParseState."""
+
+
 def read_prefix(found: StreamPlan, data: bytes, offset: int, more: bool,
                 parent: Optional[ParseContext] = None) -> Tuple[Any, int]:
     """``(value, end)`` of the record at ``offset`` in ``data``. With ``more`` (the stream may go on), running
@@ -142,11 +146,14 @@ def read_prefix(found: StreamPlan, data: bytes, offset: int, more: bool,
     its offset inside ``data``."""
     node = found.node
     if found.trusted:
-        from .parsing.compiled import REGISTRY
+        fast = _FAST.get(id(node))
+        if fast is None or fast[0] is not node:
+            from .parsing.compiled import REGISTRY
 
-        state = ParseState(data, None) if REGISTRY.needs_state(node) else None
+            fast = _FAST[id(node)] = (node, REGISTRY.parser(node), REGISTRY.needs_state(node))
         try:
-            return REGISTRY.parser(node)(data, offset, len(data), state, parent)  # type: ignore[no-any-return]
+            return fast[1](data, offset, len(data), ParseState(data, None) if fast[2] else None,  # type: ignore[no-any-return]
+                           parent)
         except Exception:
             pass  # short or bad: the interpreter says which
     from .parsing.interpreter import parse_struct
