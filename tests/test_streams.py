@@ -38,11 +38,13 @@ class Counting(io.RawIOBase):
 
     def __init__(self, data: bytes = b"", size: int = 0) -> None:
         self.data, self.size, self.at, self.reads = data, max(size, len(data)), 0, []  # type: ignore[var-annotated]
+        self.asked = 0  # the most bytes one read asked for
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        self.asked = max(self.asked, len(buffer))
         n = min(len(buffer), self.size - self.at)
         chunk = self.data[self.at:self.at + n] if self.at < len(self.data) else b""
         chunk += bytes(n - len(chunk))
@@ -156,6 +158,24 @@ def test_garbage_in_a_stream_is_reported_where_it_starts():
     with pytest.raises(ParseError) as info:
         list(Item.iter_stream(io.BytesIO(raw), chunk_size=16))
     assert (info.value.offset, info.value.path, info.value.expected) == (at, "[4].magic", b"\xab")
+
+
+def test_a_huge_length_in_bad_data_is_not_one_huge_read():
+    class Blob(Struct, endian="big"):
+        n: int = u32be()
+        data: bytes = Bytes(this.n)
+    raw = b"\xff\xff\xff\xf0" + b"0123456789"
+    f = Counting(raw)  # (RawIOBase.read(n) allocates n bytes before it reads)
+    with pytest.raises(ParseError) as streamed:
+        Blob.parse_stream(f)
+    with pytest.raises(ParseError) as whole:
+        Blob.parse(raw)
+    assert str(streamed.value) == str(whole.value)
+    assert f.asked <= 1 << 20
+    f = Counting(raw)
+    with pytest.raises(ParseError):
+        list(Blob.iter_stream(f))
+    assert f.asked <= 1 << 20
 
 
 def test_a_model_that_needs_to_seek_is_refused_with_its_own_error():

@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable, Dict, Optional
 
 from .errors import ParseError
 from .parsing.context import NeedMore
-from .streams import StreamPlan, check_forward, parent_context, read_prefix
+from .streams import READ_LIMIT, StreamPlan, check_forward, parent_context, read_prefix
 
 _PARTIAL: weakref.WeakKeyDictionary[Any, bytes] = weakref.WeakKeyDictionary()
 """Per socket or reader: the bytes of a message whose reading an exception interrupted."""
@@ -42,7 +42,7 @@ def recv(model: Any, sock: Any, *, parent: Optional[Dict[str, Any]] = None) -> A
     try:
         while True:
             if want > 0 and not ended:
-                chunk = sock.recv(want)
+                chunk = sock.recv(min(want, READ_LIMIT))  # (recv allocates what it is asked for)
                 ended = not chunk
                 data += chunk
                 want -= len(chunk)

@@ -21,7 +21,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from . import schema as s
 from .errors import Error, ParseError, SizeofError
 from .fields import resolve_lazy
-from .parsing.analysis import compilable
+from .parsing.analysis import _has_call, compilable
 from .parsing.context import NeedMore, ParseContext, ParseState
 from .sizes import min_size, static_size
 
@@ -47,7 +47,8 @@ def _end_dependent(node: s.Node) -> bool:
         return True
     if isinstance(node, s.Sized) and node.size is None and node.prefix is None:
         return True
-    return any(path[:1] == ("_io",) for e in s.expressions(node) for path in e.refs())
+    # this._io, or a function, which may read it (and which generated code calls over the bytes so far)
+    return any(_has_call(e) or any(path[:1] == ("_io",) for path in e.refs()) for e in s.expressions(node))
 
 
 def _bounded_children(node: s.Node) -> bool:
@@ -193,13 +194,19 @@ def tell(f: Any) -> int:
         return 0
 
 
+READ_LIMIT = 1 << 20
+"""The most asked of one read: a file object may allocate what it is asked for before it reads, and a
+length read from bad data must not make it allocate gigabytes the stream never sends."""
+
+
 def _read(f: Any, n: int, some: bool = False) -> bytes:
     """Up to ``n`` bytes of ``f``: all of them unless the stream ends (``some``: whatever one read gives)."""
     read1 = getattr(f, "read1", None) if some else None
     out: List[bytes] = []
     left = n
     while left > 0:
-        chunk = read1(left) if read1 is not None else f.read(left)
+        ask = min(left, READ_LIMIT)
+        chunk = read1(ask) if read1 is not None else f.read(ask)
         if chunk is None:
             raise StreamError("%s is non-blocking and has no data now; streams read blocking files" % type(f).__name__)
         if not chunk:
@@ -278,7 +285,9 @@ def iter_stream(model: Any, f: Any, *, parent: Optional[Dict[str, Any]] = None,
     """Instances of ``model`` read one after another from ``f`` until it ends, in chunks of ``chunk_size``:
     memory holds a chunk and the record being read, never the file. A record cut short by the end of the
     file is the ParseError of a short record, its offset counted in the stream and its index in the path.
-    From a pipe each chunk is what one read gives, so records are yielded as they arrive. ``offset``: the
+    From a pipe each chunk is what one read gives, so records are yielded as they arrive; a pipe cannot
+    give back what was read past the last record taken, so stop early only when the rest does not
+    matter (a seekable file is sought back on ``close()``). ``offset``: the
     stream offset ``f`` is at, which errors and ``Records.offset`` count from (default: ``f.tell()`` where
     the file can tell, else 0)."""
     found = check_forward(model)
@@ -294,11 +303,17 @@ def _records(found: StreamPlan, f: Any, ctx: Optional[ParseContext], base: int,
     want = found.least
     try:
         while True:
-            if len(data) - pos < want and not ended:
-                got = _read(f, max(chunk_size, want - (len(data) - pos)), some=True)
+            if len(data) - pos < want and not ended:  # read until the record's bytes are in, then join once
+                pieces, have = [data[pos:]], len(data) - pos
+                while have < want:
+                    got = _read(f, max(chunk_size, want - have), some=True)
+                    if not got:
+                        ended = True
+                        break
+                    pieces.append(got)
+                    have += len(got)
                 base += pos
-                data, pos = data[pos:] + got, 0
-                ended = not got
+                data, pos = b"".join(pieces), 0
                 continue
             if ended and pos == len(data):
                 return

@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .. import schema as s
 from ..context import evaluate, link_index, link_item
-from ..errors import ParseError, path_depth, short
+from ..errors import Error, ParseError, path_depth, short
 from ..expr import Expr, Region
 
 ZERO_SIZE_ITEM_LIMIT = 1 << 16
@@ -77,10 +77,12 @@ class ParseState:
         self.open = False  # the data may go on past ``end`` (a stream): running out is NeedMore, not an error
 
 
-class NeedMore(Exception):
+class NeedMore(Error):
     """A parse of an open region (``ParseState.open``: a stream's bytes so far) ran out of data: more bytes
     may make it a value. ``upto`` is the end the parse needs (None: unknown, at least one more byte).
-    Not a ParseError, so that no Fallback or UnlessEnd takes it for bad data."""
+    Not a ParseError, so that no Fallback or UnlessEnd takes it for bad data; an Error, so that evaluating
+    a user function (which may read ``this._io``) passes it on. The stream readers catch it: it never
+    reaches their callers."""
 
     def __init__(self, upto: Optional[int] = None) -> None:
         super().__init__(upto)
