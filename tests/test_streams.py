@@ -247,3 +247,22 @@ def test_iterating_a_capture_keeps_memory_to_a_chunk_and_a_record(tmp_path):
         tracemalloc.stop()
     assert count == 60 * (8 << 20 // len(body))
     assert peak < 1 << 20, "peak %d bytes while iterating a %d-byte file" % (peak, size)  # under 1 MiB
+
+
+def test_tar_members_streamed_from_a_pipe_match_tarfile(tmp_path):
+    import tarfile
+
+    from binmodel.formats import tar
+
+    contents = {"a.txt": b"hello\n", "dir/big.bin": os.urandom(300_000), "empty": b"", "odd": os.urandom(513)}
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w", format=tarfile.USTAR_FORMAT) as out:
+        for name, data in contents.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            out.addfile(info, io.BytesIO(data))
+    raw = archive.getvalue()
+    truth = tarfile.open(fileobj=io.BytesIO(raw))
+    expected = [(m.name, m.size, truth.extractfile(m).read()) for m in truth.getmembers()]  # type: ignore[union-attr]
+    got = [(m.path, m.size, m.data) for m in tar.read_stream(Counting(raw), chunk_size=4096)]
+    assert got == expected
