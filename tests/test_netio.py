@@ -195,3 +195,20 @@ def test_the_dump_in_docs_streams_is_what_the_example_server_exchanges():
     page = (ROOT / "docs" / "streams.md").read_text(encoding="utf-8")
     shown = page.split("What went over the wire")[1].split("```text\n")[1].split("```")[0]
     assert shown == out.getvalue()
+
+
+def test_max_size_refuses_an_announced_huge_message_before_reading_it():
+    client, server = pair()
+    client.sendall(b"KV\x05\xff\xffabcd")  # a PUT announcing a 65535-byte body (the fewest bytes a message takes)
+    with pytest.raises(ParseError, match="over max_size") as info:
+        Message.recv(server, max_size=1024)
+    assert info.value.found == 2 + 1 + 2 + 0xFFFF  # (what the body's size says; its CRC is not counted yet)
+
+    async def scenario() -> None:
+        reader = asyncio.StreamReader()
+        reader.feed_data(b"KV\x05\xff\xffabcd")
+        await Message.read(reader, max_size=1024)
+    with pytest.raises(ParseError, match="over max_size"):
+        run(scenario())
+    client.close()
+    server.close()

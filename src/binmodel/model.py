@@ -546,18 +546,20 @@ class Struct(metaclass=StructMeta):
         return iter_stream(cls, f, parent=parent, chunk_size=chunk_size, offset=offset)
 
     @classmethod
-    def recv(cls: Type[_M], sock: Any, *, parent: Optional[Dict[str, Any]] = None) -> _M:
+    def recv(cls: Type[_M], sock: Any, *, parent: Optional[Dict[str, Any]] = None,
+             max_size: Optional[int] = None) -> _M:
         """Read exactly one instance from a blocking socket (``EOFError`` if it closed first)."""
         from .netio import recv
 
-        return recv(cls, sock, parent=parent)  # type: ignore[no-any-return]
+        return recv(cls, sock, parent=parent, max_size=max_size)  # type: ignore[no-any-return]
 
     @classmethod
-    async def read(cls: Type[_M], reader: Any, *, parent: Optional[Dict[str, Any]] = None) -> _M:
+    async def read(cls: Type[_M], reader: Any, *, parent: Optional[Dict[str, Any]] = None,
+                   max_size: Optional[int] = None) -> _M:
         """Read exactly one instance from an ``asyncio.StreamReader``; safe to cancel."""
         from .netio import read
 
-        return await read(cls, reader, parent=parent)  # type: ignore[no-any-return]
+        return await read(cls, reader, parent=parent, max_size=max_size)  # type: ignore[no-any-return]
 
     def build(cls, obj: Any, refresh: bool = False) -> bytes:
         """The bytes of ``obj`` (an instance or a dict), with derived fields computed.

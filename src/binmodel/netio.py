@@ -20,20 +20,26 @@ _PARTIAL: weakref.WeakKeyDictionary[Any, bytes] = weakref.WeakKeyDictionary()
 """Per socket or reader: the bytes of a message whose reading an exception interrupted."""
 
 
-def _step(found: StreamPlan, data: bytes, ended: bool, parent: Any) -> Any:
+def _step(found: StreamPlan, data: bytes, ended: bool, parent: Any, max_size: Optional[int]) -> Any:
     """``(value,)`` when ``data`` holds a whole message, else how many bytes to read next."""
     if ended and not data:
         raise EOFError("the stream ended before a message began")
     try:
         value, _end = read_prefix(found, data, 0, not ended, parent)
     except NeedMore as need:
-        return (need.upto - len(data)) if need.upto is not None and need.upto > len(data) else 1
+        upto = need.upto if need.upto is not None and need.upto > len(data) else len(data) + 1
+        if max_size is not None and upto > max_size:
+            raise ParseError("a %s message of at least %d bytes is over max_size (%d)" % (
+                found.node.name, upto, max_size), "", 0, expected="at most %d bytes" % max_size,
+                found=upto) from None
+        return upto - len(data)
     return (value,)
 
 
-def recv(model: Any, sock: Any, *, parent: Optional[Dict[str, Any]] = None) -> Any:
+def recv(model: Any, sock: Any, *, parent: Optional[Dict[str, Any]] = None, max_size: Optional[int] = None) -> Any:
     """One ``model`` message from the blocking socket ``sock``. ``EOFError`` when the peer closed before
-    it began; a ParseError (offsets from the message's start) when it is bad or cut short."""
+    it began; a ParseError (offsets from the message's start) when it is bad or cut short, or known to be
+    longer than ``max_size`` bytes (then the socket is in the middle of it: close it)."""
     found = check_forward(model)
     ctx = parent_context(parent)
     data = _PARTIAL.pop(sock, b"")
@@ -48,7 +54,7 @@ def recv(model: Any, sock: Any, *, parent: Optional[Dict[str, Any]] = None) -> A
                 want -= len(chunk)
                 if want > 0 and not ended:
                     continue
-            step = _step(found, data, ended, ctx)
+            step = _step(found, data, ended, ctx, max_size)
             if isinstance(step, tuple):
                 data = b""
                 return step[0]
@@ -61,7 +67,8 @@ def recv(model: Any, sock: Any, *, parent: Optional[Dict[str, Any]] = None) -> A
             _PARTIAL[sock] = data
 
 
-async def read(model: Any, reader: Any, *, parent: Optional[Dict[str, Any]] = None) -> Any:
+async def read(model: Any, reader: Any, *, parent: Optional[Dict[str, Any]] = None,
+               max_size: Optional[int] = None) -> Any:
     """One ``model`` message from ``reader`` (an ``asyncio.StreamReader``), as ``recv`` reads a socket.
     Safe to cancel: the bytes read so far are kept for the next call on the same reader."""
     import asyncio
@@ -80,7 +87,7 @@ async def read(model: Any, reader: Any, *, parent: Optional[Dict[str, Any]] = No
                 except asyncio.IncompleteReadError as short:
                     data += short.partial
                     ended = True
-            step = _step(found, data, ended, ctx)
+            step = _step(found, data, ended, ctx, max_size)
             if isinstance(step, tuple):
                 data = b""
                 return step[0]
