@@ -26,6 +26,7 @@ from binmodel import (
     Enum,
     Fallback,
     ParseError,
+    Peek,
     Sized,
     StreamError,
     Struct,
@@ -352,3 +353,26 @@ def test_fields_decided_by_the_end_of_the_data_wait_for_it(model, inputs):
     assert list(dec) == []
     dec.close()
     assert list(dec) == [Tail.parse(b"\x00\x01")]
+
+
+class Tagged(Struct, endian="big"):
+    """A look ahead at the next byte: a stream allows it (it reads forward)."""
+
+    kind: int = Peek(u8())
+    body: Union[Tick, Text] = Switch(this.kind, {3: Tick}, default=Text)
+
+
+def test_a_look_ahead_reads_forward_and_streams():
+    raw = b"\x03\x00\x00\x07" + b"hi\x00" + b"\x03\x00\x00\x08"  # (a Tick takes the byte looked at)
+    whole = []
+    at = 0
+    while at < len(raw):
+        value = Tagged.parse(raw[at:], allow_trailing=True)
+        whole.append(value)
+        at += len(Tagged.build(value))
+    dec = Decoder(Tagged)
+    got = []
+    for byte in raw:
+        dec.feed(bytes([byte]))
+        got.extend(dec)
+    assert got == whole and len(got) == 3

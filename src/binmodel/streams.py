@@ -9,8 +9,8 @@ there raises ``NeedMore`` (with the end it needs, when the model knows) instead 
 caller reads more and tries again; bad bytes are still the exact ParseError. At the end of the stream
 the last try is an ordinary parse, so a short record gets the error a short buffer gets.
 
-A model that reads at other offsets than the next one (``Pointer``, ``Peek``) needs to seek: streams
-refuse it with ``StreamError`` rather than buffer the whole input.
+A model that reads at other offsets than the next one (``Pointer``) needs to seek: streams refuse it
+with ``StreamError`` rather than buffer the whole input. (``Peek`` looks ahead, which a stream allows.)
 """
 
 from __future__ import annotations
@@ -19,15 +19,16 @@ import dataclasses
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from . import schema as s
-from .errors import Error, ParseError, SizeofError
+from .errors import Error, ParseError
 from .fields import resolve_lazy
 from .parsing.analysis import _has_call, compilable
 from .parsing.context import NeedMore, ParseContext, ParseState
-from .sizes import min_size, static_size
+from .sizes import min_size
 
 
 class StreamError(Error, ValueError):
-    """A model cannot be read from a stream as asked: it reads at offsets out of order (it would seek)."""
+    """A model cannot be read from a stream as asked: it reads at offsets out of order (it would seek), or a
+    decoder is fed after the end of its stream."""
 
 
 # --- what a model needs of a stream -------------------------------------------------------------------
@@ -67,7 +68,6 @@ class StreamPlan:
     seeks: Optional[str]
     trusted: bool
     least: int
-    size: Optional[int]
 
 
 _PLANS: Dict[int, Tuple[s.Struct, StreamPlan]] = {}
@@ -88,7 +88,7 @@ def plan(node: s.Struct) -> StreamPlan:
                 return
             seen.add(id(n))
             n = resolve_lazy(n)
-        if isinstance(n, (s.Pointer, s.Peek)) and not seeks:
+        if isinstance(n, s.Pointer) and not seeks:
             seeks.append(path or n.name)
         if not bounded and _end_dependent(n) and not open_ended:
             open_ended.append(path or n.name)
@@ -104,12 +104,8 @@ def plan(node: s.Struct) -> StreamPlan:
             visit(child, path, inner)
 
     visit(node, "", False)
-    try:
-        size: Optional[int] = static_size(node)
-    except SizeofError:
-        size = None
     result = StreamPlan(node, seeks[0] if seeks else None, compilable(node) and not open_ended,
-                        max(min_size(node), 1), size)
+                        max(min_size(node), 1))
     _PLANS[id(node)] = (node, result)
     return result
 
@@ -118,7 +114,7 @@ def check_forward(model: Any) -> StreamPlan:
     """The plan of ``model``, or the StreamError that says why it cannot be read from a stream."""
     found = plan(model._bm_node)
     if found.seeks is not None:
-        raise StreamError("%s.%s reads at another offset (a Pointer or Peek): a stream is read forward only; "
+        raise StreamError("%s.%s reads at another offset (a Pointer): a stream is read forward only; "
                           "parse the whole data instead (Model.parse over bytes, or an mmap of the file)"
                           % (model.__name__, found.seeks))
     return found
