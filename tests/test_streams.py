@@ -266,3 +266,25 @@ def test_tar_members_streamed_from_a_pipe_match_tarfile(tmp_path):
     expected = [(m.name, m.size, truth.extractfile(m).read()) for m in truth.getmembers()]  # type: ignore[union-attr]
     got = [(m.path, m.size, m.data) for m in tar.read_stream(Counting(raw), chunk_size=4096)]
     assert got == expected
+
+
+def test_a_streamed_record_with_an_inconsistent_checksum_builds_back_to_its_own_bytes():
+    """As a parse does (the checksum left to the network card): a derived value read from the stream stands
+    while what it depends on is unchanged."""
+    from binmodel import Decoder, crc32_of
+
+    class Packet(Struct, endian="big"):
+        n: int = u8(derive=len_of("data"))
+        data: bytes = Bytes(this.n)
+        crc: int = u32be(derive=crc32_of("data"))
+    good = Packet(data=b"abc").to_bytes()
+    bad = good[:-4] + b"\x00\x00\x00\x00"
+    assert Packet.build(Packet.parse(bad)) == bad
+    streamed = list(Packet.iter_stream(io.BytesIO(bad + good)))
+    assert [Packet.build(p) for p in streamed] == [bad, good]
+    dec = Decoder(Packet)
+    dec.feed(bad + good)
+    assert [p.to_bytes() for p in dec] == [bad, good]
+    edited = streamed[0]
+    edited.data = b"xyz"
+    assert Packet.build(edited) == Packet(data=b"xyz").to_bytes()  # an edit recomputes what depends on it

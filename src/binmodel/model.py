@@ -561,6 +561,7 @@ class Struct(metaclass=StructMeta):
 
         return await read(cls, reader, parent=parent, max_size=max_size)  # type: ignore[no-any-return]
 
+    @classmethod
     def build(cls, obj: Any, refresh: bool = False) -> bytes:
         """The bytes of ``obj`` (an instance or a dict), with derived fields computed.
 

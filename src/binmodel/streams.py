@@ -21,7 +21,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from . import schema as s
 from .errors import Error, ParseError
 from .fields import resolve_lazy
-from .parsing.analysis import _has_call, compilable
+from .parsing.analysis import _has_call, compilable, derives
 from .parsing.context import NeedMore, ParseContext, ParseState
 from .sizes import min_size
 
@@ -40,8 +40,8 @@ def _end_dependent(node: s.Node) -> bool:
         return True  # (a Fallback's main type may fail only because the bytes so far end too early)
     if isinstance(node, (s.Array, s.Bytes, s.String)) and node.greedy:
         return True
-    if isinstance(node, s.Array) and node.typed and node.count is None:
-        return True
+    if isinstance(node, s.Array) and (node.typed and node.count is None or node.on_error is not None):
+        return True  # (an item kept as Malformed may be "the rest of the data")
     if isinstance(node, s.Bytes) and node.measure is not None:
         return True
     if isinstance(node, (s.String, s.TermBytes)) and node.terminator is not None and not node.eos_error:
@@ -132,8 +132,9 @@ def parent_context(values: Optional[Dict[str, Any]]) -> Optional[ParseContext]:
     return ctx
 
 
-_FAST: Dict[int, Tuple[s.Struct, Any, bool]] = {}
-"""Per struct node: its generated parser, and whether that parser needs a ParseState."""
+_FAST: Dict[int, Tuple[s.Struct, Any, bool, bool]] = {}
+"""Per struct node: its generated parser, whether that parser needs a ParseState, and whether its values
+keep the bytes they came from (a model with derived fields: ``analysis.derives``)."""
 
 
 def read_prefix(found: StreamPlan, data: bytes, offset: int, more: bool,
@@ -147,21 +148,27 @@ def read_prefix(found: StreamPlan, data: bytes, offset: int, more: bool,
         if fast is None or fast[0] is not node:
             from .parsing.compiled import REGISTRY
 
-            fast = _FAST[id(node)] = (node, REGISTRY.parser(node), REGISTRY.needs_state(node))
+            fast = _FAST[id(node)] = (node, REGISTRY.parser(node), REGISTRY.needs_state(node), derives(node))
         try:
-            return fast[1](data, offset, len(data), ParseState(data, None) if fast[2] else None,  # type: ignore[no-any-return]
-                           parent)
+            value, end = fast[1](data, offset, len(data), ParseState(data, None) if fast[2] else None, parent)
         except Exception:
             pass  # short or bad: the interpreter says which
+        else:
+            if fast[3]:
+                object.__setattr__(value, "_bm_src", (data[offset:end], 0))  # (as a parse keeps it: see derives)
+            return value, end
     from .parsing.interpreter import parse_struct
 
     state = ParseState(data, None)
     state.open = more
     state.begin = offset  # this._io.pos counts from the record's start, as in a parse of it alone
     try:
-        return parse_struct(node, parent, offset, "", state)
+        value, end = parse_struct(node, parent, offset, "", state)
     except RecursionError:
         raise ParseError("the data nests too deeply", "", offset) from None
+    if derives(node):
+        object.__setattr__(value, "_bm_src", (data[offset:end], 0))
+    return value, end
 
 
 def moved(exc: ParseError, shift: int, index: Optional[int] = None) -> ParseError:

@@ -369,6 +369,7 @@ def _parse_item(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple[
         forget()
     finally:
         state.lenient -= 1
+    ran_out(state)  # (in a stream, where "the rest of the data" ends is not known yet)
     value = Malformed(state.data[pos:state.end], error)
     record_span(state, path, pos, state.end - pos, value, node.item, "malformed")
     return value, state.end
