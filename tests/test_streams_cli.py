@@ -52,3 +52,21 @@ def test_dump_of_a_pipe_that_stays_open_prints_the_first_records_and_exits(tmp_p
     assert whole.returncode == 0, whole.stderr
     assert shown.stdout == whole.stdout
     assert b"body.records[2]" in shown.stdout and b"body.records[3]" not in shown.stdout
+
+
+def test_a_format_the_cli_does_not_stream_reads_standard_input_whole(tmp_path):
+    import tarfile
+
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w", format=tarfile.USTAR_FORMAT) as out:
+        for name in ("a", "b", "c"):
+            info = tarfile.TarInfo(name)
+            info.size = 3
+            out.addfile(info, io.BytesIO(name.encode() * 3))
+    path = tmp_path / "x.tar"
+    path.write_bytes(archive.getvalue())
+    args = [sys.executable, "-m", "binmodel", "dump", "--format", "tar", "--items", "1", "--color", "never"]
+    piped = subprocess.run(args + ["-"], input=archive.getvalue(), capture_output=True, timeout=120, env=ENV)
+    whole = subprocess.run(args + [str(path)], capture_output=True, timeout=120, env=ENV)
+    assert piped.returncode == whole.returncode == 0, piped.stderr
+    assert piped.stdout == whole.stdout

@@ -107,9 +107,10 @@ def read_input(path: str) -> bytes:
 
 
 def _stream_reader(model: Any) -> Any:
-    """The ``read_stream(f)`` of a bundled format that reads its records as they arrive (pcap), or None."""
-    reader = getattr(sys.modules.get(model.__module__), "read_stream", None)
-    return reader if getattr(reader, "__module__", "").startswith("binmodel.formats.") else None
+    """How to read ``model``'s records as they arrive, when the CLI knows (pcap: ``read_stream``), or None."""
+    from .formats import pcap
+
+    return pcap.read_stream if model is pcap.Pcap else None
 
 
 class _Recorded:
