@@ -1,6 +1,7 @@
 """binmodel: declarative models of binary data, with explicit size, endianness and layout."""
 
 from .checking import Disagreement, check
+from .decoder import Decoder
 from .dump import dump
 from .endian import Endian
 from .errors import BuildError, DefinitionError, Error, ParseError, SizeofError
@@ -76,6 +77,7 @@ from .fields import (
 )
 from .model import Struct
 from .parsing.context import Span, Trace
+from .streams import StreamError
 from .transforms import Codec, Rol, Ror, TransformError, Xor, Zlib
 from .valid import AnyOf, Range
 from .values import wire_value
@@ -83,7 +85,7 @@ from .values import wire_value
 __version__ = "0.1.0"
 
 __all__ = [
-    "Error", "DefinitionError", "ParseError", "BuildError", "SizeofError",
+    "Error", "DefinitionError", "ParseError", "BuildError", "SizeofError", "StreamError", "Decoder",
     "this", "len_of", "count_of", "crc32_of", "placed", "where",
     "not_", "Range", "AnyOf", "Endian",
     "Struct", "Span", "Trace", "dump", "check", "Disagreement",

@@ -106,6 +106,47 @@ def read_input(path: str) -> bytes:
         raise CliError("cannot read %s: %s" % (path, exc.strerror or exc)) from None
 
 
+def _stream_reader(model: Any) -> Any:
+    """How to read ``model``'s records as they arrive, when the CLI knows (pcap: ``read_stream``), or None."""
+    from .formats import pcap
+
+    return pcap.read_stream if model is pcap.Pcap else None
+
+
+class _Recorded:
+    """Standard input, keeping what was read from it (to dump it afterwards)."""
+
+    def __init__(self, f: Any) -> None:
+        self.f, self.seen = f, bytearray()
+
+    def read(self, n: int = -1) -> bytes:
+        chunk = self.f.read(n)
+        self.seen += chunk
+        return chunk  # type: ignore[no-any-return]
+
+    def read1(self, n: int = -1) -> bytes:
+        chunk = self.f.read1(n)
+        self.seen += chunk
+        return chunk  # type: ignore[no-any-return]
+
+    def seekable(self) -> bool:
+        return False
+
+
+def _read_records(read_stream: Any, items: int) -> bytes:
+    """The bytes of standard input up to the end of its first ``items`` records, read as they arrive: a
+    pipe that stays open (a live capture) is dumped as soon as they are in. Bad data: what was read."""
+    recorded = _Recorded(sys.stdin.buffer)
+    try:
+        records = read_stream(recorded)[2]
+        for _ in range(items):
+            if next(records, None) is None:
+                break
+    except Error:
+        return bytes(recorded.seen)  # the dump shows where it goes wrong
+    return bytes(recorded.seen[:records.offset])
+
+
 def _natural(text: str) -> int:
     try:
         value = int(text, 0)
@@ -284,7 +325,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         from .dump import dump
 
         model = load_model(args.model, args.format)
-        data = read_input(args.file)
+        streamed = _stream_reader(model) if args.file == "-" and args.items is not None and not args.offset else None
+        data = read_input(args.file) if streamed is None else _read_records(streamed, args.items)
         if args.offset and args.offset >= len(data):
             raise CliError("--offset %d is past the end of %s (%d bytes)" % (
                 args.offset, "standard input" if args.file == "-" else args.file, len(data)))

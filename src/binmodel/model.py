@@ -11,7 +11,20 @@ from __future__ import annotations
 import dataclasses
 import keyword
 import sys
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Mapping, Optional, Tuple, Type, TypeVar, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    ClassVar,
+    Dict,
+    List,
+    Mapping,
+    Optional,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+)
 
 from . import schema as s
 from .convert import from_plain, json_ready
@@ -27,6 +40,7 @@ if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
 
     from .layout import Layout
+    from .streams import Records
 else:
     def dataclass_transform(**kwargs: Any) -> Any:
         return lambda cls: cls
@@ -253,7 +267,7 @@ def _swap_models(node: s.Node, old: Optional[str], new: Optional[str]) -> s.Node
 
 
 _RESERVED = {"parse", "parse_lazy", "parse_trace", "build", "sizeof", "layout", "to_bytes", "to_dict", "from_dict",
-             "_parent", "_prev", "_root", "_bytes", "_params"}
+             "_parent", "_prev", "_root", "_bytes", "_params", "parse_stream", "iter_stream", "recv", "read"}
 _RESERVED.update(("_index", "_io", "_value"))  # what this._index, this._io and valid= expressions name
 
 
@@ -530,6 +544,39 @@ class Struct(metaclass=StructMeta):
         from .parsing.interpreter import parse_trace
 
         return parse_trace(cls._bm_node, data, offset, allow_trailing)
+
+    @classmethod
+    def parse_stream(cls: Type[_M], f: Any, *, parent: Optional[Dict[str, Any]] = None,
+                     offset: Optional[int] = None) -> _M:
+        """Read one instance from the binary file object ``f`` (a file, a pipe, ``sys.stdin.buffer``), reading
+        only its bytes; ``f`` is left just after it. See ``binmodel.streams``."""
+        from .streams import parse_stream
+
+        return parse_stream(cls, f, parent=parent, offset=offset)  # type: ignore[no-any-return]
+
+    @classmethod
+    def iter_stream(cls: Type[_M], f: Any, *, parent: Optional[Dict[str, Any]] = None,
+                    chunk_size: int = 1 << 16, offset: Optional[int] = None) -> Records:
+        """Instances read one after another from ``f`` until it ends, holding one chunk in memory."""
+        from .streams import iter_stream
+
+        return iter_stream(cls, f, parent=parent, chunk_size=chunk_size, offset=offset)
+
+    @classmethod
+    def recv(cls: Type[_M], sock: Any, *, parent: Optional[Dict[str, Any]] = None,
+             max_size: Optional[int] = None) -> _M:
+        """Read exactly one instance from a blocking socket (``EOFError`` if it closed first)."""
+        from .netio import recv
+
+        return recv(cls, sock, parent=parent, max_size=max_size)  # type: ignore[no-any-return]
+
+    @classmethod
+    async def read(cls: Type[_M], reader: Any, *, parent: Optional[Dict[str, Any]] = None,
+                   max_size: Optional[int] = None) -> _M:
+        """Read exactly one instance from an ``asyncio.StreamReader``; safe to cancel."""
+        from .netio import read
+
+        return await read(cls, reader, parent=parent, max_size=max_size)  # type: ignore[no-any-return]
 
     @classmethod
     def build(cls, obj: Any, refresh: bool = False) -> bytes:

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import datetime
 import enum
-from typing import Any, List, Union
+from typing import Any, Dict, List, Tuple, Union
 
 from ..expr import len_of, this, where
 from ..fields import Array, Bytes, Enum, Hex, Sized, Switch, i32, u16, u32, u32be
 from ..model import Struct
+from ..streams import Records
 from ..values import SecondsAndFraction
 from .ethernet import Ethernet
 
@@ -137,4 +138,31 @@ class Pcap(Struct):
         return self.body.records  # type: ignore[return-value]
 
 
-__all__ = ["FileHeader", "LinkType", "NanoPcapBE", "NanoPcapLE", "NanoRecord", "Pcap", "PcapBE", "PcapLE", "Record"]
+class Magic(Struct):
+    """The first four bytes of a pcap file, read big-endian."""
+
+    magic: int = u32be()
+
+
+def read_stream(f: Any, chunk_size: int = 1 << 16) -> Tuple[int, FileHeader, Records]:
+    """A pcap file read from the binary file object ``f`` as it arrives: its magic number, its file header,
+    and an iterator over its records (parsed as ``Pcap`` parses them, held one chunk at a time; its
+    ``offset`` is where the next record starts)."""
+    from ..streams import tell
+
+    start = tell(f)
+    magic = Magic.parse_stream(f, offset=start).magic
+    body = _BODIES.get(magic)
+    if body is None:
+        Pcap.parse(Magic(magic=magic).to_bytes(), allow_trailing=True)  # the error Pcap.parse gives
+    header_type, records = (f.type for f in body._bm_node.fields())
+    header = header_type.cls.parse_stream(f, offset=start + 4)  # type: ignore[attr-defined]
+    record = records.item.cls  # type: ignore[attr-defined]
+    return magic, header, record.iter_stream(f, parent={"header": header}, chunk_size=chunk_size, offset=start + 24)
+
+
+_BODIES: Dict[int, Any] = {MAGIC_MICROSECONDS: PcapBE, MAGIC_NANOSECONDS: NanoPcapBE, MAGIC_MICROSECONDS_SWAPPED: PcapLE,
+                            MAGIC_NANOSECONDS_SWAPPED: NanoPcapLE}
+
+__all__ = ["FileHeader", "LinkType", "Magic", "NanoPcapBE", "NanoPcapLE", "NanoRecord", "Pcap", "PcapBE", "PcapLE",
+           "Record", "read_stream"]

@@ -14,7 +14,7 @@ GNU ``L``/``K`` long names) are members whose data is kept as bytes.
 from __future__ import annotations
 
 import enum
-from typing import Any, List, Optional
+from typing import Any, Iterator, List, Optional
 
 from ..fields import Align, Array, Bytes, CString, Enum, TextInt, u8
 from ..model import Struct
@@ -121,3 +121,12 @@ class Tar(Struct):
 
     members: List[Member] = Array(Member, until=is_end_marker)
     end: bytes = Bytes(greedy=True, default=bytes(BLOCK * 19))
+
+
+def read_stream(f: Any, chunk_size: int = 1 << 16) -> Iterator[Member]:
+    """The members of a tar archive read from the binary file object ``f`` as they arrive (a pipe from
+    ``tar c``, a tape), one at a time, up to the end-of-archive marker (the padding after it is not read)."""
+    for member in Member.iter_stream(f, chunk_size=chunk_size):
+        if is_end_marker(member):
+            return
+        yield member

@@ -17,7 +17,7 @@ ID = re.compile(r"^[a-z][a-z0-9_]*$")
 """Kaitai's identifiers (fields, types, enums, enum members, instances)."""
 
 _BINMODEL_RESERVED = {"parse", "parse_lazy", "parse_trace", "build", "sizeof", "layout", "to_bytes", "to_dict",
-                      "from_dict"}
+                      "from_dict", "parse_stream", "iter_stream", "recv", "read"}
 
 
 class KaitaiError(Error):

@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .. import schema as s
 from ..context import evaluate, link_index, link_item
-from ..errors import ParseError, path_depth, short
+from ..errors import Error, ParseError, path_depth, short
 from ..expr import Expr, Region
 
 ZERO_SIZE_ITEM_LIMIT = 1 << 16
@@ -61,7 +61,8 @@ class Trace:
 
 class ParseState:
     """The input and what a parse may still spend: the region's end, spans, depth, empty items, pointer re-reads."""
-    __slots__ = ("data", "end", "spans", "depth", "free_items", "reread", "high", "begin", "deferred", "lenient")
+    __slots__ = ("data", "end", "spans", "depth", "free_items", "reread", "high", "begin", "deferred", "lenient",
+                 "open")
 
     def __init__(self, data: Any, spans: Optional[List[Span]]) -> None:
         self.data = data
@@ -74,6 +75,25 @@ class ParseState:
         self.begin = 0  # where the current region (the data, or a Sized region) starts: this._io
         self.deferred: Optional[List[Deferred]] = None  # lazy pointers not read yet
         self.lenient = 0  # inside an array item read again: Sized regions that do not parse are Malformed
+        self.open = False  # the data may go on past ``end`` (a stream): running out is NeedMore, not an error
+
+
+class NeedMore(Error):
+    """A parse of an open region (``ParseState.open``: a stream's bytes so far) ran out of data: more bytes
+    may make it a value. ``upto`` is the end the parse needs (None: unknown, at least one more byte).
+    Not a ParseError, so that no Fallback or UnlessEnd takes it for bad data; an Error, so that evaluating
+    a user function (which may read ``this._io``) passes it on. The stream readers catch it: it never
+    reaches their callers."""
+
+    def __init__(self, upto: Optional[int] = None) -> None:
+        super().__init__(upto)
+        self.upto = upto
+
+
+def ran_out(state: ParseState, upto: Optional[int] = None) -> None:
+    """NeedMore when ``state`` is open (the data may go on), else nothing: the caller raises its ParseError."""
+    if state.open:
+        raise NeedMore(upto)
 
 
 class ParseContext:
@@ -112,6 +132,7 @@ class ParseContext:
     def io(self) -> Region:
         """``this._io``: the current region's size, the position in it, and whether it is at its end."""
         state = self.state
+        ran_out(state)  # the size and the end are not known before the stream ends
         return Region(state.end - state.begin, self.pos - state.begin, self.pos >= state.end)
 
     def part(self, name: str) -> Any:
@@ -182,6 +203,7 @@ def count(expr: Expr, ctx: Any, path: str, offset: Optional[int], what: str) -> 
 def need(state: ParseState, pos: int, size: int, path: str, what: str) -> None:
     """A ParseError unless ``size`` bytes are left at ``pos`` in the current region."""
     if pos + size > state.end:
+        ran_out(state, pos + size)
         left = max(state.end - pos, 0)
         raise ParseError("expected %d byte%s for %s, found %d" % (size, "" if size == 1 else "s", what, left), path, pos,
                          expected=size, found=left)

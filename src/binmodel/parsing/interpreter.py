@@ -45,6 +45,7 @@ from .context import (
     Trace,
     count,
     need,
+    ran_out,
     read,
     record_span,
 )
@@ -99,6 +100,7 @@ def _parse_varint(node: s.VarInt, ctx: ParseContext, pos: int, path: str) -> Tup
     i = pos
     while True:
         if i >= state.end:
+            ran_out(state, i + 1)
             raise ParseError("%s runs past the end of the data" % node.name, path, pos,
                              expected="a byte below 0x80 to end it", found="end of data")
         if i - pos >= node.max_bytes:
@@ -137,6 +139,7 @@ def _size_of(node: Any, ctx: ParseContext, pos: int, path: str) -> Tuple[int, in
     if node.prefix is not None:
         n, start = _quiet(node.prefix, ctx, pos, path)
         return n, start
+    ran_out(ctx.state)  # a measured or greedy size depends on where the data ends
     if getattr(node, "measure", None) is not None:
         return measure(node, ctx.state.data, pos, ctx.state.end, path), pos
     return ctx.state.end - pos, pos
@@ -203,6 +206,7 @@ def _parse_sized(node: s.Sized, ctx: ParseContext, pos: int, path: str) -> Tuple
     outer_begin, state.begin = state.begin, start
     if state.lenient:  # (inside an array item read again: see _parse_item)
         kept, high, last_child = len(state.spans) if state.spans is not None else 0, state.high, ctx.last_child
+    outer_open, state.open = state.open, False  # the region's end is known: inside it, short is bad data
     try:
         value, after = parse_node(node.type, ctx, start, path)
         if after != start + n:
@@ -222,6 +226,7 @@ def _parse_sized(node: s.Sized, ctx: ParseContext, pos: int, path: str) -> Tuple
     finally:
         state.end = outer_end
         state.begin = outer_begin
+        state.open = outer_open
     return value, after
 
 
@@ -247,6 +252,7 @@ def _parse_typed(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple
     if node.count is not None:
         n = count(node.count, ctx, path, pos, "count")
     else:
+        ran_out(state)
         n, extra = divmod(state.end - pos, size)
         if extra:
             raise ParseError("%d bytes left, not a whole number of %d-byte items" % (state.end - pos, size), path,
@@ -273,6 +279,7 @@ def _parse_array(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple
         least = min_size(node.item)
         left = state.end - pos
         if least and n * least > left and node.on_error is None:  # (kept items stop at the data's end)
+            ran_out(state, pos + n * least)
             raise ParseError("count %d needs at least %d bytes, %d left" % (n, n * least, left), path, pos,
                              expected=n * least, found=left)
         if not least and n > ZERO_SIZE_ITEM_LIMIT:
@@ -312,6 +319,7 @@ def _parse_open_array(node: s.Array, ctx: ParseContext, pos: int, path: str, ite
     try:
         while True:
             if pos >= state.end:
+                ran_out(state, None if node.greedy else pos + 1)
                 if node.greedy:
                     break
                 raise ParseError("end of data before the until= condition held (%d items)" % i, path, pos,
@@ -363,6 +371,7 @@ def _parse_item(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple[
         forget()
     finally:
         state.lenient -= 1
+    ran_out(state)  # (in a stream, where "the rest of the data" ends is not known yet)
     value = Malformed(state.data[pos:state.end], error)
     record_span(state, path, pos, state.end - pos, value, node.item, "malformed")
     return value, state.end
@@ -561,6 +570,7 @@ def _parse_unless_end(node: s.UnlessEnd, ctx: ParseContext, pos: int, path: str)
     state = ctx.state
     if pos < state.end:
         return parse_node(node.type, ctx, pos, path)
+    ran_out(state)
     kept = len(state.spans) if state.spans is not None else 0
     try:  # at the end: a value that takes no bytes (Bytes(0), an empty array) is still there
         return parse_node(node.type, ctx, pos, path)

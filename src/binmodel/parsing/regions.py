@@ -18,7 +18,7 @@ from ..errors import ParseError, path_depth
 from ..expr import Lit
 from ..transforms import TransformError
 from ..wire import code_unit
-from .context import ParseContext, ParseState, Span, count, read, record_span
+from .context import ParseContext, ParseState, Span, count, ran_out, read, record_span
 from .interpreter import PARSERS, _decode, _parse_array, _quiet, _size_of, parse_node
 
 
@@ -28,6 +28,7 @@ def _ended(node: Any, ctx: ParseContext, pos: int, path: str, unit: int) -> Tupl
     found = scan(state.data, pos, state.end, node.terminator, unit, node.include, node.consume)
     if found is not None:
         return found[0], found[1], True
+    ran_out(state)
     if node.eos_error:
         raise ParseError("no terminator %r before the end of the data" % node.terminator, path, pos,
                          expected=node.terminator, found="end of data")
