@@ -152,7 +152,7 @@ def read_stream(f: Any, chunk_size: int = 1 << 16) -> Tuple[int, FileHeader, Rec
 
     start = tell(f)
     magic = Magic.parse_stream(f, offset=start).magic
-    body = _BODIES.get(magic)
+    body: Any = _BODIES.get(magic)
     if body is None:
         Pcap.parse(Magic(magic=magic).to_bytes(), allow_trailing=True)  # the error Pcap.parse gives
     header_type, records = (f.type for f in body._bm_node.fields())
