@@ -12,7 +12,9 @@ decoding down to the TCP/UDP header of every packet:
   read one chunk at a time (each record parsed through Ethernet, IPv4 and TCP, its options included, or UDP);
 - ``binmodel Pcap.parse (whole file)``: the same model over the whole file in memory (up to 256 MB);
 - ``dpkt``: ``dpkt.pcap.Reader(f)`` and ``dpkt.ethernet.Ethernet(buf)`` for each packet (which decodes IP and
-  TCP/UDP too), plus ``dpkt.tcp.parse_opts`` for TCP options.
+  TCP/UDP too), plus ``dpkt.tcp.parse_opts`` for TCP options, and the timestamp and addresses made into the
+  values binmodel's model gives (a UTC ``datetime``, ``ipaddress.IPv4Address``), so both sides end with
+  the same values.
 
 Before timing, both sides' first records are compared (timestamps, addresses, ports, payload sizes).
 ``--memory`` runs binmodel's iteration once more under tracemalloc and reports its peak.
@@ -22,7 +24,9 @@ Each side is timed ``--repeats`` times, in turn; the median is reported, in MB/s
 from __future__ import annotations
 
 import argparse
+import datetime
 import io
+import ipaddress
 import os
 import platform
 import random
@@ -80,7 +84,7 @@ def binmodel_stream(path: str) -> Iterable[Tuple[Any, ...]]:
         for r in pcap.read_stream(f)[2]:
             ip = r.data.payload
             l4 = ip.payload
-            yield (r.ts_sec, r.ts_usec, ip.src, ip.dst, int(ip.protocol), l4.src_port, l4.dst_port, len(l4.data))
+            yield (r.ts, ip.src, ip.dst, int(ip.protocol), l4.src_port, l4.dst_port, len(l4.data))
 
 
 def binmodel_whole(path: str) -> Iterable[Tuple[Any, ...]]:
@@ -89,7 +93,10 @@ def binmodel_whole(path: str) -> Iterable[Tuple[Any, ...]]:
     for r in Pcap.parse(data).records:
         ip = r.data.payload
         l4 = ip.payload
-        yield (r.ts_sec, r.ts_usec, ip.src, ip.dst, int(ip.protocol), l4.src_port, l4.dst_port, len(l4.data))
+        yield (r.ts, ip.src, ip.dst, int(ip.protocol), l4.src_port, l4.dst_port, len(l4.data))
+
+
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 def dpkt_reader(path: str) -> Iterable[Tuple[Any, ...]]:
@@ -101,8 +108,10 @@ def dpkt_reader(path: str) -> Iterable[Tuple[Any, ...]]:
             l4 = ip.data
             if ip.p == 6:
                 dpkt.tcp.parse_opts(l4.opts)
-            sec = int(ts)
-            yield (sec, round((ts - sec) * 1e6), ip.src, ip.dst, ip.p, l4.sport, l4.dport, len(l4.data))
+            sec = int(ts)  # the same values binmodel gives: a UTC datetime and address objects
+            when = EPOCH + datetime.timedelta(seconds=sec, microseconds=round((ts - sec) * 1e6))
+            yield (when, ipaddress.IPv4Address(ip.src), ipaddress.IPv4Address(ip.dst), ip.p, l4.sport, l4.dport,
+                   len(l4.data))
 
 
 def consume(rows: Iterable[Any]) -> int:

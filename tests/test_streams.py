@@ -221,7 +221,7 @@ def test_pcap_records_streamed_match_dpkt_and_the_whole_parse():
     streamed = list(records)
     truth = list(dpkt.pcap.Reader(io.BytesIO(data)))
     assert header.snaplen == dpkt.pcap.Reader(io.BytesIO(data)).snaplen
-    assert [(r.ts_sec + r.ts_usec / 1e6, r.data.to_bytes()) for r in streamed] == [
+    assert [(r.ts.timestamp(), r.data.to_bytes()) for r in streamed] == [
         (pytest.approx(ts), buf) for ts, buf in truth]
     assert streamed == Pcap.parse(data).records
 

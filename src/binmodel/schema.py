@@ -382,8 +382,7 @@ class Bits(Node):
 
     @property
     def name(self) -> str:
-        base = "%s%d" % ("sbits" if self.signed else "bits", self.bits)
-        return "%s(%s)" % (self.enum.__name__, base) if self.enum is not None else base
+        return "%s%d" % ("sbits" if self.signed else "bits", self.bits)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
