@@ -56,6 +56,7 @@ class _Writer:
         self.support: Set[str] = set()
         self.functions: List[str] = []
         self.function_names: Set[str] = set()
+        self.written: Dict[Tuple[str, ...], str] = {}  # (type, parameter, arguments) -> the function written
         self.variants: Dict[int, Tuple[str, Any]] = {}  # id(leftover variant) -> (name, base)
         self.done: Set[int] = set()
         self.where: Tuple[Scope, Tuple[Any, ...]] = (ld.scope_of(root), ())
@@ -182,13 +183,17 @@ class _Writer:
                 except LookupError:
                     continue  # an error when it is evaluated, as in the loaded model
                 enums.append("(%s, %r): %s" % (self.value(tuple(n.path)), n.member, self.value(member)))
-        base = "%s_%s" % (self.names[id(self.where[0].cls)].lower(), self.field_name or "expr")
-        name = _unique(re.sub(r"\W", "_", base), self.function_names)
         args = [repr(text), obj]
         if enums:
             args.append("{%s}" % ", ".join(enums))
         if item:
             args.append("item=%s" % item)
+        key = (self.names[id(self.where[0].cls)], param) + tuple(args)
+        if key in self.written:  # the same expression again in the same type: the same function
+            return self.written[key]
+        base = "%s_%s" % (self.names[id(self.where[0].cls)].lower(), self.field_name or "expr")
+        name = _unique(re.sub(r"\W", "_", base), self.function_names)
+        self.written[key] = name
         self.functions.append(
             "def %s(%s):\n    # Kaitai's `%s`: no binmodel expression form, so Kaitai's evaluator computes it\n"
             "    return kaitai_eval(%s)\n" % (name, param, _comment(text), ", ".join(args)))
