@@ -5,6 +5,8 @@ as the classes ``load`` makes from the same file."""
 from __future__ import annotations
 
 import enum
+import inspect
+import json
 import pathlib
 import subprocess
 import sys
@@ -12,6 +14,8 @@ import types
 from typing import Any, Dict, List, Tuple
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("yaml")
 
@@ -191,3 +195,33 @@ def test_subscripts_and_literal_left_shifts_print_as_binmodel_expressions() -> N
     for e in (this.a[this.b + 1], Lit(1) << this.n, (this.a & 3) == (this.b | 4), -(this.a - (this.b - 1))):
         text = writer.expr(e)
         assert eval(text, {"this": this, "Lit": Lit}).text() == e.text(), text
+
+
+def test_cli_reports_what_the_loader_refuses_with_the_file_and_yaml_path(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "fx.ksy"
+    path.write_text("meta: {id: fx}\nseq:\n  - id: a\n    size: 2\n    process: my_fx(1)\n")
+    run = subprocess.run([sys.executable, "-m", "binmodel", "ksy2py", str(path)], capture_output=True, text=True)
+    assert run.returncode != 0 and run.stdout == ""
+    assert run.stderr.startswith("binmodel: fx.ksy: seq[0].process: not supported yet"), run.stderr
+
+
+@settings(max_examples=60, deadline=None)
+@given(doc=st.text(), field_doc=st.text(), text=st.text())
+def test_any_doc_or_string_in_the_ksy_stays_text_in_the_source(doc: str, field_doc: str, text: str) -> None:
+    """``doc:`` text becomes docstrings and comments, string values literals: whatever they hold (quotes,
+    backslashes, line breaks, NULs), the source compiles and the values are the .ksy's."""
+    import yaml
+
+    ksy = yaml.safe_dump({"meta": {"id": "d"}, "doc": doc,
+                          "seq": [{"id": "a", "type": "u1", "doc": field_doc}],
+                          "instances": {"s": {"value": json.dumps(text)}}})
+    try:
+        loaded = load(ksy)
+    except Error:
+        return  # text Kaitai's expression language cannot hold (the loader refuses it)
+    code = compile(ksy_to_source(ksy), "d.py", "exec")
+    module: Dict[str, Any] = {"__name__": "d"}
+    exec(code, module)
+    assert module["D"].parse(b"\x01").s == loaded.parse(b"\x01").s
+    written = "\n".join(line.rstrip() for line in loaded.__doc__.splitlines())  # (line breaks as lines)
+    assert inspect.cleandoc(module["D"].__doc__ or "") == inspect.cleandoc(written)
