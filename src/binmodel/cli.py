@@ -247,8 +247,38 @@ def _parser() -> argparse.ArgumentParser:
     call.add_argument("--dump", action="store_true", help="also show the registers and the stack area as a dump")
     call.add_argument("--html", metavar="FILE", help="write the registers and the stack area as an HTML view")
 
+    ksy = sub.add_parser("ksy2py", help="a Kaitai Struct .ksy file as binmodel source to own and edit",
+                         description="Write the models binmodel.kaitai.load makes from FILE.ksy as Python source: "
+                                     "one class per type, enums as IntEnum, doc: as docstrings and comments.")
+    ksy.add_argument("ksy", metavar="FILE.ksy", help="the .ksy file")
+    ksy.add_argument("--output", "-o", default="-", help="the .py file to write (default: standard output)")
+    ksy.add_argument("-I", dest="search", action="append", default=[], metavar="SEARCH_PATH",
+                     help="a directory for imports (meta.imports), after the importing file's (repeatable)")
+
     sub.add_parser("formats", help="list the bundled formats")
     return parser
+
+
+def _ksy2py(args: argparse.Namespace) -> int:
+    """``binmodel ksy2py``: the source of a .ksy file's models, written or printed."""
+    import pathlib
+
+    from .kaitai.ksy import KaitaiError
+    from .kaitai.source import ksy_to_source
+
+    try:
+        source = ksy_to_source(pathlib.Path(args.ksy), args.search)
+    except KaitaiError as exc:  # (UnsupportedError too): the file and the YAML path
+        raise CliError(str(exc)) from None
+    if args.output == "-":
+        sys.stdout.write(source)
+        return 0
+    try:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(source)
+    except OSError as exc:
+        raise CliError("cannot write %s: %s" % (args.output, exc.strerror or exc)) from None
+    return 0
 
 
 def _call(args: argparse.Namespace) -> int:
@@ -303,6 +333,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             return _diff(args)
         if args.command == "call":
             return _call(args)
+        if args.command == "ksy2py":
+            return _ksy2py(args)
         if args.command == "html":
             from .html import trace_to_html
 

@@ -138,6 +138,7 @@ class _TypeBuilder:
             options: Dict[str, Any] = {"params": tuple(self.params.values())} if self.params else {}
             if scope.endian_switch is not None:
                 options["endian"] = self.endian_rule()
+            scope.recipe = (tuple(specs), dict(options, bit_order="msb" if scope.bit_endian == "be" else "lsb"))
             cls = StructMeta(class_name(scope.name), (Struct,), ns, **options,
                              bit_order="msb" if scope.bit_endian == "be" else "lsb")
         except DefinitionError as exc:

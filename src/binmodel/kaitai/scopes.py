@@ -50,6 +50,7 @@ class Scope:
     enums: Dict[str, Any] = dataclasses.field(default_factory=dict)
     cls: Any = None
     qualname: str = ""
+    recipe: Any = None  # (fields, class options) the class was made from: (name, FieldSpec, YAML path)s, dict
 
     # --- errors ----------------------------------------------------------------------------------------
 
