@@ -2,12 +2,14 @@
 
 import datetime
 import pathlib
+import struct
 
 import pytest
 
 from binmodel import ParseError
 from binmodel.cli import main
 from binmodel.formats import TZif
+from binmodel.values import OutOfRange
 
 zoneinfo = pytest.importorskip("zoneinfo")
 
@@ -27,14 +29,22 @@ def utc(seconds):
     return datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(seconds=seconds)
 
 
+def wire_times(block):
+    """The transition times as the file has them: big-endian seconds after the counts (RFC 8536 3.2)."""
+    code = "q" if type(block).__name__ == "DataBlockV2" else "i"  # 64-bit times after the first block
+    return list(struct.unpack_from(">%d%s" % (block.timecnt, code), type(block).build(block), 44))
+
+
 def check_against_zoneinfo(tz, info):
     block = tz.v2 if tz.v2 is not None else tz.v1
     names = block.designations.split(b"\0")
-    for when, index in zip(block.transition_times, block.transition_types):
-        if not -2**31 <= when < 2**37:  # outside what datetime represents / the big-bang sentinel
+    for when, index, wire in zip(block.transition_times, block.transition_types, wire_times(block)):
+        if isinstance(when, OutOfRange):  # the big-bang sentinel: no datetime holds it, the wire value is kept
+            assert when.wire == wire and not -2**37 < wire < 2**37
             continue
+        assert when == utc(wire)  # the UTC datetime of the seconds in the file
         ltt = block.local_time_types[index]
-        instant = utc(when)
+        instant = when
         assert instant.astimezone(info).utcoffset() == datetime.timedelta(seconds=ltt.utoff)
         name = block.designations[ltt.desigidx:].split(b"\0")[0].decode("ascii")
         assert instant.astimezone(info).tzname() == name and name.encode() in names

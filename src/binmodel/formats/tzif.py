@@ -11,11 +11,12 @@ times and end with the footer. The counts are computed from the arrays on build.
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Any, List, Optional
 
 from ..expr import count_of, len_of, this
 from ..fields import Array, Bytes, Const, CString, If, i32, i64, u8, u32
 from ..model import Struct
+from ..values import UnixTime
 
 
 class LocalTimeType(Struct, endian="big"):
@@ -52,7 +53,7 @@ class DataBlockV1(Struct, endian="big"):
     timecnt: int = u32(derive=count_of("transition_times"))
     typecnt: int = u32(derive=count_of("local_time_types"))
     charcnt: int = u32(derive=len_of("designations"))
-    transition_times: List[int] = Array(i32, count=this.timecnt)
+    transition_times: List[Any] = Array(UnixTime(i32), count=this.timecnt)  # UTC datetimes
     transition_types: List[int] = Array(u8, count=this.timecnt)
     local_time_types: List[LocalTimeType] = Array(LocalTimeType, count=this.typecnt)
     designations: bytes = Bytes(this.charcnt)  # NUL-terminated abbreviations ("LMT\0CEST\0...")
@@ -73,7 +74,8 @@ class DataBlockV2(Struct, endian="big"):
     timecnt: int = u32(derive=count_of("transition_times"))
     typecnt: int = u32(derive=count_of("local_time_types"))
     charcnt: int = u32(derive=len_of("designations"))
-    transition_times: List[int] = Array(i64, count=this.timecnt)
+    # UTC datetimes; the big-bang sentinel (-2**59) and other times datetime cannot hold stay OutOfRange
+    transition_times: List[Any] = Array(UnixTime(i64), count=this.timecnt)
     transition_types: List[int] = Array(u8, count=this.timecnt)
     local_time_types: List[LocalTimeType] = Array(LocalTimeType, count=this.typecnt)
     designations: bytes = Bytes(this.charcnt)
