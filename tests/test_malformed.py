@@ -135,3 +135,26 @@ def test_the_html_view_marks_malformed_bytes():
     assert kinds.count("malformed") == 1
     at = kinds.index("malformed")
     assert (view["off"][at], view["len"][at]) == (5, 4) and "Malformed" in view["value"][at]
+
+
+class Checked(Struct, endian="big"):
+    length: int = u8(derive=len_of("data"))
+    data: bytes = Bytes(this.length)
+    total: int = u8(derive=lambda this: sum(this.data) & 0xFF, check=True)
+
+
+class CheckedLog(Struct, endian="big"):
+    items: list = Array(Checked, greedy=True, on_error="keep")
+
+
+def test_an_item_that_fails_its_check_is_kept_and_its_error_shown():
+    good, bad = b"\x02ab" + bytes([(97 + 98) & 0xFF]), b"\x01c\x00"  # the second's total is wrong
+    data = good + bad + good
+    log = both_parse(CheckedLog, data)
+    assert [item.data for item in log.items] == [b"ab", b"c", b"ab"]  # the next item is read as usual
+    assert log.items[1].total == 0
+    assert both_build(log) == data
+    errors = CheckedLog.parse_trace(data).errors
+    assert [(e.path, e.offset) for e in errors] == [("items[1].total", 6)]
+    with pytest.raises(ParseError):  # without on_error, the check fails the parse
+        Checked.parse(bad)

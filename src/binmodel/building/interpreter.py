@@ -622,6 +622,8 @@ def _build_array(node: s.Array, value: Any, ctx: Any, path: str, name: Optional[
     elif node.until is not None:
         for i, item in enumerate(value):
             last = i == len(value) - 1
+            if item.__class__ is Malformed:  # (kept bytes: the last one stands for the rest of the data)
+                continue
             if until_holds(node.until, item, "%s[%d]" % (path, i), None, BuildError, ctx) != last:
                 raise BuildError("the until= condition must hold for the last item and no other "
                                  "(item %d)" % i, "%s[%d]" % (path, i), found=item)

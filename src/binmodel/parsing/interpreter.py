@@ -443,7 +443,13 @@ def _parse_members(node: s.Struct, sub: ParseContext, pos: int, path: str) -> Tu
         raw = bytes(state.data[start:pos])
     for field in node.fields():
         if field.derive is not None and field.check:
-            check_derived(field, sub, path)
+            if not state.lenient:
+                check_derived(field, sub, path)
+                continue
+            try:  # (an array item read again: a value that fails its check is kept, its error shown)
+                check_derived(field, sub, path)
+            except ParseError as exc:
+                _kept_error(state, join_path(path, field.name), exc)
     for target, after, ppath in sub.outside if sub.parent is not None else ():
         if target < start or after > pos:
             raise ParseError("relative pointer data at %d..%d lies outside its struct (%d..%d), so it could not be "
@@ -457,6 +463,14 @@ def _parse_members(node: s.Struct, sub: ParseContext, pos: int, path: str) -> Tu
         state.spans[span_index].size = pos - start
         state.spans[span_index].value = obj
     return obj, pos
+
+
+def _kept_error(state: ParseState, path: str, error: ParseError) -> None:
+    """A traced field whose value is kept though it failed its check: its span shows it as malformed."""
+    for span in reversed(state.spans or ()):
+        if span.path == path:
+            span.kind, span.value = "malformed", Malformed(state.data[span.offset:span.offset + span.size], error)
+            return
 
 
 def check_derived(field: s.Field, ctx: ParseContext, path: str) -> None:
