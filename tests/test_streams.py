@@ -6,8 +6,10 @@ test checks), dpkt's pcap reader, and the bytes the stream still holds afterward
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
+import pathlib
 import random
 import threading
 from typing import List
@@ -192,26 +194,16 @@ def test_a_model_that_needs_to_seek_is_refused_with_its_own_error():
 
 
 def capture(n: int, seed: int = 1) -> bytes:
-    """A pcap of ``n`` Ethernet/IPv4 packets (TCP with and without options, UDP), written by dpkt."""
-    dpkt = pytest.importorskip("dpkt")
-    buf = io.BytesIO()
-    writer = dpkt.pcap.Writer(buf)
-    rng = random.Random(seed)
-    for i in range(n):
-        payload = os.urandom(rng.randint(0, 400))
-        if i % 3 == 0:
-            l4 = dpkt.udp.UDP(sport=rng.randint(1024, 60000), dport=5000, data=payload)
-            l4.ulen, proto = 8 + len(payload), 17
-        else:
-            l4 = dpkt.tcp.TCP(sport=rng.randint(1024, 60000), dport=80, seq=rng.getrandbits(32), flags=0x18,
-                              data=payload)
-            if i % 3 == 2:
-                l4.opts, l4.off = b"\x02\x04\x05\xb4\x01\x01\x04\x02", 7
-            proto = 6
-        ip = dpkt.ip.IP(src=bytes([10, 0, 0, 1]), dst=bytes([10, 0, 0, 2]), p=proto, data=l4)
-        eth = dpkt.ethernet.Ethernet(src=b"\x02" * 6, dst=b"\x04" * 6, type=0x0800, data=ip)
-        writer.writepkt(bytes(eth), ts=1_700_000_000 + i * 0.001)
-    return buf.getvalue()
+    """A pcap of ``n`` Ethernet/IPv4 packets (TCP with and without options, UDP), written by dpkt: the
+    streaming benchmark's own generator (bench/streaming.py), so tests and benchmark read the same kind
+    of capture."""
+    pytest.importorskip("dpkt")
+    spec = importlib.util.spec_from_file_location("binmodel_bench_streaming",
+                                                  pathlib.Path(__file__).resolve().parent.parent / "bench"
+                                                  / "streaming.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.packets(seed=seed, n=n)
 
 
 def test_pcap_records_streamed_match_dpkt_and_the_whole_parse():

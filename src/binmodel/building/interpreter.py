@@ -19,7 +19,7 @@ from .. import background
 from .. import schema as s
 from ..context import MAX_DEPTH, evaluate, item_done, link_index, link_item, until_holds
 from ..errors import BuildError, Error, ParseError, join_path, short
-from ..expr import Expr, Lit
+from ..expr import Expr, Lit, root_of
 from ..fields import resolve_lazy
 from ..malformed import Malformed
 from ..parsing.analysis import places
@@ -173,19 +173,14 @@ class BuildContext:
 
     def _untouched_parse(self, field: s.Field, typed: Any) -> bool:
         """Whether ``typed`` is the value ``field`` was parsed with, in an object tree that came from parse."""
-        root = self
-        while root.parent is not None:
-            root = root.parent
-        return getattr(root.obj, "_bm_src", None) is not None and getattr(self.obj, PARSED_PREFIX + field.name,
-                                                                           None) == typed
+        return (getattr(root_of(self).obj, "_bm_src", None) is not None
+                and getattr(self.obj, PARSED_PREFIX + field.name, None) == typed)
 
     def as_parsed(self, path: str) -> Any:
         """(value, computed) for the derived field at ``path`` as the data was parsed, where the two
         disagreed there; None where they agreed, and ``_UNKNOWN`` when the outermost object being built
         did not come from parse. The data is read again once per build (its ``_bm_src``) and audited."""
-        root = self
-        while root.parent is not None:
-            root = root.parent
+        root = root_of(self)
         if root.stale is None:
             root.stale = _UNKNOWN
             src = getattr(root.obj, "_bm_src", None)
