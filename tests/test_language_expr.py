@@ -377,3 +377,36 @@ def test_parent_and_root_sizes_are_checked_on_build(k, n, cells):
         with pytest.raises(BuildError) as info:
             Grid.build(obj)
         assert (info.value.path, info.value.expected, info.value.found) == ("body.cells", k * n, len(cells))
+
+
+# --- shifts with the number on the left, and their bound ------------------------------------------------
+
+
+class Shifted(Struct):
+    """A block whose size is a power of two the data gives (``1 << this.order``), and a mask from it."""
+
+    order: int = u8()
+    block: bytes = Bytes(1 << this.order)
+    top: int = Computed((0xFF >> this.order) & 0xF)
+
+
+@given(st.integers(0, 6), st.binary(max_size=64))
+def test_a_number_shifted_by_a_field_sizes_a_block(order, fill):
+    block = (fill * 64)[:1 << order] if fill else bytes(1 << order)
+    value = Shifted.parse(bytes([order]) + block)
+    assert value.block == block and value.top == (0xFF >> order) & 0xF
+    assert Shifted.build(value) == bytes([order]) + block
+
+
+def test_a_shift_past_the_bound_is_a_parse_error_not_a_huge_number():
+    with pytest.raises(ParseError) as caught:
+        Shifted.parse(b"\xff" + bytes(10))  # 1 << 255: a number, but no block that size is in the data
+    assert caught.value.path == "block"
+
+    class Wide(Struct, endian="big"):
+        order: int = u32()
+        block: bytes = Bytes(1 << this.order)
+
+    with pytest.raises(ParseError) as huge:
+        Wide.parse(b"\xff\xff\xff\xff")  # 1 << 4294967295 would take 512 MiB before any check
+    assert huge.value.path == "block" and "a shift by 4294967295 bits (more than 4096)" in str(huge.value)

@@ -31,6 +31,18 @@ __all__ = [
     "View",
 ]
 
+MAX_SHIFT = 4096
+"""The largest left shift an expression makes: ``1 << this.n`` with ``n`` from the data must not allocate
+what the data did not pay for (a ValueError, which the parse reports naming the field)."""
+
+
+def shift_left(value: Any, bits: Any) -> Any:
+    """``value << bits``, refused past ``MAX_SHIFT`` bits (generated code calls it too)."""
+    if isinstance(bits, int) and bits > MAX_SHIFT:
+        raise ValueError("a shift by %d bits (more than %d)" % (bits, MAX_SHIFT))
+    return value << bits
+
+
 _BINARY_OPS: Dict[str, Tuple[Callable[[Any, Any], Any], int]] = {
     # symbol: (function, precedence); higher binds tighter, as in Python
     "*": (operator.mul, 6),
@@ -38,7 +50,7 @@ _BINARY_OPS: Dict[str, Tuple[Callable[[Any, Any], Any], int]] = {
     "%": (operator.mod, 6),
     "+": (operator.add, 5),
     "-": (operator.sub, 5),
-    "<<": (operator.lshift, 4),
+    "<<": (shift_left, 4),
     ">>": (operator.rshift, 4),
     "&": (operator.and_, 3),
     "^": (operator.xor, 2),
@@ -89,7 +101,9 @@ class Expr:
     def __mod__(self, o: Any) -> Expr: return self._bin("%", o)
     def __rmod__(self, o: Any) -> Expr: return self._bin("%", o, True)
     def __lshift__(self, o: Any) -> Expr: return self._bin("<<", o)
+    def __rlshift__(self, o: Any) -> Expr: return self._bin("<<", o, True)
     def __rshift__(self, o: Any) -> Expr: return self._bin(">>", o)
+    def __rrshift__(self, o: Any) -> Expr: return self._bin(">>", o, True)
     def __and__(self, o: Any) -> Expr: return self._bin("&", o)
     def __rand__(self, o: Any) -> Expr: return self._bin("&", o, True)
     def __or__(self, o: Any) -> Expr: return self._bin("|", o)

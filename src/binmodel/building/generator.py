@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
 from .. import codegen as g
 from .. import schema as s
-from ..expr import BinOp, CountOf, Expr, LenOf, Lit, Ref
+from ..expr import BinOp, CountOf, Expr, LenOf, Lit, Ref, shift_left
 from ..fixed import SPLITS, fixed_code, member_endian, same_order, words, zero_padding
 from ..sizes import min_size
 from ..wire import FLOAT_CODES, INT_CODES, ORDER_PREFIX, byteorder
@@ -303,6 +303,8 @@ class BuildCompiler:
         if isinstance(e, Ref) and e.path and e.path[0] in self.fields and self.fields[e.path[0]].stored:
             return self.var(e.path[0]) + "".join("." + p for p in e.path[1:])
         if isinstance(e, BinOp):
+            if e.op == "<<":  # (bounded: see expr.shift_left)
+                return "%s(%s, %s)" % (self.w.const(shift_left, "shl"), self.ref_expr(e.left), self.ref_expr(e.right))
             return "(%s %s %s)" % (self.ref_expr(e.left), e.op, self.ref_expr(e.right))
         raise g.GiveUp
 

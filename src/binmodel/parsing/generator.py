@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 from .. import background
 from .. import codegen as g
 from .. import schema as s
-from ..expr import BinOp, Expr, Invert, Lit, Not, Ref, Subscript, Where, invert
+from ..expr import BinOp, Expr, Invert, Lit, Not, Ref, Subscript, Where, invert, shift_left
 from ..fixed import Item, fixed_item, member_endian, same_order
 from ..sizes import min_size
 from ..wire import FLOAT_CODES, INT_CODES, ORDER_PREFIX, PARSED_PREFIX, byteorder
@@ -116,6 +116,8 @@ class StructCompiler(ItemLoops):
             left, right = self.expr(e.left), self.expr(e.right)
             if left is None or right is None:
                 return None
+            if e.op == "<<":  # (bounded: see expr.shift_left)
+                return "%s(%s, %s)" % (self.w.const(shift_left, "shl"), left, right)
             return "(%s %s %s)" % (left, e.op, right)
         if isinstance(e, Where):
             parts = [self.expr(x) for x in (e.then, e.cond, e.otherwise)]
@@ -415,7 +417,7 @@ class StructCompiler(ItemLoops):
 
     def region_field(self, member: s.Field, t: s.Node) -> None:
         """A switch, a sized region, a lazy type or a fallback: a value parsed by ``value``."""
-        if isinstance(t, s.Sized) and t.prefix is not None:
+        if isinstance(t, s.Sized) and (t.prefix is not None or t.size is None):
             raise g.GiveUp
         start = self.w.temp("b")
         self.w.emit(1, "%s = {pos}" % start)
@@ -618,7 +620,7 @@ class StructCompiler(ItemLoops):
 
     def sized_value(self, t: s.Sized, target: str, end: str, depth: int) -> None:
         """A region of a computed size: its content parsed against the region's end, which it must use up."""
-        if t.prefix is not None:
+        if t.prefix is not None or t.size is None:
             raise g.GiveUp
         w = self.w
         n, sub = w.temp("n"), w.temp("e")
