@@ -98,7 +98,7 @@ def render() -> str:
         "CString", "encoding: str = ..., *, size: Any = ..., terminator: Optional[bytes] = ..., include: bool = ..., "
         "consume: bool = ..., eos_error: bool = ..., pad: Optional[bytes] = ...", "str", valid=True
     ))
-    out.append(derived_pair("Sized", "size: Any = ..., type: Any = ..., *, prefix: Any = ...", "Any"))
+    out.append(derived_pair("Sized", "size: Any = ..., type: Any = ..., *, prefix: Any = ..., greedy: bool = ...", "Any"))
     out.append(derived_pair(
         "Array", "item: Any, count: Any = ..., *, until: Any = ..., greedy: bool = ..., typed: bool = ..., "
         "prefix: Any = ..., on_error: Optional[str] = ...", "Any"))
@@ -128,7 +128,7 @@ def render() -> str:
         "_T"
     ))
     out.append(plain("Flags", "base: Any, flags: Type[_T], *, default: _T = ...", "_T"))
-    out.append(plain("Pointer", "offset: Any, type: Any, *, relative: bool = ..., region: bool = ..., overwrite: bool = ..., lazy: bool = ..., place: Any = ..., default: Any = ...", "Any"))
+    out.append(plain("Pointer", "offset: Any, type: Any, *, relative: bool = ..., region: bool = ..., overwrite: bool = ..., lazy: bool = ..., place: Any = ..., io: Any = ..., default: Any = ...", "Any"))
     out.append(derived_pair("Peek", "type: Any", "Any"))
     out.append(derived_pair("Transformed", "base: Any, process: Any, type: Any = ...", "Any"))
     out.append(plain("Computed", "expr: Any", "Any", init=False))

@@ -375,15 +375,18 @@ def Sized(
     type: Any = None,
     *,
     prefix: Any = None,
+    greedy: bool = False,
     default: Any = MISSING,
     derive: Any = None,
     check: bool = False,
 ) -> Any:
-    """``type`` inside a region of exactly ``size`` bytes (or ``prefix=`` a length): ``Sized(this.length, Body)``."""
+    """``type`` inside a region of exactly ``size`` bytes (or ``prefix=`` a length): ``Sized(this.length, Body)``;
+    ``Sized(None, Body, greedy=True)``: a region of the rest of the data (or of the enclosing region), so
+    that offsets into it (``region=True``, ``io=`` pointers, ``this._io``) count from its start."""
     if type is None:
         raise DefinitionError("Sized(size, type) needs a type")
-    if (size is None) == (prefix is None):
-        raise DefinitionError("Sized needs exactly one of a size and prefix=")
+    if (size is not None) + (prefix is not None) + bool(greedy) != 1:
+        raise DefinitionError("Sized needs exactly one of a size, prefix= and greedy=True")
     node = s.Sized(to_node(type), _size(size, "Sized size"), _prefix(prefix))
     return FieldSpec(node, default, derive, check)
 
@@ -561,9 +564,14 @@ def Computed(expr: Any) -> Any:
 
 
 def Pointer(offset: Any, type: Any, *, relative: bool = False, region: bool = False, overwrite: bool = False,
-            lazy: bool = False, place: Any = None, default: Any = MISSING) -> Any:
+            lazy: bool = False, place: Any = None, io: Any = None, default: Any = MISSING) -> Any:
     """A value at ``offset`` (from the data's start; the struct's if ``relative``; the enclosing ``Sized``
     region's if ``region``, which then also bounds it); the cursor stays.
+
+    ``io=this.strings`` (Kaitai's ``io:``): from the start of the region another struct was read in (its
+    ``Sized`` region, or the decoded bytes of a ``Transformed`` one), which bounds it; with ``lazy=True``
+    that struct may come later in the data. On build the value's bytes go into that region and must agree
+    with what its fields write (change the region's fields to change both).
 
     ``overwrite=True``: on build, its bytes replace what other (non-pointer) fields wrote there.
     ``lazy=True``: the offset is evaluated with the struct, the value parsed when first read.
@@ -573,6 +581,9 @@ def Pointer(offset: Any, type: Any, *, relative: bool = False, region: bool = Fa
     """
     if relative and region:
         raise DefinitionError("a Pointer is relative to its struct or to its region, not both")
+    if io is not None and (relative or region or (place is not None and place is not False)):
+        raise DefinitionError("a Pointer with io= points from the start of that struct's region "
+                              "(not relative=, region= or place=)")
     align = None
     if place is not None and place is not False:
         align = 1 if place is True else place
@@ -581,7 +592,7 @@ def Pointer(offset: Any, type: Any, *, relative: bool = False, region: bool = Fa
         if relative or region:
             raise DefinitionError("a Pointer with place= points from the data's start (not relative=, region=)")
     return FieldSpec(s.Pointer(as_expr(offset), to_node(type), bool(relative), bool(overwrite), bool(region),
-                               bool(lazy), align), default)
+                               bool(lazy), align, None if io is None else as_expr(io)), default)
 
 
 # --- terminators, padding, counted arrays, transforms (issue 14) ------------------------------

@@ -146,7 +146,9 @@ def _notes(field: Optional[s.Field], node: s.Node) -> str:
     if isinstance(node, s.Fallback):
         notes.append("else %s" % node.otherwise.name)
     if isinstance(node, s.Pointer):
-        notes.append("at offset %s%s" % (node.offset.text(), " from struct start" if node.relative else ""))
+        where = (" from struct start" if node.relative else " of its region" if node.region
+                 else " of %s's region" % node.io.text() if node.io is not None else "")
+        notes.append("at offset %s%s" % (node.offset.text(), where))
     if isinstance(node, (s.Bytes, s.String)) and node.prefix is not None:
         notes.append("%s length prefix" % node.prefix.name)
     if isinstance(node, s.String) and node.terminator is not None:

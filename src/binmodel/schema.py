@@ -217,7 +217,8 @@ class Array(Node):
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Sized(Node):
-    """``type`` parsed inside exactly ``size`` bytes (or a length ``prefix``): a chunk's body.
+    """``type`` parsed inside exactly ``size`` bytes (or a length ``prefix``; neither: the rest of the
+    enclosing region): a chunk's body.
 
     Inside, "the rest of the data" ends where the region ends; the region must be used up.
     """
@@ -228,7 +229,7 @@ class Sized(Node):
 
     @property
     def name(self) -> str:
-        return "Sized(%s, %s)" % (_size_text(self.size, self.prefix, False), self.type.name)
+        return "Sized(%s, %s)" % (_size_text(self.size, self.prefix, True), self.type.name)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -393,6 +394,11 @@ class Pointer(Node):
 
     With ``overwrite`` its bytes replace, on build, the bytes other fields wrote there (a base
     image kept as bytes); where two pointers write the same bytes they must still agree.
+
+    With ``io`` (an expression naming a struct, Kaitai's ``io:``) the offset is from the start of the
+    region *that* struct was read in (a ``Sized`` region, the decoded bytes of a ``Transformed`` one, or
+    the data), which also bounds the value; on build its bytes go into that region, where they must agree
+    with what the region's own fields write.
     """
 
     offset: Expr
@@ -402,11 +408,13 @@ class Pointer(Node):
     region: bool = False
     lazy: bool = False  # parsed when first read (Kaitai Struct's instances), not with its struct
     place: Optional[int] = None  # on build, the data goes after the rest, aligned to this (see placed())
+    io: Optional[Expr] = None  # the struct whose region the offset is in
 
     @property
     def name(self) -> str:
         placed = "" if self.place is None else ", placed" if self.place == 1 else ", placed to %d" % self.place
-        return "Pointer(%s, %s%s)" % (self.offset.text(), self.type.name, placed)
+        where = "" if self.io is None else ", in %s" % self.io.text()
+        return "Pointer(%s, %s%s%s)" % (self.offset.text(), self.type.name, where, placed)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

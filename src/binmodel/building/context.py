@@ -5,7 +5,7 @@ for cycles and for absent values that would not read back. The reference builder
 
 from __future__ import annotations
 
-from typing import Any, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 from ..errors import BuildError
 
@@ -60,3 +60,50 @@ def apply_patches(out: bytearray, patches: List[Patch], may_grow: bool) -> None:
         written.append((offset, end))
 
 
+
+
+class IoRegions:
+    """Where each struct of one build is written, for ``Pointer(..., io=)`` data (which goes into the region
+    the struct it names was built in, at an offset from that region's start).
+
+    A region is the patch list of the ``Sized`` or ``Transformed`` region being built (or of the whole
+    output). Data for a region still being built is one more patch there; for a region already built, it
+    must agree with the bytes it holds; for a struct not built yet, it waits for it (``enter``)."""
+
+    def __init__(self) -> None:
+        self.of: Dict[int, Tuple[Any, List[Patch]]] = {}  # id(object) -> (object, its region's patches)
+        self.built: Dict[int, Tuple[List[Patch], bytes]] = {}  # id(patch list) -> (it, the region's bytes)
+        self.waiting: Dict[int, Tuple[Any, List[Patch]]] = {}  # id(object) -> (object, patches for its region)
+
+    def enter(self, obj: Any, region: List[Patch]) -> None:
+        """``obj`` is being built in ``region``: data waiting for it goes there."""
+        self.of[id(obj)] = (obj, region)
+        waiting = self.waiting.pop(id(obj), None)
+        if waiting is not None:
+            region.extend(waiting[1])
+
+    def done(self, region: List[Patch], data: bytes) -> None:
+        """``region`` is built: these are its bytes."""
+        self.built[id(region)] = (region, data)
+
+    def place(self, obj: Any, patch: Patch) -> None:
+        """``patch`` goes at its offset in the region ``obj`` is built in."""
+        hit = self.of.get(id(obj))
+        if hit is None or hit[0] is not obj:
+            self.waiting.setdefault(id(obj), (obj, []))[1].append(patch)
+            return
+        built = self.built.get(id(hit[1]))
+        if built is None:
+            hit[1].append(patch)
+            return
+        held = built[1][patch.offset:patch.offset + len(patch.data)]
+        if held != patch.data:
+            raise BuildError("its bytes go at offset %d of a region already built, which holds %r there; change "
+                             "the fields of that region to change both" % (patch.offset, held), patch.path,
+                             patch.offset, expected=held, found=patch.data)
+
+    def finish(self) -> None:
+        """The build is over: data still waiting names a struct that was not built."""
+        for obj, patches in self.waiting.values():
+            raise BuildError("its io= names a %s that this build does not write, so its bytes have no place"
+                             % type(obj).__name__, patches[0].path, found=obj)

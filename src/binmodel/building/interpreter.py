@@ -19,10 +19,10 @@ from .. import background
 from .. import schema as s
 from ..context import MAX_DEPTH, evaluate, item_done, link_index, link_item, until_holds
 from ..errors import BuildError, Error, ParseError, join_path, short
-from ..expr import Expr, Lit, root_of
+from ..expr import Expr, Lit, View, root_of
 from ..fields import resolve_lazy
 from ..malformed import Malformed
-from ..parsing.analysis import places
+from ..parsing.analysis import places, reads_regions
 from ..parsing.interpreter import measure, parse
 from ..valid import check as valid_check
 from ..wire import (
@@ -40,7 +40,7 @@ from ..wire import (
     strip_pad,
     text_int_value,
 )
-from .context import Cycle, Patch, apply_patches, left_off
+from .context import Cycle, IoRegions, Patch, apply_patches, left_off
 
 _UNKNOWN = object()  # (BuildContext.as_parsed: the value as parsed cannot be known)
 Settings = Tuple[str, Optional[List[Tuple[str, Any, Any]]], Optional["Placement"]]
@@ -105,6 +105,9 @@ class BuildContext:
         else:
             self.policy, self.audit, self.placement = settings
         self.stale: Any = None  # (the outermost context: see as_parsed)
+        # where each struct's bytes go, for Pointer(..., io=) data (one registry per build)
+        self.regions: Optional[IoRegions] = parent.regions if parent is not None else (
+            IoRegions() if reads_regions(node) else None)
 
     def raw(self, name: str) -> Any:
         """The object's attribute for a field, or a BuildError naming it."""
@@ -343,22 +346,30 @@ def _build_bytes(node: s.Bytes, value: Any, ctx: Any, path: str, name: Optional[
 
 
 def _build_sized(node: s.Sized, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
-    if ctx is None:
-        inner = build_node(node.type, value, ctx, path, None)
-    else:  # pointers into this region (Pointer(region=True)) place their data in its bytes
-        placed: List[Patch] = []
-        outer, ctx.child_region = ctx.child_region, placed
-        try:
-            inner = build_node(node.type, value, ctx, path, None)
-        finally:
-            ctx.child_region = outer
-        if placed:
-            out = bytearray(inner)
-            apply_patches(out, placed, may_grow=True)
-            inner = bytes(out)
+    inner = build_region(node.type, value, ctx, path)
     if ctx is not None:  # the region's end is an end: a field left off at it reads back as absent
         ctx.open_ends.pop(path, None)
     return _sized(node, inner, ctx, path)
+
+
+def build_region(node: s.Node, value: Any, ctx: Any, path: str) -> bytes:
+    """The bytes of a region (a ``Sized`` one's, a ``Transformed`` one's decoded bytes), with the data of the
+    pointers into it (``region=True``, ``io=``) placed in them."""
+    if ctx is None:
+        return build_node(node, value, ctx, path, None)
+    placed: List[Patch] = []
+    outer, ctx.child_region = ctx.child_region, placed
+    try:
+        inner = build_node(node, value, ctx, path, None)
+    finally:
+        ctx.child_region = outer
+    if placed:
+        out = bytearray(inner)
+        apply_patches(out, placed, may_grow=True)
+        inner = bytes(out)
+    if ctx.regions is not None:
+        ctx.regions.done(placed, inner)
+    return inner
 
 
 def _build_struct_node(node: s.Struct, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
@@ -668,6 +679,14 @@ def _build_pointer(node: s.Pointer, value: Any, ctx: BuildContext, path: str, na
     ctx.open_ends.pop(path, None)  # the target is elsewhere: nothing follows it here
     if name is not None:
         ctx.pointed[name] = data
+    if node.io is not None:  # into the region of the struct io names (see IoRegions)
+        named = evaluate(node.io, ctx, path, None, "io region", BuildError)
+        obj = named._ctx.obj if isinstance(named, View) else named
+        if ctx.regions is None or not hasattr(type(obj), "_bm_node"):
+            raise BuildError("io=%s is %s, not a struct this build writes" % (node.io.text(), short(named)), path,
+                             expected="a struct", found=named)
+        ctx.regions.place(obj, Patch(target, data, path, node.overwrite))
+        return b""
     plan = ctx.placement if node.place is not None else None
     if plan is not None and plan.positions is None:  # measuring: only how much goes where
         plan.order.append((path, len(data), node.place))  # type: ignore[arg-type]
@@ -693,6 +712,17 @@ def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], pat
     ctx = BuildContext(node, value, parent, path, patches, depth, settings)
     if arguments:  # a parameterised model's arguments (see _build_args)
         ctx.values.update(arguments)
+    if ctx.regions is not None:
+        ctx.regions.enter(ctx.obj, ctx.region_patches)
+        if parent is None:
+            data = _build_struct_bytes(node, ctx, parent, path)
+            ctx.regions.finish()
+            return data
+    return _build_struct_bytes(node, ctx, parent, path)
+
+
+def _build_struct_bytes(node: s.Struct, ctx: BuildContext, parent: Optional[BuildContext], path: str) -> bytes:
+    """A struct's members in order, then its deferred checks and relative pointers."""
     if node.union_size is not None:
         return _build_union(node, ctx)
     out = bytearray()

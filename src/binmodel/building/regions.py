@@ -28,6 +28,7 @@ from .interpreter import (
     _build_string,
     _sized,
     build_node,
+    build_region,
     deferred_size_check,
     encode_text,
     kind_of,
@@ -138,7 +139,7 @@ def build_transformed(node: s.Transformed, value: Any, ctx: Any, path: str, name
             raise BuildError("expected bytes, found %s" % kind_of(value), path, expected="bytes", found=value)
         inner = bytes(value)
     else:
-        inner = build_node(node.type, value, ctx, path, None)
+        inner = build_region(node.type, value, ctx, path)
     arg = transform_arg(node, ctx, path, None, BuildError)
     stored = stored_of(value)  # (an exact transform keeps them only where its stored bytes hold more)
     if stored is not None and stored[0] == inner and stored[2] == arg:

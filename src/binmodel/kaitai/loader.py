@@ -219,21 +219,32 @@ class _TypeBuilder:
             specs.insert(at, (attr_name(kid), spec_, where))
 
     def parse_instance(self, kid: str, inst: Dict[str, Any], where: Tuple[Any, ...]) -> Any:
-        scope = self.scope
         io = inst.get("io")
-        region = True
-        if io is not None:
-            if io != "_root._io":
-                raise scope.unsupported("io: %s (substreams other than _root._io)" % io, *where, "io")
+        region, other = True, None
+        if io == "_root._io":
             region = False  # offsets from the start of the whole data
+        elif io is not None:  # another struct's region
+            region, other = False, self.io_struct(io, where + ("io",))
         attr = {k: v for k, v in inst.items() if k not in ("pos", "io")}
         spec_ = self.attribute(attr, where)
         pos = self.value_of(inst, "pos", where)
         node = spec_.node
         if isinstance(node, s.If):
-            return f.FieldSpec(s.If(node.condition, s.Pointer(bx.as_expr(pos), node.type, region=region, lazy=True)),
-                               default=None)
-        return f.FieldSpec(s.Pointer(bx.as_expr(pos), node, region=region, lazy=True))
+            return f.FieldSpec(s.If(node.condition, s.Pointer(bx.as_expr(pos), node.type, region=region, lazy=True,
+                                                              io=other)), default=None)
+        return f.FieldSpec(s.Pointer(bx.as_expr(pos), node, region=region, lazy=True, io=other))
+
+    def io_struct(self, text: Any, where: Tuple[Any, ...]) -> Any:
+        """The struct whose region an ``io:`` names: ``X`` of ``X._io`` (or of each branch of a ``?:``)."""
+
+        def struct_of(node: kx.Node) -> kx.Node:
+            if isinstance(node, kx.Attr) and node.name == "_io":
+                return node.obj
+            if isinstance(node, kx.Ternary):
+                return dataclasses.replace(node, then=struct_of(node.then), otherwise=struct_of(node.otherwise))
+            raise self.scope.error("io: needs a stream, an object's _io (or a ?: of them), not %s" % text, *where)
+
+        return self.expr(struct_of(self._parse(text, *where)), "", *where, expect=statics.STRUCT)
 
     # --- value instances -----------------------------------------------------------------------------
 
@@ -467,7 +478,7 @@ class _TypeBuilder:
         else:
             raise scope.unsupported("process: %s (custom processing routines)" % text.strip(), *where)
         if isinstance(node, s.Sized) and node.prefix is None:
-            region: s.Node = s.Bytes(node.size)
+            region: s.Node = s.Bytes(node.size) if node.size is not None else s.Bytes(greedy=True)
             inner: Optional[s.Node] = node.type
         elif isinstance(node, (s.Bytes, s.TermBytes)):
             region, inner = node, None
@@ -642,6 +653,8 @@ class _TypeBuilder:
             raise scope.error("type %s takes parameters" % t, *where, "type")
         if "size" in attr:
             return s.Sized(node, bx.as_expr(self.value_of(attr, "size", where)))
+        if attr.get("size-eos"):  # a region of the rest: offsets in it (_io.pos, io: pointers) count from its start
+            return s.Sized(node)
         return node
 
     def with_args(self, node: s.Node, target: Scope, args: List[kx.Node], where: Tuple[Any, ...]) -> s.Node:

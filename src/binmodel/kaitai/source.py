@@ -322,6 +322,8 @@ class _Writer:
             self.imports.add("Pointer")
             args = [self.expr(node.offset), self.type(node.type)]
             args += ["%s=True" % k for k in ("relative", "region", "lazy") if getattr(node, k)]
+            if node.io is not None:
+                args.append("io=%s" % self.expr(node.io))
             return "Pointer(%s)" % ", ".join(args)
         if isinstance(node, s.Computed):
             self.imports.add("Computed")

@@ -184,7 +184,7 @@ def _names_interpreted(t: Any, seen: set, todo: List[s.Struct]) -> bool:
         return False
     if not dataclasses.is_dataclass(t):
         return False
-    if isinstance(t, s.Pointer) and (t.region or t.lazy):
+    if isinstance(t, s.Pointer) and (t.region or t.lazy or t.io is not None):
         return True  # (generated code keeps no region start; a lazy value read later names its whole path)
     if isinstance(t, s.Array) and isinstance(t.until, Expr):
         return True  # (an until= expression over the struct and this._item)
@@ -246,10 +246,26 @@ _PLACES: Dict[int, Tuple[s.Struct, bool]] = {}
 def places(node: s.Struct) -> bool:
     """Whether a ``Pointer(..., place=...)`` is in ``node`` or a struct inside it: then a build measures
     first and places the pointers' data after everything else (building.interpreter.Placement)."""
-    return _any_struct(node, _PLACES, lambda struct: any(_placed(f.type) for f in struct.fields()))
+    return _any_struct(node, _PLACES, lambda struct: any(_holds(f.type, _placed) for f in struct.fields()))
 
 
 def _placed(t: s.Node) -> bool:
-    if isinstance(t, s.Pointer) and t.place is not None:
-        return True
-    return not isinstance(t, s.Struct) and any(_placed(c) for c in s.children(t))
+    return isinstance(t, s.Pointer) and t.place is not None
+
+
+def _holds(t: s.Node, test: Callable[[s.Node], bool]) -> bool:
+    """Whether ``test`` holds for ``t`` or a node inside it, short of the structs inside it."""
+    return test(t) or (not isinstance(t, s.Struct) and any(_holds(c, test) for c in s.children(t)))
+
+
+_IO: Dict[int, Tuple[s.Struct, bool]] = {}
+
+
+def reads_regions(node: s.Struct) -> bool:
+    """Whether a ``Pointer(..., io=)`` is in ``node`` or a struct inside it: then a parse remembers the
+    region each struct was read in, and a build where each struct's bytes go (``io=`` names a struct)."""
+    return _any_struct(node, _IO, lambda struct: any(_holds(f.type, _in_region) for f in struct.fields()))
+
+
+def _in_region(t: s.Node) -> bool:
+    return isinstance(t, s.Pointer) and t.io is not None

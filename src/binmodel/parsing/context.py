@@ -62,7 +62,7 @@ class Trace:
 class ParseState:
     """The input and what a parse may still spend: the region's end, spans, depth, empty items, pointer re-reads."""
     __slots__ = ("data", "end", "spans", "depth", "free_items", "reread", "high", "begin", "deferred", "lenient",
-                 "open")
+                 "open", "regions")
 
     def __init__(self, data: Any, spans: Optional[List[Span]]) -> None:
         self.data = data
@@ -76,6 +76,9 @@ class ParseState:
         self.deferred: Optional[List[Deferred]] = None  # lazy pointers not read yet
         self.lenient = 0  # inside an array item read again: Sized regions that do not parse are Malformed
         self.open = False  # the data may go on past ``end`` (a stream): running out is NeedMore, not an error
+        # id(struct object or context) -> (it, data, begin, end): the region each struct was read in, kept
+        # only when a Pointer(..., io=) may ask for one (analysis.reads_regions)
+        self.regions: Optional[Dict[int, Tuple[Any, Any, int, int]]] = None
 
 
 class NeedMore(Error):
@@ -137,10 +140,12 @@ class ParseContext:
 
     def part(self, name: str) -> Any:
         """The bytes a field was parsed from (a pointer's: its target's)."""
-        where = self.where[name]
+        where: Any = self.where[name]
         if where.__class__ is Deferred:  # a lazy pointer not read yet: read it
             self.get(name)
-            where = self.where[name] = where.span  # type: ignore[attr-defined]
+            where = self.where[name] = where.span
+        if len(where) == 3:  # (start, end, data): read in another region's bytes (Pointer(..., io=))
+            return bytes(where[2][where[0]:where[1]])
         start, end = where
         return bytes(self.state.data[start:end])
 
@@ -171,17 +176,22 @@ class Deferred:
 
     def read(self) -> Any:
         if not self.done:
-            from .interpreter import read_pointer  # (the interpreter imports this module)
+            from .interpreter import read_in_region, read_pointer  # (the interpreter imports this module)
 
             # read at the depth of its struct: a lazy value inside it (read later) is one level deeper, so a
             # chain of them (a type whose instance is the type itself) meets the depth limit, not the memory's
             state = self.ctx.state
             outer, state.depth = state.depth, self.depth
             try:
-                self.value, after = read_pointer(self.node, self.ctx, self.target, self.path, self.pos, self.bounds)
+                if self.node.io is not None:  # (the struct it names may have come after this one)
+                    self.value, self.span = read_in_region(self.node, self.ctx, self.target, self.path, self.pos)
+                else:
+                    self.value, after = read_pointer(self.node, self.ctx, self.target, self.path, self.pos,
+                                                     self.bounds)
+                    self.span = (self.target, after)
             finally:
                 state.depth = outer
-            self.span, self.done = (self.target, after), True
+            self.done = True
         return self.value
 
     def __repr__(self) -> str:

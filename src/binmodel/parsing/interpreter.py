@@ -19,7 +19,7 @@ from .. import schema as s
 from ..buffers import as_buffer, data_offset
 from ..context import MAX_DEPTH, evaluate, item_done, until_holds
 from ..errors import Error, ParseError, join_path, path_depth, short
-from ..expr import Expr
+from ..expr import Expr, View
 from ..fields import resolve_lazy as _resolve_lazy
 from ..malformed import Malformed
 from ..sizes import min_size
@@ -34,7 +34,7 @@ from ..wire import (
     prefix,
     text_int_value,
 )
-from .analysis import derives
+from .analysis import derives, reads_regions
 from .context import (
     POINTER_REREAD_FACTOR,
     ZERO_SIZE_ITEM_LIMIT,
@@ -392,8 +392,11 @@ def parse_struct(node: s.Struct, ctx: Optional[ParseContext], pos: int, path: st
         raise ParseError("structs nested deeper than %d" % MAX_DEPTH, path, pos,
                          expected="depth <= %d" % MAX_DEPTH, found="deeper")
     state.depth += 1
+    sub = ParseContext(ctx, pos, state)
+    if state.regions is not None:  # (its region, for a Pointer(..., io=) that names it while it is read)
+        state.regions[id(sub)] = (sub, state.data, state.begin, state.end)
     try:
-        return _parse_members(node, ParseContext(ctx, pos, state), pos, path)
+        return _parse_members(node, sub, pos, path)
     finally:
         state.depth -= 1
 
@@ -459,6 +462,8 @@ def _parse_members(node: s.Struct, sub: ParseContext, pos: int, path: str) -> Tu
         object.__setattr__(obj, "_bm_parsed", dict(getattr(obj, "_bm_parsed", None) or {}, **kept_fill))
     if background.kinds(node):  # the bytes around its pointers' data, for build
         background.keep(obj, node, state.data, state.begin, state.end)
+    if state.regions is not None:
+        state.regions[id(obj)] = (obj, state.data, state.begin, state.end)
     if state.spans is not None:
         state.spans[span_index].size = pos - start
         state.spans[span_index].value = obj
@@ -623,6 +628,12 @@ def _parse_flags(node: s.Flags, ctx: ParseContext, pos: int, path: str) -> Tuple
 def _parse_pointer(node: s.Pointer, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
     target = count(node.offset, ctx, path, pos, "pointer offset")
     state = ctx.state
+    if node.io is not None:  # in another struct's region, found when the value is read
+        if node.lazy:  # (that struct may come later: a traced parse, or one of a buffer that may change,
+            # reads it at the end of the parse)
+            return _defer(Deferred(node, ctx, target, path, (0, 0), pos), ctx), pos
+        value, ctx.last_target = read_in_region(node, ctx, target, path, pos)  # type: ignore[assignment]
+        return value, pos
     if node.relative:
         target += ctx.start
     elif node.region:  # inside the region the struct is read in, which also bounds it
@@ -630,15 +641,52 @@ def _parse_pointer(node: s.Pointer, ctx: ParseContext, pos: int, path: str) -> T
     bounds = (state.begin, state.end) if node.region else (0, len(state.data))
     # (a traced parse reads everything, for dumps; a buffer that may change later is read now)
     if node.lazy and state.spans is None and state.data.__class__ is bytes:
-        deferred = Deferred(node, ctx, target, path, bounds, pos)
-        if state.deferred is None:
-            state.deferred = []
-        state.deferred.append(deferred)
-        ctx.last_target = deferred  # type: ignore[assignment]
-        return deferred, pos
+        return _defer(Deferred(node, ctx, target, path, bounds, pos), ctx), pos
     value, after = read_pointer(node, ctx, target, path, pos, bounds)
     ctx.last_target = (target, after)  # where the field's bytes are (its struct's parser records them)
     return value, pos
+
+
+def _defer(deferred: Deferred, ctx: ParseContext) -> Deferred:
+    """A lazy pointer's value, to be read when first used (or at the end of the parse, see ``parse``)."""
+    state = ctx.state
+    if state.deferred is None:
+        state.deferred = []
+    state.deferred.append(deferred)
+    ctx.last_target = deferred  # type: ignore[assignment]
+    return deferred
+
+
+def read_in_region(node: s.Pointer, ctx: ParseContext, offset: int, path: str,
+                   pos: int) -> Tuple[Any, Tuple[Any, ...]]:
+    """A ``Pointer(..., io=)`` value: at ``offset`` in the region the struct ``io`` names was read in.
+    Returns it and where its bytes are: ``(start, end)`` in this data, ``(start, end, data)`` in other
+    bytes (a transformed region's decoded bytes)."""
+    state = ctx.state
+    named = evaluate(node.io, ctx, path, pos, "io region", ParseError)  # type: ignore[arg-type]
+    key = named._ctx if isinstance(named, View) else named
+    region = state.regions.get(id(key)) if state.regions is not None else None
+    if region is None or region[0] is not key:
+        raise ParseError("io=%s is %s, not a struct this parse has read" % (node.io.text(), short(named)),  # type: ignore[union-attr]
+                         path, pos, expected="a struct", found=named)
+    _, data, begin, end = region
+    if data is state.data:
+        value, after = read_pointer(node, ctx, begin + offset, path, pos, (begin, end))
+        return value, (begin + offset, after)
+    sub = ParseState(data, [] if state.spans is not None else None)
+    sub.depth, sub.free_items, sub.reread, sub.regions = state.depth, state.free_items, state.reread, state.regions
+    ctx.state = sub
+    try:
+        value, after = read_pointer(node, ctx, begin + offset, path, pos, (begin, end))
+    finally:
+        ctx.state = state
+        state.free_items, state.reread = sub.free_items, sub.reread
+    if state.spans is not None:  # spans in those bytes: a dump shows them with the bytes they are in
+        for sp in sub.spans or ():
+            if sp.source is None:
+                sp.source = data
+            list.append(state.spans, sp)
+    return value, (begin + offset, after, data)
 
 
 def read_pointer(node: s.Pointer, ctx: ParseContext, target: int, path: str, pos: int,
@@ -648,7 +696,8 @@ def read_pointer(node: s.Pointer, ctx: ParseContext, target: int, path: str, pos
     state = ctx.state
     begin, total = bounds
     if target > total:  # (a pointer may leave the Sized region it is read in, unless it is region's)
-        where = "its region (%d bytes from %d)" % (total - begin, begin) if node.region else "the data (%d bytes)" % total
+        where = ("its region (%d bytes from %d)" % (total - begin, begin) if node.region or node.io is not None
+                 else "the data (%d bytes)" % total)
         raise ParseError("pointer to offset %d is past the end of %s" % (target, where),
                          path, pos, expected="<= %d" % total, found=target)
     state.reread -= 1
@@ -783,6 +832,8 @@ def parse(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool = False
     buf = as_buffer(data)
     offset = data_offset(offset, len(buf))
     state = ParseState(buf, spans)
+    if isinstance(node, s.Struct) and reads_regions(node):
+        state.regions = {}
     root = ParseContext(None, offset, state)
     try:
         if isinstance(node, s.Struct):
@@ -791,6 +842,9 @@ def parse(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool = False
             value, end = parse_node(node, root, offset, "")
     except RecursionError:
         raise ParseError("the data nests too deeply", "", offset) from None
+    if state.deferred and (spans is not None or buf.__class__ is not bytes):  # (io= pointers: see _parse_pointer)
+        for deferred in state.deferred:
+            deferred.read()
     end = max(end, state.high)  # data placed by pointers after the end is part of the value
     if state.deferred and not allow_trailing and end != len(buf):  # lazy pointers may explain the rest
         for deferred in state.deferred:

@@ -113,7 +113,11 @@ def parse_transformed(node: s.Transformed, ctx: ParseContext, pos: int, path: st
     """The stored bytes, decoded; the inner type parsed from the decoded bytes, which it must use up."""
     state = ctx.state
     raw, end = _quiet(node.base, ctx, pos, path)
-    arg = transform_arg(node, ctx, path, pos, ParseError)
+    outer_pos, ctx.pos = ctx.pos, end  # (the argument is read after the stored bytes: this._io.pos is past
+    try:  # them, as in Kaitai Struct's process: arguments)
+        arg = transform_arg(node, ctx, path, pos, ParseError)
+    finally:
+        ctx.pos = outer_pos
     try:
         decoded = node.process.decode(bytes(raw), arg)
     except TransformError as exc:
@@ -123,7 +127,7 @@ def parse_transformed(node: s.Transformed, ctx: ParseContext, pos: int, path: st
         state.spans.append(Span(path, pos, end - pos, bytes(raw), node.process.text(node.arg), "encoded",
                                 path_depth(path)))
     sub = ParseState(decoded, [] if state.spans is not None else None)
-    sub.depth, sub.free_items, sub.reread = state.depth, state.free_items, state.reread
+    sub.depth, sub.free_items, sub.reread, sub.regions = state.depth, state.free_items, state.reread, state.regions
     if node.type is None:
         value: Any = decoded
         record_span(sub, path, 0, len(decoded), value, node, "field")
