@@ -61,11 +61,17 @@ def test_cli_diff_output_and_status(tmp_path, capsys):
 
 def test_cli_diff_with_a_file_that_does_not_parse(tmp_path, capsys, monkeypatch):
     b = tmp_path / "b.png"
-    b.write_bytes(DATA[:100])
+    b.write_bytes(DATA[:93])  # cut between chunks 2 and 3: the chunks end before IEND
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(DATA)))
     assert main(["diff", "-", str(b), "-f", "png", "--color", "never"]) == 1
     out = capsys.readouterr().out
-    assert "b does not parse: chunks[3].type at offset 97" in out
+    assert "b does not parse: chunks at offset 93" in out
+    assert "chunks[11].crc  only in a" in out
+    b.write_bytes(DATA[:100])  # cut inside chunk 3: it is kept as Malformed (on_error="keep"), and differs
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(DATA)))
+    assert main(["diff", "-", str(b), "-f", "png", "--color", "never"]) == 1
+    out = capsys.readouterr().out
+    assert "chunks[3]  only in b: Malformed(b'\\x00\\x00\\x01\\xc5PLT', 'chunks[3].type at offs" in out
     assert "chunks[11].crc  only in a" in out
 
 
@@ -76,9 +82,9 @@ def test_cli_dump_window_items_depth_and_stdin(capsys, monkeypatch):
     assert main(["dump", str(SAMPLE), "-f", "png", "--items", "1", "--depth", "2"]) == 0
     out = capsys.readouterr().out
     assert "chunks[0]: Chunk (25 bytes, folded)" in out and "11 more items of chunks" in out
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(DATA[:20])))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(DATA[:33])))  # IHDR, then no IEND
     assert main(["dump", "-", "-f", "png", "--color", "never"]) == 1
-    assert "error: chunks[0].data" in capsys.readouterr().out
+    assert "error: chunks at offset 33" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("argv", [["dump", "x", "--width", "0"], ["dump", "x", "--offset", "-1"],

@@ -94,7 +94,8 @@ CASES = {
     "nested": (Box, b"box1" + struct.pack(">HHHH", 1, 2, 300, 400)),
     "arrays": (Table, bytes([3]) + b"".join(struct.pack(">BxH", t, v) for t, v in [(1, 10), (2, 20), (3, 30)]) + b"ok"),
     "bits": (IPv4Start, bytes([0x45, 0xB8]) + struct.pack(">H", 60)),
-    "failing": (PNG, PNG_DATA[:100]),
+    "failing": (PNG, PNG_DATA[:93]),  # cut after chunk 2: the chunks end before IEND
+    "kept": (PNG, PNG_DATA[:100]),  # cut inside chunk 3: kept as Malformed (on_error="keep")
     "values": (Stamped, struct.pack("<IIqI", 0xA1B2C3D4, 1700000000, 1700000000123456789, 0x50222023)
                + bytes([192, 0, 2, 8]) + bytes.fromhex("00005e005301")),
     "dns_frame": (Ethernet, dns_frame()),
@@ -237,11 +238,19 @@ def test_no_color_env_and_never(monkeypatch):
 
 
 def test_failure_shows_everything_before_it_then_the_error():
-    text = text_of(PNG, PNG_DATA[:100], False)
+    text = text_of(PNG, PNG_DATA + b"PLT", False)
     before, _, after = text.partition("error: ")
-    assert "chunks[2].crc = 2629456188" in before
-    assert after.startswith("chunks[3].type at offset 97 (0x61)")
+    assert "chunks[2].crc = 2629456188" in before and "chunks[11].type = b'IEND'" in before
+    assert after.startswith("at offset %d (0x%x): 3 bytes left over" % (len(PNG_DATA), len(PNG_DATA)))
     assert "50 4c 54" in after  # the three bytes that were there
+
+
+def test_a_kept_item_shows_its_bytes_and_error_and_the_dump_goes_on():
+    text = text_of(PNG, PNG_DATA[:100], False)
+    assert "error: " not in text and "chunks[2].crc = 2629456188" in text
+    kept = [line for line in text.splitlines() if "malformed" in line]
+    assert len(kept) == 1 and kept[0].startswith("0000005d  00 00 01 c5 50 4c 54 ")
+    assert "chunks[3]: 7 bytes, malformed: chunks[3].type: expected 4 bytes for Bytes[4], found 3 (at 0x61)" in kept[0]
 
 
 def test_pointer_gaps_are_the_bytes_no_field_covers_in_offset_order():
@@ -298,9 +307,9 @@ def test_items_count_from_the_first_element_in_the_window():
 
 
 def test_items_on_a_failed_parse_counts_the_elements_read():
-    text = text_of(PNG, PNG_DATA[:100], False, items=1)
-    assert "... 3 more items of chunks (items=1 shown)" in text
-    assert "error: chunks[3].type" in text
+    text = text_of(PNG, PNG_DATA[:93], False, items=1)  # cut after chunk 2: no IEND
+    assert "... 2 more items of chunks (items=1 shown)" in text
+    assert "error: chunks at offset 93 (0x5d): end of data before the until= condition held (3 items)" in text
 
 
 def test_value_text_of_a_large_field_is_short_without_the_whole_repr():

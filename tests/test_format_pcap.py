@@ -3,6 +3,7 @@
 import calendar
 import datetime
 import io
+import ipaddress
 import struct
 
 import pytest
@@ -182,7 +183,8 @@ def check_frame(ours, raw):
         assert isinstance(payload, ARP)
         a = eth.data
         assert (payload.hrd, payload.pro, payload.hln, payload.pln, payload.op) == (a.hrd, a.pro, a.hln, a.pln, a.op)
-        assert (payload.sha, payload.spa, payload.tha, payload.tpa) == (a.sha, a.spa, a.tha, a.tpa)
+        assert (payload.sha, payload.tha) == (mac_to_str(a.sha), mac_to_str(a.tha))
+        assert (str(payload.spa), str(payload.tpa)) == (inet_to_str(a.spa), inet_to_str(a.tpa))
         end = 8 + 2 * (a.hln + a.pln)  # dpkt keeps the padding as the ARP payload
     # what follows the network packet (by its own length) is the Ethernet padding, kept
     assert ours.trailer == raw[header + end:]
@@ -222,6 +224,8 @@ def test_each_layer_parses_alone_from_dpkt_bytes():
     assert IPv4.build(parsed) == ip
     arp = bytes(dpkt.arp.ARP(sha=MAC_A, spa=V4_A, tha=MAC_B, tpa=V4_B, op=2))
     assert ARP.build(ARP.parse(arp)) == arp
+    assert ARP.build(ARP(op=2, sha=mac_to_str(MAC_A), spa=inet_to_str(V4_A), tha=mac_to_str(MAC_B),
+                         tpa=ipaddress.IPv4Address(V4_B))) == arp  # from the addresses as people write them
     v6 = bytes(ipv6(6, tcp(b"data")))
     assert IPv6.build(IPv6.parse(v6)) == v6
 
@@ -389,3 +393,27 @@ def test_port_53_payload_that_is_not_dns_stays_bytes():
     assert isinstance(datagram, UDP) and datagram.data == odd
     assert dpkt.ethernet.Ethernet(frame).data.data.data == odd
     assert Pcap.build(pcap) == data
+
+
+@pytest.mark.parametrize("hln,pln", [(6, 4), (8, 4), (6, 16), (0, 0), (2, 3)])
+def test_arp_addresses_are_mac_and_ipv4_where_the_lengths_say_so_and_bytes_otherwise(hln, pln):
+    """The packet laid out with struct (RFC 826); dpkt reads the 6/4 ones (it knows no other lengths)."""
+    sha, spa, tha, tpa = bytes(range(1, hln + 1)), bytes(range(50, 50 + pln)), bytes(hln), bytes(range(9, 9 + pln))
+    raw = struct.pack(">HHBBH", 1, 0x0800, hln, pln, 1) + sha + spa + tha + tpa
+    ours = ARP.parse(raw)
+    assert (ours.hln, ours.pln) == (hln, pln)
+    if hln == 6:
+        assert (ours.sha, ours.tha) == (mac_to_str(sha), mac_to_str(tha))
+    else:
+        assert (ours.sha, ours.tha) == (sha, tha)
+    if hln == 6 and pln == 4:
+        theirs = dpkt.arp.ARP(raw)
+        assert (ours.sha, ours.tha) == (mac_to_str(theirs.sha), mac_to_str(theirs.tha))
+        assert (str(ours.spa), str(ours.tpa)) == (inet_to_str(theirs.spa), inet_to_str(theirs.tpa))
+    if pln == 4:
+        assert isinstance(ours.spa, ipaddress.IPv4Address) and ours.tpa.packed == tpa
+    else:
+        assert (ours.spa, ours.tpa) == (spa, tpa)
+    assert ARP.build(ours) == raw
+    ours.sha = "02:00:00:00:00:01" if hln == 6 else b"\x02" * hln
+    assert ARP.build(ours)[8:8 + hln] == (bytes.fromhex("020000000001") if hln == 6 else b"\x02" * hln)

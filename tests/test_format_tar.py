@@ -1,5 +1,6 @@
 """The tar model (POSIX ustar, GNU tar) against tarfile, on archives made here by tarfile (and tar(1) if present)."""
 
+import datetime
 import io
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ from binmodel import ParseError
 from binmodel.cli import main
 from binmodel.formats import Tar
 from binmodel.formats.tar import TypeFlag
+from binmodel.values import wire_value
 
 
 def make(fmt):
@@ -60,8 +62,9 @@ def test_tar_headers_match_tarfile_and_rebuild(fmt):
     assert len(members) == len(walk)
     for m, (_, info) in zip(members, walk):
         assert m.path.rstrip("/") == info.name.rstrip("/")  # tarfile drops a directory's trailing slash
-        assert (m.mode, m.uid, m.gid, m.size, m.mtime, m.chksum) == (
-            info.mode, info.uid, info.gid, info.size, info.mtime, info.chksum)
+        assert (m.mode, m.uid, m.gid, m.size, m.chksum) == (info.mode, info.uid, info.gid, info.size, info.chksum)
+        assert m.mtime == datetime.datetime.fromtimestamp(info.mtime, datetime.timezone.utc)
+        assert wire_value(m, "mtime") == info.mtime
         assert bytes([m.typeflag]) == info.type
         assert (m.linkname, m.uname, m.gname, m.devmajor, m.devminor) == (
             info.linkname, info.uname, info.gname, info.devmajor, info.devminor)
@@ -98,11 +101,30 @@ def test_edit_recomputes_size_and_checksum(fmt):
     with tarfile.open(fileobj=io.BytesIO(out)) as t:
         info = t.getmember("renamed.txt")
         assert info.size == len(hello.data) and t.extractfile(info).read() == hello.data
-        assert info.mtime == 1700000000 and info.uname == "me"
+        assert info.mtime == 1700000000 and info.uname == "me"  # (the time, unedited, as it was)
         assert t.extractfile("block").read() == b"x" * 512
         assert t.getmember("dir/link").linkname == "../hello.txt"
     again = Tar.parse(out)  # the checksum is checked on parse
     assert next(m for m in again.members if m.name == "renamed.txt").size == len(hello.data)
+
+
+@pytest.mark.parametrize("digits", [b"14524770400\0", b" 14524770400", b"014524770400", b"14524770400 "])
+def test_mtime_is_a_utc_datetime_and_keeps_its_digits(digits):
+    raw = bytearray(SAMPLES["ustar"])
+    raw[136:148] = digits
+    raw[148:156] = b"%06o\0 " % (sum(raw[:148]) + sum(raw[156:512]) + 8 * 32)  # the header's checksum
+    raw = bytes(raw)
+    assert tarfile.TarInfo.frombuf(raw[:512], "utf-8", "surrogateescape").mtime == 1700000000
+    hello = Tar.parse(raw).members[0]
+    assert hello.mtime == datetime.datetime(2023, 11, 14, 22, 13, 20, tzinfo=datetime.timezone.utc)
+    assert str(hello.mtime) == "2023-11-14 22:13:20+00:00"
+    assert Tar.build(Tar.parse(raw)) == raw  # the digits as written, not as binmodel would write them
+    parsed = Tar.parse(raw)
+    parsed.members[0].mtime = datetime.datetime(2024, 2, 29, 12, 0, tzinfo=datetime.timezone.utc)
+    out = Tar.build(parsed)
+    with tarfile.open(fileobj=io.BytesIO(out)) as t:  # tarfile checks the recomputed checksum
+        assert t.getmember("hello.txt").mtime == 1709208000
+    assert out[136:148] == b"%011o\0" % 1709208000 and out[512:] == raw[512:]
 
 
 def test_made_by_tar_command(tmp_path):

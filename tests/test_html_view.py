@@ -202,11 +202,11 @@ def test_write_html_and_cli(tmp_path, capsys):
     assert main(["html", str(SAMPLE), "-m", "binmodel.formats.png:PNG", "-o", "-", "--title", "t"]) == 0
     assert embedded(capsys.readouterr().out)["title"] == "t"
     broken = tmp_path / "broken.png"
-    broken.write_bytes(DATA[:50])
+    broken.write_bytes(DATA[:49])  # cut after chunk 1: the chunks end before IEND
     assert main(["html", str(broken), "-f", "png", "-o", str(out)]) == 1
     err = capsys.readouterr().err.strip()
-    assert err.startswith("binmodel: chunks[2]") and "\n" not in err
-    assert embedded(out.read_text(encoding="utf-8"))["error"]["path"] == "chunks[2].length"
+    assert err.startswith("binmodel: chunks at offset 49 (0x31)") and "\n" not in err
+    assert embedded(out.read_text(encoding="utf-8"))["error"]["path"] == "chunks"
     assert main(["html", str(tmp_path / "missing"), "-f", "png", "-o", str(out)]) == 2
     assert main(["html", str(SAMPLE), "-f", "nosuch", "-o", str(out)]) == 2
     assert main(["html", str(SAMPLE), "-f", "png", "-o", str(tmp_path / "no" / "dir.html")]) == 2
@@ -351,23 +351,35 @@ def test_clicking_a_byte_selects_its_field_and_scrolls_the_tree(view):
 
 
 def test_failure_marker_at_the_error_offset_with_the_message(view):
+    err_at = len(DATA)
+    bad = DATA + b"PLT"  # three bytes after IEND: the parse fails there
+    trace = PNG.parse_trace(bad)
+    page = view(to_html(PNG, bad))
+    marker = page.locator(".hx.err")
+    assert marker.count() == 1 and marker.get_attribute("data-o") == str(err_at)
+    assert str(trace.error) in marker.get_attribute("title")
+    assert "0x%08x" % err_at in page.text_content("#error") and str(trace.error) in page.text_content("#error")
+    assert str(trace.error) in page.text_content(".errnode")
+    # everything parsed before it is shown; the bytes after it are marked as not parsed
+    page.hover('.hx[data-o="%d"]' % (err_at - 8))  # (the view opens at the error)
+    assert "chunks[11].type" in page.text_content("#status")
+    after = err_at + 1
+    assert "x" in page.eval_on_selector('.hx[data-o="%d"]' % after, "e => e.className").split()
+    page.hover('.hx[data-o="%d"]' % after)
+    assert "not parsed" in page.text_content("#status")
+
+
+def test_a_chunk_with_a_bad_crc_is_kept_in_the_error_colour(view):
     bad = bytearray(DATA)
     crc_at = walk_chunks(DATA)[0][0] + 8 + 13  # IHDR's CRC, from the walk
     bad[crc_at] ^= 0xFF
     trace = PNG.parse_trace(bytes(bad))
+    assert trace.error is None and [e.path for e in trace.errors] == ["chunks[0].crc"]
     page = view(to_html(PNG, bytes(bad)))
-    marker = page.locator(".hx.err")
-    assert marker.count() == 1 and marker.get_attribute("data-o") == str(crc_at)
-    assert str(trace.error) in marker.get_attribute("title")
-    assert "0x%08x" % crc_at in page.text_content("#error") and str(trace.error) in page.text_content("#error")
-    assert str(trace.error) in page.text_content(".errnode")
-    # everything parsed before it is shown; the bytes after it are marked as not parsed
-    page.hover('.hx[data-o="12"]')
-    assert "chunks[0].type" in page.text_content("#status")
-    after = walk_chunks(DATA)[1][0]
-    assert "x" in page.eval_on_selector('.hx[data-o="%d"]' % after, "e => e.className").split()
-    page.hover('.hx[data-o="%d"]' % after)
-    assert "not parsed" in page.text_content("#status")
+    assert page.locator(".hx.err").count() == 0
+    assert "m" in page.eval_on_selector('.hx[data-o="%d"]' % crc_at, "e => e.className").split()
+    page.hover('.hx[data-o="%d"]' % (crc_at + 4))  # the next chunk is parsed as usual
+    assert "chunks[1].length" in page.text_content("#status")
 
 
 def test_failure_inside_nested_structs_and_uncovered_bytes(view):

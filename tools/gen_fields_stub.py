@@ -101,7 +101,7 @@ def render() -> str:
     out.append(derived_pair("Sized", "size: Any = ..., type: Any = ..., *, prefix: Any = ..., greedy: bool = ...", "Any"))
     out.append(derived_pair(
         "Array", "item: Any, count: Any = ..., *, until: Any = ..., greedy: bool = ..., typed: bool = ..., "
-        "prefix: Any = ..., on_error: Optional[str] = ...", "Any"))
+        "prefix: Any = ..., on_error: Optional[str] = ..., frame: Any = ...", "Any"))
     out.append(derived_pair("Bits", "bits: int, *, signed: bool = ..., order: Optional[str] = ...", "int"))
     out.append(
         "@overload\n"

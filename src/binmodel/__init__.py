@@ -1,5 +1,6 @@
 """binmodel: declarative models of binary data, with explicit size, endianness and layout."""
 
+from .background import detach
 from .checking import Disagreement, check
 from .decoder import Decoder
 from .dump import dump
@@ -88,7 +89,7 @@ __all__ = [
     "Error", "DefinitionError", "ParseError", "BuildError", "SizeofError", "StreamError", "Decoder",
     "this", "len_of", "count_of", "crc32_of", "placed", "where",
     "not_", "Range", "AnyOf", "Endian",
-    "Struct", "Span", "Trace", "dump", "check", "Disagreement",
+    "Struct", "Span", "Trace", "dump", "check", "Disagreement", "detach",
     "Align", "Args", "Array", "Bits", "Bool", "Bytes", "Computed", "Const", "CString", "Enum", "Fallback", "Field", "Flags", "Float",
     "If", "Int", "Lazy", "Padding", "Peek", "Pointer", "SLEB128", "Sized", "String", "Switch", "TextInt", "ULEB128",
     "UnlessEnd", "VLQ", "ZigZag",

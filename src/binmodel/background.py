@@ -64,3 +64,30 @@ def of(parsed: Any, region: bool) -> Optional[Any]:
     if not parsed:
         return None
     return parsed.get(REGION if region else DATA)
+
+
+def detach(obj: Any) -> Any:
+    """Drop what a parse kept of its data: the root's ``_bm_src`` (for change tracking) and every
+    instance's background views, so the data can be freed while the objects live on; lazy pointer
+    values are read first. Returns ``obj``. Its build is then that of objects made by hand: derived
+    values recomputed, zeros in the gaps between pointer data."""
+    seen = set()
+    stack = [obj]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, (list, tuple)):
+            stack.extend(value)
+            continue
+        if isinstance(value, dict):
+            stack.extend(value.values())
+            continue
+        if not hasattr(type(value), "_bm_node") or id(value) in seen:
+            continue
+        seen.add(id(value))
+        if getattr(value, "_bm_src", None) is not None:
+            object.__setattr__(value, "_bm_src", None)
+        parsed = getattr(value, "_bm_parsed", None)
+        if parsed and (REGION in parsed or DATA in parsed):
+            object.__setattr__(value, "_bm_parsed", {k: v for k, v in parsed.items() if k not in (REGION, DATA)})
+        stack.extend(getattr(value, name) for name in type(value)._bm_stored)  # (reads lazy values)
+    return obj

@@ -337,6 +337,7 @@ def Array(
     typed: bool = False,
     prefix: Any = None,
     on_error: Optional[str] = None,
+    frame: Any = None,
     default: Any = MISSING,
     derive: Any = None,
     check: bool = False,
@@ -348,21 +349,28 @@ def Array(
     ``on_error="keep"``: an item that does not parse does not fail the parse; it is read again with
     each ``Sized`` region in it that does not parse kept as ``Malformed`` bytes with its error, or,
     where nothing says where the next item starts, the rest of the data is one ``Malformed`` entry.
+    ``frame=this.length + 4`` (with ``on_error``) says where: the item's size in bytes, over the fields
+    it parsed before it failed; such an item is that many ``Malformed`` bytes and the array goes on.
     """
     if on_error not in (None, "keep"):
         raise DefinitionError("Array on_error= is 'keep' or None, not %r" % (on_error,))
     if on_error is not None and typed:
         raise DefinitionError("a typed array has no items to keep: on_error= needs typed=False")
+    if frame is not None and on_error is None:
+        raise DefinitionError("Array frame= says how long a kept item is: it needs on_error='keep'")
+    framed = _size(frame, "Array frame")
     if prefix is not None:
         node = _prefixed_array(item, count, until, greedy, typed, prefix)
-        return FieldSpec(dataclasses.replace(node, on_error=on_error) if on_error else node, default, derive, check)
+        node = dataclasses.replace(node, on_error=on_error, frame=framed) if on_error else node
+        return FieldSpec(node, default, derive, check)
     given = (count is not None) + (until is not None) + bool(greedy)
     if given != 1:
         raise DefinitionError("Array needs exactly one of count=, until=, greedy=True")
     if until is not None and not (callable(until) or isinstance(until, Expr)):
         raise DefinitionError("Array until= must be a function of the item just parsed or an expression over "
                               "this._item")
-    node = s.Array(to_node(item), _size(count, "Array count"), until, bool(greedy), bool(typed), None, on_error)
+    node = s.Array(to_node(item), _size(count, "Array count"), until, bool(greedy), bool(typed), None, on_error,
+                   framed)
     if typed:
         if until is not None:
             raise DefinitionError("a typed array has a count or is greedy (until= looks at each item)")

@@ -36,9 +36,21 @@ def check_references(model: str, node: s.Struct, params: Sequence[str] = ()) -> 
         for expr in _expressions(field.type):
             for path in expr.refs():
                 _check_path(path, expr, where, model, field.name, names, earlier, types, parse_time=True)
+        _check_frame(field.type, where)
         if field.derive is not None:
             for path in field.derive.refs():
                 _check_path(path, field.derive, where, model, field.name, names, names, types, parse_time=False)
+
+
+def _check_frame(node: s.Node, where: str) -> None:
+    """``Array(Item, ..., frame=this.length + 4)``: the frame reads fields of the item."""
+    frame, item = getattr(node, "frame", None), getattr(node, "item", None)
+    if frame is None or not isinstance(item, s.Struct) or item.cls is None:
+        return
+    names = [f.name for f in item.fields() if f.stored]
+    types = {f.name: f.type for f in item.fields() if f.stored}
+    for path in frame.refs():
+        _check_path(path, frame, where + " frame=", item.cls.__name__, "frame", names, names, types, parse_time=False)
 
 
 def _expressions(node: s.Node) -> Iterator[Expr]:

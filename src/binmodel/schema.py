@@ -196,6 +196,7 @@ class Array(Node):
     typed: bool = False  # numbers as one array.array, not a list of Python ints
     prefix: Optional[Int] = None  # the item count, as a length prefix before the items
     on_error: Optional[str] = None  # "keep": an item that does not parse is kept as Malformed (binmodel.malformed)
+    frame: Optional[Expr] = None  # with on_error: an item's size in bytes, over the fields it parsed before failing
 
     @property
     def typecode(self) -> str:
@@ -639,8 +640,10 @@ def children(node: Node) -> List[Node]:
 
 
 def expressions(node: Node) -> List[Expr]:
-    """The expressions ``node`` holds itself (sizes, counts, keys, conditions, offsets), not its children's."""
-    found = [value for value in (getattr(node, f.name) for f in dataclasses.fields(node)) if isinstance(value, Expr)]
+    """The expressions ``node`` holds itself (sizes, counts, keys, conditions, offsets), not its children's;
+    not an array's ``frame``, read over a failed item's fields rather than in the enclosing struct."""
+    found = [value for value in (getattr(node, f.name) for f in dataclasses.fields(node) if f.name != "frame")
+             if isinstance(value, Expr)]
     if isinstance(node, Args):  # a parameterised model's arguments, evaluated in the enclosing struct
         found.extend(value for _, value in node.args)
     return found

@@ -67,10 +67,10 @@ class OutOfRange:
 
 class Time(_dt.datetime):
     """A ``datetime`` read from a wire value finer than a microsecond (nanoseconds, NTP fractions,
-    FILETIME ticks): it keeps that value in ``wire``, so it is written back exactly, and its text
-    (``str``) has every digit the wire value has (``2023-11-14 22:13:20.123456789+00:00``), which
-    builds back to the same ticks. A changed time is a new object without them (``datetime`` is
-    immutable) and is written from its microseconds."""
+    FILETIME ticks), or written as text (a tar header's octal digits): it keeps that value in ``wire``,
+    so it is written back exactly, and its text (``str``) has every digit the wire value has
+    (``2023-11-14 22:13:20.123456789+00:00``), which builds back to the same ticks. A changed time is
+    a new object without them (``datetime`` is immutable) and is written from its microseconds."""
 
     wire: Any = None
     _text: Optional[str] = None
@@ -79,7 +79,7 @@ class Time(_dt.datetime):
         return self._text if self._text is not None else super().__str__()
 
 
-def _kept(dt: _dt.datetime, wire: Any, text: str) -> Time:
+def _kept(dt: _dt.datetime, wire: Any, text: Optional[str]) -> Time:
     t = Time(dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, dt.microsecond, dt.tzinfo)
     t.wire, t._text = wire, text
     return t
@@ -151,7 +151,10 @@ def _timestamp(base: Any, clock: _Clock, label: str, default: Any, none: Optiona
     def decode(wire: int) -> Any:
         if wire == none:
             return None
-        return clock.time(wire, wire)
+        t = clock.time(wire, wire)
+        if getattr(wire, "raw", None) is not None and type(t) is _dt.datetime:  # (a TextInt's digits: kept)
+            return _kept(t, wire, None)
+        return t
 
     def encode(value: Any) -> int:
         if value is None and none is not None:
@@ -171,11 +174,12 @@ _UNITS = {"s": 1, "ms": 10 ** 3, "us": 10 ** 6, "ns": 10 ** 9}
 
 def UnixTime(base: Any, unit: str = "s", *, none: Optional[int] = None, default: Any = MISSING) -> _dt.datetime:
     """A Unix time (UTC) counted in ``unit`` ("s", "ms", "us", "ns") in the integer ``base``:
-    ``UnixTime(u32le)``, ``UnixTime(i64be, "ns")``. ``none``: the wire value that means "no time"
-    (gzip's MTIME 0), read as ``None`` and written for it."""
+    ``UnixTime(u32le)``, ``UnixTime(i64be, "ns")``, or a number written as text, ``UnixTime(TextInt(12,
+    base=8))`` (tar), whose digits an unchanged time writes back as they were. ``none``: the wire value
+    that means "no time" (gzip's MTIME 0), read as ``None`` and written for it."""
     if unit not in _UNITS:
         raise DefinitionError("UnixTime unit is one of %s, not %r" % (", ".join(_UNITS), unit))
-    _integer(base, "UnixTime")
+    _integer(base, "UnixTime", text=True)
     if none is not None and (isinstance(none, bool) or not isinstance(none, int)):
         raise DefinitionError("UnixTime none= is the wire value that means no time, an int, not %r" % (none,))
     return _timestamp(base, _Clock(UNIX_EPOCH, _UNITS[unit]), "UnixTime[%s]" % unit,  # type: ignore[no-any-return]
@@ -279,10 +283,11 @@ def DosDateTime(base: Any = u32le, *, tz: Optional[_dt.tzinfo] = None, default: 
                   default=default)
 
 
-def _integer(base: Any, what: str) -> s.Int:
+def _integer(base: Any, what: str, text: bool = False) -> Any:
     node = to_node(base, "%s base" % what)
-    if not isinstance(node, s.Int):
-        raise DefinitionError("%s needs an integer type (u32le, i64be, ...), not %s" % (what, node.name))
+    if not (isinstance(node, s.Int) or text and isinstance(node, s.TextInt)):
+        raise DefinitionError("%s needs an integer type (u32le, i64be%s, ...), not %s"
+                              % (what, ", TextInt" if text else "", node.name))
     return node
 
 

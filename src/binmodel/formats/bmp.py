@@ -203,6 +203,19 @@ class BMP(Struct, endian="little"):
     })
     trailing: bytes = Bytes(greedy=True, default=b"")
 
+    def pixel(self, x: int, y: int) -> Tuple[int, ...]:
+        """The colour at column ``x``, row ``y`` counted from the top: (red, green, blue), and alpha when
+        the bitmap has an alpha mask (see ``bmp_pixels``). Uncompressed bitmaps only (ValueError)."""
+        from .bmp_pixels import pixel
+
+        return pixel(self, x, y)
+
+    def pixel_array(self) -> Any:
+        """The pixels as a numpy ``uint8`` array of shape (height, width, 3 or 4), top row first."""
+        from .bmp_pixels import pixel_array
+
+        return pixel_array(self)
+
 
 def bit_count(bmp: BMP) -> int:
     """Bits per pixel (``biBitCount``, ``bcBitCount``); ``KeyError`` for a header kept as bytes."""

@@ -10,12 +10,14 @@ capture kept it) are kept in ``trailer``, so a frame is rebuilt exactly.
 from __future__ import annotations
 
 import enum
+import ipaddress
 from typing import Any, Union
 
-from ..expr import len_of, this
+from ..expr import this
 from ..fields import Bits, Bytes, Enum, Hex, Lazy, Switch, u8, u16
 from ..model import Struct
 from ..values import MAC
+from ..values import IPv4 as IPv4Address
 from .ip import IPv4, IPv6
 
 
@@ -32,18 +34,35 @@ class ArpOperation(enum.IntEnum):
     REPLY = 2
 
 
+# hardware addresses of 6 bytes are MAC addresses, protocol addresses of 4 IPv4 ones; others stay bytes
+_hardware = Switch(this.hln, {6: MAC()}, default=Bytes(this.hln))
+_protocol = Switch(this.pln, {4: IPv4Address()}, default=Bytes(this.pln))
+
+
+def _length(name: str, converted: int) -> Any:
+    """hln or pln on build: the bytes' length, or the size of the address a converted value is (not
+    len_of: the length chooses how the address is written, so its bytes cannot say it)."""
+    def length(this: Any) -> int:
+        value = getattr(this, name)
+        return len(value) if isinstance(value, (bytes, bytearray)) else converted
+    length.__name__ = "length_of_%s" % name
+    return length
+
+
 class ARP(Struct, endian="big"):
-    """An ARP packet (RFC 826, "Packet format"); hln and pln are computed from sha and spa."""
+    """An ARP packet (RFC 826, "Packet format"); hln and pln are computed from sha and spa. Addresses
+    of 6 and 4 bytes (Ethernet and IPv4, as nearly always) are a MAC address text and an
+    ``ipaddress.IPv4Address``; others keep their bytes."""
 
     hrd: int = u16(default=1)
     pro: EtherType = Enum(Hex(u16), EtherType, default=EtherType.IPV4)
-    hln: int = u8(derive=len_of("sha"))
-    pln: int = u8(derive=len_of("spa"))
+    hln: int = u8(derive=_length("sha", 6))
+    pln: int = u8(derive=_length("spa", 4))
     op: ArpOperation = Enum(u16, ArpOperation)
-    sha: bytes = Bytes(this.hln)
-    spa: bytes = Bytes(this.pln)
-    tha: bytes = Bytes(this.hln)
-    tpa: bytes = Bytes(this.pln)
+    sha: Union[str, bytes] = _hardware
+    spa: Union[ipaddress.IPv4Address, bytes] = _protocol
+    tha: Union[str, bytes] = _hardware
+    tpa: Union[ipaddress.IPv4Address, bytes] = _protocol
 
 
 def _payload(on: Any) -> Any:

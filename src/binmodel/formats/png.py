@@ -98,4 +98,4 @@ class PNG(Struct, endian="big"):
     """A PNG datastream: the signature, then chunks up to IEND."""
 
     signature: bytes = Const(b"\x89PNG\r\n\x1a\n")
-    chunks: List[Chunk] = Array(Chunk, until=lambda chunk: chunk.type == b"IEND")
+    chunks: List[Chunk] = Array(Chunk, until=lambda chunk: chunk.type == b"IEND", on_error="keep")

@@ -13,11 +13,13 @@ GNU ``L``/``K`` long names) are members whose data is kept as bytes.
 
 from __future__ import annotations
 
+import datetime
 import enum
 from typing import Any, Iterator, List, Optional
 
 from ..fields import Align, Array, Bytes, CString, Enum, TextInt, u8
 from ..model import Struct
+from ..values import UNIX_EPOCH, UnixTime
 
 BLOCK = 512
 
@@ -89,7 +91,7 @@ class Member(Struct):
     uid: int = TextInt(8, base=8, terminator=b"\0", default=0)
     gid: int = TextInt(8, base=8, terminator=b"\0", default=0)
     size: int = TextInt(12, base=8, terminator=b"\0", derive=_data_size)
-    mtime: int = TextInt(12, base=8, terminator=b"\0", default=0)
+    mtime: datetime.datetime = UnixTime(TextInt(12, base=8, terminator=b"\0"), default=UNIX_EPOCH)  # digits kept
     chksum: int = TextInt(8, base=8, terminator=b"\0 ", derive=header_checksum, check=True)
     typeflag: TypeFlag = Enum(u8, TypeFlag, default=TypeFlag.REGTYPE)
     linkname: str = CString("utf-8", size=100, default="")
@@ -113,7 +115,7 @@ class Member(Struct):
 def is_end_marker(member: Member) -> bool:
     """The first zero block of the end-of-archive marker parses as a member with an all-zero header."""
     return not (member.name or member.chksum or member.typeflag or member.magic.strip(b"\0") or member.size
-                or member.mtime)
+                or member.mtime != UNIX_EPOCH)
 
 
 class Tar(Struct):

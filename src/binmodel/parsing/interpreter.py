@@ -347,7 +347,8 @@ def _parse_open_array(node: s.Array, ctx: ParseContext, pos: int, path: str, ite
 
 def _parse_item(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
     """An array item; with ``on_error="keep"``, one that does not parse is read again with its failing
-    ``Sized`` regions kept as ``Malformed`` (see _parse_sized), or is the rest of the data, ``Malformed``."""
+    ``Sized`` regions kept as ``Malformed`` (see _parse_sized), or is ``Malformed``: its ``frame=`` size,
+    else the rest of the data."""
     if node.on_error is None:
         return parse_node(node.item, ctx, pos, path)
     state = ctx.state
@@ -362,7 +363,7 @@ def _parse_item(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple[
     try:
         return parse_node(node.item, ctx, pos, path)
     except ParseError as exc:
-        error = exc
+        error, failed = exc, ctx.last_child  # (the item's own context: the fields it parsed)
         forget()
     state.lenient += 1
     try:
@@ -371,10 +372,25 @@ def _parse_item(node: s.Array, ctx: ParseContext, pos: int, path: str) -> Tuple[
         forget()
     finally:
         state.lenient -= 1
-    ran_out(state)  # (in a stream, where "the rest of the data" ends is not known yet)
-    value = Malformed(state.data[pos:state.end], error)
-    record_span(state, path, pos, state.end - pos, value, node.item, "malformed")
-    return value, state.end
+    size = _framed(node, failed if failed is not last_child else None, pos, path)
+    if size is None or pos + size > state.end:
+        ran_out(state)  # (in a stream, where "the rest of the data" ends is not known yet)
+        size = state.end - pos
+    value = Malformed(state.data[pos:pos + size], error)
+    record_span(state, path, pos, size, value, node.item, "malformed")
+    return value, pos + size
+
+
+def _framed(node: s.Array, item: Optional[ParseContext], pos: int, path: str) -> Optional[int]:
+    """The size ``frame=`` gives a failed item, over the fields it parsed; None where it cannot say
+    (no frame, a field it names not parsed, not a size of at least one byte)."""
+    if node.frame is None or item is None:
+        return None
+    try:
+        size = count(node.frame, item, path, pos, "frame")
+    except ParseError:
+        return None
+    return size or None
 
 
 def _free_item(state: ParseState, path: str, pos: int) -> None:
