@@ -207,6 +207,12 @@ def test_write_html_and_cli(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("binmodel: chunks at offset 49 (0x31)") and "\n" not in err
     assert embedded(out.read_text(encoding="utf-8"))["error"]["path"] == "chunks"
+    kept = tmp_path / "kept.png"
+    kept.write_bytes(DATA[:100])  # cut inside chunk 3: kept as Malformed, shown, and said as dump says it
+    assert main(["html", str(kept), "-f", "png", "-o", str(out)]) == 1
+    assert capsys.readouterr().err.strip() == "binmodel: 1 part of the data did not parse and is kept as malformed"
+    assert main(["dump", str(kept), "-f", "png", "--color", "never"]) == 1
+    assert capsys.readouterr().err.strip() == "binmodel: 1 part of the data did not parse and is kept as malformed"
     assert main(["html", str(tmp_path / "missing"), "-f", "png", "-o", str(out)]) == 2
     assert main(["html", str(SAMPLE), "-f", "nosuch", "-o", str(out)]) == 2
     assert main(["html", str(SAMPLE), "-f", "png", "-o", str(tmp_path / "no" / "dir.html")]) == 2

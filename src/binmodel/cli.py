@@ -316,6 +316,15 @@ def _call(args: argparse.Namespace) -> int:
     return 0
 
 
+
+def _report_kept(trace: Any) -> None:
+    """Say how many parts were kept as malformed (dumps and views show them in red; the exit status then says
+    that the data did not all parse)."""
+    kept = len(trace.errors) - (trace.error is not None)
+    if kept:
+        print("binmodel: %d part%s of the data did not parse and %s kept as malformed"
+              % (kept, "" if kept == 1 else "s", "is" if kept == 1 else "are"), file=sys.stderr)
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -352,8 +361,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                     raise CliError("cannot write %s: %s" % (args.output, exc.strerror or exc)) from None
             if trace.error is not None:
                 print("binmodel: %s (the view shows the data parsed before it)" % trace.error, file=sys.stderr)
-                return 1
-            return 0
+            _report_kept(trace)
+            return 0 if not trace.errors else 1
         from .dump import dump
 
         model = load_model(args.model, args.format)
@@ -368,10 +377,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         trace = dump(model, data, color=args.color, depth=args.depth, max_rows=args.rows,
                      width=args.width, offset=args.offset, length=args.length, items=args.items,
                      legend=not args.no_legend)
-        kept = len(trace.errors) - (trace.error is not None)
-        if kept:  # (shown in the dump, in red; the exit status says the data did not all parse)
-            print("binmodel: %d part%s of the data did not parse and %s kept as malformed"
-                  % (kept, "" if kept == 1 else "s", "is" if kept == 1 else "are"), file=sys.stderr)
+        _report_kept(trace)
         return 0 if not trace.errors else 1
     except CliError as exc:
         print("binmodel: %s" % exc, file=sys.stderr)
