@@ -486,6 +486,8 @@ class _Builder:
         self._gaps_before(len(self.data))
         err = self.trace.error
         if err is not None:  # inside the structures it interrupted (their frames stay open)
+            while self.open and not _inside(err.path, self.open[-1][0].path):  # (those it did not: closed)
+                self._close_until(self.open[-1][0].depth)
             at = err.offset or 0
             self._add(at, "", "", [("error: %s" % err, ERROR_STYLE)])
             rest = bytes(self.data[at:at + self.width])
@@ -493,6 +495,11 @@ class _Builder:
                 self._add(at, _hex(rest), "red", [("bytes at the failure", "red")])
         self._close_until(1)
         return self.rows
+
+
+def _inside(path: str, outer: str) -> bool:
+    """Whether the field at ``path`` is ``outer`` or inside it."""
+    return not outer or path == outer or path.startswith(outer + ".") or path.startswith(outer + "[")
 
 
 def _bytes(n: int) -> str:
