@@ -184,10 +184,39 @@ def test_a_model_that_needs_to_seek_is_refused_with_its_own_error():
     class Indirect(Struct, endian="big"):
         where: int = u8()
         target: int = Pointer(this.where, u8())
-    with pytest.raises(StreamError, match=r"Indirect\.target reads at another offset"):
-        Indirect.parse_stream(io.BytesIO(b"\x01\x02"))
+    reader, writer = os.pipe()
+    os.write(writer, b"\x01\x02")
+    os.close(writer)
+    with open(reader, "rb") as pipe, pytest.raises(StreamError, match=r"Indirect\.target reads at another offset"):
+        Indirect.parse_stream(pipe)
     with pytest.raises(StreamError):
         list(Indirect.iter_stream(io.BytesIO(b"\x01\x02")))
+
+
+def test_a_model_that_seeks_is_read_from_a_file_through_an_mmap(tmp_path):
+    class Indirect(Struct, endian="big"):
+        where: int = u8()
+        target: int = Pointer(this.where, u16be())
+
+    raw = b"junk" + b"\x07" + b"\xee\xee" + b"\x12\x34" + b"tail"  # at 4: where=7 (from the file's start)
+    path = tmp_path / "indirect.bin"
+    path.write_bytes(raw)
+    with open(path, "rb") as f:
+        f.seek(4)
+        value = Indirect.parse_stream(f)
+        assert (value.where, value.target) == (7, 0x1234)
+        assert f.tell() == 9 and f.read() == b"tail"  # left after the furthest byte it read
+    f = io.BytesIO(raw)
+    f.seek(4)
+    assert Indirect.parse_stream(f).target == 0x1234 and f.tell() == 9
+    short = io.BytesIO(raw[:8])  # the target's second byte is missing
+    short.seek(4)
+    with pytest.raises(ParseError) as caught:
+        Indirect.parse_stream(short)
+    assert caught.value.path == "target" and caught.value.offset == 7  # an offset in the file
+    with pytest.raises(ParseError) as counted:
+        Indirect.parse_stream(io.BytesIO(b"\x01\x00"), offset=100)
+    assert counted.value.offset == 101  # counted from where the caller says the stream started
 
 
 # --- pcap records, against dpkt ---------------------------------------------------------------------

@@ -9,13 +9,18 @@ there raises ``NeedMore`` (with the end it needs, when the model knows) instead 
 caller reads more and tries again; bad bytes are still the exact ParseError. At the end of the stream
 the last try is an ordinary parse, so a short record gets the error a short buffer gets.
 
-A model that reads at other offsets than the next one (``Pointer``) needs to seek: streams refuse it
-with ``StreamError`` rather than buffer the whole input. (``Peek`` looks ahead, which a stream allows.)
+A model that reads at other offsets than the next one (``Pointer``) needs to seek: ``parse_stream`` reads
+it from a regular file through an mmap (or from a ``BytesIO``'s bytes); a pipe, a socket and
+``iter_stream`` refuse it with ``StreamError`` rather than buffer the whole input. (``Peek`` looks ahead,
+which a stream allows.)
 """
 
 from __future__ import annotations
 
 import dataclasses
+import io
+import os
+import stat
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from . import schema as s
@@ -234,8 +239,17 @@ def parse_stream(model: Any, f: Any, *, parent: Optional[Dict[str, Any]] = None,
     the header and one for the rest. Where only a terminator ends a field, a pipe is read a byte at a time
     there (a seekable file in growing chunks, then sought back). ``parent``: the fields ``this._parent``
     names, for records normally read inside another struct; ``offset``: where errors count from, as in
-    ``iter_stream``."""
-    found = check_forward(model)
+    ``iter_stream``.
+
+    A model that reads at other offsets (``Pointer``) is read from a regular file through an mmap of it (only
+    the pages it reads are read; its offsets count from the file's start) or from an ``io.BytesIO``'s bytes;
+    ``f`` is then left after the furthest byte it read. From a pipe or a socket it is a ``StreamError``."""
+    found = plan(model._bm_node)
+    if found.seeks is not None:
+        whole = _whole_file(f)
+        if whole is None:
+            check_forward(model)  # (raises the StreamError that says why)
+        return _parse_in_file(model, f, whole, parent, offset)
     seekable = _seekable(f)
     base = tell(f) if offset is None else offset
     ctx = parent_context(parent)
@@ -260,6 +274,37 @@ def parse_stream(model: Any, f: Any, *, parent: Optional[Dict[str, Any]] = None,
         if seekable and end < len(data):
             f.seek(end - len(data), 1)  # give back what was read past the value
         return value
+
+
+def _whole_file(f: Any) -> Any:
+    """All of the file behind ``f`` as a buffer a parse can seek in (an mmap of a regular file, the bytes of a
+    ``BytesIO``), or None (a pipe, a socket, another object)."""
+    if isinstance(f, io.BytesIO):
+        return f.getvalue()
+    try:
+        info = os.fstat(f.fileno())
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+    if not stat.S_ISREG(info.st_mode) or not _seekable(f):
+        return None
+    if info.st_size == 0:
+        return b""
+    import mmap
+
+    return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+def _parse_in_file(model: Any, f: Any, whole: Any, parent: Optional[Dict[str, Any]], offset: Optional[int]) -> Any:
+    """One ``model`` at ``f``'s position in all of its file (``whole``); ``f`` left after the bytes it read."""
+    from .parsing.interpreter import parse_prefix
+
+    pos = f.tell()
+    try:
+        value, end = parse_prefix(model._bm_node, whole, pos, parent_context(parent))
+    except ParseError as exc:
+        raise moved(exc, 0 if offset is None else offset - pos) from None
+    f.seek(end)
+    return value
 
 
 class Records(Iterator[Any]):

@@ -842,6 +842,23 @@ def _parse_byte_order(node: s.ByteOrder, ctx: ParseContext, pos: int, path: str)
 PARSERS[s.ByteOrder] = _parse_byte_order
 
 
+def parse_prefix(node: s.Struct, data: Any, offset: int, parent: Optional[ParseContext] = None) -> Tuple[Any, int]:
+    """``(value, end)`` of a struct at ``offset`` in ``data`` (a buffer that holds the whole input: its pointers
+    count from its start), and where its bytes end (past the data its pointers read, too)."""
+    state = ParseState(data, None)
+    if reads_regions(node):
+        state.regions = {}
+    try:
+        value, end = parse_struct(node, parent, offset, "", state)
+    except RecursionError:
+        raise ParseError("the data nests too deeply", "", offset) from None
+    for deferred in state.deferred or () if data.__class__ is not bytes else ():  # (another buffer may change)
+        deferred.read()
+    if node.cls is not None and derives(node):
+        object.__setattr__(value, "_bm_src", (data, offset))
+    return value, max(end, state.high)
+
+
 def parse(node: s.Node, data: Any, offset: int = 0, allow_trailing: bool = False,
           spans: Optional[List[Span]] = None) -> Any:
     """Parse ``data`` from ``offset``; the whole rest must be used unless ``allow_trailing``."""
