@@ -33,6 +33,7 @@ class Transform:
     """Base of the transforms: a name for layouts and the reference its argument comes from."""
 
     exact = True
+    keeps_size = False  # each stored byte decodes to one byte (xor, rotations): where the stored bytes end is known
     arg: Optional[Expr] = None  # the key or amount read from the struct, when it is not a constant
 
     def text(self, arg: Optional[Expr] = None) -> str:
@@ -52,6 +53,8 @@ def _reference(value: Any) -> bool:
 class Xor(Transform):
     """Each byte xor-ed with ``key``: one byte (an int 0..255), a byte string repeated from the region's
     start, or a reference to a field holding either (``Xor(this.key)``)."""
+
+    keeps_size = True
 
     def __init__(self, key: Any) -> None:
         if _reference(key):
@@ -90,6 +93,8 @@ _XOR_TABLES = [bytes(b ^ k for b in range(256)) for k in range(256)]
 
 class Rotate(Transform):
     """Each byte's bits rotated ``left`` (or right) by ``bits`` (0..7, or a reference to a field)."""
+
+    keeps_size = True
 
     def __init__(self, bits: Any, left: bool = True) -> None:
         self.left = left

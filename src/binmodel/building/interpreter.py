@@ -22,7 +22,7 @@ from ..errors import BuildError, Error, ParseError, join_path, short
 from ..expr import Expr, Lit, View, root_of
 from ..fields import resolve_lazy
 from ..malformed import Malformed
-from ..parsing.analysis import places, reads_regions
+from ..parsing.analysis import places, reads_io, reads_regions
 from ..parsing.interpreter import measure, parse
 from ..valid import check as valid_check
 from ..wire import (
@@ -105,6 +105,13 @@ class BuildContext:
         else:
             self.policy, self.audit, self.placement = settings
         self.stale: Any = None  # (the outermost context: see as_parsed)
+        # this._io.pos on build, for models that read it (analysis.reads_io): ``at`` gives where the value
+        # being written now starts in its region (a part, an array item, a region's start, a pointer's
+        # target), computed when asked, from what is written before it; ``_entry`` where this struct starts
+        self.tracks_io: bool = parent.tracks_io if parent is not None else reads_io(node)
+        self._entry: Callable[[], int] = parent.at if parent is not None and self.tracks_io else _nothing_before
+        self._start: Optional[int] = None
+        self.at: Callable[[], int] = self.start
         # where each struct's bytes go, for Pointer(..., io=) data (one registry per build)
         self.regions: Optional[IoRegions] = parent.regions if parent is not None else (
             IoRegions() if reads_regions(node) else None)
@@ -207,6 +214,9 @@ class BuildContext:
         if key in self.building:
             raise Cycle("the bytes of %s are needed to compute themselves" % name, join_path(self.path, name))
         self.building.add(key)
+        at = self.at
+        if self.tracks_io:  # (this._io.pos: where the member starts in its region)
+            self.at = lambda: self.start() + self.offset_of(key)
         try:
             if group is not None:
                 data = build_bits(group, self)
@@ -215,8 +225,21 @@ class BuildContext:
                 data = build_node(field.type, self.get(name), self, join_path(self.path, name), name)
         finally:
             self.building.discard(key)
+            self.at = at
         self.parts[key] = data
         return data
+
+    def start(self) -> int:
+        """Where this struct starts in the region it is written in (``this._io.pos`` on build)."""
+        if self._start is None:
+            self._start = self._entry()
+        return self._start
+
+    def io(self) -> BuildRegion:
+        """``this._io`` on build: the position in the region is known from what is written before it."""
+        if not self.tracks_io:
+            raise LookupError("this._io: the region is known only while parsing")
+        return BuildRegion(self.at)
 
     def bytes_of(self, name: str) -> bytes:
         """What ``len_of``, ``crc32_of`` and ``this._bytes`` read on build: a field's bytes wherever they go
@@ -233,6 +256,32 @@ class BuildContext:
                 return total
             total += len(self.part(first))
         raise LookupError(name)
+
+
+def _nothing_before() -> int:
+    return 0
+
+
+class BuildRegion:
+    """``this._io`` on build: the position (``pos``) from the bytes written before it in the region; the
+    region's size and end are known only once all of it is written, so they are not known here."""
+
+    __slots__ = ("_at",)
+
+    def __init__(self, at: Callable[[], int]) -> None:
+        self._at = at
+
+    @property
+    def pos(self) -> int:
+        return self._at()
+
+    @property
+    def size(self) -> int:
+        raise LookupError("this._io.size: the size of the region is known only while parsing")
+
+    @property
+    def eof(self) -> bool:
+        raise LookupError("this._io.eof: the end of the region is known only while parsing")
 
 
 def deferred_size_check(ctx: Any, expr: Expr, actual: int, path: str, what: str) -> None:
@@ -359,10 +408,12 @@ def build_region(node: s.Node, value: Any, ctx: Any, path: str) -> bytes:
         return build_node(node, value, ctx, path, None)
     placed: List[Patch] = []
     outer, ctx.child_region = ctx.child_region, placed
+    at, ctx.at = ctx.at, (_nothing_before if ctx.tracks_io else ctx.at)  # (positions from the region's start)
     try:
         inner = build_node(node, value, ctx, path, None)
     finally:
         ctx.child_region = outer
+        ctx.at = at
     if placed:
         out = bytearray(inner)
         apply_patches(out, placed, may_grow=True)
@@ -605,13 +656,19 @@ def _build_array(node: s.Array, value: Any, ctx: Any, path: str, name: Optional[
     parts = []
     saved = ctx.item_prev if ctx is not None else None
     saved_index = ctx.index if ctx is not None else None
+    tracks = ctx is not None and ctx.tracks_io
+    at = ctx.at if ctx is not None else None
+    done = 0
     try:
         for i, item in enumerate(value):
             if ctx is not None:
                 ctx.last_child = None
                 ctx.index = i
+                if tracks:  # (this._io.pos inside the item: after the items before it)
+                    ctx.at = _after(at, done)  # type: ignore[arg-type]
             item_path = "%s[%d]" % (path, i)
             parts.append(build_node(node.item, item, ctx, item_path, None))
+            done += len(parts[-1])
             if ctx is not None:
                 ctx.item_prev = item_done(ctx)
                 open_at = ctx.open_ends.pop(item_path, None)
@@ -623,16 +680,25 @@ def _build_array(node: s.Array, value: Any, ctx: Any, path: str, name: Optional[
         if ctx is not None:
             ctx.item_prev, ctx.last_child = saved, None
             ctx.index = saved_index
+            ctx.at = at  # type: ignore[assignment]
     if node.count is not None and not (value and value[-1].__class__ is Malformed):  # (it stands for the rest)
         deferred_size_check(ctx, node.count, len(value), path, "count")
     elif node.until is not None:
-        for i, item in enumerate(value):
-            last = i == len(value) - 1
-            if item.__class__ is Malformed:  # (kept bytes: the last one stands for the rest of the data)
-                continue
-            if until_holds(node.until, item, "%s[%d]" % (path, i), None, BuildError, ctx) != last:
-                raise BuildError("the until= condition must hold for the last item and no other "
-                                 "(item %d)" % i, "%s[%d]" % (path, i), found=item)
+        end = 0
+        try:
+            for i, item in enumerate(value):
+                last = i == len(value) - 1
+                end += len(parts[i])
+                if item.__class__ is Malformed:  # (kept bytes: the last one stands for the rest of the data)
+                    continue
+                if tracks:  # (this._io.pos in the condition: after the item, as on parse)
+                    ctx.at = _after(at, end)  # type: ignore[arg-type]
+                if until_holds(node.until, item, "%s[%d]" % (path, i), None, BuildError, ctx) != last:
+                    raise BuildError("the until= condition must hold for the last item and no other "
+                                     "(item %d)" % i, "%s[%d]" % (path, i), found=item)
+        finally:
+            if tracks:
+                ctx.at = at
         if not value:
             raise BuildError("an until= array needs at least its terminating item", path)
     if node.until is not None or node.greedy:
@@ -641,6 +707,11 @@ def _build_array(node: s.Array, value: Any, ctx: Any, path: str, name: Optional[
                 raise BuildError("item %d builds to no bytes; parsing could not find its end" % i,
                                  "%s[%d]" % (path, i))
     return b"".join(parts)
+
+
+def _after(at: Callable[[], int], done: int) -> Callable[[], int]:
+    """Where a value starts that follows ``done`` bytes written from ``at``."""
+    return lambda: at() + done
 
 
 def _instance(node: s.Node, item: Any) -> Any:
@@ -675,7 +746,13 @@ def _build_pointer(node: s.Pointer, value: Any, ctx: BuildContext, path: str, na
     target = evaluate(node.offset, ctx, path, None, "pointer offset", BuildError)
     if isinstance(target, bool) or not isinstance(target, int) or target < 0:
         raise BuildError("pointer offset %s is %s" % (node.offset.text(), short(target)), path, found=target)
-    data = build_node(node.type, value, ctx, path, None)
+    at = ctx.at
+    if ctx.tracks_io:  # (this._io.pos inside the value: from its target)
+        ctx.at = (lambda: ctx.start() + target) if node.relative else (lambda: target)
+    try:
+        data = build_node(node.type, value, ctx, path, None)
+    finally:
+        ctx.at = at
     ctx.open_ends.pop(path, None)  # the target is elsewhere: nothing follows it here
     if name is not None:
         ctx.pointed[name] = data

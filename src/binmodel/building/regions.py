@@ -140,7 +140,14 @@ def build_transformed(node: s.Transformed, value: Any, ctx: Any, path: str, name
         inner = bytes(value)
     else:
         inner = build_region(node.type, value, ctx, path)
-    arg = transform_arg(node, ctx, path, None, BuildError)
+    at = ctx.at if ctx is not None else None
+    if ctx is not None and ctx.tracks_io:  # (the argument is read after the stored bytes, as on parse)
+        ctx.at = _past_stored(node, at, len(inner))
+    try:
+        arg = transform_arg(node, ctx, path, None, BuildError)
+    finally:
+        if ctx is not None:
+            ctx.at = at
     stored = stored_of(value)  # (an exact transform keeps them only where its stored bytes hold more)
     if stored is not None and stored[0] == inner and stored[2] == arg:
         raw = stored[1]
@@ -154,3 +161,17 @@ def build_transformed(node: s.Transformed, value: Any, ctx: Any, path: str, name
 
 
 BUILDERS[s.Transformed] = build_transformed
+
+
+def _past_stored(node: s.Transformed, at: Any, decoded: int) -> Any:
+    """Where the stored bytes of a transform that keeps the length end (``this._io.pos`` for its argument)."""
+    base = node.base
+
+    def pos() -> int:
+        if not (isinstance(base, s.Bytes) and base.prefix is None and base.measure is None
+                and getattr(node.process, "keeps_size", False)):
+            raise LookupError("this._io.pos: where %s's stored bytes end is known only while parsing"
+                              % node.process.text(node.arg))
+        return int(at()) + decoded
+
+    return pos

@@ -269,3 +269,29 @@ def reads_regions(node: s.Struct) -> bool:
 
 def _in_region(t: s.Node) -> bool:
     return isinstance(t, s.Pointer) and t.io is not None
+
+
+_READS_IO: Dict[int, Tuple[s.Struct, bool]] = {}
+
+
+def reads_io(node: s.Struct) -> bool:
+    """Whether an expression in ``node`` or a struct inside it names ``this._io``: then a build keeps track of
+    where in its region each value is written (``this._io.pos`` on build)."""
+    return _any_struct(node, _READS_IO, lambda struct: any(
+        _holds(f.type, _names_io) or (f.derive is not None and _io_named(f.derive)) for f in struct.fields()))
+
+
+def _names_io(t: s.Node) -> bool:
+    for item in dataclasses.fields(t):
+        value = getattr(t, item.name, None)
+        for v in value if isinstance(value, tuple) else (value,):
+            if isinstance(v, Expr) and _io_named(v):
+                return True
+            exprs = getattr(type(v), "exprs", None)
+            if callable(exprs) and any(isinstance(e, Expr) and _io_named(e) for e in v.exprs()):
+                return True
+    return False
+
+
+def _io_named(e: Expr) -> bool:
+    return any("_io" in path for path in e.refs())

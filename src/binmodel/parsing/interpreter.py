@@ -498,7 +498,11 @@ def check_derived(field: s.Field, ctx: ParseContext, path: str) -> None:
     """A derived field's parsed value against its derivation (``check=True``)."""
     fpath = join_path(path, field.name)
     offset = ctx.where[field.name][0] if field.name in ctx.where else ctx.start
-    expected = evaluate(field.derive, ctx, fpath, offset, "check", ParseError)  # type: ignore[arg-type]
+    pos, ctx.pos = ctx.pos, offset  # (this._io.pos in the derivation: where the field is)
+    try:
+        expected = evaluate(field.derive, ctx, fpath, offset, "check", ParseError)  # type: ignore[arg-type]
+    finally:
+        ctx.pos = pos
     found = ctx.values.get(field.name)
     if expected is not None and expected != found:  # None: the derivation has nothing to say
         raise ParseError("%s is %s, but %s gives %s" % (field.name, short(found), field.derive.text(),  # type: ignore[union-attr]
