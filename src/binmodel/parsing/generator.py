@@ -418,7 +418,8 @@ class StructCompiler(ItemLoops):
         if isinstance(t, s.Sized) and t.prefix is not None:
             raise g.GiveUp
         start = self.w.temp("b")
-        self.w.emit(1, "%s = {pos}" % start)
+        if self.positions:  # (the start is only needed for the field's bytes)
+            self.w.emit(1, "%s = {pos}" % start)
         self.value(t, self.var(member), DATA_END, 1)
         if self.positions:
             self.where(member, start, "{pos}")
@@ -511,20 +512,6 @@ class StructCompiler(ItemLoops):
             self.where(member, start, "{pos}")
         self.bind(member, self.var(member))
 
-    def if_field(self, member: s.Field, t: s.If) -> None:
-        """A struct present when a compiled condition holds, else None."""
-        condition = self.expr(t.condition)
-        if condition is None or not isinstance(t.type, s.Struct) or not self.registry.compilable(t.type):
-            raise g.GiveUp
-        w = self.w
-        child = w.const(self.registry.parser(t.type), "P")
-        parent = self.parent_for(t.type)
-        w.emit(1, "if %s:" % condition)
-        w.emit(2, "%s, {pos} = %s({data}, {pos}, {end}, {state}, %s)" % (self.var(member), child, parent))
-        w.emit(1, "else:")
-        w.emit(2, "%s = None" % self.var(member))
-        self.bind(member, self.var(member))
-
     def align_field(self, member: s.Field, t: s.Align) -> None:
         """Padding up to the next multiple of ``to`` bytes from the struct's start."""
         w = self.w
@@ -599,14 +586,12 @@ class StructCompiler(ItemLoops):
         self.array_value(t, target, end, depth)
 
     def switch_value(self, t: s.Switch, target: str, end: str, depth: int) -> None:
-        """One branch per case key (compared with ``==``, as the interpreter's ``Switch.case``), then the default."""
-        if any(s.multi_key(k) for k, _ in t.cases):  # ranges, sets: the interpreter matches them
-            raise g.GiveUp
+        """One branch per case (tested in order, as ``Switch.case`` does: ``key_test``), then the default."""
         w = self.w
         key = w.temp("k")
         w.emit(depth, "%s = %s" % (key, self.evaluated(t.on, "switch key")))
         for i, (case_key, node) in enumerate(t.cases):
-            w.emit(depth, "%s %s == %s:" % ("if" if i == 0 else "elif", key, w.const(case_key, "key")))
+            w.emit(depth, "%s %s:" % ("if" if i == 0 else "elif", self.key_test(case_key, key)))
             self.value(node, target, end, depth + 1)
         if t.cases:
             w.emit(depth, "else:")
@@ -615,6 +600,30 @@ class StructCompiler(ItemLoops):
             w.emit(inner, "raise {Fail}")
         else:
             self.value(t.default, target, end, inner)
+
+    def key_test(self, case_key: Any, key: str) -> str:
+        """A template true when ``key`` selects ``case_key`` (``schema.key_matches``): ``==`` for one value; a
+        plain int tested inline against a range or a set of plain ints; anything else by ``key_matches``."""
+        w = self.w
+        if not s.multi_key(case_key):
+            return "%s == %s" % (key, w.const(case_key, "key"))
+        match = "%s(%s, %s)" % (w.const(s.key_matches, "match"), w.const(case_key, "key"), key)
+        if isinstance(case_key, range):
+            inline: Any = case_key
+        elif all(type(k) is int for k in case_key):
+            inline = frozenset(case_key)
+        else:
+            return match
+        return "(%s in %s if %s.__class__ is int else %s)" % (key, w.const(inline, "keys"), key, match)
+
+    def if_value(self, t: s.If, target: str, end: str, depth: int) -> None:
+        """A value present when its condition holds (compiled, or evaluated as the interpreter does), else
+        None; what it holds is any value ``value`` writes."""
+        w = self.w
+        w.emit(depth, "if %s:" % self.evaluated(t.condition, "condition"))
+        self.value(t.type, target, end, depth + 1)
+        w.emit(depth, "else:")
+        w.emit(depth + 1, "%s = None" % target)
 
     def sized_value(self, t: s.Sized, target: str, end: str, depth: int) -> None:
         """A region of a computed size: its content parsed against the region's end, which it must use up."""
@@ -688,7 +697,7 @@ class StructCompiler(ItemLoops):
 
 MEMBER_EMITTERS: Dict[type, Callable[..., None]] = {
     s.Bytes: StructCompiler.bytes_field, s.Array: StructCompiler.array_field, s.Struct: StructCompiler.struct_field,
-    s.If: StructCompiler.if_field, s.Align: StructCompiler.align_field,
+    s.If: StructCompiler.region_field, s.Align: StructCompiler.align_field,
     s.Switch: StructCompiler.region_field, s.Sized: StructCompiler.region_field,
     s.Lazy: StructCompiler.region_field, s.Fallback: StructCompiler.region_field,
     s.Mapped: StructCompiler.region_field,
@@ -699,19 +708,13 @@ VALUE_EMITTERS: Dict[type, Callable[..., None]] = {
     s.Struct: StructCompiler.struct_value, s.Bytes: StructCompiler.bytes_value, s.Int: StructCompiler.int_value_at,
     s.Array: StructCompiler.array_in_region, s.Switch: StructCompiler.switch_value, s.Sized: StructCompiler.sized_value,
     s.Lazy: StructCompiler.lazy_value, s.Fallback: StructCompiler.fallback_value,
-    s.Mapped: StructCompiler.mapped_value,
+    s.Mapped: StructCompiler.mapped_value, s.If: StructCompiler.if_value,
 }
 """The emitter of each type that can be a value inside a region (a switch case, a sized region's content):
 ``emitter(compiler, type, target, end, depth)``."""
 
 
 # --- arrays counted by a length prefix (issue 14): the interpreter reads them ---------------------
-
-def _array_member(compiler: StructCompiler, member: s.Field, t: s.Array) -> None:
-    if t.prefix is not None:
-        raise g.GiveUp
-    StructCompiler.array_field(compiler, member, t)
-
 
 def _array_value(compiler: StructCompiler, t: s.Array, target: str, end: str, depth: int) -> None:
     if t.prefix is not None:
@@ -730,5 +733,6 @@ def _array_value(compiler: StructCompiler, t: s.Array, target: str, end: str, de
     StructCompiler.array_in_region(compiler, t, target, end, depth)
 
 
-MEMBER_EMITTERS[s.Array] = _array_member
 VALUE_EMITTERS[s.Array] = _array_value
+
+from . import forms as _forms  # noqa: E402,F401  (registers the emitters of the issue-14 forms)

@@ -1,0 +1,226 @@
+"""Generated code for the forms issue 14 added: terminated and padded bytes and text, ``valid=``
+constraints, switch keys that are ranges or sets, transformed regions, arrays of converted values.
+
+Registered into ``generator.VALUE_EMITTERS`` and ``generator.MEMBER_EMITTERS`` when the generator is
+imported. As everywhere in generated code, nothing here builds an error: a value the interpreter would
+refuse (no terminator, a constraint that does not hold, bytes a transform cannot decode) raises, and
+the entry runs the interpreter, which gives the exact ``ParseError``. Where the outcome depends on
+rules the interpreter keeps in one place (padding, kept regions, stored bytes of a transform), the
+code calls those same functions (``regions``, ``ended``, ``valid``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, List, Optional
+
+from .. import codegen as g
+from .. import schema as s
+from .. import valid
+from ..ended import OpenBytes, OpenStr
+from ..expr import Expr
+from ..wire import code_unit, find_terminator
+from .generator import MEMBER_EMITTERS, VALUE_EMITTERS, StructCompiler
+from .regions import finish_transformed, region_bytes, region_text
+
+
+def _count(c: StructCompiler, e: Expr, depth: int) -> str:
+    """A size or count at ``depth``: a local known to be an int >= 0 (GiveUp when it needs the interpreter)."""
+    src = c.expr(e)
+    if src is None:
+        raise g.GiveUp
+    n = c.w.temp("n")
+    c.w.emit(depth, "%s = %s" % (n, src))
+    c.w.emit(depth, "if %s.__class__ is not int or %s < 0:" % (n, n))
+    c.w.emit(depth + 1, "raise {Fail}")
+    return n
+
+
+def _region_size(c: StructCompiler, t: Any, end: str, depth: int) -> str:
+    """How many bytes a sized ``TermBytes``/``String`` takes from ``{pos}`` (its length prefix read first),
+    checked to be inside the region."""
+    w = c.w
+    if getattr(t, "prefix", None) is not None:
+        n = w.temp("n")
+        c.value(t.prefix, n, end, depth)  # (an unsigned number: an int >= 0)
+    elif t.greedy:
+        n = w.temp("n")
+        w.emit(depth, "%s = %s - {pos}" % (n, end))
+        w.emit(depth, "if %s < 0:" % n)
+        w.emit(depth + 1, "%s = 0" % n)
+    else:
+        n = _count(c, t.size, depth)
+    w.emit(depth, "if {pos} + %s > %s:" % (n, end))
+    w.emit(depth + 1, "raise {Fail}")
+    return n
+
+
+def _ended(c: StructCompiler, t: Any, target: str, end: str, depth: int, unit: int, open_kind: type) -> None:
+    """Lines that read up to ``t.terminator`` into ``target`` (its bytes), as ``ended.scan`` does: the
+    value ends at the terminator (``include``: with it), the next field starts after it (``consume``) or
+    at it; ``eos_error=False``: the end of the region may come first (an ``open_kind`` value)."""
+    w = c.w
+    term = t.terminator
+    i = w.temp("t")
+    if unit == 1:  # (whole code units: find_terminator's loop is only for wider ones)
+        w.emit(depth, "%s = {data}.find(%s, {pos}, %s)" % (i, w.const(term, "term"), end))
+    else:
+        w.emit(depth, "%s = %s({data}, {pos}, %s, %s, %d)" % (i, w.const(find_terminator, "find"), end,
+                                                               w.const(term, "term"), unit))
+    w.emit(depth, "if %s < 0:" % i)
+    if t.eos_error:
+        w.emit(depth + 1, "raise {Fail}")
+    else:
+        w.emit(depth + 1, "%s = %s({data}[{pos}:%s])" % (target, w.const(open_kind, "open"), end))
+        w.emit(depth + 1, "{pos} = %s" % end)
+        w.emit(depth, "else:")
+        depth += 1
+    stop = "%s + %d" % (i, len(term))
+    w.emit(depth, "%s = {data}[{pos}:%s]" % (target, stop if t.include else i))
+    w.emit(depth, "{pos} = %s" % (stop if t.consume else i))
+
+
+def term_bytes_value(c: StructCompiler, t: s.TermBytes, target: str, end: str, depth: int) -> None:
+    """Bytes up to a terminator, or a sized region cut by padding and terminator (``regions.region_bytes``)."""
+    w = c.w
+    if t.size is None and not t.greedy:
+        if t.terminator is None:
+            raise g.GiveUp
+        _ended(c, t, target, end, depth, 1, OpenBytes)
+        return
+    n = _region_size(c, t, end, depth)
+    w.emit(depth, "%s = %s(%s, {data}[{pos}:{pos} + %s])" % (target, w.const(region_bytes, "cut"),
+                                                            w.const(t, "N"), n))
+    w.emit(depth, "{pos} += %s" % n)
+
+
+def string_value(c: StructCompiler, t: s.String, target: str, end: str, depth: int) -> None:
+    """Text: ended by a terminator (then decoded), or a region (fixed size, prefix, the rest) cut and decoded
+    as ``regions.region_text`` does. A decoding error raises: the interpreter names the bad byte."""
+    w = c.w
+    unit = code_unit(t.encoding)
+    if t.terminator is not None and t.size is None and t.prefix is None and not t.greedy:
+        raw = w.temp("s")
+        _ended(c, t, raw, end, depth, unit, OpenBytes)
+        decoded = "%s.decode(%s)" % (raw, w.const(t.encoding, "enc"))
+        if t.eos_error:
+            w.emit(depth, "%s = %s" % (target, decoded))
+        else:  # (an open value stays open: OpenStr)
+            w.emit(depth, "%s = %s if %s.__class__ is bytes else %s(%s)" % (
+                target, decoded, raw, w.const(OpenStr, "open"), decoded))
+        return
+    if t.size is None and t.prefix is None and not t.greedy:
+        raise g.GiveUp
+    n = _region_size(c, t, end, depth)
+    w.emit(depth, "%s = %s(%s, {data}[{pos}:{pos} + %s], '', {pos})" % (target, w.const(region_text, "text"),
+                                                                       w.const(t, "N"), n))
+    w.emit(depth, "{pos} += %s" % n)
+
+
+# --- valid= -------------------------------------------------------------------------------------------
+
+def holds(c: StructCompiler, constraint: Any, value: str, depth: int) -> str:
+    """A template that is true when ``value`` (a local) meets ``constraint``, as ``Constraint.holds`` says:
+    compiled for equality, ranges, any-of and expressions over the locals (``this._value`` is the value),
+    a call of the constraint's own check for the rest."""
+    w = c.w
+    if isinstance(constraint, valid._Equal):
+        return "%s == %s" % (value, w.const(constraint.value, "eq"))
+    if isinstance(constraint, valid._InRange):  # (a plain int inline; an enum or a bool: the constraint decides)
+        return "(%s in %s if %s.__class__ is int else %s(%s, None))" % (
+            value, w.const(constraint.range, "range"), value, w.const(constraint.holds, "holds"), value)
+    if isinstance(constraint, valid._Function):
+        return "%s(%s)" % (w.const(constraint.func, "valid"), value)
+    parts = _value_exprs(c, constraint, value)
+    if parts is not None:
+        if isinstance(constraint, valid.AnyOf):
+            return "(%s)" % " or ".join("%s == %s" % (value, p) for p in parts)
+        if isinstance(constraint, valid.Range):
+            tests = []
+            if constraint.min is not None:
+                tests.append("%s <= %s" % (parts.pop(0), value))
+            if constraint.max is not None:
+                tests.append("%s <= %s" % (value, parts.pop(0)))
+            return "(%s)" % " and ".join(tests)
+        if isinstance(constraint, valid._Condition):
+            return parts[0]
+    # (any other constraint, or one over fields the locals do not hold: its own check, in the context)
+    return "%s(%s, %s, {ctx}) is None" % (w.const(valid.check, "check"), w.const(constraint, "C"), value)
+
+
+def _value_exprs(c: StructCompiler, constraint: Any, value: str) -> Optional[List[str]]:
+    """The compiled expressions of an any-of, range or condition constraint, in the order it evaluates them,
+    with ``this._value`` the value's local; None when one needs the interpreter."""
+    if not isinstance(constraint, (valid.AnyOf, valid.Range, valid._Condition)):
+        return None
+    exprs = list(constraint.exprs())
+    had = c.known.get("_value")
+    c.known["_value"] = value
+    try:
+        parts = [c.expr(e) for e in exprs]
+    finally:
+        if had is None:
+            del c.known["_value"]
+        else:
+            c.known["_value"] = had
+    return None if None in parts else parts  # type: ignore[return-value]
+
+
+def valid_value(c: StructCompiler, t: s.Valid, target: str, end: str, depth: int) -> None:
+    """The value, then its constraint: when it does not hold, the interpreter gives the error."""
+    c.value(t.type, target, end, depth)
+    c.w.emit(depth, "if not %s:" % holds(c, t.constraint, target, depth))
+    c.w.emit(depth + 1, "raise {Fail}")
+
+
+# --- transformed regions ----------------------------------------------------------------------------------
+
+def transformed_value(c: StructCompiler, t: s.Transformed, target: str, end: str, depth: int) -> None:
+    """The stored bytes, decoded by the transform; the decoded bytes themselves, or a compiled struct that
+    needs nothing of the parse around it, parsed from them and using them up (``regions.finish_transformed``
+    keeps what a build needs, as the interpreter does)."""
+    w = c.w
+    inner = t.type
+    if inner is not None and not (isinstance(inner, s.Struct) and c.registry.compilable(inner)
+                                  and not c.registry.parent_need(inner) and not c.registry.needs_state(inner)):
+        raise g.GiveUp
+    raw, arg, decoded = w.temp("x"), w.temp("xa"), w.temp("xd")
+    c.value(t.base, raw, end, depth)
+    w.emit(depth, "%s = %s" % (arg, "None" if t.arg is None else c.evaluated(t.arg, "transform argument")))
+    w.emit(depth, "%s = %s.decode(bytes(%s), %s)" % (decoded, w.const(t.process, "T"), raw, arg))
+    if inner is None:
+        value = decoded
+    else:
+        value, after = w.temp("xv"), w.temp("xe")
+        w.emit(depth, "%s, %s = %s(%s, 0, len(%s), None, None)" % (value, after, w.const(c.registry.parser(inner), "P"),
+                                                                  decoded, decoded))
+        w.emit(depth, "if %s != len(%s):" % (after, decoded))
+        w.emit(depth + 1, "raise {Fail}")
+    w.emit(depth, "%s = %s(%s, %s, %s, %s, %s)" % (target, w.const(finish_transformed, "kept"), w.const(t, "N"),
+                                                   value, decoded, raw, arg))
+
+
+# --- arrays of converted values ---------------------------------------------------------------------------
+
+def array_member(c: StructCompiler, member: s.Field, t: s.Array) -> None:
+    """An array member; a counted array of converted numbers (``Array(UnixTime(i32), count=n)``) is one read
+    of the numbers, then the conversion of each, in order (the first that fails: the interpreter's error)."""
+    if t.prefix is not None:
+        raise g.GiveUp
+    item = t.item
+    if not (isinstance(item, s.Mapped) and isinstance(item.base, s.Int) and item.base.size in (1, 2, 4, 8)
+            and not t.typed and t.count is not None):
+        StructCompiler.array_field(c, member, t)
+        return
+    StructCompiler.array_field(c, member, dataclasses.replace(t, item=item.base))
+    var, x = c.var(member), c.w.temp("x")
+    c.w.emit(1, "%s = [%s(%s) for %s in %s]" % (var, c.w.const(item.decode, "dec"), x, x, var))
+    c.bind(member, var)
+
+
+VALUE_EMITTERS.update({
+    s.TermBytes: term_bytes_value, s.String: string_value, s.Valid: valid_value, s.Transformed: transformed_value,
+})
+MEMBER_EMITTERS[s.Array] = array_member
+for _kind in (s.TermBytes, s.String, s.Valid, s.Transformed):
+    MEMBER_EMITTERS[_kind] = StructCompiler.region_field
