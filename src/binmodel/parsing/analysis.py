@@ -92,6 +92,9 @@ def _own_reach(node: s.Struct) -> Tuple[int, List[s.Struct]]:
             return
         for e in s.expressions(t):  # sizes, keys, offsets...
             refs(e)
+        if isinstance(t, s.Valid):  # (generated code compiles a constraint's expressions too)
+            for e in t.constraint.exprs():
+                refs(e)
         for child in s.children(t):
             walk(child)
 

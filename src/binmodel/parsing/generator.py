@@ -404,6 +404,7 @@ class StructCompiler(ItemLoops):
     def interpreted(self, member: s.Field) -> None:
         """The interpreter parses this field, in a context holding the fields parsed so far."""
         w = self.w
+        self.why(member.type, 1)
         start = w.temp("b")
         w.emit(1, "%s = {pos}" % start)
         w.emit(1, "%s, {pos} = {parse_node}(%s, {ctx}, {pos}, '')" % (self.var(member), w.const(member.type, "N")))
@@ -540,7 +541,15 @@ class StructCompiler(ItemLoops):
                 return
             except g.GiveUp:
                 w.rollback(mark)
+        self.why(t, depth)
         w.emit(depth, "%s, {pos} = {parse_node}(%s, {ctx}, {pos}, '')" % (target, w.const(t, "N")))
+
+    def why(self, t: s.Node, depth: int) -> None:
+        """A comment above code that hands ``t`` to the interpreter, naming the kind of node (what ``debug``
+        shows; the kind is a schema class's name, never text from the model)."""
+        if self.comments:
+            self.w.emit(depth, "# interpreted: %s (no generated code for this form)" % type(t).__name__,
+                        tag=g.COMMENT)
 
     def struct_value(self, t: s.Struct, target: str, end: str, depth: int) -> None:
         """A compiled struct inside a region: a call to its parser with the region's end."""
