@@ -176,24 +176,31 @@ def valid_value(c: StructCompiler, t: s.Valid, target: str, end: str, depth: int
 # --- transformed regions ----------------------------------------------------------------------------------
 
 def transformed_value(c: StructCompiler, t: s.Transformed, target: str, end: str, depth: int) -> None:
-    """The stored bytes, decoded by the transform; the decoded bytes themselves, or a compiled struct that
-    needs nothing of the parse around it, parsed from them and using them up (``regions.finish_transformed``
+    """The stored bytes, decoded by the transform; the decoded bytes themselves, or a compiled struct (named
+    or through ``Lazy``) that needs nothing of the parse around it, parsed from them and using them up (``regions.finish_transformed``
     keeps what a build needs, as the interpreter does)."""
     w = c.w
-    inner = t.type
-    if inner is not None and not (isinstance(inner, s.Struct) and c.registry.compilable(inner)
-                                  and not c.registry.parent_need(inner) and not c.registry.needs_state(inner)):
-        raise g.GiveUp
+    inner, parser = t.type, None
+    if isinstance(inner, s.Lazy):  # (a .ksy type: its parser through lazy_parser, which counts the levels)
+        inner = c.registry.lazy_target(inner)
+        if inner is None or c.registry.needs_state(inner):
+            raise g.GiveUp
+        parser = c.registry.lazy_parser(inner)
+    elif inner is not None:
+        if not (isinstance(inner, s.Struct) and c.registry.compilable(inner) and not c.registry.parent_need(inner)
+                and not c.registry.needs_state(inner)):
+            raise g.GiveUp
+        parser = c.registry.parser(inner)
     raw, arg, decoded = w.temp("x"), w.temp("xa"), w.temp("xd")
     c.value(t.base, raw, end, depth)
     w.emit(depth, "%s = %s" % (arg, "None" if t.arg is None else c.evaluated(t.arg, "transform argument")))
     w.emit(depth, "%s = %s.decode(bytes(%s), %s)" % (decoded, w.const(t.process, "T"), raw, arg))
-    if inner is None:
+    if parser is None:
         value = decoded
     else:
         value, after = w.temp("xv"), w.temp("xe")
-        w.emit(depth, "%s, %s = %s(%s, 0, len(%s), None, None)" % (value, after, w.const(c.registry.parser(inner), "P"),
-                                                                  decoded, decoded))
+        w.emit(depth, "%s, %s = %s(%s, 0, len(%s), None, None)" % (value, after, w.const(parser, "P"), decoded,
+                                                                  decoded))
         w.emit(depth, "if %s != len(%s):" % (after, decoded))
         w.emit(depth + 1, "raise {Fail}")
     w.emit(depth, "%s = %s(%s, %s, %s, %s, %s)" % (target, w.const(finish_transformed, "kept"), w.const(t, "N"),
