@@ -7,6 +7,7 @@ it gives exactly the interpreter's ``ParseError``: same type, path, offset, mess
 from __future__ import annotations
 
 import random
+import struct
 import zlib
 
 from hypothesis import given, settings
@@ -18,7 +19,9 @@ from binmodel import (
     Array,
     Bytes,
     CString,
+    Endian,
     If,
+    Lazy,
     Range,
     String,
     Struct,
@@ -283,3 +286,49 @@ def test_transform_errors_are_the_interpreters():
     good = bytes([7, 1, 2, 3, len(stored)]) + stored + bytes(8)
     every_damage(Packed, good, 3)
     assert same(Packed, good[:5] + b"\x00" + good[6:])[1:3] == ("ParseError", "point")  # not a zlib stream
+
+
+class Hidden(Struct):
+    key: int = u8()
+    point: Point = Transformed(Bytes(2), Xor(this.key), Lazy(lambda: Point))  # (how .ksy types are named)
+
+
+def test_a_transform_over_a_lazy_type_is_generated_code():
+    generated(Hidden)
+    assert Hidden.parse(bytes([3, 1 ^ 3, 2 ^ 3])).point == Point(x=1, y=2)
+    every_damage(Hidden, bytes([3, 1, 2]), 4)
+
+
+# --- byte order decided by the data -------------------------------------------------------------------------
+
+class Marked(Struct, endian=Endian(this.mark, {b"II": "little", b"MM": "big"})):
+    mark: bytes = Bytes(2)
+    magic: int = u16()
+    offset: int = u32()
+    tag: int = u16(valid=range(0, 0x8000))
+
+
+class Flagged(Struct, endian=Endian(this.flag == 1, "little", "big")):
+    flag: int = u8()
+    value: int = u32()
+
+
+def test_byte_order_decided_by_the_data_is_generated_code():
+    generated(Marked)
+    generated(Flagged)
+
+
+@given(mark=st.sampled_from([b"II", b"MM", b"XX"]), body=st.binary(min_size=8, max_size=8))
+def test_byte_order_decided_by_the_data_reads_as_struct_says(mark, body):
+    data = mark + body
+    result = same(Marked, data)
+    if mark == b"XX":
+        assert result[1:4] == ("ParseError", "magic", 2)  # no case for the mark: the interpreter's error
+        return
+    magic, offset, tag = struct.unpack(("<" if mark == b"II" else ">") + "HIH", body)
+    assert (result[0] == "value") == (tag < 0x8000)
+    if tag < 0x8000:
+        assert (Marked.parse(data).magic, Marked.parse(data).offset) == (magic, offset)
+    flag = same(Flagged, bytes([mark == b"II"]) + body[:4])
+    assert flag[0] == "value" and Flagged.parse(bytes([mark == b"II"]) + body[:4]).value == struct.unpack(
+        "<I" if mark == b"II" else ">I", body[:4])[0]

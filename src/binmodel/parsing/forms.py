@@ -1,5 +1,5 @@
 """Generated code for the forms issue 14 added: terminated and padded bytes and text, ``valid=``
-constraints, switch keys that are ranges or sets, transformed regions, arrays of converted values.
+constraints, transformed regions, byte order decided by the data, arrays of converted values.
 
 Registered into ``generator.VALUE_EMITTERS`` and ``generator.MEMBER_EMITTERS`` when the generator is
 imported. As everywhere in generated code, nothing here builds an error: a value the interpreter would
@@ -12,6 +12,7 @@ code calls those same functions (``regions``, ``ended``, ``valid``).
 from __future__ import annotations
 
 import dataclasses
+import sys
 from typing import Any, List, Optional
 
 from .. import codegen as g
@@ -173,6 +174,32 @@ def valid_value(c: StructCompiler, t: s.Valid, target: str, end: str, depth: int
     c.w.emit(depth + 1, "raise {Fail}")
 
 
+# --- byte order decided by the data ------------------------------------------------------------------------
+
+def byte_order_value(c: StructCompiler, t: s.ByteOrder, target: str, end: str, depth: int) -> None:
+    """A field whose byte order a rule picks from the fields before it (``Endian``): the rule's key, then one
+    branch per order its cases give (tested in order, as ``Endian.decide`` does), each the field's variant."""
+    w, rule = c.w, t.rule
+    key = w.temp("k")
+    w.emit(depth, "%s = %s" % (key, c.evaluated(rule.on, "byte order")))
+    if rule.condition:
+        branches = [(key, rule.cases[0][1])]
+    else:
+        branches = [(c.key_test(k, key), order) for k, order in rule.cases]
+    for i, (test, order) in enumerate(branches):
+        w.emit(depth, "%s %s:" % ("if" if i == 0 else "elif", test))
+        c.value(t.variant(_order(order)), target, end, depth + 1)
+    w.emit(depth, "else:")
+    if rule.default is None:
+        w.emit(depth + 1, "raise {Fail}")
+    else:
+        c.value(t.variant(_order(rule.default)), target, end, depth + 1)
+
+
+def _order(order: str) -> str:
+    return sys.byteorder if order == "native" else order
+
+
 # --- transformed regions ----------------------------------------------------------------------------------
 
 def transformed_value(c: StructCompiler, t: s.Transformed, target: str, end: str, depth: int) -> None:
@@ -227,7 +254,8 @@ def array_member(c: StructCompiler, member: s.Field, t: s.Array) -> None:
 
 VALUE_EMITTERS.update({
     s.TermBytes: term_bytes_value, s.String: string_value, s.Valid: valid_value, s.Transformed: transformed_value,
+    s.ByteOrder: byte_order_value,
 })
 MEMBER_EMITTERS[s.Array] = array_member
-for _kind in (s.TermBytes, s.String, s.Valid, s.Transformed):
+for _kind in (s.TermBytes, s.String, s.Valid, s.Transformed, s.ByteOrder):
     MEMBER_EMITTERS[_kind] = StructCompiler.region_field
