@@ -6,6 +6,7 @@ it gives exactly the interpreter's ``ParseError``: same type, path, offset, mess
 
 from __future__ import annotations
 
+import enum
 import random
 import struct
 import zlib
@@ -18,8 +19,10 @@ from binmodel import (
     AnyOf,
     Array,
     Bytes,
+    Computed,
     CString,
     Endian,
+    Enum,
     If,
     Lazy,
     Range,
@@ -30,6 +33,7 @@ from binmodel import (
     Xor,
     Zlib,
     debug,
+    f32,
     this,
     u8,
     u16,
@@ -332,3 +336,75 @@ def test_byte_order_decided_by_the_data_reads_as_struct_says(mark, body):
     flag = same(Flagged, bytes([mark == b"II"]) + body[:4])
     assert flag[0] == "value" and Flagged.parse(bytes([mark == b"II"]) + body[:4]).value == struct.unpack(
         "<I" if mark == b"II" else ">I", body[:4])[0]
+
+
+# --- arrays of values, computed values, enums and floats on their own -------------------------------------------
+
+class Colour(enum.IntEnum):
+    RED = 1
+    GREEN = 2
+
+
+class Listing(Struct, endian="little"):
+    n: int = u8()
+    names: list = Array(String(3), count=this.n)
+    words: list = Array(Bytes(terminator=b"\0"), count=2)
+    kind: int = u8()
+    value: object = Switch(this.kind, {0: Computed(this.n * 2), 1: Enum(u8, Colour), 2: f32}, default=u16)
+    rest: list = Array(Bytes(2), greedy=True)
+
+
+def listing_by_hand(data):
+    """(names, words, value, rest) read without binmodel, or None when the data is not a Listing."""
+    try:
+        n, at = data[0], 1
+        names = [data[at + 3 * i:at + 3 * i + 3].decode() for i in range(n)]
+        at += 3 * n
+        if len(data) < at or any(len(x) != 3 for x in names):
+            return None
+        words = []
+        for _ in range(2):
+            end = data.index(b"\0", at)
+            words.append(data[at:end])
+            at = end + 1
+        kind, at = data[at], at + 1
+        if kind == 0:
+            value = n * 2
+        elif kind == 1:
+            value, at = data[at], at + 1
+            value = Colour(value) if value in (1, 2) else value  # (a number outside the enum is kept)
+        elif kind == 2:
+            (value,), at = struct.unpack_from("<f", data, at), at + 4
+            if value != value:
+                return "nan"  # (kept with its bits by the interpreter: not compared here)
+        else:
+            (value,), at = struct.unpack_from("<H", data, at), at + 2
+    except (IndexError, ValueError, struct.error, UnicodeDecodeError):
+        return None
+    rest = data[at:]
+    if len(rest) % 2:
+        return None
+    return names, words, value, [rest[i:i + 2] for i in range(0, len(rest), 2)]
+
+
+def test_arrays_of_values_computed_enums_and_floats_are_generated_code():
+    generated(Listing)
+
+
+@given(data=st.binary(max_size=30), n=st.integers(0, 3), kind=st.integers(0, 4))
+def test_arrays_of_values_read_as_by_hand(data, n, kind):
+    data = bytes([n]) + b"abcdefghi"[:3 * n] + b"x\0yz\0" + bytes([kind]) + data
+    result = same(Listing, data)
+    truth = listing_by_hand(data)
+    if truth == "nan":
+        return
+    assert (result[0] == "value") == (truth is not None)
+    if truth is not None:
+        value = Listing.parse(data)
+        assert (value.names, value.words, value.value, value.rest) == truth
+
+
+def test_arrays_of_values_errors_are_the_interpreters():
+    good = bytes([2]) + b"abcdef" + b"x\0yz\0" + bytes([1, 2]) + b"1234"
+    assert same(Listing, good)[0] == "value"
+    every_damage(Listing, good, 5)

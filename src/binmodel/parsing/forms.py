@@ -12,6 +12,7 @@ code calls those same functions (``regions``, ``ended``, ``valid``).
 from __future__ import annotations
 
 import dataclasses
+import struct
 import sys
 from typing import Any, List, Optional
 
@@ -20,8 +21,9 @@ from .. import schema as s
 from .. import valid
 from ..ended import OpenBytes, OpenStr
 from ..expr import Expr
-from ..wire import code_unit, find_terminator
-from .generator import MEMBER_EMITTERS, VALUE_EMITTERS, StructCompiler
+from ..sizes import min_size
+from ..wire import FLOAT_CODES, ORDER_PREFIX, byteorder, code_unit, find_terminator
+from .generator import DATA_END, MEMBER_EMITTERS, VALUE_EMITTERS, StructCompiler, enum_converter
 from .regions import finish_transformed, region_bytes, region_text
 
 
@@ -234,6 +236,64 @@ def transformed_value(c: StructCompiler, t: s.Transformed, target: str, end: str
                                                    value, decoded, raw, arg))
 
 
+# --- values that are not part of a fused run: computed values, enums, floats ----------------------------------
+
+def computed_value(c: StructCompiler, t: s.Computed, target: str, end: str, depth: int) -> None:
+    """A value that takes no bytes: its expression over the locals (or evaluated as the interpreter does)."""
+    c.w.emit(depth, "%s = %s" % (target, c.evaluated(t.expr, "computed value")))
+
+
+def enum_value(c: StructCompiler, t: s.Enum, target: str, end: str, depth: int) -> None:
+    """An enum read on its own (a switch case, an array item): its number, then the member, as in a fused run."""
+    if not isinstance(t.base, s.Int):
+        raise g.GiveUp
+    w, raw = c.w, c.w.temp("r")
+    c.value(t.base, raw, end, depth)
+    w.emit(depth, "%s = %s.get(%s)" % (target, w.const(getattr(t.enum, "_value2member_map_", {}), "vm"), raw))
+    w.emit(depth, "if %s is None:" % target)
+    w.emit(depth + 1, "%s = %s(%s)" % (target, w.const(enum_converter(t.enum, t.strict), "e"), raw))
+
+
+def float_value(c: StructCompiler, t: s.Float, target: str, end: str, depth: int) -> None:
+    """A float read on its own; a NaN (whose payload the interpreter keeps) goes to the interpreter."""
+    packer = c.w.const(struct.Struct(ORDER_PREFIX[byteorder(t.endian)] + FLOAT_CODES[t.bits]), "S")
+    c.read(depth, target + ",", packer, t.size, end)
+    c.w.emit(depth, "if %s != %s:" % (target, target))
+    c.w.emit(depth + 1, "raise {Fail}")
+    c.w.emit(depth, "{pos} += %d" % t.size)
+
+
+def value_array(c: StructCompiler, t: s.Array, target: str, end: str, depth: int) -> bool:
+    """A counted or greedy array of values that are not structs or numbers (bytes, text, switches...) whose
+    items each take at least one byte: a loop over the item's generated code. False (nothing written) for
+    other arrays, or when an item needs the interpreter (its context would not know the item's index)."""
+    item = t.item
+    if (t.typed or t.on_error is not None or t.until is not None or t.prefix is not None
+            or isinstance(item, (s.Struct, s.Int, s.Float)) or (t.count is None and not t.greedy)
+            or not min_size(item)):
+        return False
+    w = c.w
+    mark = w.mark()
+    try:
+        if t.count is not None:
+            n = c.item_count(t, end, depth)
+            w.emit(depth, "%s = []" % target)
+            w.emit(depth, "for _ in range(%s):" % n)
+        else:
+            w.emit(depth, "%s = []" % target)
+            w.emit(depth, "while {pos} < %s:" % end)
+        x = w.temp("x")
+        c.value(item, x, end, depth + 1)
+        w.emit(depth + 1, "%s.append(%s)" % (target, x))
+    except g.GiveUp:
+        w.rollback(mark)
+        return False
+    if w.used("ctx", mark):
+        w.rollback(mark)
+        return False
+    return True
+
+
 # --- arrays of converted values ---------------------------------------------------------------------------
 
 def array_member(c: StructCompiler, member: s.Field, t: s.Array) -> None:
@@ -242,6 +302,9 @@ def array_member(c: StructCompiler, member: s.Field, t: s.Array) -> None:
     if t.prefix is not None:
         raise g.GiveUp
     item = t.item
+    if value_array(c, t, c.var(member), DATA_END, 1):
+        c.bind(member, c.var(member))
+        return
     if not (isinstance(item, s.Mapped) and isinstance(item.base, s.Int) and item.base.size in (1, 2, 4, 8)
             and not t.typed and t.count is not None):
         StructCompiler.array_field(c, member, t)
@@ -254,8 +317,8 @@ def array_member(c: StructCompiler, member: s.Field, t: s.Array) -> None:
 
 VALUE_EMITTERS.update({
     s.TermBytes: term_bytes_value, s.String: string_value, s.Valid: valid_value, s.Transformed: transformed_value,
-    s.ByteOrder: byte_order_value,
+    s.ByteOrder: byte_order_value, s.Computed: computed_value, s.Enum: enum_value, s.Float: float_value,
 })
 MEMBER_EMITTERS[s.Array] = array_member
-for _kind in (s.TermBytes, s.String, s.Valid, s.Transformed, s.ByteOrder):
+for _kind in (s.TermBytes, s.String, s.Valid, s.Transformed, s.ByteOrder, s.Computed):
     MEMBER_EMITTERS[_kind] = StructCompiler.region_field

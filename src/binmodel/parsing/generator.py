@@ -728,6 +728,8 @@ VALUE_EMITTERS: Dict[type, Callable[..., None]] = {
 def _array_value(compiler: StructCompiler, t: s.Array, target: str, end: str, depth: int) -> None:
     if t.prefix is not None:
         raise g.GiveUp
+    if _forms.value_array(compiler, t, target, end, depth):
+        return
     item = t.item
     if isinstance(t.count, Lit) and not t.typed and isinstance(item, s.Int) and (item.size, item.signed) in INT_CODES:
         # a few integers of a fixed count (a time's seconds and fraction): one unpack_from into a list
