@@ -26,6 +26,7 @@ from binmodel import (
     If,
     Lazy,
     Range,
+    Sized,
     String,
     Struct,
     Switch,
@@ -408,3 +409,46 @@ def test_arrays_of_values_errors_are_the_interpreters():
     good = bytes([2]) + b"abcdef" + b"x\0yz\0" + bytes([1, 2]) + b"1234"
     assert same(Listing, good)[0] == "value"
     every_damage(Listing, good, 5)
+
+
+class Prefixed(Struct, endian="big"):
+    name: bytes = Bytes(prefix=u8)
+    texts: list = Sized(type=Array(Bytes(prefix=u8), greedy=True), prefix=u16)  # (a DNS TXT record's strings)
+
+
+def prefixed_by_hand(data):
+    """(name, texts) read without binmodel, or None."""
+    if not data or len(data) < 1 + data[0] + 2:
+        return None
+    name, at = data[1:1 + data[0]], 1 + data[0]
+    size = int.from_bytes(data[at:at + 2], "big")
+    region, at = data[at + 2:at + 2 + size], at + 2 + size
+    if len(region) != size or at != len(data):
+        return None
+    texts, i = [], 0
+    while i < len(region):
+        n = region[i]
+        if i + 1 + n > len(region):
+            return None
+        texts.append(region[i + 1:i + 1 + n])
+        i += 1 + n
+    return name, texts
+
+
+def test_length_prefixed_bytes_are_generated_code():
+    from binmodel.formats import DNSMessage
+
+    generated(Prefixed)
+    generated(DNSMessage)
+
+
+@given(name=st.binary(max_size=5), texts=st.lists(st.binary(max_size=4), max_size=4), cut=st.integers(0, 3))
+def test_length_prefixed_bytes_read_as_by_hand(name, texts, cut):
+    region = b"".join(bytes([len(t)]) + t for t in texts)
+    data = bytes([len(name)]) + name + len(region).to_bytes(2, "big") + region
+    data = data[:len(data) - cut]
+    result = same(Prefixed, data)
+    truth = prefixed_by_hand(data)
+    assert (result[0] == "value") == (truth is not None)
+    if truth is not None:
+        assert (Prefixed.parse(data).name, Prefixed.parse(data).texts) == truth

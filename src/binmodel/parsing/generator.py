@@ -416,8 +416,6 @@ class StructCompiler(ItemLoops):
 
     def region_field(self, member: s.Field, t: s.Node) -> None:
         """A switch, a sized region, a lazy type or a fallback: a value parsed by ``value``."""
-        if isinstance(t, s.Sized) and t.prefix is not None:
-            raise g.GiveUp
         start = self.w.temp("b")
         if self.positions:  # (the start is only needed for the field's bytes)
             self.w.emit(1, "%s = {pos}" % start)
@@ -427,11 +425,20 @@ class StructCompiler(ItemLoops):
         self.bind(member, self.var(member))
 
     def bytes_field(self, member: s.Field, t: s.Bytes, end: str = DATA_END) -> None:
-        """Bytes sized by an expression over earlier fields, or the rest of the region (``greedy``)."""
-        if t.prefix is not None or t.measure is not None:
+        """Bytes sized by an expression over earlier fields, by a length prefix, or the rest of the region
+        (``greedy``)."""
+        if t.measure is not None:
             raise g.GiveUp
         w = self.w
-        if t.greedy:
+        start = "{pos}"
+        if t.prefix is not None:  # (the field's bytes start at its prefix)
+            start, n = w.temp("b"), w.temp("n")
+            if self.positions:
+                w.emit(1, "%s = {pos}" % start)
+            self.value(t.prefix, n, end, 1)
+            w.emit(1, "if %s < 0 or {pos} + %s > %s:" % (n, n, end))
+            w.emit(2, "raise {Fail}")
+        elif t.greedy:
             n = w.temp("n")
             w.emit(1, "%s = %s - {pos}" % (n, end))
         else:
@@ -439,7 +446,7 @@ class StructCompiler(ItemLoops):
             w.emit(1, "if {pos} + %s > %s:" % (n, end))
             w.emit(2, "raise {Fail}")
         if self.positions:
-            self.where(member, "{pos}", "{pos} + %s" % n)
+            self.where(member, start, "{pos} + %s" % n)
         w.emit(1, "%s = {data}[{pos}:{pos} + %s]" % (self.var(member), n))
         w.emit(1, "{pos} += %s" % n)
         self.bind(member, self.var(member))
@@ -560,10 +567,18 @@ class StructCompiler(ItemLoops):
         self.w.emit(depth, "%s, {pos} = %s({data}, {pos}, %s, {state}, %s)" % (target, child, end, parent))
 
     def bytes_value(self, t: s.Bytes, target: str, end: str, depth: int) -> None:
-        """Bytes inside a region: sized by a compiled expression, or the rest of the region."""
-        if t.prefix is not None or t.measure is not None:
+        """Bytes inside a region: sized by a compiled expression or a length prefix, or the rest of the region."""
+        if t.measure is not None:
             raise g.GiveUp
         w = self.w
+        if t.prefix is not None:
+            n = w.temp("n")
+            self.value(t.prefix, n, end, depth)
+            w.emit(depth, "if %s < 0 or {pos} + %s > %s:" % (n, n, end))
+            w.emit(depth + 1, "raise {Fail}")
+            w.emit(depth, "%s = {data}[{pos}:{pos} + %s]" % (target, n))
+            w.emit(depth, "{pos} += %s" % n)
+            return
         if t.greedy:
             w.emit(depth, "%s = {data}[{pos}:%s]" % (target, end))
             w.emit(depth, "{pos} = %s" % end)
@@ -635,12 +650,14 @@ class StructCompiler(ItemLoops):
         w.emit(depth + 1, "%s = None" % target)
 
     def sized_value(self, t: s.Sized, target: str, end: str, depth: int) -> None:
-        """A region of a computed size: its content parsed against the region's end, which it must use up."""
-        if t.prefix is not None:
-            raise g.GiveUp
+        """A region of a computed size (or a length prefix): its content parsed against the region's end,
+        which it must use up."""
         w = self.w
         n, sub = w.temp("n"), w.temp("e")
-        w.emit(depth, "%s = %s" % (n, self.evaluated(t.size, "size")))  # type: ignore[arg-type]
+        if t.prefix is not None:
+            self.value(t.prefix, n, end, depth)
+        else:
+            w.emit(depth, "%s = %s" % (n, self.evaluated(t.size, "size")))  # type: ignore[arg-type]
         w.emit(depth, "if %s.__class__ is not int or %s < 0 or {pos} + %s > %s:" % (n, n, n, end))
         w.emit(depth + 1, "raise {Fail}")
         w.emit(depth, "%s = {pos} + %s" % (sub, n))
