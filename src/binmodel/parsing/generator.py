@@ -16,6 +16,7 @@ code was wrong to fail, the right value).
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
@@ -89,6 +90,7 @@ class StructCompiler(ItemLoops):
         self.positions = any(f.derive is not None and f.check for f in node.fields())
         self.unsigned: set = set()  # locals holding an unsigned int read by unpack_from (no type check needed)
         self.comments = w is None  # a comment per member in a struct's own function, not in an inlined item
+        self.constraints: Dict[str, Any] = {}  # field name -> the valid= constraint of a field in a fused run
 
     # --- expressions -----------------------------------------------------------
 
@@ -185,6 +187,7 @@ class StructCompiler(ItemLoops):
         """The members in order: fixed runs fused into one read each, every other member by its emitter."""
         run: List[Tuple[Any, Item]] = []
         for member in self.node.members:
+            member = self.checked_in_run(member)
             item = fixed_item(member)
             if item is not None and (not run or same_order([m for m, _ in run], member)):
                 run.append((member, item))
@@ -197,6 +200,17 @@ class StructCompiler(ItemLoops):
             self.comment([member])
             self.variable(member)  # type: ignore[arg-type]  # (bit groups are always fixed)
         self.flush(run)
+
+    def checked_in_run(self, member: Any) -> Any:
+        """A fixed-size field with a ``valid=`` constraint, as the plain field that joins a fused run (its
+        constraint kept in ``constraints``, checked once its value is known); any other member as it is."""
+        if isinstance(member, s.Field) and isinstance(member.type, s.Valid):
+            plain = dataclasses.replace(member, type=member.type.type)
+            item = fixed_item(plain)
+            if item is not None and not item.code.endswith("x"):
+                self.constraints[member.name] = member.type.constraint
+                return plain
+        return member
 
     def comment(self, members: List[Any]) -> None:
         """``# name: type`` above the code of these members (only in a struct's own function)."""
@@ -266,6 +280,9 @@ class StructCompiler(ItemLoops):
                 continue
             self.finish(member, names[i], offset)
             i += 1
+            if getattr(member, "name", None) in self.constraints:
+                self.w.emit(1, "if not %s:" % _forms.holds(self, self.constraints[member.name], self.known[member.name], 1))
+                self.w.emit(2, "raise {Fail}")
 
     def var(self, member: s.Field) -> str:
         """The local of a field: ``{v3}``, never made from the field's name (C padding is ``(padding@1)``)."""
