@@ -31,6 +31,7 @@ from binmodel import (
     Struct,
     Switch,
     Transformed,
+    UnlessEnd,
     Xor,
     Zlib,
     debug,
@@ -452,3 +453,60 @@ def test_length_prefixed_bytes_read_as_by_hand(name, texts, cut):
     assert (result[0] == "value") == (truth is not None)
     if truth is not None:
         assert (Prefixed.parse(data).name, Prefixed.parse(data).texts) == truth
+
+
+class Counted(Struct, endian="big"):
+    numbers: list = Array(u16, prefix=u8)
+    pairs: list = Array(Bytes(2), prefix=u8)
+    size: int = u8()
+    tail: object = UnlessEnd(u16)
+    pad: object = UnlessEnd(Bytes(this.size % 2))  # (may take no bytes: read at the end too, as WAV's pad)
+
+
+def counted_by_hand(data):
+    """(numbers, pairs, tail, pad) read without binmodel, or None."""
+    try:
+        n, at = data[0], 1
+        numbers = list(struct.unpack_from(">%dH" % n, data, at))
+        at += 2 * n
+        m, at = data[at], at + 1
+        pairs = [data[at + 2 * i:at + 2 * i + 2] for i in range(m)]
+        at += 2 * m
+        if at > len(data):
+            return None
+        size, at = data[at], at + 1
+    except (IndexError, struct.error):
+        return None
+    tail = None
+    if at < len(data):
+        if at + 2 > len(data):
+            return None
+        tail, at = int.from_bytes(data[at:at + 2], "big"), at + 2
+    k = size % 2
+    if at + k > len(data):
+        pad = None if at == len(data) else "bad"
+    else:
+        pad, at = data[at:at + k], at + k
+    return None if pad == "bad" or at != len(data) else (numbers, pairs, tail, pad)
+
+
+def test_prefixed_arrays_and_unless_end_are_generated_code():
+    from binmodel.formats import WAVE
+
+    generated(Counted)
+    generated(WAVE)
+
+
+@given(data=st.binary(max_size=14))
+def test_prefixed_arrays_and_unless_end_read_as_by_hand(data):
+    result = same(Counted, data)
+    truth = counted_by_hand(data)
+    assert (result[0] == "value") == (truth is not None)
+    if truth is not None:
+        value = Counted.parse(data)
+        assert (value.numbers, value.pairs, value.tail, value.pad) == truth
+
+
+def test_prefixed_arrays_and_unless_end_on_every_short_input():
+    for good in (bytes([1, 0, 7, 1, 65, 66, 3, 0, 9, 0]), bytes([0, 0, 2]), bytes([0, 0, 3]), bytes([0, 0, 2, 1, 2])):
+        every_damage(Counted, good, 6)

@@ -11,16 +11,17 @@ code calls those same functions (``regions``, ``ended``, ``valid``).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import struct
 import sys
-from typing import Any, List, Optional
+from typing import Any, Iterator, List, Optional
 
 from .. import codegen as g
 from .. import schema as s
 from .. import valid
 from ..ended import OpenBytes, OpenStr
-from ..expr import Expr
+from ..expr import Expr, Ref
 from ..sizes import min_size
 from ..wire import FLOAT_CODES, ORDER_PREFIX, byteorder, code_unit, find_terminator
 from .generator import DATA_END, MEMBER_EMITTERS, VALUE_EMITTERS, StructCompiler, enum_converter
@@ -176,6 +177,20 @@ def valid_value(c: StructCompiler, t: s.Valid, target: str, end: str, depth: int
     c.w.emit(depth + 1, "raise {Fail}")
 
 
+def unless_end_value(c: StructCompiler, t: s.UnlessEnd, target: str, end: str, depth: int) -> None:
+    """A value present unless its region ends where it would start: None there when it takes bytes (it could
+    not be read), else it is read there too, as the interpreter tries it (where that fails, the interpreter's
+    None comes from the interpreter)."""
+    w = c.w
+    w.emit(depth, "if {pos} < %s:" % end)
+    c.value(t.type, target, end, depth + 1)
+    w.emit(depth, "else:")
+    if min_size(t.type):
+        w.emit(depth + 1, "%s = None" % target)
+    else:
+        c.value(t.type, target, end, depth + 1)
+
+
 # --- byte order decided by the data ------------------------------------------------------------------------
 
 def byte_order_value(c: StructCompiler, t: s.ByteOrder, target: str, end: str, depth: int) -> None:
@@ -296,11 +311,29 @@ def value_array(c: StructCompiler, t: s.Array, target: str, end: str, depth: int
 
 # --- arrays of converted values ---------------------------------------------------------------------------
 
+@contextlib.contextmanager
+def counted(c: StructCompiler, t: s.Array, end: str, depth: int) -> Iterator[s.Array]:
+    """An array counted by a length prefix as a counted array: the prefix read into a local, which the
+    array's count names (under a name no field can have) while its code is written."""
+    n = c.w.temp("n")
+    c.value(t.prefix, n, end, depth)  # type: ignore[arg-type]
+    name = "(count %s)" % n
+    c.known[name] = n
+    try:
+        yield dataclasses.replace(t, count=Ref((name,)), prefix=None)
+    finally:
+        del c.known[name]
+
+
 def array_member(c: StructCompiler, member: s.Field, t: s.Array) -> None:
     """An array member; a counted array of converted numbers (``Array(UnixTime(i32), count=n)``) is one read
     of the numbers, then the conversion of each, in order (the first that fails: the interpreter's error)."""
     if t.prefix is not None:
-        raise g.GiveUp
+        if c.positions:  # (its bytes would have to start at the prefix)
+            raise g.GiveUp
+        with counted(c, t, DATA_END, 1) as plain:
+            array_member(c, member, plain)
+        return
     item = t.item
     if value_array(c, t, c.var(member), DATA_END, 1):
         c.bind(member, c.var(member))
@@ -318,7 +351,8 @@ def array_member(c: StructCompiler, member: s.Field, t: s.Array) -> None:
 VALUE_EMITTERS.update({
     s.TermBytes: term_bytes_value, s.String: string_value, s.Valid: valid_value, s.Transformed: transformed_value,
     s.ByteOrder: byte_order_value, s.Computed: computed_value, s.Enum: enum_value, s.Float: float_value,
+    s.UnlessEnd: unless_end_value,
 })
 MEMBER_EMITTERS[s.Array] = array_member
-for _kind in (s.TermBytes, s.String, s.Valid, s.Transformed, s.ByteOrder, s.Computed):
+for _kind in (s.TermBytes, s.String, s.Valid, s.Transformed, s.ByteOrder, s.Computed, s.UnlessEnd):
     MEMBER_EMITTERS[_kind] = StructCompiler.region_field

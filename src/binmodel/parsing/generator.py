@@ -600,6 +600,13 @@ class StructCompiler(ItemLoops):
             w.emit(depth, "%s = {data}[{pos}:%s]" % (target, end))
             w.emit(depth, "{pos} = %s" % end)
             return
+        if isinstance(t.size, Lit) and type(t.size.value) is int and t.size.value >= 0:  # (a fixed size)
+            k = t.size.value
+            w.emit(depth, "if {pos} + %d > %s:" % (k, end))
+            w.emit(depth + 1, "raise {Fail}")
+            w.emit(depth, "%s = {data}[{pos}:{pos} + %d]" % (target, k))
+            w.emit(depth, "{pos} += %d" % k)
+            return
         size = self.expr(t.size)  # type: ignore[arg-type]
         if size is None:
             raise g.GiveUp
@@ -734,7 +741,8 @@ class StructCompiler(ItemLoops):
         pc = self.w.temp("pc")
         self.w.emit(depth, "%s = {ParseContext}({parent}, {start}, {state})" % pc)
         self.w.emit(depth, "%s.values = {{%s}}" % (pc, ", ".join(
-            "%r: %s" % (name, var) for name, var in self.known.items() if self.fields_by_name[name].stored)))
+            "%r: %s" % (name, var) for name, var in self.known.items()
+            if name in self.fields_by_name and self.fields_by_name[name].stored)))  # (not a count: forms.counted)
         return pc
 
 
@@ -761,7 +769,9 @@ VALUE_EMITTERS: Dict[type, Callable[..., None]] = {
 
 def _array_value(compiler: StructCompiler, t: s.Array, target: str, end: str, depth: int) -> None:
     if t.prefix is not None:
-        raise g.GiveUp
+        with _forms.counted(compiler, t, end, depth) as plain:
+            _array_value(compiler, plain, target, end, depth)
+        return
     if _forms.value_array(compiler, t, target, end, depth):
         return
     item = t.item
