@@ -46,7 +46,7 @@ def _region_size(c: StructCompiler, t: Any, end: str, depth: int) -> str:
     w = c.w
     if getattr(t, "prefix", None) is not None:
         n = w.temp("n")
-        c.value(t.prefix, n, end, depth)  # (an unsigned number: an int >= 0)
+        c.value(t.prefix, n, end, depth)  # (a prefix is an unsigned integer type: an int >= 0)
     elif t.greedy:
         n = w.temp("n")
         w.emit(depth, "%s = %s - {pos}" % (n, end))
@@ -221,8 +221,8 @@ def _order(order: str) -> str:
 
 def transformed_value(c: StructCompiler, t: s.Transformed, target: str, end: str, depth: int) -> None:
     """The stored bytes, decoded by the transform; the decoded bytes themselves, or a compiled struct (named
-    or through ``Lazy``) that needs nothing of the parse around it, parsed from them and using them up (``regions.finish_transformed``
-    keeps what a build needs, as the interpreter does)."""
+    or through ``Lazy``) that needs nothing of the parse around it, parsed from them and using them up
+    (``regions.finish_transformed`` keeps what a build needs, as the interpreter does)."""
     w = c.w
     inner, parser = t.type, None
     if isinstance(inner, s.Lazy):  # (a .ksy type: its parser through lazy_parser, which counts the levels)
@@ -309,7 +309,7 @@ def value_array(c: StructCompiler, t: s.Array, target: str, end: str, depth: int
     return True
 
 
-# --- arrays of converted values ---------------------------------------------------------------------------
+# --- arrays counted by a prefix, arrays of converted values --------------------------------------------------
 
 @contextlib.contextmanager
 def counted(c: StructCompiler, t: s.Array, end: str, depth: int) -> Iterator[s.Array]:
@@ -317,6 +317,7 @@ def counted(c: StructCompiler, t: s.Array, end: str, depth: int) -> Iterator[s.A
     array's count names (under a name no field can have) while its code is written."""
     n = c.w.temp("n")
     c.value(t.prefix, n, end, depth)  # type: ignore[arg-type]
+    c.unsigned.add(n)  # (a prefix is an unsigned integer type: an int >= 0)
     name = "(count %s)" % n
     c.known[name] = n
     try:

@@ -452,8 +452,8 @@ class StructCompiler(ItemLoops):
             start, n = w.temp("b"), w.temp("n")
             if self.positions:
                 w.emit(1, "%s = {pos}" % start)
-            self.value(t.prefix, n, end, 1)
-            w.emit(1, "if %s < 0 or {pos} + %s > %s:" % (n, n, end))
+            self.value(t.prefix, n, end, 1)  # (a prefix is an unsigned integer type: an int >= 0)
+            w.emit(1, "if {pos} + %s > %s:" % (n, end))
             w.emit(2, "raise {Fail}")
         elif t.greedy:
             n = w.temp("n")
@@ -590,8 +590,8 @@ class StructCompiler(ItemLoops):
         w = self.w
         if t.prefix is not None:
             n = w.temp("n")
-            self.value(t.prefix, n, end, depth)
-            w.emit(depth, "if %s < 0 or {pos} + %s > %s:" % (n, n, end))
+            self.value(t.prefix, n, end, depth)  # (a prefix is an unsigned integer type: an int >= 0)
+            w.emit(depth, "if {pos} + %s > %s:" % (n, end))
             w.emit(depth + 1, "raise {Fail}")
             w.emit(depth, "%s = {data}[{pos}:{pos} + %s]" % (target, n))
             w.emit(depth, "{pos} += %s" % n)
