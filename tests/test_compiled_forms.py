@@ -510,3 +510,22 @@ def test_prefixed_arrays_and_unless_end_read_as_by_hand(data):
 def test_prefixed_arrays_and_unless_end_on_every_short_input():
     for good in (bytes([1, 0, 7, 1, 65, 66, 3, 0, 9, 0]), bytes([0, 0, 2]), bytes([0, 0, 3]), bytes([0, 0, 2, 1, 2])):
         every_damage(Counted, good, 6)
+
+
+def test_model_values_in_the_new_forms_are_constants_not_source():
+    """An int whose repr is code, as a size, a constraint, a switch key and a terminator's neighbour, never
+    reaches the generated source (values go in as constants)."""
+    class Evil(int):
+        def __repr__(self):
+            return "__import__('os').getpid()"
+
+    class Guarded(Struct, endian="big"):
+        n: int = u8(valid=AnyOf(Evil(1), Evil(2)))
+        m: int = u8(valid=Range(Evil(0), Evil(9)))
+        body: object = Switch(this.n, {frozenset({Evil(1)}): Bytes(Evil(2)), range(2, 3): u16})
+        name: bytes = Bytes(terminator=b"\0")
+
+    src = generated(Guarded)
+    assert "__import__" not in src
+    assert Guarded.parse(b"\x01\x05ab\x00").body == b"ab"
+    assert same(Guarded, b"\x03\x05ab\x00")[1:3] == ("ParseError", "n")
