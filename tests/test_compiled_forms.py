@@ -529,3 +529,35 @@ def test_model_values_in_the_new_forms_are_constants_not_source():
     assert "__import__" not in src
     assert Guarded.parse(b"\x01\x05ab\x00").body == b"ab"
     assert same(Guarded, b"\x03\x05ab\x00")[1:3] == ("ParseError", "n")
+
+
+class Inner(Struct, endian=Endian(this._parent.mark == b"II", "little", "big")):
+    value: int = u16()
+
+
+class Limited(Struct, endian="big"):
+    value: int = u8(valid=Range(0, this._parent.limit))
+
+
+class Outer(Struct):
+    mark: bytes = Bytes(2)
+    limit: int = u8()
+    inner: Inner
+    limited: Limited
+
+
+def test_rules_and_constraints_over_the_parent_are_generated_code():
+    """The parent's fields reach a nested struct's byte order rule and constraint (``analysis.parent_need``
+    counts them), so its generated parser gets them without the interpreter."""
+    from binmodel.parsing.compiled import REGISTRY
+    from binmodel.parsing.context import ParseState
+
+    generated(Outer)
+    for data in (b"II\x09\x05\x00\x05", b"MM\x09\x00\x05\x05", b"II\x04\x05\x00\x05", b"MM\x09\x05"):
+        result = same(Outer, data)
+        if result[0] == "value":
+            assert (Outer.parse(data).inner.value, Outer.parse(data).limited.value) == (5, 5)
+            # the generated parser itself reads it (no failure handed to the interpreter)
+            value, end = REGISTRY.parser(Outer._bm_node)(data, 0, len(data), ParseState(data, None), None)
+            assert (value.inner.value, value.limited.value, end) == (5, 5, len(data))
+    assert same(Outer, b"II\x04\x05\x00\x05")[1:3] == ("ParseError", "limited.value")
