@@ -44,6 +44,7 @@ def test_an_interpreted_field_stays_local():
     src = debug.source(Holder)
     assert "def parse_Holder" in src and "def parse_Shape" in src and "def parse_Jump" in src
     assert src.count("_parse_node") == 2  # Jump.far, in parse_Jump and in its entry
+    assert "# interpreted: Pointer" in src  # (why: a comment above the call)
     data = bytes([1, 4, 0, 1, 0, 2, 3, 2, 0, 7, 11, 5])
     value = Holder.parse(data)
     assert value.shapes[1].body == 7 and value.jump.far == 5

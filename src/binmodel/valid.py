@@ -4,7 +4,7 @@
 ``as_constraint`` turns what ``valid=`` was given into a ``Constraint``: ``holds(value, ctx)`` says whether
 the value meets it (``ctx`` is the struct being parsed or built, for expressions), ``text`` describes it
 for errors and tables. The ``schema.Valid`` node wraps the field's type with one; the interpreters check
-it after parsing and before building (generated code leaves such a member to the interpreter).
+it after parsing and before building (generated parsers compile the common constraints: ``parsing.forms``).
 """
 
 from __future__ import annotations

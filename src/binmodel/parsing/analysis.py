@@ -92,6 +92,10 @@ def _own_reach(node: s.Struct) -> Tuple[int, List[s.Struct]]:
             return
         for e in s.expressions(t):  # sizes, keys, offsets...
             refs(e)
+        rule = t.constraint if isinstance(t, s.Valid) else t.rule if isinstance(t, s.ByteOrder) else None
+        if rule is not None:  # (generated code compiles a constraint's or a byte order rule's expressions too)
+            for e in rule.exprs():
+                refs(e)
         for child in s.children(t):
             walk(child)
 

@@ -16,6 +16,7 @@ code was wrong to fail, the right value).
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
@@ -89,6 +90,7 @@ class StructCompiler(ItemLoops):
         self.positions = any(f.derive is not None and f.check for f in node.fields())
         self.unsigned: set = set()  # locals holding an unsigned int read by unpack_from (no type check needed)
         self.comments = w is None  # a comment per member in a struct's own function, not in an inlined item
+        self.constraints: Dict[str, Any] = {}  # field name -> the valid= constraint of a field in a fused run
 
     # --- expressions -----------------------------------------------------------
 
@@ -187,6 +189,7 @@ class StructCompiler(ItemLoops):
         """The members in order: fixed runs fused into one read each, every other member by its emitter."""
         run: List[Tuple[Any, Item]] = []
         for member in self.node.members:
+            member = self.checked_in_run(member)
             item = fixed_item(member)
             if item is not None and (not run or same_order([m for m, _ in run], member)):
                 run.append((member, item))
@@ -199,6 +202,17 @@ class StructCompiler(ItemLoops):
             self.comment([member])
             self.variable(member)  # type: ignore[arg-type]  # (bit groups are always fixed)
         self.flush(run)
+
+    def checked_in_run(self, member: Any) -> Any:
+        """A fixed-size field with a ``valid=`` constraint, as the plain field that joins a fused run (its
+        constraint kept in ``constraints``, checked once its value is known); any other member as it is."""
+        if isinstance(member, s.Field) and isinstance(member.type, s.Valid):
+            plain = dataclasses.replace(member, type=member.type.type)
+            item = fixed_item(plain)
+            if item is not None and not item.code.endswith("x"):
+                self.constraints[member.name] = member.type.constraint
+                return plain
+        return member
 
     def comment(self, members: List[Any]) -> None:
         """``# name: type`` above the code of these members (only in a struct's own function)."""
@@ -268,6 +282,9 @@ class StructCompiler(ItemLoops):
                 continue
             self.finish(member, names[i], offset)
             i += 1
+            if getattr(member, "name", None) in self.constraints:
+                self.w.emit(1, "if not %s:" % _forms.holds(self, self.constraints[member.name], self.known[member.name], 1))
+                self.w.emit(2, "raise {Fail}")
 
     def var(self, member: s.Field) -> str:
         """The local of a field: ``{v3}``, never made from the field's name (C padding is ``(padding@1)``)."""
@@ -406,6 +423,7 @@ class StructCompiler(ItemLoops):
     def interpreted(self, member: s.Field) -> None:
         """The interpreter parses this field, in a context holding the fields parsed so far."""
         w = self.w
+        self.why(member.type, 1)
         start = w.temp("b")
         w.emit(1, "%s = {pos}" % start)
         w.emit(1, "%s, {pos} = {parse_node}(%s, {ctx}, {pos}, '')" % (self.var(member), w.const(member.type, "N")))
@@ -417,21 +435,31 @@ class StructCompiler(ItemLoops):
 
     def region_field(self, member: s.Field, t: s.Node) -> None:
         """A switch, a sized region, a lazy type or a fallback: a value parsed by ``value``."""
-        if isinstance(t, s.Sized) and (t.prefix is not None or t.size is None):
+        if isinstance(t, s.Sized) and t.size is None and t.prefix is None:  # (the rest: interpreted)
             raise g.GiveUp
         start = self.w.temp("b")
-        self.w.emit(1, "%s = {pos}" % start)
+        if self.positions:  # (the start is only needed for the field's bytes)
+            self.w.emit(1, "%s = {pos}" % start)
         self.value(t, self.var(member), DATA_END, 1)
         if self.positions:
             self.where(member, start, "{pos}")
         self.bind(member, self.var(member))
 
     def bytes_field(self, member: s.Field, t: s.Bytes, end: str = DATA_END) -> None:
-        """Bytes sized by an expression over earlier fields, or the rest of the region (``greedy``)."""
-        if t.prefix is not None or t.measure is not None:
+        """Bytes sized by an expression over earlier fields, by a length prefix, or the rest of the region
+        (``greedy``)."""
+        if t.measure is not None:
             raise g.GiveUp
         w = self.w
-        if t.greedy:
+        start = "{pos}"
+        if t.prefix is not None:  # (the field's bytes start at its prefix)
+            start, n = w.temp("b"), w.temp("n")
+            if self.positions:
+                w.emit(1, "%s = {pos}" % start)
+            self.value(t.prefix, n, end, 1)  # (a prefix is an unsigned integer type: an int >= 0)
+            w.emit(1, "if {pos} + %s > %s:" % (n, end))
+            w.emit(2, "raise {Fail}")
+        elif t.greedy:
             n = w.temp("n")
             w.emit(1, "%s = %s - {pos}" % (n, end))
         else:
@@ -439,7 +467,7 @@ class StructCompiler(ItemLoops):
             w.emit(1, "if {pos} + %s > %s:" % (n, end))
             w.emit(2, "raise {Fail}")
         if self.positions:
-            self.where(member, "{pos}", "{pos} + %s" % n)
+            self.where(member, start, "{pos} + %s" % n)
         w.emit(1, "%s = {data}[{pos}:{pos} + %s]" % (self.var(member), n))
         w.emit(1, "{pos} += %s" % n)
         self.bind(member, self.var(member))
@@ -513,20 +541,6 @@ class StructCompiler(ItemLoops):
             self.where(member, start, "{pos}")
         self.bind(member, self.var(member))
 
-    def if_field(self, member: s.Field, t: s.If) -> None:
-        """A struct present when a compiled condition holds, else None."""
-        condition = self.expr(t.condition)
-        if condition is None or not isinstance(t.type, s.Struct) or not self.registry.compilable(t.type):
-            raise g.GiveUp
-        w = self.w
-        child = w.const(self.registry.parser(t.type), "P")
-        parent = self.parent_for(t.type)
-        w.emit(1, "if %s:" % condition)
-        w.emit(2, "%s, {pos} = %s({data}, {pos}, {end}, {state}, %s)" % (self.var(member), child, parent))
-        w.emit(1, "else:")
-        w.emit(2, "%s = None" % self.var(member))
-        self.bind(member, self.var(member))
-
     def align_field(self, member: s.Field, t: s.Align) -> None:
         """Padding up to the next multiple of ``to`` bytes from the struct's start."""
         w = self.w
@@ -555,7 +569,15 @@ class StructCompiler(ItemLoops):
                 return
             except g.GiveUp:
                 w.rollback(mark)
+        self.why(t, depth)
         w.emit(depth, "%s, {pos} = {parse_node}(%s, {ctx}, {pos}, '')" % (target, w.const(t, "N")))
+
+    def why(self, t: s.Node, depth: int) -> None:
+        """A comment above code that hands ``t`` to the interpreter, naming the kind of node (what ``debug``
+        shows; the kind is a schema class's name, never text from the model)."""
+        if self.comments:
+            self.w.emit(depth, "# interpreted: %s (no generated code for this form)" % type(t).__name__,
+                        tag=g.COMMENT)
 
     def struct_value(self, t: s.Struct, target: str, end: str, depth: int) -> None:
         """A compiled struct inside a region: a call to its parser with the region's end."""
@@ -566,13 +588,28 @@ class StructCompiler(ItemLoops):
         self.w.emit(depth, "%s, {pos} = %s({data}, {pos}, %s, {state}, %s)" % (target, child, end, parent))
 
     def bytes_value(self, t: s.Bytes, target: str, end: str, depth: int) -> None:
-        """Bytes inside a region: sized by a compiled expression, or the rest of the region."""
-        if t.prefix is not None or t.measure is not None:
+        """Bytes inside a region: sized by a compiled expression or a length prefix, or the rest of the region."""
+        if t.measure is not None:
             raise g.GiveUp
         w = self.w
+        if t.prefix is not None:
+            n = w.temp("n")
+            self.value(t.prefix, n, end, depth)  # (a prefix is an unsigned integer type: an int >= 0)
+            w.emit(depth, "if {pos} + %s > %s:" % (n, end))
+            w.emit(depth + 1, "raise {Fail}")
+            w.emit(depth, "%s = {data}[{pos}:{pos} + %s]" % (target, n))
+            w.emit(depth, "{pos} += %s" % n)
+            return
         if t.greedy:
             w.emit(depth, "%s = {data}[{pos}:%s]" % (target, end))
             w.emit(depth, "{pos} = %s" % end)
+            return
+        if isinstance(t.size, Lit) and type(t.size.value) is int and t.size.value >= 0:  # (a fixed size)
+            k = t.size.value
+            w.emit(depth, "if {pos} + %d > %s:" % (k, end))
+            w.emit(depth + 1, "raise {Fail}")
+            w.emit(depth, "%s = {data}[{pos}:{pos} + %d]" % (target, k))
+            w.emit(depth, "{pos} += %d" % k)
             return
         size = self.expr(t.size)  # type: ignore[arg-type]
         if size is None:
@@ -601,14 +638,12 @@ class StructCompiler(ItemLoops):
         self.array_value(t, target, end, depth)
 
     def switch_value(self, t: s.Switch, target: str, end: str, depth: int) -> None:
-        """One branch per case key (compared with ``==``, as the interpreter's ``Switch.case``), then the default."""
-        if any(s.multi_key(k) for k, _ in t.cases):  # ranges, sets: the interpreter matches them
-            raise g.GiveUp
+        """One branch per case (tested in order, as ``Switch.case`` does: ``key_test``), then the default."""
         w = self.w
         key = w.temp("k")
         w.emit(depth, "%s = %s" % (key, self.evaluated(t.on, "switch key")))
         for i, (case_key, node) in enumerate(t.cases):
-            w.emit(depth, "%s %s == %s:" % ("if" if i == 0 else "elif", key, w.const(case_key, "key")))
+            w.emit(depth, "%s %s:" % ("if" if i == 0 else "elif", self.key_test(case_key, key)))
             self.value(node, target, end, depth + 1)
         if t.cases:
             w.emit(depth, "else:")
@@ -618,13 +653,41 @@ class StructCompiler(ItemLoops):
         else:
             self.value(t.default, target, end, inner)
 
+    def key_test(self, case_key: Any, key: str) -> str:
+        """A template true when ``key`` selects ``case_key`` (``schema.key_matches``): ``==`` for one value; a
+        plain int tested inline against a range or a set of plain ints; anything else by ``key_matches``."""
+        w = self.w
+        if not s.multi_key(case_key):
+            return "%s == %s" % (key, w.const(case_key, "key"))
+        match = "%s(%s, %s)" % (w.const(s.key_matches, "match"), w.const(case_key, "key"), key)
+        if isinstance(case_key, range):
+            inline: Any = case_key
+        elif all(type(k) is int for k in case_key):
+            inline = frozenset(case_key)
+        else:
+            return match
+        return "(%s in %s if %s.__class__ is int else %s)" % (key, w.const(inline, "keys"), key, match)
+
+    def if_value(self, t: s.If, target: str, end: str, depth: int) -> None:
+        """A value present when its condition holds (compiled, or evaluated as the interpreter does), else
+        None; what it holds is any value ``value`` writes."""
+        w = self.w
+        w.emit(depth, "if %s:" % self.evaluated(t.condition, "condition"))
+        self.value(t.type, target, end, depth + 1)
+        w.emit(depth, "else:")
+        w.emit(depth + 1, "%s = None" % target)
+
     def sized_value(self, t: s.Sized, target: str, end: str, depth: int) -> None:
-        """A region of a computed size: its content parsed against the region's end, which it must use up."""
-        if t.prefix is not None or t.size is None:
+        """A region of a computed size (or a length prefix): its content parsed against the region's end,
+        which it must use up."""
+        if t.size is None and t.prefix is None:  # (the rest of the region: interpreted)
             raise g.GiveUp
         w = self.w
         n, sub = w.temp("n"), w.temp("e")
-        w.emit(depth, "%s = %s" % (n, self.evaluated(t.size, "size")))  # type: ignore[arg-type]
+        if t.prefix is not None:
+            self.value(t.prefix, n, end, depth)
+        else:
+            w.emit(depth, "%s = %s" % (n, self.evaluated(t.size, "size")))  # type: ignore[arg-type]
         w.emit(depth, "if %s.__class__ is not int or %s < 0 or {pos} + %s > %s:" % (n, n, n, end))
         w.emit(depth + 1, "raise {Fail}")
         w.emit(depth, "%s = {pos} + %s" % (sub, n))
@@ -684,13 +747,14 @@ class StructCompiler(ItemLoops):
         pc = self.w.temp("pc")
         self.w.emit(depth, "%s = {ParseContext}({parent}, {start}, {state})" % pc)
         self.w.emit(depth, "%s.values = {{%s}}" % (pc, ", ".join(
-            "%r: %s" % (name, var) for name, var in self.known.items() if self.fields_by_name[name].stored)))
+            "%r: %s" % (name, var) for name, var in self.known.items()
+            if name in self.fields_by_name and self.fields_by_name[name].stored)))  # (not a count: forms.counted)
         return pc
 
 
 MEMBER_EMITTERS: Dict[type, Callable[..., None]] = {
     s.Bytes: StructCompiler.bytes_field, s.Array: StructCompiler.array_field, s.Struct: StructCompiler.struct_field,
-    s.If: StructCompiler.if_field, s.Align: StructCompiler.align_field,
+    s.If: StructCompiler.region_field, s.Align: StructCompiler.align_field,
     s.Switch: StructCompiler.region_field, s.Sized: StructCompiler.region_field,
     s.Lazy: StructCompiler.region_field, s.Fallback: StructCompiler.region_field,
     s.Mapped: StructCompiler.region_field,
@@ -701,7 +765,7 @@ VALUE_EMITTERS: Dict[type, Callable[..., None]] = {
     s.Struct: StructCompiler.struct_value, s.Bytes: StructCompiler.bytes_value, s.Int: StructCompiler.int_value_at,
     s.Array: StructCompiler.array_in_region, s.Switch: StructCompiler.switch_value, s.Sized: StructCompiler.sized_value,
     s.Lazy: StructCompiler.lazy_value, s.Fallback: StructCompiler.fallback_value,
-    s.Mapped: StructCompiler.mapped_value,
+    s.Mapped: StructCompiler.mapped_value, s.If: StructCompiler.if_value,
 }
 """The emitter of each type that can be a value inside a region (a switch case, a sized region's content):
 ``emitter(compiler, type, target, end, depth)``."""
@@ -709,15 +773,13 @@ VALUE_EMITTERS: Dict[type, Callable[..., None]] = {
 
 # --- arrays counted by a length prefix (issue 14): the interpreter reads them ---------------------
 
-def _array_member(compiler: StructCompiler, member: s.Field, t: s.Array) -> None:
-    if t.prefix is not None:
-        raise g.GiveUp
-    StructCompiler.array_field(compiler, member, t)
-
-
 def _array_value(compiler: StructCompiler, t: s.Array, target: str, end: str, depth: int) -> None:
     if t.prefix is not None:
-        raise g.GiveUp
+        with _forms.counted(compiler, t, end, depth) as plain:
+            _array_value(compiler, plain, target, end, depth)
+        return
+    if _forms.value_array(compiler, t, target, end, depth):
+        return
     item = t.item
     if isinstance(t.count, Lit) and not t.typed and isinstance(item, s.Int) and (item.size, item.signed) in INT_CODES:
         # a few integers of a fixed count (a time's seconds and fraction): one unpack_from into a list
@@ -732,5 +794,6 @@ def _array_value(compiler: StructCompiler, t: s.Array, target: str, end: str, de
     StructCompiler.array_in_region(compiler, t, target, end, depth)
 
 
-MEMBER_EMITTERS[s.Array] = _array_member
 VALUE_EMITTERS[s.Array] = _array_value
+
+from . import forms as _forms  # noqa: E402,F401  (registers the emitters of the issue-14 forms)

@@ -42,18 +42,24 @@ def parse_term_bytes(node: s.TermBytes, ctx: ParseContext, pos: int, path: str) 
         value: bytes = raw if ended else OpenBytes(raw)
     else:
         n = max(state.end - pos, 0) if node.greedy else count(node.size, ctx, path, pos, "size")  # type: ignore[arg-type]
-        region = read(state, pos, n, path, node.name)
-        raw = cut(region, node.pad, node.terminator, node.include, 1)
-        value = raw
-        # (a greedy region builds as the value and its terminator: kept unless that is what it holds)
-        size = len(raw) + (len(node.terminator) if node.terminator and not node.include else 0) \
-            if node.greedy else n
-        if kept(region, raw, size, node.pad, node.terminator, node.include, 1):
-            value = KeptBytes(raw)
-            value.raw = region
+        value = region_bytes(node, read(state, pos, n, path, node.name))
         end = pos + n
     record_span(state, path, pos, end - pos, value, node, "field")
     return value, end
+
+
+def region_bytes(node: s.TermBytes, region: bytes) -> bytes:
+    """The value of a sized ``TermBytes`` read as ``region``: cut by its padding and terminator, and kept
+    with the region (``KeptBytes``) when the value alone would not build back to it (generated code too)."""
+    raw = cut(region, node.pad, node.terminator, node.include, 1)
+    # (a greedy region builds as the value and its terminator: kept unless that is what it holds)
+    size = len(raw) + (len(node.terminator) if node.terminator and not node.include else 0) \
+        if node.greedy else len(region)
+    if kept(region, raw, size, node.pad, node.terminator, node.include, 1):
+        value = KeptBytes(raw)
+        value.raw = region
+        return value
+    return raw
 
 
 PARSERS[s.TermBytes] = parse_term_bytes
@@ -71,15 +77,22 @@ def parse_string(node: s.String, ctx: ParseContext, pos: int, path: str) -> Tupl
         record_span(state, path, pos, end - pos, value, node, "field")
         return value, end
     n, start = _size_of(node, ctx, pos, path)
-    region = read(state, start, n, path, node.name)
+    value = region_text(node, read(state, start, n, path, node.name), path, start)
+    record_span(state, path, pos, start + n - pos, value, node, "field")
+    return value, start + n
+
+
+def region_text(node: s.String, region: bytes, path: str, start: int) -> str:
+    """The text of a sized ``String`` read as ``region`` (at ``start``): cut by padding (a fixed size's) and
+    terminator, decoded, and kept with the region (``KeptStr``) when the text alone would not build back to it."""
+    unit = code_unit(node.encoding)
     pad = node.pad if node.size is not None and node.strip else None
     raw = cut(region, pad, node.terminator, node.include, unit)
     value = _decode(raw, node.encoding, path, start)
-    if node.size is not None and kept(region, raw, n, pad, node.terminator, node.include, unit):
+    if node.size is not None and kept(region, raw, len(region), pad, node.terminator, node.include, unit):
         value = KeptStr(value)
         value.raw = region
-    record_span(state, path, pos, start + n - pos, value, node, "field")
-    return value, start + n
+    return value
 
 
 PARSERS[s.String] = parse_string
@@ -147,11 +160,17 @@ def parse_transformed(node: s.Transformed, ctx: ParseContext, pos: int, path: st
         for sp in sub.spans or ():
             sp.source = decoded
             list.append(state.spans, sp)  # decoded offsets: a dump window's stop does not apply
+    return finish_transformed(node, value, decoded, raw, arg), end
+
+
+def finish_transformed(node: s.Transformed, value: Any, decoded: bytes, raw: Any, arg: Any) -> Any:
+    """A transformed region's value as a build needs it: with its stored bytes when the transform need not
+    give them back (zlib), or when they hold more than the value (the bytes after a terminator)."""
     if not node.process.exact:
-        value = keep_stored(value, decoded, bytes(raw), arg)
-    elif getattr(raw, "raw", None) is not None:  # stored bytes that hold more than their value (the bytes
-        value = keep_stored(value, decoded, raw, arg)  # after a terminator): kept, with them, for build
-    return value, end
+        return keep_stored(value, decoded, bytes(raw), arg)
+    if getattr(raw, "raw", None) is not None:
+        return keep_stored(value, decoded, raw, arg)
+    return value
 
 
 PARSERS[s.Transformed] = parse_transformed
