@@ -8,6 +8,8 @@ import zipfile
 import zlib
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from binmodel import ParseError
 from binmodel.cli import main
@@ -125,7 +127,7 @@ def check_against_zipfile(raw):
             assert content(lf) == z.read(info)
             assert zlib.crc32(content(lf)) == info.CRC
     end = parsed.records[-1].body
-    assert end.comment == z.comment
+    assert end.comment.encode("cp437") == z.comment  # text in the original encoding, its bytes exactly
     assert ZIP.build(parsed) == raw
     return parsed
 
@@ -170,7 +172,7 @@ def test_edit_renames_and_replaces_content(samples, key):
     if key == "plain":
         stored = parsed.records[1].body
         stored.file_data = b"new stored bytes"
-        parsed.records[-1].body.comment = b"changed comment"
+        parsed.records[-1].body.comment = "changed comment"
     out = ZIP.build(parsed)
     z = zipfile.ZipFile(io.BytesIO(out))
     assert z.testzip() is None
@@ -243,3 +245,16 @@ def test_edit_zip64_archives_recomputes_the_zip64_values(samples, key):
     end = struct.unpack_from("<4s4H2LH", out, out.rindex(b"PK\x05\x06"))
     assert end[4] in (len(z.infolist()), 0xFFFF)
     check_against_zipfile(out)
+
+
+@given(st.binary(max_size=300))
+def test_any_archive_comment_reads_as_text_and_builds_back_exactly(comment):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("a.txt", b"x")
+        z.comment = comment
+    data = buf.getvalue()
+    parsed = ZIP.parse(data)
+    end = parsed.records[-1].body
+    assert isinstance(end.comment, str) and end.comment.encode("cp437") == comment
+    assert ZIP.build(parsed) == data

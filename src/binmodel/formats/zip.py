@@ -479,7 +479,7 @@ class EndOfCentralDirectory(Struct, endian="little"):
     offset_of_start_of_central_directory: int = u32(derive=_directory("offset", MAX32,
                                                                       "offset_of_start_of_central_directory"))
     comment_length: int = u16(derive=len_of("comment"))
-    comment: bytes = Bytes(this.comment_length, default=b"")
+    comment: str = String(this.comment_length, encoding="cp437", default="")  # (no flag: the original encoding)
 
 
 RecordBody = Union[LocalFile, CentralDirectoryHeader, Zip64EndOfCentralDirectory, Zip64EndOfCentralDirectoryLocator,
