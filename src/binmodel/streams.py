@@ -26,7 +26,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from . import schema as s
 from .errors import Error, ParseError
 from .fields import resolve_lazy
-from .parsing.analysis import _has_call, compilable, derives
+from .parsing.analysis import compilable, derives, has_call
 from .parsing.context import NeedMore, ParseContext, ParseState
 from .sizes import min_size
 
@@ -54,7 +54,7 @@ def _end_dependent(node: s.Node) -> bool:
     if isinstance(node, s.Sized) and node.size is None and node.prefix is None:
         return True
     # this._io, or a function, which may read it (and which generated code calls over the bytes so far)
-    return any(_has_call(e) or any(path[:1] == ("_io",) for path in e.refs()) for e in s.expressions(node))
+    return any(has_call(e) or any(path[:1] == ("_io",) for path in e.refs()) for e in s.expressions(node))
 
 
 def _bounded_children(node: s.Node) -> bool:

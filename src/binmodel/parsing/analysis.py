@@ -70,7 +70,7 @@ def _own_reach(node: s.Struct) -> Tuple[int, List[s.Struct]]:
 
     def refs(e: Any) -> None:
         nonlocal reach
-        if _has_call(e):  # a user function may read this._parent at any depth
+        if has_call(e):  # a user function may read this._parent at any depth
             reach = UNBOUNDED
         elif isinstance(e, Expr):
             for path in e.refs():
@@ -106,18 +106,18 @@ def _own_reach(node: s.Struct) -> Tuple[int, List[s.Struct]]:
     return reach, inner
 
 
-def _has_call(e: Any) -> bool:
+def has_call(e: Any) -> bool:
     """Whether an expression calls a user function (whose references cannot be known)."""
     if isinstance(e, Call):
         return True
     if isinstance(e, BinOp):
-        return _has_call(e.left) or _has_call(e.right)
+        return has_call(e.left) or has_call(e.right)
     if isinstance(e, Where):
-        return _has_call(e.cond) or _has_call(e.then) or _has_call(e.otherwise)
+        return has_call(e.cond) or has_call(e.then) or has_call(e.otherwise)
     if isinstance(e, (Not, Invert)):
-        return _has_call(e.operand)
+        return has_call(e.operand)
     if isinstance(e, Subscript):
-        return _has_call(e.seq) or _has_call(e.index)
+        return has_call(e.seq) or has_call(e.index)
     return False
 
 
