@@ -81,12 +81,15 @@ class _Ctx:
 
     @property
     def values(self) -> Dict[str, Any]:
+        if isinstance(self.obj, dict):  # (a parent given as its fields: {"header": header})
+            return self.obj
         return {n: getattr(self.obj, n, None) for n in type(self.obj)._bm_stored}
 
     def get(self, name: str) -> Any:
-        if name not in type(self.obj)._bm_stored:
+        values = self.values
+        if name not in values:
             raise LookupError(name)
-        return getattr(self.obj, name)
+        return values[name]
 
 
 # --- converters: one per schema node --------------------------------------------------------------------
@@ -171,7 +174,9 @@ def _int_type(bits: int, signed: bool, path: str) -> Any:
             return getattr(pa, "%sint%d" % ("" if signed else "u", width))()
     if bits <= 126:
         return pa.decimal128(38, 0)
-    raise DefinitionError("%s: a %d-bit integer has no Arrow type (decimal128 holds 126 bits)" % (path, bits))
+    if bits <= 252:
+        return pa.decimal256(76, 0)
+    raise DefinitionError("%s: a %d-bit integer has no Arrow type (decimal256 holds 252 bits)" % (path, bits))
 
 
 def _int_conv(path: str, bits: int, signed: bool) -> Conv:
