@@ -20,14 +20,25 @@ if platform.python_implementation() != "CPython":
     pytest.skip("pyarrow has no wheel for PyPy", allow_module_level=True)
 pa = pytest.importorskip("pyarrow", reason="binmodel.arrow needs pyarrow (pip install 'binmodel[arrow]')")
 
-from test_format_fuzz import SAMPLES, _pcap  # noqa: E402
-
-from binmodel import Array, Bytes, Enum, Flags, Float, String, Struct, u8, u16, u32, u64  # noqa: E402
-from binmodel import arrow  # noqa: E402
+from binmodel import (  # noqa: E402
+    Array,
+    Bytes,
+    Enum,
+    Flags,
+    Float,
+    String,
+    Struct,
+    arrow,  # noqa: E402
+    u8,
+    u16,
+    u32,
+    u64,
+)
 from binmodel.fields import Bool, Int  # noqa: E402
 from binmodel.formats import FORMATS, Pcap  # noqa: E402
 from binmodel.malformed import Malformed  # noqa: E402
-from binmodel.values import IPv4, IPv6, UUID, DosDateTime, FileTime, SecondsAndFraction, UnixTime  # noqa: E402
+from binmodel.values import UUID, DosDateTime, FileTime, IPv4, IPv6, SecondsAndFraction, UnixTime  # noqa: E402
+from test_format_fuzz import SAMPLES, _pcap  # noqa: E402
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))

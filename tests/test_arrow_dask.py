@@ -14,11 +14,10 @@ pytest.importorskip("dask.dataframe", reason="binmodel.dask needs dask[dataframe
 distributed = pytest.importorskip("distributed", reason="the pipeline test runs on dask.distributed")
 dpkt = pytest.importorskip("dpkt")
 
-from test_format_fuzz import _frame  # noqa: E402
-
 from binmodel import arrow  # noqa: E402
 from binmodel.dask import read_files  # noqa: E402
 from binmodel.formats import Pcap  # noqa: E402
+from test_format_fuzz import _frame  # noqa: E402
 
 
 def _corpus(tmp_path, files=20):

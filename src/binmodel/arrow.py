@@ -34,7 +34,7 @@ FORM = b"binmodel.form"  # "wire" (the wire value of a converted field) or "json
 
 def _pa() -> Any:
     try:
-        import pyarrow
+        import pyarrow  # type: ignore[import-untyped,import-not-found,unused-ignore]
     except ImportError:
         raise ImportError("binmodel.arrow needs pyarrow: pip install 'binmodel[arrow]'") from None
     return pyarrow
@@ -309,7 +309,7 @@ class StructConv(Conv):
 
     def rows(self, columns: List[List[Any]], valid: Optional[List[bool]]) -> List[Any]:
         cls, names = self.cls, self.names
-        out = []
+        out: List[Any] = []
         for i, row in enumerate(zip(*columns)):
             if valid is not None and not valid[i]:
                 out.append(None)
@@ -765,7 +765,10 @@ def _item_model(node: s.Node, names: List[str]) -> Any:
             raise ArrowError("%s has no field %r: give records to tell their model" % (node.name, name))
         node = found[0]
     while not isinstance(node, s.Array):
-        node = getattr(node, "type")
+        inner = getattr(node, "type", None)
+        if not isinstance(inner, s.Node):
+            raise ArrowError("%s at %r holds no array of records" % (node.name, ".".join(names)))
+        node = inner
     item = resolve_lazy(node.item) if isinstance(node.item, s.Lazy) else node.item
     return item.cls  # type: ignore[attr-defined]
 

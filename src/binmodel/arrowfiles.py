@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, Callable, Iterator, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, Optional, Tuple, cast
 
 from . import arrow
 
@@ -45,7 +45,7 @@ def batches(model: Any, path: str, records: Optional[str], batch_size: int,
         item, found, owner = arrow.records_at(model, data, records)
         batch_iter = arrow.iter_batches(item, found, batch_size=batch_size, parent=owner, **options)
         return arrow.schema(item, **options), batch_iter, f
-    table = arrow.to_table(model, data, **options)
+    table = arrow.to_table(model, data, **cast(Dict[str, Any], options))
     return table.schema, iter(table.to_batches()), f
 
 
@@ -82,7 +82,7 @@ def write(schema: Any, batches: Iterator[Any], to: str) -> int:
             count += batch.num_rows
         return count
     if to.endswith(".parquet"):
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
         with pq.ParquetWriter(to, schema) as writer:
             for batch in batches:

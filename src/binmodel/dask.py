@@ -7,7 +7,7 @@ runs on a ``dask.distributed`` cluster of one machine or many (docs/arrow.md).
 from __future__ import annotations
 
 import glob as _glob
-from typing import Any, Dict, Iterable, List, Optional, Union
+from typing import Any, Dict, Iterable, List, Optional, Union, cast
 
 
 class ReadFile:
@@ -22,10 +22,10 @@ class ReadFile:
 
         with open(path, "rb") as f:
             data = f.read()
-        return arrow.to_table(self.model, data, record_path=self.record_path, **self.options)
+        return arrow.to_table(self.model, data, record_path=self.record_path, **cast(Dict[str, Any], self.options))
 
     def __call__(self, path: str) -> Any:
-        import pandas as pd
+        import pandas as pd  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
         return self.table(path).to_pandas(types_mapper=pd.ArrowDtype)
 
@@ -44,8 +44,8 @@ def read_files(paths: Union[str, Iterable[str]], model: Any, record_path: Option
     ``model`` records back to back) of every file ``paths`` names (a glob pattern or a list), one partition a
     file, parsed where Dask runs its tasks. The columns are ``binmodel.arrow``'s, with the same ``options``;
     the first file is read here once to know them, and every file must give the same ones."""
-    import dask.dataframe as dd
-    import pandas as pd
+    import dask.dataframe as dd  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    import pandas as pd  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     files = files_of(paths)
     read = ReadFile(model, record_path, dict(options))

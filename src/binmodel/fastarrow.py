@@ -40,7 +40,6 @@ def _column(np: Any, pa: Any, values: Any, node: s.Node, arrow_type: Any) -> Any
                     for f in node.fields() if f.stored]
         return pa.StructArray.from_arrays(children, fields=list(arrow_type))
     if isinstance(node, s.Bytes):
-        width = arrow_type.byte_width
         flat = np.ascontiguousarray(values).reshape(-1)
         return pa.FixedSizeBinaryArray.from_buffers(arrow_type, len(values), [None, pa.py_buffer(flat)])
     native = values.astype(values.dtype.newbyteorder("="), copy=False)

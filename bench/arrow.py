@@ -1,0 +1,114 @@
+"""Records per second into Arrow: binmodel.arrow against what a user writes by hand (parse objects, then
+``to_dict()`` each, then ``pyarrow.Table.from_pylist``), in the same run, on W1-shaped data (16-byte
+fixed records: the numpy path) and W5-shaped data (a pcap of synthetic Ethernet/IPv4/UDP and TCP packets:
+the column builders). Both sides' tables are checked to hold the same values before timing.
+
+    python bench/arrow.py [--records 200000] [--packets 20000] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import struct
+import sys
+import time
+from typing import Any, Callable, List
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
+
+import pyarrow as pa  # noqa: E402
+
+from binmodel import (  # noqa: E402
+    Array,
+    Struct,
+    arrow,  # noqa: E402
+    u16,
+    u32,
+)
+from binmodel.formats import Pcap  # noqa: E402
+
+
+class W1Record(Struct, endian="little"):
+    magic: int = u32()
+    version: int = u16()
+    flags: int = u16()
+    length: int = u32()
+    crc: int = u32()
+
+
+class W1File(Struct):
+    records: List[W1Record] = Array(W1Record, greedy=True)
+
+
+def w1_data(n: int) -> bytes:
+    return b"".join(struct.pack("<IHHII", 0xA1B2C3D4, i & 0xFFFF, i % 7, i * 3, i ^ 0x5A5A) for i in range(n))
+
+
+def pcap_data(n: int) -> bytes:
+    import dpkt
+
+    out = io.BytesIO()
+    writer = dpkt.pcap.Writer(out)
+    for i in range(n):
+        if i % 2:
+            body: Any = dpkt.udp.UDP(sport=1000 + i % 50, dport=53, data=b"x" * (i % 40))
+            body.ulen = len(bytes(body))
+            proto = dpkt.ip.IP_PROTO_UDP
+        else:
+            body = dpkt.tcp.TCP(sport=80, dport=2000 + i % 100, flags=dpkt.tcp.TH_ACK, data=b"y" * (i % 60))
+            proto = dpkt.ip.IP_PROTO_TCP
+        ip = dpkt.ip.IP(src=bytes([10, 0, 0, 1]), dst=bytes([10, 0, i % 256, 2]), p=proto, data=body)
+        ip.len = len(bytes(ip))
+        eth = dpkt.ethernet.Ethernet(src=b"\x02" * 6, dst=b"\x04" * 6, type=dpkt.ethernet.ETH_TYPE_IP, data=ip)
+        writer.writepkt(bytes(eth), ts=1700000000 + i / 1000)
+    return out.getvalue()
+
+
+def best(fn: Callable[[], Any], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def report(name: str, n: int, ours: float, baseline: float) -> None:
+    print("%-44s %10.0f records/s   baseline %10.0f records/s   %5.1fx" % (name, n / ours, n / baseline,
+                                                                           baseline / ours))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--records", type=int, default=200000)
+    parser.add_argument("--packets", type=int, default=20000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    print("Python %s %s, pyarrow %s" % (platform.python_implementation(), platform.python_version(), pa.__version__))
+
+    data = w1_data(args.records)
+    ours = lambda: arrow.to_table(W1Record, data)  # noqa: E731
+    base = lambda: pa.Table.from_pylist([r.to_dict() for r in W1File.parse(data).records])  # noqa: E731
+    assert ours().to_pylist()[:100] == base().to_pylist()[:100] and ours().num_rows == args.records
+    report("W1 fixed 16-byte records (numpy path)", args.records, best(ours, args.repeats), best(base, args.repeats))
+    objs = W1File.parse(data).records
+    built = lambda: arrow.to_table(W1Record, objs)  # noqa: E731
+    from_objs = lambda: pa.Table.from_pylist([r.to_dict() for r in objs])  # noqa: E731
+    report("W1 from parsed objects (column builders)", args.records, best(built, args.repeats),
+           best(from_objs, args.repeats))
+
+    cap = pcap_data(args.packets)
+    ours = lambda: arrow.to_table(Pcap, cap, record_path="records")  # noqa: E731
+    base = lambda: pa.Table.from_pylist([r.to_dict(json=True) for r in Pcap.parse(cap).records])  # noqa: E731
+    t1, t2 = ours(), base()
+    assert t1.num_rows == t2.num_rows == args.packets
+    assert t1.column("incl_len").to_pylist() == t2.column("incl_len").to_pylist()
+    report("W5 pcap records, parsed to the TCP/UDP header", args.packets, best(ours, args.repeats),
+           best(base, args.repeats))
+
+
+if __name__ == "__main__":
+    main()
