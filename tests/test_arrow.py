@@ -26,6 +26,7 @@ from binmodel import (  # noqa: E402
     Enum,
     Flags,
     Float,
+    ParseError,
     String,
     Struct,
     arrow,  # noqa: E402
@@ -178,14 +179,14 @@ def test_batches_over_a_stream_hold_at_most_batch_size_records():
 
 def test_values_with_no_place_in_their_column_are_errors_naming_the_field_and_row():
     records = [Rec(magic=1, version=1, flags=0, length=0, tag=b"abcd"),
-               Malformed(b"\x01\x02", arrow.Error("cut short"))]
+               Malformed(b"\x01\x02", ParseError("cut short"))]
     with pytest.raises(arrow.ArrowError, match="row 1: record: kept as malformed") as caught:
         arrow.record_batch(Rec, records)
     assert caught.value.row == 1
     with pytest.raises(arrow.ArrowError, match=r"row 0: version: .*does not fit uint16"):
         arrow.record_batch(Rec, [Rec(magic=1, version=70000, flags=0, length=0, tag=b"abcd")])
     cut = b"\x00" * 20  # a record and a cut one: the stream's ParseError, its offset in the data
-    with pytest.raises(arrow.Error, match=r"\[1\]\.version at offset 20"):
+    with pytest.raises(ParseError, match=r"\[1\]\.version at offset 20"):
         arrow.to_table(Rec, cut)
 
 
