@@ -15,7 +15,7 @@ distributed = pytest.importorskip("distributed", reason="the pipeline test runs 
 dpkt = pytest.importorskip("dpkt")
 
 from binmodel import arrow  # noqa: E402
-from binmodel.dask import read_files  # noqa: E402
+from binmodel.dask import read_files, write_parquet  # noqa: E402
 from binmodel.formats import Pcap  # noqa: E402
 from test_format_fuzz import _frame  # noqa: E402
 
@@ -41,9 +41,13 @@ def test_a_local_cluster_converts_a_corpus_to_parquet(tmp_path):
                                   dashboard_address=None) as cluster, distributed.Client(cluster):
         frame = read_files(str(tmp_path / "c*.pcap"), Pcap, record_path="records")
         assert frame.npartitions == len(paths)
-        frame.to_parquet(str(tmp_path / "out"), write_index=False, schema=single.schema,
-                         name_function=lambda i: "part-%03d.parquet" % i)
+        first = [len(buf) for p in paths[:2] for _, buf in dpkt.pcap.Reader(io.BytesIO(p.read_bytes()))]
+        assert frame.partitions[:2].incl_len.sum().compute() == sum(first)  # (parsed and summed in the workers)
+        written = write_parquet(str(tmp_path / "c*.pcap"), Pcap, str(tmp_path / "out"), record_path="records")
+        assert written == len(truth)
+    assert len(list((tmp_path / "out").glob("part-*.parquet"))) == len(paths)
     table = ds.dataset(str(tmp_path / "out"), format="parquet").to_table()
+    assert table.schema.field("data").type == single.schema.field("data").type
     assert table.num_rows == len(truth)
     assert pa.compute.sum(table.column("incl_len")).as_py() == sum(len(buf) for _, buf in truth)
     assert table.column("ts").cast(pa.int64()).to_pylist() == [round(ts * 10 ** 6) for ts, _ in truth]
