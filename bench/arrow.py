@@ -67,6 +67,13 @@ def pcap_data(n: int) -> bytes:
     return out.getvalue()
 
 
+def w6_data(n: int, values: int = 8) -> bytes:
+    """W6's shape (bench/run.py): a header, then n records of six numbers and ``values`` u16s each."""
+    header = struct.pack("<10H", 100, n // 100, values, 0, 0, 0, 0, 0, 0, 0)
+    return header + b"".join(struct.pack("<3H3I%dH" % values, i & 0xFFFF, 1, 2, i, 3, 4, *range(values))
+                             for i in range(n // 100 * 100))
+
+
 def best(fn: Callable[[], Any], repeats: int) -> float:
     times = []
     for _ in range(repeats):
@@ -99,6 +106,15 @@ def main() -> None:
     from_objs = lambda: pa.Table.from_pylist([r.to_dict() for r in objs])  # noqa: E731
     report("W1 from parsed objects (column builders)", args.records, best(built, args.repeats),
            best(from_objs, args.repeats))
+
+    from run import W6File, W6FileTyped
+
+    grid = w6_data(args.records // 10)
+    for model, name in ((W6File, "W6 header + records with lists"), (W6FileTyped, "W6, typed arrays")):
+        ours = lambda: arrow.to_table(model, grid, record_path="records")  # noqa: E731
+        base = lambda: pa.Table.from_pylist([r.to_dict() for r in model.parse(grid).records])  # noqa: E731
+        assert ours().column("values").to_pylist()[:50] == base().column("values").to_pylist()[:50]
+        report(name, ours().num_rows, best(ours, args.repeats), best(base, args.repeats))
 
     cap = pcap_data(args.packets)
     ours = lambda: arrow.to_table(Pcap, cap, record_path="records")  # noqa: E731

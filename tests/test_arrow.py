@@ -30,6 +30,7 @@ from binmodel import (  # noqa: E402
     String,
     Struct,
     arrow,  # noqa: E402
+    this,
     u8,
     u16,
     u32,
@@ -229,3 +230,21 @@ def test_convert_command_writes_parquet_arrow_and_ndjson(tmp_path):
     assert [r["incl_len"] for r in rows] == expected.column("incl_len").to_pylist()
     bad = subprocess.run(run + [str(tmp_path / "o.txt")], capture_output=True, text=True)
     assert bad.returncode == 2 and "--to names a .parquet" in bad.stderr
+
+
+class Samples(Struct, endian="little"):
+    n: int = u8()
+    values: object = Array(Int(16, signed=True), count=this.n, typed=True)
+    scale: object = Array(Float(64), count=2, typed=True)
+
+
+def test_typed_arrays_are_primitive_lists_and_come_back_as_typed_arrays():
+    data = b"".join(bytes([k]) + struct.pack("<%dh" % k, *range(-k, 0)) + struct.pack("<2d", k / 2, -k)
+                    for k in (3, 0, 5))
+    table = arrow.to_table(Samples, data)
+    assert table.schema.field("values").type == pa.list_(pa.int16())
+    assert table.column("values").to_pylist() == [list(range(-k, 0)) for k in (3, 0, 5)]
+    assert table.column("scale").to_pylist() == [[k / 2, -k] for k in (3, 0, 5)]
+    back = arrow.from_table(Samples, table)
+    assert back == list(Samples.iter_stream(io.BytesIO(data))) and type(back[0].values).__name__ == "array"
+    assert arrow.to_bytes(Samples, table) == data

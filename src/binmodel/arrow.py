@@ -121,7 +121,12 @@ class Builder:
         if isinstance(node, s.String):
             return Plain(path, pa.string())
         if isinstance(node, s.Array):
-            return ListConv(path, self.conv(node.item, path + "[]"))
+            item = self.conv(node.item, path + "[]")
+            code = None
+            if node.typed and isinstance(node.item, (s.Int, s.Float)) and node.item.bits in (
+                    (8, 16, 32, 64) if isinstance(node.item, s.Int) else (32, 64)):
+                code = s.typecode(node.item)  # (the item's width: Arrow's own type holds it as it is)
+            return ListConv(path, item, code)
         if isinstance(node, s.Enum):
             return self.enum(path, self.conv(node.base, path), node.enum)
         if isinstance(node, s.Flags):

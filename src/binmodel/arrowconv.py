@@ -6,6 +6,7 @@ the cases a switch did not take cost nothing per row.
 
 from __future__ import annotations
 
+import array
 import calendar
 import datetime as _dt
 import enum as _enum
@@ -207,15 +208,19 @@ class Wrapped(Conv):
 
 
 class ListConv(Conv):
-    """An array: a list column whose items are one flat column."""
+    """An array: a list column whose items are one flat column. A typed array's items (``array.array`` of
+    ``typecode``) are joined into one buffer that Arrow takes as it is, no Python int an item."""
 
-    def __init__(self, path: str, item: Conv) -> None:
+    def __init__(self, path: str, item: Conv, typecode: Optional[str] = None) -> None:
         super().__init__(path)
-        self.item, self.needs_ctx = item, item.needs_ctx
+        self.item, self.needs_ctx, self.typecode = item, item.needs_ctx, typecode
         self.type = _pa().list_(item.type)
 
     def build(self, values: List[Any], owners: Optional[List[Any]]) -> Any:
         pa = _pa()
+        if self.typecode is not None and all(v is None or type(v) is array.array and v.typecode == self.typecode
+                                             for v in values):
+            return self.typed(values)
         offsets: List[int] = []
         nulls: List[bool] = []
         flat: List[Any] = []
@@ -235,11 +240,29 @@ class ListConv(Conv):
         mask = pa.array(nulls) if any(nulls) else None
         return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), items, type=self.type, mask=mask)
 
+    def typed(self, values: List[Any]) -> Any:
+        pa = _pa()
+        flat = array.array(self.typecode)  # type: ignore[arg-type]
+        offsets, nulls = [], []
+        for v in values:
+            offsets.append(len(flat))
+            nulls.append(v is None)
+            if v is not None:
+                flat.extend(v)
+        offsets.append(len(flat))
+        items = pa.Array.from_buffers(self.item.type, len(flat), [None, pa.py_buffer(flat)])
+        mask = pa.array(nulls) if any(nulls) else None
+        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), items, type=self.type, mask=mask)
+
     def from_arrow(self, arr: Any) -> List[Any]:
         offsets = arr.offsets.to_pylist()
         items = self.item.from_arrow(arr.values)
         valid = arr.is_valid().to_pylist() if arr.null_count else None
-        return [items[offsets[i]:offsets[i + 1]] if valid is None or valid[i] else None for i in range(len(arr))]
+        out = [items[offsets[i]:offsets[i + 1]] if valid is None or valid[i] else None for i in range(len(arr))]
+        if self.typecode is not None:  # (as a parse gives them: one array.array a value)
+            code = self.typecode
+            return [None if v is None else array.array(code, v) for v in out]
+        return out
 
 
 class StructConv(Conv):
