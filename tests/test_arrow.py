@@ -248,3 +248,10 @@ def test_typed_arrays_are_primitive_lists_and_come_back_as_typed_arrays():
     back = arrow.from_table(Samples, table)
     assert back == list(Samples.iter_stream(io.BytesIO(data))) and type(back[0].values).__name__ == "array"
     assert arrow.to_bytes(Samples, table) == data
+
+
+def test_importing_binmodel_and_its_arrow_modules_imports_neither_pyarrow_nor_dask():
+    code = ("import sys, binmodel, binmodel.arrow, binmodel.dask, binmodel.cli; "
+            "print(sorted(m for m in ('pyarrow', 'pandas', 'dask', 'numpy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -52,3 +52,24 @@ def test_a_local_cluster_converts_a_corpus_to_parquet(tmp_path):
     assert pa.compute.sum(table.column("incl_len")).as_py() == sum(len(buf) for _, buf in truth)
     assert table.column("ts").cast(pa.int64()).to_pylist() == [round(ts * 10 ** 6) for ts, _ in truth]
     assert table.select(single.column_names).to_pylist() == single.to_pylist()
+
+
+def test_a_computation_over_some_columns_parses_into_those_only(tmp_path, monkeypatch):
+    import dask
+
+    from binmodel import dask as bd
+
+    paths = _corpus(tmp_path, files=3)
+    asked = []
+    table = bd.ReadFile.table
+
+    def spy(self, path, columns=None):
+        asked.append(columns)
+        return table(self, path, columns)
+
+    frame = read_files([str(p) for p in paths], Pcap)
+    monkeypatch.setattr(bd.ReadFile, "table", spy)
+    with dask.config.set(scheduler="synchronous"):
+        lengths = frame.incl_len.compute().tolist()
+    expected = [len(buf) for p in paths for _, buf in dpkt.pcap.Reader(io.BytesIO(p.read_bytes()))]
+    assert lengths == expected and asked == [["incl_len"]] * len(paths)
