@@ -215,24 +215,30 @@ def _leaves(schema):
         yield from walk(f)
 
 
-def test_convert_command_writes_parquet_arrow_and_ndjson(tmp_path):
+def test_convert_command_writes_parquet_arrow_and_ndjson(tmp_path, capsys):
+    from binmodel.cli import main
+
     pq = pytest.importorskip("pyarrow.parquet")
     pytest.importorskip("dpkt")
     data = _pcap()
     path = tmp_path / "c.pcap"
     path.write_bytes(data)
     expected = arrow.to_table(Pcap, data, record_path="records")
-    run = [sys.executable, "-m", "binmodel", "convert", str(path), "--format", "pcap", "--to"]
-    out = subprocess.run(run + [str(tmp_path / "o.parquet")], capture_output=True, text=True, check=True)
-    assert "2 records written" in out.stderr
+    args = ["convert", str(path), "--format", "pcap", "--to"]
+    assert main(args + [str(tmp_path / "o.parquet")]) == 0
+    assert "2 records written" in capsys.readouterr().err
     assert pq.read_table(tmp_path / "o.parquet").equals(expected)
-    subprocess.run(run + [str(tmp_path / "o.arrow")], capture_output=True, check=True)
+    assert main(args + [str(tmp_path / "o.arrow"), "--batch-size", "1"]) == 0
     assert pa.ipc.open_file(str(tmp_path / "o.arrow")).read_all().equals(expected)
-    lines = subprocess.run(run + ["-"], capture_output=True, text=True, check=True).stdout.splitlines()
-    rows = [json.loads(line) for line in lines]
+    capsys.readouterr()
+    assert main(args + ["-"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["incl_len"] for r in rows] == expected.column("incl_len").to_pylist()
-    bad = subprocess.run(run + [str(tmp_path / "o.txt")], capture_output=True, text=True)
-    assert bad.returncode == 2 and "--to names a .parquet" in bad.stderr
+    assert main(args + [str(tmp_path / "o.txt")]) == 2 and "--to names a .parquet" in capsys.readouterr().err
+    # the command itself, once: the entry point and its exit status
+    done = subprocess.run([sys.executable, "-m", "binmodel"] + args + [str(tmp_path / "p.parquet")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and pq.read_table(tmp_path / "p.parquet").equals(expected)
 
 
 class Samples(Struct, endian="little"):
