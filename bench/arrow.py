@@ -6,6 +6,7 @@ builders). Both sides' tables are checked to hold the same values before timing;
 ``--repeats`` runs, the file's parse included on both sides (except W1's numpy path, which makes no objects).
 
     python bench/arrow.py [--records 200000] [--packets 20000] [--repeats 3]
+    python bench/arrow.py --pipeline [--files 20] [--packets 20000]   # binmodel.dask with 1 and 2 workers
 """
 
 from __future__ import annotations
@@ -90,13 +91,48 @@ def report(name: str, n: int, ours: float, baseline: float) -> None:
                                                                            baseline / ours))
 
 
+def pipeline(files: int, packets: int) -> None:
+    """``binmodel.dask.write_parquet`` over ``files`` captures of ``packets`` packets each, on a LocalCluster of 1
+    then 2 worker processes (the cluster's start not timed)."""
+    import shutil
+    import tempfile
+
+    from distributed import Client, LocalCluster
+
+    from binmodel.dask import write_parquet
+
+    folder = tempfile.mkdtemp()
+    try:
+        cap = pcap_data(packets)
+        for i in range(files):
+            with open(os.path.join(folder, "c%03d.pcap" % i), "wb") as f:
+                f.write(cap)
+        for workers in (1, 2):
+            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                              dashboard_address=None) as cluster, Client(cluster):
+                out = os.path.join(folder, "out%d" % workers)
+                start = time.perf_counter()
+                count = write_parquet(os.path.join(folder, "*.pcap"), Pcap, out)
+                took = time.perf_counter() - start
+            assert count == files * packets
+            print("pipeline, %d worker%s: %d files, %d records in %.1f s: %.0f records/s"
+                  % (workers, "" if workers == 1 else "s", files, count, took, count / took))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=200000)
     parser.add_argument("--packets", type=int, default=20000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--pipeline", action="store_true", help="time binmodel.dask with 1 and 2 workers instead")
+    parser.add_argument("--files", type=int, default=20)
     args = parser.parse_args()
     print("Python %s %s, pyarrow %s" % (platform.python_implementation(), platform.python_version(), pa.__version__))
+    if args.pipeline:
+        pipeline(args.files, args.packets)
+        return
 
     data = w1_data(args.records)
     ours = lambda: arrow.to_table(W1Record, data)  # noqa: E731
