@@ -255,8 +255,48 @@ def _parser() -> argparse.ArgumentParser:
     ksy.add_argument("-I", dest="search", action="append", default=[], metavar="SEARCH_PATH",
                      help="a directory for imports (meta.imports), after the importing file's (repeatable)")
 
+    convert = sub.add_parser("convert", help="a file's records as a Parquet or Arrow file, or NDJSON",
+                             description="Write the records of FILE (--records PATH, 'records' by default where the "
+                                         "model has them; else the file as one row) as a table: columns as "
+                                         "binmodel.arrow.schema gives them. Needs pyarrow (pip install "
+                                         "'binmodel[arrow]'). A pcap is read and written a batch at a time.")
+    convert.add_argument("file", help="the file to read")
+    _model_options(convert)
+    convert.add_argument("--to", required=True, metavar="OUT",
+                         help="out.parquet, out.arrow (Arrow IPC file), or - for NDJSON on standard output")
+    convert.add_argument("--records", default=None, metavar="PATH",
+                         help="the attribute holding the records (default: records, where the model has it)")
+    convert.add_argument("--batch-size", type=_positive, default=65536, help="records a batch (default 65536)")
+    convert.add_argument("--enums", choices=("int", "name"), default="int",
+                         help="enums as their numbers (default) or dictionary-encoded names")
+
     sub.add_parser("formats", help="list the bundled formats")
     return parser
+
+
+def _convert(args: argparse.Namespace) -> int:
+    try:
+        from . import arrowfiles
+    except ImportError as exc:
+        raise CliError(str(exc)) from None
+    model = load_model(args.model, args.format)
+    if not os.path.isfile(args.file):
+        raise CliError("cannot read %s: no such file" % args.file)
+    try:
+        schema, batches, f = arrowfiles.batches(model, args.file, args.records or None, args.batch_size,
+                                                _stream_reader(model), enums=args.enums)
+    except ImportError as exc:
+        raise CliError(str(exc)) from None
+    with f:
+        try:
+            count = arrowfiles.write(schema, batches, args.to)
+        except (OSError, ValueError) as exc:
+            if isinstance(exc, (Error, BrokenPipeError)):
+                raise
+            raise CliError("cannot write %s: %s" % (args.to, getattr(exc, "strerror", None) or exc)) from None
+    if args.to != "-":
+        print("binmodel: %d records written to %s" % (count, args.to), file=sys.stderr)
+    return 0
 
 
 def _ksy2py(args: argparse.Namespace) -> int:
@@ -344,6 +384,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             return _call(args)
         if args.command == "ksy2py":
             return _ksy2py(args)
+        if args.command == "convert":
+            return _convert(args)
         if args.command == "html":
             from .html import trace_to_html
 

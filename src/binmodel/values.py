@@ -166,6 +166,7 @@ def _timestamp(base: Any, clock: _Clock, label: str, default: Any, none: Optiona
             return value
         return clock.ticks(value)
 
+    setattr(decode, "clock", clock)  # noqa: B010  (what binmodel.arrow reads: ticks a second and the epoch)
     return Mapped(base, decode, encode, label=label, show=show_time, default=default)
 
 
@@ -222,6 +223,7 @@ def SecondsAndFraction(item: Any, per_second: int, *, epoch: _dt.datetime = UNIX
             return list(value)
         return list(divmod(clock.ticks(value), per_second))
 
+    setattr(decode, "clock", clock)  # noqa: B010
     return Mapped(Array(item, 2), decode, encode, label="SecondsAndFraction",  # type: ignore[no-any-return]
                   show=show_time, default=default)
 
@@ -279,6 +281,7 @@ def DosDateTime(base: Any = u32le, *, tz: Optional[_dt.tzinfo] = None, default: 
         date = (value.year - 1980) << 9 | value.month << 5 | value.day
         return date << 16 | value.hour << 11 | value.minute << 5 | value.second // 2
 
+    setattr(decode, "tz", tz)  # noqa: B010  (binmodel.arrow: a timestamp with this zone, or none)
     return Mapped(base, decode, encode, label="DosDateTime", show=show_time,  # type: ignore[no-any-return]
                   default=default)
 
