@@ -454,6 +454,8 @@ def _clock_conv(node: s.Mapped, clock: Any, path: str) -> Optional[Conv]:
     unit = next(((u, n // per_second) for u, n in _UNITS if n % per_second == 0), None)
     if unit is None or clock.epoch.tzinfo is None:
         return None  # (NTP's 2**-32 s: the wire value)
+    if isinstance(node.base, s.TextInt):
+        return None  # (a time written as digits, tar's: the wire value keeps the digits, so the bytes come back)
     name, factor = unit
     shift = int((clock.epoch - _UNIX).total_seconds()) * per_second * factor
     pair = isinstance(node.base, s.Array)
