@@ -1,5 +1,5 @@
 """binmodel.dask over a corpus of 20 captures written by dpkt: a LocalCluster of two worker processes on
-loopback parses them, Dask writes Parquet, pyarrow's dataset API reads it back; counts and sums against
+loopback parses them, Dask writes Parquet, pyarrow's dataset API and DuckDB read it back; counts and sums against
 dpkt's own reading, and the rows equal to the single-process conversion. Bounded in time; shuts down."""
 
 import io
@@ -52,6 +52,11 @@ def test_a_local_cluster_converts_a_corpus_to_parquet(tmp_path):
     assert pa.compute.sum(table.column("incl_len")).as_py() == sum(len(buf) for _, buf in truth)
     assert table.column("ts").cast(pa.int64()).to_pylist() == [round(ts * 10 ** 6) for ts, _ in truth]
     assert table.select(single.column_names).to_pylist() == single.to_pylist()
+    duckdb = pytest.importorskip("duckdb", reason="the dataset is queried with DuckDB (pip install duckdb)")
+    query = "select count(*), sum(incl_len), min(ts), max(ts) from read_parquet(?)"
+    count, total, first_ts, last_ts = duckdb.connect().execute(query, [str(tmp_path / "out" / "*.parquet")]).fetchone()
+    assert (count, total) == (len(truth), sum(len(buf) for _, buf in truth))
+    assert (first_ts.timestamp(), last_ts.timestamp()) == (min(ts for ts, _ in truth), max(ts for ts, _ in truth))
 
 
 def test_a_computation_over_some_columns_parses_into_those_only(tmp_path, monkeypatch):
