@@ -559,6 +559,31 @@ class BitPad(Bits):
         return "pad%d" % self.bits
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class BitRun(Node):
+    """Bit fields read from one bit cursor, as Kaitai Struct reads them: ``Bits`` fields, arrays of them
+    (``Array(Bits(3), count=this.n)``) and ``If(cond, Bits(1))``, each starting where the bits before it
+    ended, so the run's size is known only from the data. It ends at the next byte boundary (Kaitai
+    realigns at the next field that is not a bit field); its last field is the ``BitPad`` of those bits,
+    whose width the data decides (at most 7). A run of plain ``Bits`` fields is a ``BitGroup`` instead."""
+
+    fields: Tuple[Field, ...]
+    order: str  # "msb" | "lsb": where in each byte the next bits come from (Kaitai's bit-endian be / le)
+
+    @property
+    def name(self) -> str:
+        return "bits[...]"
+
+
+def bit_item(node: Node) -> Optional[Bits]:
+    """The ``Bits`` a field of a ``BitRun`` reads (itself, an array's item, under ``If``), or None."""
+    if isinstance(node, If):
+        node = node.type
+    if isinstance(node, Array) and node.prefix is None and not node.typed and node.on_error is None:
+        node = node.item
+    return node if isinstance(node, Bits) else None
+
+
 def kept_bits(obj: Any, field: Field) -> int:
     """The padding bits ``obj`` was parsed with for a ``BitPad`` field (0 for an instance made by hand)."""
     parsed = getattr(obj, "_bm_parsed", None)
@@ -575,7 +600,7 @@ class Struct(Node):
     """
 
     type_name: str
-    members: Tuple[Union[Field, BitGroup], ...]
+    members: Tuple[Union[Field, BitGroup, BitRun], ...]
     cls: Any = None
     union_size: Optional[int] = None
 
@@ -587,7 +612,7 @@ class Struct(Node):
         """Every field, with bit-group members flattened in order."""
         out: List[Field] = []
         for m in self.members:
-            out.extend(m.fields if isinstance(m, BitGroup) else (m,))
+            out.extend(m.fields if isinstance(m, (BitGroup, BitRun)) else (m,))
         return tuple(out)
 
 

@@ -13,7 +13,7 @@ import array as _array
 import enum as _enum
 import struct
 import sys
-from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple, Union
 
 from .. import background
 from .. import schema as s
@@ -40,6 +40,7 @@ from ..wire import (
     strip_pad,
     text_int_value,
 )
+from .bitruns import build_bit_run
 from .context import Cycle, Patch, apply_patches, left_off
 
 _UNKNOWN = object()  # (BuildContext.as_parsed: the value as parsed cannot be known)
@@ -88,9 +89,9 @@ class BuildContext:
         # path of a part (field or array item) -> path of the UnlessEnd left None that ends it: that
         # None reads back only where the data (or its Sized region) ends, so nothing may follow it
         self.open_ends: Dict[str, str] = {}
-        self.group_of: Dict[str, s.BitGroup] = {}
+        self.group_of: Dict[str, Union[s.BitGroup, s.BitRun]] = {}
         for m in node.members:
-            if isinstance(m, s.BitGroup):
+            if isinstance(m, (s.BitGroup, s.BitRun)):
                 for f in m.fields:
                     self.group_of[f.name] = m
         parsed = getattr(obj, "_bm_parsed", None)
@@ -210,7 +211,9 @@ class BuildContext:
             raise Cycle("the bytes of %s are needed to compute themselves" % name, join_path(self.path, name))
         self.building.add(key)
         try:
-            if group is not None:
+            if isinstance(group, s.BitRun):
+                data = build_bit_run(group, self)
+            elif group is not None:
                 data = build_bits(group, self)
             else:
                 field = self.fields[name]
@@ -230,7 +233,7 @@ class BuildContext:
         """Bytes before field ``name`` in this struct (builds the fields before it)."""
         total = 0
         for m in self.node.members:
-            first = m.fields[0].name if isinstance(m, s.BitGroup) else m.name
+            first = m.fields[0].name if isinstance(m, (s.BitGroup, s.BitRun)) else m.name
             if first == name:
                 return total
             total += len(self.part(first))
@@ -703,7 +706,7 @@ def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], pat
     out = bytearray()
     open_at: Optional[str] = None
     for m in node.members:
-        key = m.fields[0].name if isinstance(m, s.BitGroup) else m.name
+        key = m.fields[0].name if isinstance(m, (s.BitGroup, s.BitRun)) else m.name
         part = ctx.part(key)
         if part and open_at is not None:
             left_off(open_at, "%s follows" % key)
@@ -741,7 +744,7 @@ def _build_union(node: s.Struct, ctx: BuildContext) -> bytes:
         if len(part) > size:
             raise BuildError("takes %d bytes, more than the union's %d" % (len(part), size), join_path(ctx.path, f.name))
         group = ctx.group_of.get(f.name)
-        mask = _bit_mask(group, f) if group is not None else None
+        mask = _bit_mask(group, f) if isinstance(group, s.BitGroup) else None
         for i, byte in enumerate(part):
             keep = 0xFF if mask is None else mask[i]
             merged = (out[i] & ~keep) | (byte & keep)

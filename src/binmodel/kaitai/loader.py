@@ -810,12 +810,12 @@ class _TypeBuilder:
     # --- bit fields ----------------------------------------------------------------------------------
 
     def _check_bits(self, specs: List[Tuple[str, Any, Tuple[Any, ...]]]) -> None:
-        """Kaitai reads bit fields at any bit position; binmodel's groups do too, but only as fields of
-        the struct itself (not inside an array, an ``If`` or a switch)."""
+        """Kaitai reads bit fields at any bit position; binmodel does too, as fields of the struct itself,
+        arrays of them and optional ones (a ``BitRun``), but not in a switch or a sized region."""
         for _, spec_, where in specs:
             node = spec_.node
-            if not isinstance(node, s.Bits) and _has_bits(node):
-                raise self.scope.unsupported("bit fields inside repeat:, if: or switch (unaligned bits)", *where)
+            if s.bit_item(node) is None and _has_bits(node):
+                raise self.scope.unsupported("bit fields inside a switch or a sized region", *where)
 
 
 def _lifted(node: kx.Node, levels: int) -> kx.Node:
@@ -923,9 +923,10 @@ def _node(spec: Any) -> s.Node:
 
 
 def _has_bits(node: s.Node) -> bool:
+    """Whether ``node`` reads a bit field itself (not in a struct of its own)."""
     if isinstance(node, s.Bits):
         return True
-    return any(_has_bits(c) for c in s.children(node) if not isinstance(c, s.Struct))
+    return not isinstance(node, s.Struct) and any(_has_bits(c) for c in s.children(node))
 
 
 def _type_node(target: Scope) -> s.Node:

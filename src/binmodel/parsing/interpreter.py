@@ -35,6 +35,7 @@ from ..wire import (
     text_int_value,
 )
 from .analysis import derives
+from .bitruns import parse_bit_run
 from .context import (
     POINTER_REREAD_FACTOR,
     ZERO_SIZE_ITEM_LIMIT,
@@ -416,6 +417,9 @@ def _parse_members(node: s.Struct, sub: ParseContext, pos: int, path: str) -> Tu
             pos = start
         if isinstance(member, s.BitGroup):
             pos = parse_bits(member, sub, pos, path)
+            continue
+        if isinstance(member, s.BitRun):
+            pos = parse_bit_run(member, sub, pos, path)
             continue
         fpath = join_path(path, member.name)
         if union:
