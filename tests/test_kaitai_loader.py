@@ -152,7 +152,8 @@ def _write(tmp_path: pathlib.Path, name: str, text: str) -> pathlib.Path:
 
 @pytest.mark.parametrize("body, message", [
     ("seq:\n  - id: a\n    type: u1\n  - id: b\n    size: 2\n    process: my_fx(0x55)\n",
-     "foo.ksy: seq[1].process: not supported yet (process: my_fx(0x55) (custom processing routines))"),
+     "foo.ksy: seq[1].process: not supported yet (process: my_fx(0x55) (custom processing routines)): give its "
+     "codec to load(..., processes={'my_fx': ...})"),
     ("instances:\n  a:\n    type: u1\n",
      "foo.ksy: instances.a.type: not supported yet (parse instances without pos: (read where the cursor is))"),
     ("seq:\n  - id: a\n    type: u1\ninstances:\n  b:\n    pos: 0\n    io: a._io\n    type: u1\n",
