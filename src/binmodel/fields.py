@@ -316,8 +316,9 @@ def CString(
         terminator = b"\0" * unit  # a NUL code unit (no byte-order mark)
     if not isinstance(terminator, bytes) or not terminator or len(terminator) % unit:
         raise DefinitionError("CString terminator must be non-empty bytes, whole %d-byte code units" % unit)
-    if isinstance(size, int) and not isinstance(size, bool) and size % unit:
-        raise DefinitionError("CString(%r, size=%d): the size must be whole %d-byte code units" % (encoding, size, unit))
+    if isinstance(size, int) and not isinstance(size, bool) and size % unit and pad is None:
+        raise DefinitionError("CString(%r, size=%d): the size must be whole %d-byte code units (or pad= bytes end "
+                              "it)" % (encoding, size, unit))
     node = s.String(encoding, _size(size, "CString size"), None, False, terminator, b"\0")
     if pad is not None:
         _pad_bytes(pad, unit)
