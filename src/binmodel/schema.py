@@ -300,6 +300,24 @@ class If(Node):
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
+class Reparent(Node):
+    """A nested model whose ``this._parent`` is not the struct holding it (Kaitai's ``parent:``): the
+    struct ``up`` levels out from the holder (1: the holder's own ``_parent``), or none (``up=None``:
+    reading ``this._parent`` is an error). ``this._root`` stays the outermost struct."""
+
+    type: Node  # a Struct, or a Lazy naming one
+    up: Optional[int]
+
+    @property
+    def name(self) -> str:
+        return "%s(parent=%s)" % (self.type.name, "none" if self.up is None else "_parent" + "._parent" * (self.up - 1))
+
+    @property
+    def fixed_size(self) -> Optional[int]:
+        return _static_size_or_none(self.type)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
 class Fallback(Node):
     """``type``, or ``otherwise`` read from the same place when the data is not a valid ``type``."""
 

@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple, Uni
 
 from .. import background
 from .. import schema as s
-from ..context import MAX_DEPTH, evaluate, item_done, link_index, link_item, until_holds
+from ..context import MAX_DEPTH, evaluate, item_done, link_index, link_item, reparent_target, until_holds
 from ..errors import BuildError, Error, ParseError, join_path, short
 from ..expr import Expr, Lit
 from ..fields import resolve_lazy
@@ -69,6 +69,7 @@ class BuildContext:
         self.node = node
         self.obj = obj
         self.parent = parent
+        self.up = parent  # what this._parent names: the parent, unless a Reparent says otherwise
         link_item(self, parent)
         link_index(self, parent)
         self.path = path
@@ -372,6 +373,15 @@ def _build_sized(node: s.Sized, value: Any, ctx: Any, path: str, name: Optional[
 def _build_struct_node(node: s.Struct, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
     return build_struct(node, value, ctx, path, ctx.patches if ctx is not None else [],
                         ctx.depth + 1 if ctx is not None else 0)
+
+
+def _build_reparent(node: s.Reparent, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    """A nested struct whose ``this._parent`` is another struct, or none (Kaitai's ``parent:``)."""
+    from ..parsing.interpreter import struct_of
+
+    target = reparent_target(node, ctx, path, None, BuildError) if ctx is not None else None
+    return build_struct(struct_of(node), value, ctx, path, ctx.patches if ctx is not None else [],
+                        ctx.depth + 1 if ctx is not None else 0, up=target, reparented=True)
 
 
 def _build_const(node: s.Const, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
@@ -687,8 +697,9 @@ def _build_pointer(node: s.Pointer, value: Any, ctx: BuildContext, path: str, na
 
 def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], path: str,
                  patches: List[Patch], depth: int, arguments: Optional[Dict[str, Any]] = None,
-                 settings: Settings = ("track", None, None)) -> bytes:
-    """A struct (or a dict for one): its parts in order, deferred checks, then relative pointers."""
+                 settings: Settings = ("track", None, None), up: Any = None, reparented: bool = False) -> bytes:
+    """A struct (or a dict for one): its parts in order, deferred checks, then relative pointers
+    (``reparented``: its ``this._parent`` is ``up``, see ``Reparent``)."""
     if depth >= MAX_DEPTH:
         raise BuildError("structs nested deeper than %d" % MAX_DEPTH, path)
     cls = node.cls
@@ -699,6 +710,8 @@ def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], pat
             raise BuildError("expected %s, found %s" % (node.name, kind_of(value)), path,
                              expected=node.name, found=value)
     ctx = BuildContext(node, value, parent, path, patches, depth, settings)
+    if reparented:
+        ctx.up = up
     if arguments:  # a parameterised model's arguments (see _build_args)
         ctx.values.update(arguments)
     if node.union_size is not None:
@@ -826,7 +839,7 @@ BUILDERS: Dict[type, Callable[..., bytes]] = {
     s.Struct: _build_struct_node, s.Const: _build_const, s.Padding: _build_padding, s.Align: _build_align,
     s.Switch: _build_switch, s.If: _build_if, s.UnlessEnd: _build_unless_end, s.Fallback: _build_fallback,
     s.Enum: _build_enum, s.Flags: _build_flags, s.Pointer: _build_pointer, s.Lazy: _build_lazy,
-    s.Peek: _build_nothing, s.Computed: _build_nothing, s.TextInt: _build_text_int,
+    s.Peek: _build_nothing, s.Computed: _build_nothing, s.TextInt: _build_text_int, s.Reparent: _build_reparent,
 }
 """One builder per node type: ``handler(node, value, ctx, path, name) -> bytes`` (see ``build_node``)."""
 

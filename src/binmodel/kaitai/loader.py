@@ -46,7 +46,7 @@ _ATTR_KEYS = {"id", "type", "size", "size-eos", "terminator", "consume", "includ
               "doc", "doc-ref", "io", "pos", "value", "parent"}
 _UNSUPPORTED_ATTR = {
     "io": "Kaitai io: (substreams)",
-    "pos": "Kaitai pos: (parse instances)", "parent": "Kaitai parent: (another _parent for a type)",
+    "pos": "Kaitai pos: (parse instances)",
 }
 
 _SCOPES: weakref.WeakKeyDictionary[Any, Scope] = weakref.WeakKeyDictionary()
@@ -659,6 +659,10 @@ class _TypeBuilder:
             node: s.Node = s.Lazy(_Leftover(target))
         else:
             node = _type_node(target)
+        if "parent" in attr:
+            if args is not None:
+                raise scope.unsupported("parent: with a type that takes arguments", *where, "parent")
+            node = s.Reparent(node, self.parent_levels(attr["parent"], where))
         if args is not None:
             node = self.with_args(node, target, args, where)
         elif as_list(target.spec.get("params"), target, "params"):
@@ -666,6 +670,20 @@ class _TypeBuilder:
         if "size" in attr:
             return s.Sized(node, bx.as_expr(self.value_of(attr, "size", where)))
         return node
+
+    def parent_levels(self, value: Any, where: Tuple[Any, ...]) -> Optional[int]:
+        """Kaitai's ``parent:`` as a ``Reparent``'s levels: ``false`` (or ``null``) none, ``_parent`` 1,
+        ``_parent._parent`` 2..."""
+        if value is False or value is None:
+            return None
+        node = self._parse(value, *where, "parent") if isinstance(value, str) else None
+        levels = 0
+        while isinstance(node, kx.Attr) and node.name == "_parent":
+            node, levels = node.obj, levels + 1
+        if isinstance(node, kx.Name) and node.name == "_parent":
+            return levels + 1
+        raise self.scope.unsupported("parent: %s (only false or _parent, _parent._parent, ...)" % (value,),
+                                     *where, "parent")
 
     def opaque(self, t: str, attr: Dict[str, Any], args: Optional[List[kx.Node]], where: Tuple[Any, ...]) -> s.Node:
         """An opaque type (``meta.ks-opaque-types``): the model given to ``load(opaque_types=)``, read where

@@ -185,6 +185,8 @@ def _names_interpreted(t: Any, seen: set, todo: List[s.Struct]) -> bool:
         return False
     if not dataclasses.is_dataclass(t):
         return False
+    if isinstance(t, s.Reparent):
+        return True  # (generated code passes each struct its parent)
     if isinstance(t, s.Pointer) and (t.region or t.lazy):
         return True  # (generated code keeps no region start; a lazy value read later names its whole path)
     if isinstance(t, s.Array) and isinstance(t.until, Expr):
