@@ -124,6 +124,8 @@ def test_no_parent_is_an_error_when_read_and_root_stays():
 def test_build_reads_the_other_parent():
     value = NavParentOverride.parse(bytes([2, 1, 2, 3, 4]))
     assert value.mediator_2.child_2.data == b"\x03\x04"
+    assert NavParentOverride.from_dict(value.to_dict()) == value
+    assert "mediator_2.child_2.data" in str(NavParentOverride.layout())
     value.mediator_2.child_2.data = b"\x09"
     with pytest.raises(BuildError) as err:  # its size is child_size of the top struct, not of the mediator
         NavParentOverride.build(value)

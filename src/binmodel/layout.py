@@ -194,7 +194,7 @@ def _walk(node: s.Struct, prefix: str, at: _Offset, depth: int, rows: List[Row])
         size = _size(node_t, path)
         rows.append(Row(path, at.value(), size, node_t.name, _endian(node_t), _notes(member, node_t), depth,
                         c_name=c_names.get(member.name)))
-        inner = node_t.type if isinstance(node_t, (s.Const, s.If, s.UnlessEnd, s.Sized)) else node_t
+        inner = node_t.type if isinstance(node_t, (s.Const, s.If, s.UnlessEnd, s.Sized, s.Reparent)) else node_t
         if isinstance(inner, s.Struct):
             _walk(inner, path + ".", at, depth + 1, rows)
         elif isinstance(inner, s.Array) and isinstance(inner.item, s.Struct):
