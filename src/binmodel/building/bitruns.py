@@ -80,7 +80,8 @@ def build_bit_run(run: s.BitRun, ctx: Any) -> bytes:
 def _items(node: s.Array, value: Any, ctx: Any, path: str) -> List[Any]:
     """An array's items, with its ``until=`` condition holding for the last and no other."""
     if not isinstance(value, (list, tuple)):
-        raise BuildError("expected a list, found %s" % type(value).__name__, path, expected="list", found=value)
+        raise BuildError("expected a list, found %s" % ("None" if value is None else type(value).__name__), path,
+                         expected="list", found=value)
     if node.until is not None:
         if not value:
             raise BuildError("an until= array needs at least its terminating item", path)
