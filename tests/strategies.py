@@ -29,7 +29,7 @@ def _members(draw, depth):
     """One or more (name suffix, field spec, value strategy or None for derived) entries."""
     kind = draw(st.sampled_from(
         ["int", "float", "bytes", "prefixed", "string", "cstring", "array", "counted", "sized", "bits", "enum",
-         "varint", "if", "nested", "bool", "valid", "keyed"] if depth < 2 else ["int", "bytes", "cstring", "bits"]))
+         "varint", "if", "nested", "bool", "valid", "keyed", "bitrun"] if depth < 2 else ["int", "bytes", "cstring", "bits"]))
     n = next(_counter)
     if kind == "int":
         return _int_field(draw)
@@ -66,6 +66,12 @@ def _members(draw, depth):
         order = draw(st.sampled_from(["msb", "lsb"]))
         return [("b%d_%d" % (n, i), bm.Bits(w, order=order), st.integers(0, (1 << w) - 1))
                 for i, w in enumerate(widths)]
+    if kind == "bitrun":  # a bit array whose count a bit field before it gives (a BitRun)
+        cname, iname, w = "bc%d" % n, "bits%d" % n, draw(st.integers(1, 9))
+        order = draw(st.sampled_from(["msb", "lsb"]))
+        return [(cname, bm.Bits(3, order=order, derive=bm.count_of(iname)), None),
+                (iname, bm.Array(bm.Bits(w, order=order), count=getattr(this, cname)),
+                 st.lists(st.integers(0, (1 << w) - 1), max_size=7))]
     if kind == "enum":
         return [("", bm.Enum(bm.u8, Color), st.sampled_from([Color.RED, Color.GREEN, 7]))]
     if kind == "varint":

@@ -152,14 +152,15 @@ def _write(tmp_path: pathlib.Path, name: str, text: str) -> pathlib.Path:
 
 @pytest.mark.parametrize("body, message", [
     ("seq:\n  - id: a\n    type: u1\n  - id: b\n    size: 2\n    process: my_fx(0x55)\n",
-     "foo.ksy: seq[1].process: not supported yet (process: my_fx(0x55) (custom processing routines))"),
+     "foo.ksy: seq[1].process: not supported yet (process: my_fx(0x55) (custom processing routines)): give its "
+     "codec to load(..., processes={'my_fx': ...})"),
     ("instances:\n  a:\n    type: u1\n",
      "foo.ksy: instances.a.type: not supported yet (parse instances without pos: (read where the cursor is))"),
     ("seq:\n  - id: a\n    type: t\n  - id: b\n    size: a._io.size\ntypes:\n  t:\n    seq:\n      - id: x\n        type: u1\n",
      "foo.ksy: seq[1].size: not supported yet (_io is not supported yet (Kaitai's stream object; binmodel has "
      "_io.pos, _io.size and _io.eof of the region being parsed))"),
-    ("seq:\n  - id: a\n    type: b3\n    repeat: expr\n    repeat-expr: 2\n",
-     "foo.ksy: seq[0]: not supported yet (bit fields inside repeat:, if: or switch (unaligned bits))"),
+    ("seq:\n  - id: k\n    type: u1\n  - id: a\n    type:\n      switch-on: k\n      cases:\n        1: b3\n",
+     "foo.ksy: seq[1]: not supported yet (bit fields inside a switch or a sized region)"),
     ("seq:\n  - id: a\n    type: str\n    encoding: ASCII\n    size-eos: true\n    terminator: 0\n",
      "foo.ksy: seq[0].terminator: not supported yet (a terminator inside size-eos)"),
 ])

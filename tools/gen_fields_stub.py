@@ -116,6 +116,7 @@ def render() -> str:
     )
     out.append(plain("Lazy", "resolve: Callable[[], Any], *, default: Any = ...", "Any"))
     out.append("def Args(model: Type[_T], **args: Any) -> _T: ...\n")  # a parameterised model with its arguments
+    out.append(plain("Reparent", "model: Type[_T], up: Optional[int], *, default: Any = ...", "_T"))
     out.append(plain("Const", "value: _T, type: Any = ...", "_T", init=False))
     out.append(plain("Padding", "size: int, *, fill: bytes = ..., strict: bool = ...", "Any", init=False))
     out.append(plain("Align", "to: int, *, fill: bytes = ...", "Any", init=False))

@@ -120,6 +120,8 @@ def _struct_dtype(node: s.Struct, path: str) -> Any:
     size = 0
     for m in node.members:
         start = 0 if node.union_size is not None else at
+        if isinstance(m, s.BitRun):  # (its size is the data's: sizeof() refuses it first)
+            raise DefinitionError("%s: bit fields whose number the data decides" % _join(path, m.fields[0].name))
         if isinstance(m, s.BitGroup):
             size = m.size
             if any(f.stored for f in m.fields):  # a group of padding bits only is a gap
@@ -292,6 +294,8 @@ def _bit_values(np: Any, word: Any, group: s.BitGroup) -> Dict[str, Any]:
 
 def _unpack(np: Any, array: Any, node: s.Struct, prefix: str, out: Dict[str, Any]) -> None:
     for m in node.members:
+        if isinstance(m, s.BitRun):  # (a dtype is never made for one: see _struct_dtype)
+            continue
         if isinstance(m, s.BitGroup):
             if not any(f.stored for f in m.fields):
                 continue

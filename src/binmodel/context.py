@@ -97,3 +97,20 @@ class _WithItem:
                 return None
             raise AttributeError(name)
         return getattr(self._ctx, name)
+
+
+def reparent_target(node: Any, ctx: Any, path: str, offset: Optional[int], error: type) -> Any:
+    """The context a ``Reparent``'s struct names as ``this._parent``: ``node.up`` levels out from the
+    struct holding it (``ctx``), or None for none."""
+    from .expr import parent_of
+
+    if node.up is None:
+        return None
+    target = ctx
+    for _ in range(node.up):
+        target = parent_of(target) if target is not None else None
+    if target is None:
+        raise error("%s: the struct holding it has no struct %d level%s out" % (node.name, node.up,
+                                                                                "" if node.up == 1 else "s"),
+                    path, offset)
+    return target

@@ -49,7 +49,7 @@ def from_plain(node: s.Node, value: Any, values: Optional[Dict[str, Any]] = None
         if isinstance(value, (list, tuple)):
             return [from_plain(node.item, v) for v in value]
         return value
-    if isinstance(node, (s.If, s.UnlessEnd, s.Pointer, s.Sized, s.Const, s.Peek, s.Valid)):
+    if isinstance(node, (s.If, s.UnlessEnd, s.Pointer, s.Sized, s.Const, s.Peek, s.Valid, s.Reparent)):
         return from_plain(node.type, value, values)
     if isinstance(node, s.Fallback):  # a dict is the main type's; anything else is left as it is
         return from_plain(node.type, value, values) if isinstance(value, Mapping) else value

@@ -172,7 +172,7 @@ class Ref(Expr):
             if self.path[i] == "_root":
                 ctx = root_of(ctx)
             else:
-                ctx = ctx.parent if self.path[i] == "_parent" else getattr(ctx, "prev", None)
+                ctx = parent_of(ctx) if self.path[i] == "_parent" else getattr(ctx, "prev", None)
             if ctx is None:
                 raise LookupError("'%s': %s" % (self.text(), "no enclosing struct" if self.path[i] == "_parent"
                                                  else "not an array item after another"))
@@ -375,7 +375,7 @@ class View:
                 return ctx.get(name)
             return value
         if name == "_parent":
-            parent: Optional[Any] = ctx.parent
+            parent: Optional[Any] = parent_of(ctx)
             if parent is None:
                 raise AttributeError("this struct has no enclosing struct")
             return View(parent)
@@ -496,6 +496,15 @@ class Region:
 
     def __repr__(self) -> str:
         return "Region(size=%d, pos=%d, eof=%r)" % (self.size, self.pos, self.eof)
+
+
+def parent_of(ctx: Any) -> Any:
+    """``this._parent``: the enclosing struct, or the one a ``Reparent`` names instead (None: none)."""
+    up = getattr(ctx, "up", _NO_UP)
+    return ctx.parent if up is _NO_UP else up
+
+
+_NO_UP = object()
 
 
 def root_of(ctx: Any) -> Any:

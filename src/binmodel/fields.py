@@ -282,9 +282,9 @@ def String(
         raise DefinitionError("String pad must be one byte, not %r" % (pad,))
     encoding = _encoding(encoding)
     unit = s.code_unit(encoding)
-    if isinstance(size, int) and not isinstance(size, bool) and size % unit:
-        raise DefinitionError("String(%d, encoding=%r): the size must be whole %d-byte code units"
-                              % (size, encoding, unit))
+    if isinstance(size, int) and not isinstance(size, bool) and size % unit and terminator is None:
+        raise DefinitionError("String(%d, encoding=%r): the size must be whole %d-byte code units (or, with a "
+                              "terminator=, end with pad bytes)" % (size, encoding, unit))
     node = s.String(encoding, _size(size, "String size"), _prefix(prefix), bool(greedy), None, pad)
     node = _text_options(node, terminator, include, consume, eos_error, strip)
     return FieldSpec(node, default, derive, check, valid=valid)
@@ -316,8 +316,9 @@ def CString(
         terminator = b"\0" * unit  # a NUL code unit (no byte-order mark)
     if not isinstance(terminator, bytes) or not terminator or len(terminator) % unit:
         raise DefinitionError("CString terminator must be non-empty bytes, whole %d-byte code units" % unit)
-    if isinstance(size, int) and not isinstance(size, bool) and size % unit:
-        raise DefinitionError("CString(%r, size=%d): the size must be whole %d-byte code units" % (encoding, size, unit))
+    if isinstance(size, int) and not isinstance(size, bool) and size % unit and pad is None:
+        raise DefinitionError("CString(%r, size=%d): the size must be whole %d-byte code units (or pad= bytes end "
+                              "it)" % (encoding, size, unit))
     node = s.String(encoding, _size(size, "CString size"), None, False, terminator, b"\0")
     if pad is not None:
         _pad_bytes(pad, unit)
@@ -490,6 +491,18 @@ def If(condition: Any, type: Any, *, default: Any = MISSING, derive: Any = None,
     A ``derive=`` function gives ``None`` when the condition is false.
     """
     return FieldSpec(s.If(as_expr(condition), to_node(type)), default, derive, check)
+
+
+def Reparent(type: Any, up: Optional[int], *, default: Any = MISSING) -> Any:
+    """A nested model whose ``this._parent`` is not the struct holding it (Kaitai's ``parent:``): ``up=1``
+    the holder's own ``_parent`` (``up=2`` its parent's), ``up=None`` none (reading it is an error).
+    ``this._root`` stays the outermost struct."""
+    node = to_node(type, "Reparent type")
+    if not isinstance(node, (s.Struct, s.Lazy)):
+        raise DefinitionError("Reparent() holds a model, not %s" % node.name)
+    if up is not None and (not isinstance(up, int) or isinstance(up, bool) or up < 1):
+        raise DefinitionError("Reparent up= is a number of levels >= 1, or None, not %r" % (up,))
+    return FieldSpec(s.Reparent(node, up), default)
 
 
 def Fallback(type: Any, otherwise: Any = None, *, default: Any = MISSING) -> Any:

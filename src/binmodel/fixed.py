@@ -64,6 +64,8 @@ class Item:
 
 def fixed_item(member: Any) -> Optional[Item]:
     """The run item a fixed-size member is read as, or None for members with an emitter of their own."""
+    if isinstance(member, s.BitRun):
+        return None
     if isinstance(member, s.BitGroup):
         code = INT_CODES.get((member.size, False))
         if code is None and member.size in SPLITS:  # unsigned words of 1, 2, 4 bytes, shifted together
@@ -100,6 +102,8 @@ def mapped_in_run(t: s.Mapped) -> bool:
 
 def fixed_code(m: Any) -> Optional[str]:
     """The struct code a fixed member packs with, or None for members built as parts."""
+    if isinstance(m, s.BitRun):
+        return None
     if isinstance(m, s.BitGroup):
         if m.size in SPLITS:
             return "".join(code for code, _, _ in words(m))

@@ -180,6 +180,9 @@ def _walk(node: s.Struct, prefix: str, at: _Offset, depth: int, rows: List[Row])
                                 "; ".join(x for x in notes if x), depth, lo, bits, c_names.get(f.name)))
             at = at.plus(member.size)
             continue
+        if isinstance(member, s.BitRun):
+            at = _bit_run(member, prefix, at, depth, rows)
+            continue
         node_t = member.type
         path = prefix + member.name
         if isinstance(node_t, s.Align):
@@ -193,7 +196,7 @@ def _walk(node: s.Struct, prefix: str, at: _Offset, depth: int, rows: List[Row])
         size = _size(node_t, path)
         rows.append(Row(path, at.value(), size, node_t.name, _endian(node_t), _notes(member, node_t), depth,
                         c_name=c_names.get(member.name)))
-        inner = node_t.type if isinstance(node_t, (s.Const, s.If, s.UnlessEnd, s.Sized)) else node_t
+        inner = node_t.type if isinstance(node_t, (s.Const, s.If, s.UnlessEnd, s.Sized, s.Reparent)) else node_t
         if isinstance(inner, s.Struct):
             _walk(inner, path + ".", at, depth + 1, rows)
         elif isinstance(inner, s.Array) and isinstance(inner.item, s.Struct):
@@ -201,6 +204,26 @@ def _walk(node: s.Struct, prefix: str, at: _Offset, depth: int, rows: List[Row])
         if not isinstance(node_t, s.Pointer):
             at = at.plus(size)
     return start.plus(node.union_size) if node.union_size is not None else at
+
+
+def _bit_run(run: s.BitRun, prefix: str, at: _Offset, depth: int, rows: List[Row]) -> _Offset:
+    """A run of bit fields read from one bit cursor: each field where the bits before it end, so each row
+    has the run's offset; the run ends at the byte boundary after its last bits."""
+    where = "from a bit cursor, %s first" % ("msb" if run.order == "msb" else "lsb")
+    for f in run.fields:
+        t = f.type
+        if type(t) is s.BitPad:
+            rows.append(Row(prefix + f.name, at.value(), "0-7 bits", t.name, "", "padding bits to the byte", depth))
+            continue
+        bits = s.bit_item(t)
+        width = "%d bit%s" % (bits.bits, "s" * (bits.bits > 1))  # type: ignore[union-attr]
+        inner = t.type if isinstance(t, s.If) else t
+        if isinstance(inner, s.Array):
+            width = "%s * %s" % (width, inner.count.text() if inner.count is not None else "n")
+        rows.append(Row(prefix + f.name, at.value(), width, t.name, "", "; ".join(x for x in (where, _notes(f, t)) if x),
+                        depth))
+    names = [f.name for f in run.fields if f.stored]
+    return at.plus("size(%s)" % (names[0] if len(names) == 1 else "%s..%s" % (names[0], names[-1])))
 
 
 def static_size_of_offset(at: _Offset, start: _Offset) -> int:

@@ -114,6 +114,9 @@ def _plan(node: s.Struct) -> Tuple[Dict[str, Tuple[Any, int]], Optional[int]]:
     size_known = node.union_size is None
     if size_known:
         for member in node.members:
+            if isinstance(member, s.BitRun):  # (its size is the data's)
+                size_known = False
+                break
             try:
                 size = static_size(member if isinstance(member, s.BitGroup) else member.type)
             except SizeofError:

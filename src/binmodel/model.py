@@ -282,19 +282,27 @@ def _group_bits(name: str, fields: List[s.Field], endian: Optional[str], bit_ord
     members: List[Any] = []
     run: List[s.Field] = []
 
+    def order_of(f: s.Field) -> str:
+        return s.bit_item(f.type).order or bit_order  # type: ignore[union-attr]
+
     def close() -> None:
         if not run:
             return
-        total = sum(f.type.bits for f in run)  # type: ignore[attr-defined]
         names = ", ".join(f.name for f in run)
-        orders = {f.type.order or bit_order for f in run}  # type: ignore[attr-defined]
+        orders = {order_of(f) for f in run}
         if len(orders) > 1:
             raise DefinitionError("%s: the bit fields %s mix msb and lsb order" % (name, names))
-        if total % 8:  # the next member starts at the next byte: the bits up to it are kept padding
-            pad = s.BitPad(-total % 8, False, next(iter(orders)))
-            run.append(s.Field("(padding after %s)" % run[-1].name, pad, stored=False))
-            total += run[-1].type.bits  # type: ignore[attr-defined]
         order = orders.pop()
+        if not all(isinstance(f.type, s.Bits) for f in run):  # arrays or optional bit fields: a bit cursor
+            pad = s.Field("(padding after %s)" % run[-1].name, s.BitPad(7, False, order), stored=False)
+            members.append(s.BitRun(tuple(run) + (pad,), order))
+            run.clear()
+            return
+        total = sum(f.type.bits for f in run)  # type: ignore[attr-defined]
+        if total % 8:  # the next member starts at the next byte: the bits up to it are kept padding
+            pad_bits = s.BitPad(-total % 8, False, order)
+            run.append(s.Field("(padding after %s)" % run[-1].name, pad_bits, stored=False))
+            total += run[-1].type.bits  # type: ignore[attr-defined]
         group_endian = endian
         if total > 8 and endian is None:  # no byte order given: the bits are a stream, read in bit order
             group_endian = "big" if order == "msb" else "little"  # (Kaitai Struct's bit-endian be / le)
@@ -302,17 +310,30 @@ def _group_bits(name: str, fields: List[s.Field], endian: Optional[str], bit_ord
         run.clear()
 
     for f in fields:
-        if isinstance(f.type, s.Bits):
-            order = f.type.order or bit_order
-            at_boundary = run and not sum(g.type.bits for g in run) % 8  # type: ignore[attr-defined]
-            if at_boundary and order != (run[0].type.order or bit_order):  # type: ignore[attr-defined]
+        if s.bit_item(f.type) is not None:
+            plain = all(isinstance(g.type, s.Bits) for g in run)
+            at_boundary = run and plain and not sum(g.type.bits for g in run) % 8  # type: ignore[attr-defined]
+            if at_boundary and order_of(f) != order_of(run[0]):
                 close()  # a change of bit order at a byte boundary starts a new group
             run.append(f)
         else:
+            _no_bits_inside(name, f)
             close()
             members.append(f)
     close()
     return tuple(members)
+
+
+def _no_bits_inside(name: str, f: s.Field) -> None:
+    """Bit fields are read by the struct that holds them: one elsewhere (in a switch, a sized region, an
+    array of arrays) has no bit cursor to read from."""
+    todo = [] if isinstance(f.type, s.Struct) else [f.type]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, s.Bits):
+            raise DefinitionError("%s.%s: a bit field (%s) is read only as a field of a struct, an array's item "
+                                  "or under If" % (name, f.name, node.name))
+        todo.extend(c for c in s.children(node) if not isinstance(c, s.Struct))
 
 
 LAZY_PREFIX = "_bm_lazy_"

@@ -302,6 +302,24 @@ class If(Node):
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
+class Reparent(Node):
+    """A nested model whose ``this._parent`` is not the struct holding it (Kaitai's ``parent:``): the
+    struct ``up`` levels out from the holder (1: the holder's own ``_parent``), or none (``up=None``:
+    reading ``this._parent`` is an error). ``this._root`` stays the outermost struct."""
+
+    type: Node  # a Struct, or a Lazy naming one
+    up: Optional[int]
+
+    @property
+    def name(self) -> str:
+        return "%s(parent=%s)" % (self.type.name, "none" if self.up is None else "_parent" + "._parent" * (self.up - 1))
+
+    @property
+    def fixed_size(self) -> Optional[int]:
+        return _static_size_or_none(self.type)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
 class Fallback(Node):
     """``type``, or ``otherwise`` read from the same place when the data is not a valid ``type``."""
 
@@ -568,6 +586,31 @@ class BitPad(Bits):
         return "pad%d" % self.bits
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class BitRun(Node):
+    """Bit fields read from one bit cursor, as Kaitai Struct reads them: ``Bits`` fields, arrays of them
+    (``Array(Bits(3), count=this.n)``) and ``If(cond, Bits(1))``, each starting where the bits before it
+    ended, so the run's size is known only from the data. It ends at the next byte boundary (Kaitai
+    realigns at the next field that is not a bit field); its last field is the ``BitPad`` of those bits,
+    whose width the data decides (at most 7). A run of plain ``Bits`` fields is a ``BitGroup`` instead."""
+
+    fields: Tuple[Field, ...]
+    order: str  # "msb" | "lsb": where in each byte the next bits come from (Kaitai's bit-endian be / le)
+
+    @property
+    def name(self) -> str:
+        return "bits[...]"
+
+
+def bit_item(node: Node) -> Optional[Bits]:
+    """The ``Bits`` a field of a ``BitRun`` reads (itself, an array's item, under ``If``), or None."""
+    if isinstance(node, If):
+        node = node.type
+    if isinstance(node, Array) and node.prefix is None and not node.typed and node.on_error is None:
+        node = node.item
+    return node if isinstance(node, Bits) else None
+
+
 def kept_bits(obj: Any, field: Field) -> int:
     """The padding bits ``obj`` was parsed with for a ``BitPad`` field (0 for an instance made by hand)."""
     parsed = getattr(obj, "_bm_parsed", None)
@@ -584,7 +627,7 @@ class Struct(Node):
     """
 
     type_name: str
-    members: Tuple[Union[Field, BitGroup], ...]
+    members: Tuple[Union[Field, BitGroup, BitRun], ...]
     cls: Any = None
     union_size: Optional[int] = None
 
@@ -596,7 +639,7 @@ class Struct(Node):
         """Every field, with bit-group members flattened in order."""
         out: List[Field] = []
         for m in self.members:
-            out.extend(m.fields if isinstance(m, BitGroup) else (m,))
+            out.extend(m.fields if isinstance(m, (BitGroup, BitRun)) else (m,))
         return tuple(out)
 
 

@@ -84,6 +84,8 @@ def static_size(node: s.Node, path: str = "", _visiting: Optional[set] = None) -
         for m in node.members:
             if isinstance(m, s.BitGroup):
                 total += m.size
+            elif isinstance(m, s.BitRun):
+                raise variable("its bit fields %s take as many bits as the data says" % m.fields[0].name)
             elif isinstance(m.type, s.Align):
                 total += -total % m.type.to
             else:
@@ -139,7 +141,8 @@ def min_size(node: s.Node) -> int:
     if isinstance(node, s.Struct) and node.union_size is not None:
         return node.union_size
     if isinstance(node, s.Struct):
-        return sum(min_size(m) if isinstance(m, s.BitGroup) else min_size(m.type) for m in node.members)
+        return sum(min_size(m) if isinstance(m, s.BitGroup) else 0 if isinstance(m, s.BitRun) else min_size(m.type)
+                   for m in node.members)
     if isinstance(node, s.TermBytes):
         return len(node.terminator) if node.terminator and node.consume and not node.greedy else 0
     if isinstance(node, s.Transformed):

@@ -125,7 +125,13 @@ def find_terminator(data: Any, start: int, end: int, terminator: bytes, unit: in
 
 
 def strip_pad(raw: bytes, pad: bytes, unit: int) -> bytes:
-    """``raw`` without its trailing whole code units of ``pad`` (a fixed-size string's padding)."""
+    """``raw`` without its trailing whole code units of ``pad`` (a fixed-size string's padding). In a region
+    of a size that is not whole code units (Kaitai's ``size: 9`` of UTF-16 with ``pad-right``), the bytes
+    after the last whole unit are stripped first when they are pad bytes (else they stay, and the text
+    cannot be decoded)."""
+    tail = len(raw) % unit
+    if tail and raw[len(raw) - tail:] == pad * tail:
+        raw = raw[:len(raw) - tail]
     block = pad * unit
     end = len(raw) - len(raw) % unit
     while end >= unit and raw[end - unit:end] == block:

@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 def inlinable(item: s.Struct) -> bool:
     """An array item whose build is written inside the array's loop: fixed members and bytes only,
     so inlining never nests."""
-    return all(isinstance(m, s.BitGroup) or fixed_code(m) is not None or isinstance(m.type, (s.Bytes, s.Padding))
-               for m in item.members)
+    return all(isinstance(m, s.BitGroup) or fixed_code(m) is not None
+               or (isinstance(m, s.Field) and isinstance(m.type, (s.Bytes, s.Padding))) for m in item.members)
 
 
 def fail() -> Any:
@@ -89,8 +89,8 @@ class BuildCompiler:
     def body(self) -> List[str]:
         """The checks and parts of ``self.obj``'s bytes, at depth 1; returns the templates of the parts."""
         w, node, o = self.w, self.node, self.obj
-        if node.union_size is not None or node.cls is None:
-            raise g.GiveUp
+        if node.union_size is not None or node.cls is None or any(isinstance(m, s.BitRun) for m in node.members):
+            raise g.GiveUp  # (a run of bit fields whose size the data decides: the interpreter's)
         w.emit(1, "if %s.__class__ is not %s:" % (o, w.const(node.cls, "cls")), tag=g.CLASS_CHECK)
         w.emit(2, "raise {Fail}", tag=g.CLASS_CHECK)
         if any(isinstance(m, s.Field) and isinstance(m.type, s.Padding) for m in node.members):

@@ -13,11 +13,11 @@ import array as _array
 import enum as _enum
 import struct
 import sys
-from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple, Union
 
 from .. import background
 from .. import schema as s
-from ..context import MAX_DEPTH, evaluate, item_done, link_index, link_item, until_holds
+from ..context import MAX_DEPTH, evaluate, item_done, link_index, link_item, reparent_target, until_holds
 from ..errors import BuildError, Error, ParseError, join_path, short
 from ..expr import Expr, Lit, View, root_of
 from ..fields import resolve_lazy
@@ -40,6 +40,7 @@ from ..wire import (
     strip_pad,
     text_int_value,
 )
+from .bitruns import build_bit_run
 from .context import Cycle, IoRegions, Patch, apply_patches, left_off
 
 _UNKNOWN = object()  # (BuildContext.as_parsed: the value as parsed cannot be known)
@@ -68,6 +69,7 @@ class BuildContext:
         self.node = node
         self.obj = obj
         self.parent = parent
+        self.up = parent  # what this._parent names: the parent, unless a Reparent says otherwise
         link_item(self, parent)
         link_index(self, parent)
         self.path = path
@@ -88,9 +90,9 @@ class BuildContext:
         # path of a part (field or array item) -> path of the UnlessEnd left None that ends it: that
         # None reads back only where the data (or its Sized region) ends, so nothing may follow it
         self.open_ends: Dict[str, str] = {}
-        self.group_of: Dict[str, s.BitGroup] = {}
+        self.group_of: Dict[str, Union[s.BitGroup, s.BitRun]] = {}
         for m in node.members:
-            if isinstance(m, s.BitGroup):
+            if isinstance(m, (s.BitGroup, s.BitRun)):
                 for f in m.fields:
                     self.group_of[f.name] = m
         parsed = getattr(obj, "_bm_parsed", None)
@@ -218,7 +220,9 @@ class BuildContext:
         if self.tracks_io:  # (this._io.pos: where the member starts in its region)
             self.at = lambda: self.start() + self.offset_of(key)
         try:
-            if group is not None:
+            if isinstance(group, s.BitRun):
+                data = build_bit_run(group, self)
+            elif group is not None:
                 data = build_bits(group, self)
             else:
                 field = self.fields[name]
@@ -251,7 +255,7 @@ class BuildContext:
         """Bytes before field ``name`` in this struct (builds the fields before it)."""
         total = 0
         for m in self.node.members:
-            first = m.fields[0].name if isinstance(m, s.BitGroup) else m.name
+            first = m.fields[0].name if isinstance(m, (s.BitGroup, s.BitRun)) else m.name
             if first == name:
                 return total
             total += len(self.part(first))
@@ -426,6 +430,15 @@ def build_region(node: s.Node, value: Any, ctx: Any, path: str) -> bytes:
 def _build_struct_node(node: s.Struct, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
     return build_struct(node, value, ctx, path, ctx.patches if ctx is not None else [],
                         ctx.depth + 1 if ctx is not None else 0)
+
+
+def _build_reparent(node: s.Reparent, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
+    """A nested struct whose ``this._parent`` is another struct, or none (Kaitai's ``parent:``)."""
+    from ..parsing.interpreter import struct_of
+
+    target = reparent_target(node, ctx, path, None, BuildError) if ctx is not None else None
+    return build_struct(struct_of(node), value, ctx, path, ctx.patches if ctx is not None else [],
+                        ctx.depth + 1 if ctx is not None else 0, up=target, reparented=True)
 
 
 def _build_const(node: s.Const, value: Any, ctx: Any, path: str, name: Optional[str]) -> bytes:
@@ -775,8 +788,9 @@ def _build_pointer(node: s.Pointer, value: Any, ctx: BuildContext, path: str, na
 
 def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], path: str,
                  patches: List[Patch], depth: int, arguments: Optional[Dict[str, Any]] = None,
-                 settings: Settings = ("track", None, None)) -> bytes:
-    """A struct (or a dict for one): its parts in order, deferred checks, then relative pointers."""
+                 settings: Settings = ("track", None, None), up: Any = None, reparented: bool = False) -> bytes:
+    """A struct (or a dict for one): its parts in order, deferred checks, then relative pointers
+    (``reparented``: its ``this._parent`` is ``up``, see ``Reparent``)."""
     if depth >= MAX_DEPTH:
         raise BuildError("structs nested deeper than %d" % MAX_DEPTH, path)
     cls = node.cls
@@ -787,6 +801,8 @@ def build_struct(node: s.Struct, value: Any, parent: Optional[BuildContext], pat
             raise BuildError("expected %s, found %s" % (node.name, kind_of(value)), path,
                              expected=node.name, found=value)
     ctx = BuildContext(node, value, parent, path, patches, depth, settings)
+    if reparented:
+        ctx.up = up
     if arguments:  # a parameterised model's arguments (see _build_args)
         ctx.values.update(arguments)
     if ctx.regions is not None:
@@ -805,7 +821,7 @@ def _build_struct_bytes(node: s.Struct, ctx: BuildContext, parent: Optional[Buil
     out = bytearray()
     open_at: Optional[str] = None
     for m in node.members:
-        key = m.fields[0].name if isinstance(m, s.BitGroup) else m.name
+        key = m.fields[0].name if isinstance(m, (s.BitGroup, s.BitRun)) else m.name
         part = ctx.part(key)
         if part and open_at is not None:
             left_off(open_at, "%s follows" % key)
@@ -843,7 +859,7 @@ def _build_union(node: s.Struct, ctx: BuildContext) -> bytes:
         if len(part) > size:
             raise BuildError("takes %d bytes, more than the union's %d" % (len(part), size), join_path(ctx.path, f.name))
         group = ctx.group_of.get(f.name)
-        mask = _bit_mask(group, f) if group is not None else None
+        mask = _bit_mask(group, f) if isinstance(group, s.BitGroup) else None
         for i, byte in enumerate(part):
             keep = 0xFF if mask is None else mask[i]
             merged = (out[i] & ~keep) | (byte & keep)
@@ -925,7 +941,7 @@ BUILDERS: Dict[type, Callable[..., bytes]] = {
     s.Struct: _build_struct_node, s.Const: _build_const, s.Padding: _build_padding, s.Align: _build_align,
     s.Switch: _build_switch, s.If: _build_if, s.UnlessEnd: _build_unless_end, s.Fallback: _build_fallback,
     s.Enum: _build_enum, s.Flags: _build_flags, s.Pointer: _build_pointer, s.Lazy: _build_lazy,
-    s.Peek: _build_nothing, s.Computed: _build_nothing, s.TextInt: _build_text_int,
+    s.Peek: _build_nothing, s.Computed: _build_nothing, s.TextInt: _build_text_int, s.Reparent: _build_reparent,
 }
 """One builder per node type: ``handler(node, value, ctx, path, name) -> bytes`` (see ``build_node``)."""
 

@@ -23,6 +23,7 @@ from ..errors import Error, ParseError
 from . import expr as kx
 from .ksy import KaitaiError, UnsupportedError, attr_name, read_yaml
 from .loader import load, scope_of
+from .suite import PROCESSES, SuiteTypes
 
 
 @dataclasses.dataclass
@@ -123,8 +124,10 @@ def run_one(kst: pathlib.Path, suite: pathlib.Path) -> Result:
     if not isinstance(spec, dict) or not isinstance(spec.get("id"), str) or not isinstance(spec.get("data"), str):
         return Result(name, "fail", "the test has no id: or data:")
     formats = suite / "formats"
-    try:
-        model = load(formats / (spec["id"] + ".ksy"), [formats / "ks_path", formats])
+    paths = [formats / "ks_path", formats]
+    try:  # with the routines and opaque types the suite supplies as code (binmodel.kaitai.suite)
+        model = load(formats / (spec["id"] + ".ksy"), paths, processes=PROCESSES,
+                     opaque_types=SuiteTypes(formats, paths))
     except UnsupportedError as exc:
         return Result(name, "unsupported", str(exc))
     except KaitaiError as exc:

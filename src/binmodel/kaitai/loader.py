@@ -20,7 +20,7 @@ import os
 import pathlib
 import re
 import weakref
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .. import expr as bx
 from .. import fields as f
@@ -32,6 +32,7 @@ from ..transforms import Transform, TransformError
 from ..valid import Constraint, ValueScope
 from . import expr as kx
 from . import statics
+from .extensions import Arguments, Extensions, Process
 from .ksy import ID, KaitaiError, UnsupportedError, attr_name, class_name
 from .scopes import Reader, Scope, as_list, encoding_name, mapping
 
@@ -45,7 +46,7 @@ _ATTR_KEYS = {"id", "type", "size", "size-eos", "terminator", "consume", "includ
               "doc", "doc-ref", "io", "pos", "value", "parent"}
 _UNSUPPORTED_ATTR = {
     "io": "Kaitai io: (substreams)",
-    "pos": "Kaitai pos: (parse instances)", "parent": "Kaitai parent: (another _parent for a type)",
+    "pos": "Kaitai pos: (parse instances)",
 }
 
 _SCOPES: weakref.WeakKeyDictionary[Any, Scope] = weakref.WeakKeyDictionary()
@@ -463,10 +464,12 @@ class _TypeBuilder:
         scope = self.scope
         if not isinstance(text, str):
             raise scope.error("process: is xor(key), rol(n), ror(n) or zlib, not %r" % (text,), *where)
-        call = re.fullmatch(r"\s*(\w+)\s*(?:\((.*)\))?\s*", text, re.S)
+        call = re.fullmatch(r"\s*([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*)\s*(?:\((.*)\))?\s*", text, re.S)
         name, arg = (call.group(1), call.group(2)) if call else ("", None)
-        if name == "zlib" and arg is None:
-            transform: Any = tx.Zlib()
+        if name in scope.file.ext.processes:
+            transform: Any = self.custom_process(name, arg, text, where)
+        elif name == "zlib" and arg is None:
+            transform = tx.Zlib()
         elif name in ("xor", "rol", "ror") and arg is not None and arg.strip():
             parsed = self._parse(arg, *where)
             value = self.expr(parsed, arg, *where)
@@ -476,7 +479,8 @@ class _TypeBuilder:
                 value = bytes(value)
             transform = tx.Xor(value) if name == "xor" else (tx.Rol(value) if name == "rol" else tx.Ror(value))
         else:
-            raise scope.unsupported("process: %s (custom processing routines)" % text.strip(), *where)
+            raise scope.unsupported("process: %s (custom processing routines)" % text.strip(), *where,
+                                    detail="give its codec to load(..., processes={%r: ...})" % name if name else "")
         if isinstance(node, s.Sized) and node.prefix is None:
             region: s.Node = s.Bytes(node.size) if node.size is not None else s.Bytes(greedy=True)
             inner: Optional[s.Node] = node.type
@@ -490,6 +494,23 @@ class _TypeBuilder:
             return _node(f.Transformed(region, transform, inner))
         except DefinitionError as exc:
             raise scope.unsupported("binmodel cannot model this process: %s" % exc, *where) from None
+
+    def custom_process(self, name: str, arg: Optional[str], text: str, where: Tuple[Any, ...]) -> Any:
+        """A routine given to ``load(processes=)``: its arguments constants, or read from the struct."""
+        items: List[Any] = []
+        if arg is not None and arg.strip():
+            array = self._parse("[%s]" % arg, *where)
+            if not isinstance(array, kx.ArrayLit):
+                raise self.scope.error("a routine's arguments are expressions, not %r" % arg, *where)
+            for item in array.items:
+                value = self.expr(item, kx.unparse(item), *where)
+                if isinstance(value, bx.Lit):
+                    value = value.value
+                items.append(bytes(value) if isinstance(value, list) else value)
+        factory = self.scope.file.ext.processes[name]
+        if not any(isinstance(v, bx.Expr) for v in items):
+            return Process(text.strip(), factory, tuple(items))
+        return Process(text.strip(), factory, (), Arguments(tuple(bx.as_expr(v) for v in items), arg or ""))
 
     def valid(self, spec: Any, node: s.Node, where: Tuple[Any, ...]) -> List[Constraint]:
         """Kaitai's ``valid:`` (a value, or ``eq``, ``min``/``max``, ``any-of``, ``in-enum``, ``expr`` over
@@ -632,6 +653,8 @@ class _TypeBuilder:
         if "encoding" in attr:
             raise scope.error("encoding: needs type: str", *where, "encoding")
         target = scope.find_type(t.split("::"))
+        if target is None and scope.file.opaque:
+            return self.opaque(t, attr, args, where)
         if target is None:
             raise scope.error("unknown type %s" % t, *where, "type")
         if "terminator" in attr or "pad-right" in attr:
@@ -647,6 +670,10 @@ class _TypeBuilder:
             node: s.Node = s.Lazy(_Leftover(target))
         else:
             node = _type_node(target)
+        if "parent" in attr:
+            if args is not None:
+                raise scope.unsupported("parent: with a type that takes arguments", *where, "parent")
+            node = s.Reparent(node, self.parent_levels(attr["parent"], where))
         if args is not None:
             node = self.with_args(node, target, args, where)
         elif as_list(target.spec.get("params"), target, "params"):
@@ -655,6 +682,41 @@ class _TypeBuilder:
             return s.Sized(node, bx.as_expr(self.value_of(attr, "size", where)))
         if attr.get("size-eos"):  # a region of the rest: offsets in it (_io.pos, io: pointers) count from its start
             return s.Sized(node)
+        return node
+
+    def parent_levels(self, value: Any, where: Tuple[Any, ...]) -> Optional[int]:
+        """Kaitai's ``parent:`` as a ``Reparent``'s levels: ``false`` (or ``null``) none, ``_parent`` 1,
+        ``_parent._parent`` 2..."""
+        if value is False or value is None:
+            return None
+        node = self._parse(value, *where, "parent") if isinstance(value, str) else None
+        levels = 0
+        while isinstance(node, kx.Attr) and node.name == "_parent":
+            node, levels = node.obj, levels + 1
+        if isinstance(node, kx.Name) and node.name == "_parent":
+            return levels + 1
+        raise self.scope.unsupported("parent: %s (only false or _parent, _parent._parent, ...)" % (value,),
+                                     *where, "parent")
+
+    def opaque(self, t: str, attr: Dict[str, Any], args: Optional[List[kx.Node]], where: Tuple[Any, ...]) -> s.Node:
+        """An opaque type (``meta.ks-opaque-types``): the model given to ``load(opaque_types=)``, read where
+        the cursor is or from the region ``size:`` gives (which it must use up)."""
+        scope = self.scope
+        try:
+            model = scope.file.ext.opaque_type(t)
+        except DefinitionError as exc:
+            raise scope.error(str(exc), *where, "type") from None
+        if model is None:
+            raise scope.unsupported("opaque type %s" % t, *where, "type",
+                                    detail="give its model to load(..., opaque_types={%r: Model})" % t)
+        if args is not None:
+            raise scope.unsupported("arguments of opaque type %s" % t, *where, "type")
+        for key in ("terminator", "pad-right", "size-eos"):
+            if key in attr:
+                raise scope.unsupported("%s: with opaque type %s" % (key, t), *where, key)
+        node: s.Node = model._bm_node
+        if "size" in attr:
+            return s.Sized(node, bx.as_expr(self.value_of(attr, "size", where)))
         return node
 
     def with_args(self, node: s.Node, target: Scope, args: List[kx.Node], where: Tuple[Any, ...]) -> s.Node:
@@ -823,12 +885,12 @@ class _TypeBuilder:
     # --- bit fields ----------------------------------------------------------------------------------
 
     def _check_bits(self, specs: List[Tuple[str, Any, Tuple[Any, ...]]]) -> None:
-        """Kaitai reads bit fields at any bit position; binmodel's groups do too, but only as fields of
-        the struct itself (not inside an array, an ``If`` or a switch)."""
+        """Kaitai reads bit fields at any bit position; binmodel does too, as fields of the struct itself,
+        arrays of them and optional ones (a ``BitRun``), but not in a switch or a sized region."""
         for _, spec_, where in specs:
             node = spec_.node
-            if not isinstance(node, s.Bits) and _has_bits(node):
-                raise self.scope.unsupported("bit fields inside repeat:, if: or switch (unaligned bits)", *where)
+            if s.bit_item(node) is None and _has_bits(node):
+                raise self.scope.unsupported("bit fields inside a switch or a sized region", *where)
 
 
 def _lifted(node: kx.Node, levels: int) -> kx.Node:
@@ -936,9 +998,10 @@ def _node(spec: Any) -> s.Node:
 
 
 def _has_bits(node: s.Node) -> bool:
+    """Whether ``node`` reads a bit field itself (not in a struct of its own)."""
     if isinstance(node, s.Bits):
         return True
-    return any(_has_bits(c) for c in s.children(node) if not isinstance(c, s.Struct))
+    return not isinstance(node, s.Struct) and any(_has_bits(c) for c in s.children(node))
 
 
 def _type_node(target: Scope) -> s.Node:
@@ -1086,13 +1149,18 @@ class _ToEnum:
 
 # --- the entry -----------------------------------------------------------------------------------------------
 
-def load(source: Union[str, os.PathLike], search_paths: Sequence[Union[str, os.PathLike]] = ()) -> Any:  # type: ignore[type-arg]
+def load(source: Union[str, os.PathLike], search_paths: Sequence[Union[str, os.PathLike]] = (),  # type: ignore[type-arg]
+         *, processes: Optional[Mapping[str, Callable[..., Any]]] = None,
+         opaque_types: Optional[Mapping[str, Any]] = None) -> Any:
     """The model class of a .ksy description: ``source`` is a path, or the YAML text itself.
 
     Imports are looked up beside the importing file, then in ``search_paths`` (absolute imports,
-    ``/common/foo``, in ``search_paths`` only). Raises ``KaitaiError`` for a description Kaitai refuses,
-    ``UnsupportedError`` for one that uses what binmodel does not support yet."""
-    loader = Reader(tuple(pathlib.Path(p) for p in search_paths))
+    ``/common/foo``, in ``search_paths`` only). ``processes`` maps the name of a custom ``process:``
+    routine to a factory of its codec (called with the routine's arguments; the codec has ``decode`` and,
+    to build, ``encode``), ``opaque_types`` the name of an opaque type (``meta.ks-opaque-types``) to a
+    binmodel model (see ``binmodel.kaitai.extensions``). Raises ``KaitaiError`` for a description Kaitai
+    refuses, ``UnsupportedError`` for one that uses what binmodel does not support yet."""
+    loader = Reader(tuple(pathlib.Path(p) for p in search_paths), Extensions.of(processes, opaque_types))
     if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source
                                            and source.endswith(".ksy")):
         path = pathlib.Path(source)

@@ -15,6 +15,7 @@ import re
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import expr as kx
+from .extensions import Extensions
 from .ksy import ID, KaitaiError, UnsupportedError, attr_name, class_name, read_yaml, yaml_path
 
 _TYPE_KEYS = {"meta", "seq", "types", "enums", "instances", "doc", "doc-ref", "params", "to-string"}
@@ -30,6 +31,8 @@ class KsyFile:
     path: Optional[pathlib.Path]
     root: Optional[Scope] = None
     imports: List[Scope] = dataclasses.field(default_factory=list)
+    ext: Extensions = dataclasses.field(default_factory=Extensions)  # the routines and opaque types load was given
+    opaque: bool = False  # meta.ks-opaque-types: a type it does not define is one of ext.opaque_types
 
 
 @dataclasses.dataclass(eq=False)
@@ -118,12 +121,13 @@ class Reader:
     ``pending`` lists the scopes nested types first, imported files before the files that import them."""
 
     search_paths: Tuple[pathlib.Path, ...]
+    ext: Extensions = dataclasses.field(default_factory=Extensions)
     files: Dict[str, KsyFile] = dataclasses.field(default_factory=dict)
     pending: List[Scope] = dataclasses.field(default_factory=list)
 
     def read(self, text: str, name: str, path: Optional[pathlib.Path]) -> KsyFile:
         spec = read_yaml(text, name)
-        file = KsyFile(name, path)
+        file = KsyFile(name, path, ext=self.ext)
         if path is not None:
             self.files[str(path.resolve())] = file
         if not isinstance(spec, dict):
@@ -213,8 +217,8 @@ class Reader:
             scope.bit_endian = meta["bit-endian"]
         if "encoding" in meta:
             scope.encoding = encoding_name(meta["encoding"], scope, ("meta", "encoding"))
-        if meta.get("ks-opaque-types"):
-            raise scope.unsupported("opaque external types: meta.ks-opaque-types", "meta", "ks-opaque-types")
+        if meta.get("ks-opaque-types") is True:  # types it does not define are the user's (load(opaque_types=))
+            scope.file.opaque = True
         scope.qualname = class_name(scope.name) if parent is None else parent.qualname + "." + class_name(scope.name)
         for name, values in mapping(spec.get("enums"), scope, "enums").items():
             if not isinstance(name, str) or not ID.match(name):

@@ -328,6 +328,9 @@ class _Writer:
         if isinstance(node, s.Computed):
             self.imports.add("Computed")
             return "Computed(%s)%s" % (self.expr(node.expr), ".node" if item else "")  # as an item: no derive=
+        if isinstance(node, s.Reparent):
+            self.imports.add("Reparent")
+            return "Reparent(%s, %r)" % (self.type(node.type), node.up)
         if isinstance(node, s.Args):
             self.imports.add("Args")
             passed = "".join(", %s=%s" % (k, self.expr(v)) for k, v in node.args)

@@ -164,14 +164,15 @@ _INTERPRETED: Dict[int, Tuple[s.Struct, bool]] = {}
 
 def interpreted_only(node: s.Struct) -> bool:
     """Whether ``node`` or a struct it reaches (nested, or through ``Lazy``) refers to ``this._root``,
-    ``this._index`` or ``this._io``, or has a region or lazy ``Pointer``: then the interpreter parses the
-    whole of it."""
+    ``this._index`` or ``this._io``, or has a region or lazy ``Pointer`` or a ``BitRun``: then the interpreter
+    parses the whole of it."""
     hit = _INTERPRETED.get(id(node))
     if hit is not None and hit[0] is node:
         return hit[1]
     found, seen, todo = False, {id(node)}, [node]
     while todo and not found:
         struct_node = todo.pop()
+        found = any(isinstance(m, s.BitRun) for m in struct_node.members)  # (a bit cursor across fields)
         for f in struct_node.fields():
             found = found or _names_interpreted(f.type, seen, todo)
     _INTERPRETED[id(node)] = (node, found)
@@ -188,6 +189,8 @@ def _names_interpreted(t: Any, seen: set, todo: List[s.Struct]) -> bool:
         return False
     if not dataclasses.is_dataclass(t):
         return False
+    if isinstance(t, s.Reparent):
+        return True  # (generated code passes each struct its parent)
     if isinstance(t, s.Pointer) and (t.region or t.lazy or t.io is not None):
         return True  # (generated code keeps no region start; a lazy value read later names its whole path)
     if isinstance(t, s.Array) and isinstance(t.until, Expr):

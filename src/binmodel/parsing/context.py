@@ -103,7 +103,7 @@ class ParseContext:
     """The fields of one struct parsed so far; what ``this`` refers to while parsing."""
 
     __slots__ = ("values", "parent", "start", "state", "where", "outside", "prev", "item_prev", "last_child",
-                 "index", "item_index", "pos", "last_target")
+                 "index", "item_index", "pos", "last_target", "up")
     prev: Optional[ParseContext]  # this._prev: the array item before this one (see link_item)
     item_prev: Optional[ParseContext]
     last_child: Optional[ParseContext]
@@ -115,6 +115,7 @@ class ParseContext:
         self.outside: List[Tuple[int, int, str]] = []  # relative pointer targets, checked at the end
         self.values: Dict[str, Any] = {}
         self.parent = parent
+        self.up = parent  # what this._parent names: the parent, unless a Reparent says otherwise
         link_item(self, parent)
         link_index(self, parent)
         self.pos = start  # where the member being read starts (this._io.pos)

@@ -17,8 +17,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from .. import background
 from .. import schema as s
 from ..buffers import as_buffer, data_offset
-from ..context import MAX_DEPTH, evaluate, item_done, until_holds
-from ..errors import Error, ParseError, join_path, path_depth, short
+from ..context import MAX_DEPTH, evaluate, item_done, reparent_target, until_holds
+from ..errors import DefinitionError, Error, ParseError, join_path, path_depth, short
 from ..expr import Expr, View
 from ..fields import resolve_lazy as _resolve_lazy
 from ..malformed import Malformed
@@ -35,6 +35,7 @@ from ..wire import (
     text_int_value,
 )
 from .analysis import derives, reads_regions
+from .bitruns import parse_bit_run
 from .context import (
     POINTER_REREAD_FACTOR,
     ZERO_SIZE_ITEM_LIMIT,
@@ -393,6 +394,9 @@ def _framed(node: s.Array, item: Optional[ParseContext], pos: int, path: str) ->
     return size or None
 
 
+_SAME = object()  # (parse_struct: this._parent is the parent)
+
+
 def _free_item(state: ParseState, path: str, pos: int) -> None:
     state.free_items -= 1
     if state.free_items < 0:
@@ -401,14 +405,17 @@ def _free_item(state: ParseState, path: str, pos: int) -> None:
 
 
 def parse_struct(node: s.Struct, ctx: Optional[ParseContext], pos: int, path: str,
-                  state: Optional[ParseState] = None) -> Tuple[Any, int]:
-    """A struct: the depth limit, then its members in a new context."""
+                  state: Optional[ParseState] = None, up: Any = _SAME) -> Tuple[Any, int]:
+    """A struct: the depth limit, then its members in a new context (``up``: what its ``this._parent`` names,
+    when a ``Reparent`` says)."""
     state = state or ctx.state  # type: ignore[union-attr]
     if state.depth >= MAX_DEPTH:
         raise ParseError("structs nested deeper than %d" % MAX_DEPTH, path, pos,
                          expected="depth <= %d" % MAX_DEPTH, found="deeper")
     state.depth += 1
     sub = ParseContext(ctx, pos, state)
+    if up is not _SAME:
+        sub.up = up
     if state.regions is not None:  # (its region, for a Pointer(..., io=) that names it while it is read)
         state.regions[id(sub)] = (sub, state.data, state.begin, state.end)
     try:
@@ -435,6 +442,9 @@ def _parse_members(node: s.Struct, sub: ParseContext, pos: int, path: str) -> Tu
             pos = start
         if isinstance(member, s.BitGroup):
             pos = parse_bits(member, sub, pos, path)
+            continue
+        if isinstance(member, s.BitRun):
+            pos = parse_bit_run(member, sub, pos, path)
             continue
         fpath = join_path(path, member.name)
         if union:
@@ -750,6 +760,22 @@ def _parse_computed(node: s.Computed, ctx: ParseContext, pos: int, path: str) ->
     return value, pos
 
 
+def _parse_reparent(node: s.Reparent, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
+    """A nested struct whose ``this._parent`` is another struct, or none (Kaitai's ``parent:``)."""
+    target = reparent_target(node, ctx, path, pos, ParseError)
+    return parse_struct(struct_of(node), ctx, pos, path, up=target)
+
+
+def struct_of(node: s.Reparent) -> s.Struct:
+    """The struct a ``Reparent`` holds (through ``Lazy``)."""
+    inner = node.type
+    while isinstance(inner, s.Lazy):
+        inner = resolve_lazy(inner)
+    if not isinstance(inner, s.Struct):
+        raise DefinitionError("Parent() holds a model, not %s" % inner.name)
+    return inner
+
+
 def _parse_lazy(node: s.Lazy, ctx: ParseContext, pos: int, path: str) -> Tuple[Any, int]:
     return parse_node(resolve_lazy(node), ctx, pos, path)
 
@@ -766,7 +792,7 @@ PARSERS: Dict[type, Callable[..., Tuple[Any, int]]] = {
     s.UnlessEnd: _parse_unless_end, s.Fallback: _parse_fallback,
     s.Enum: _parse_enum, s.Flags: _parse_flags, s.Pointer: _parse_pointer, s.Lazy: _parse_lazy,
     s.Peek: _parse_peek, s.Computed: _parse_computed,
-    s.TextInt: _parse_text_int,
+    s.TextInt: _parse_text_int, s.Reparent: _parse_reparent,
 }
 
 
