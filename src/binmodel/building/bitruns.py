@@ -54,7 +54,7 @@ def build_bit_run(run: s.BitRun, ctx: Any) -> bytes:
         if isinstance(t, s.If):
             at = ctx.at
             if ctx.tracks_io:  # (this._io.pos: after the bytes begun so far, as on parse)
-                ctx.at = (lambda begun=(total + 7) // 8: at() + begun)
+                ctx.at = (lambda begun=(total + 7) // 8, at=at: at() + begun)
             try:
                 holds = evaluate(t.condition, ctx, fpath, None, "condition", BuildError)
             finally:
