@@ -479,7 +479,7 @@ class EndOfCentralDirectory(Struct, endian="little"):
     offset_of_start_of_central_directory: int = u32(derive=_directory("offset", MAX32,
                                                                       "offset_of_start_of_central_directory"))
     comment_length: int = u16(derive=len_of("comment"))
-    comment: str = String(this.comment_length, encoding="cp437", default="")  # (no flag: the original encoding)
+    comment: str = String(this.comment_length, encoding="cp437", strip=False, default="")  # (no flag: CP437)
 
 
 RecordBody = Union[LocalFile, CentralDirectoryHeader, Zip64EndOfCentralDirectory, Zip64EndOfCentralDirectoryLocator,
