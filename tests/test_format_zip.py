@@ -258,3 +258,21 @@ def test_any_archive_comment_reads_as_text_and_builds_back_exactly(comment):
     end = parsed.records[-1].body
     assert isinstance(end.comment, str) and end.comment.encode("cp437") == comment
     assert ZIP.build(parsed) == data
+
+
+@given(st.text("abcxyz", min_size=1, max_size=8), st.integers(1, 3))
+def test_a_name_or_comment_with_nul_bytes_keeps_them_in_its_text(stem, nuls):
+    """A length-prefixed name's NULs are characters: the text has them and the archive builds back. (zipfile
+    cuts a name at a NUL when it makes a ZipInfo, so the archive is written with "~" there, then patched.)"""
+    marked = "%s%s" % (stem, "~" * nuls)
+    info = zipfile.ZipInfo(marked)
+    info.comment = marked.encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(info, b"x")
+    data = buf.getvalue().replace(marked.encode(), stem.encode() + b"\0" * nuls)
+    parsed = ZIP.parse(data)
+    assert parsed.records[0].body.file_name == stem + "\0" * nuls
+    assert parsed.records[1].body.file_name == stem + "\0" * nuls
+    assert parsed.records[1].body.file_comment == stem + "\0" * nuls
+    assert ZIP.build(parsed) == data

@@ -82,10 +82,11 @@ class CompressionMethod(enum.IntEnum):
 
 
 def _text(size: Any) -> Any:
-    """A name or comment: UTF-8 when general purpose bit 11 is set, else IBM Code Page 437 (Appendix D)."""
+    """A name or comment: UTF-8 when general purpose bit 11 is set, else IBM Code Page 437 (Appendix D). Its
+    length says where it ends, so a NUL in it is a character, not padding (kept in the text)."""
     return Switch(this.flags & GeneralPurpose.UTF8, {
-        0: String(size, encoding="cp437"),
-        GeneralPurpose.UTF8: String(size, encoding="utf-8"),
+        0: String(size, encoding="cp437", strip=False),
+        GeneralPurpose.UTF8: String(size, encoding="utf-8", strip=False),
     })
 
 
