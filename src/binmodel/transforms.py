@@ -193,13 +193,13 @@ class Codec(Transform):
         return str(self.label)
 
     def decode(self, raw: bytes, arg: Any = None) -> bytes:
-        return _bytes_from(self.codec.decode, raw, "decode")
+        return bytes_from(self.codec.decode, raw, "decode")
 
     def encode(self, data: bytes, arg: Any = None) -> bytes:
-        return _bytes_from(self.codec.encode, data, "encode")
+        return bytes_from(self.codec.encode, data, "encode")
 
 
-def _bytes_from(fn: Callable[[bytes], Any], data: bytes, what: str) -> bytes:
+def bytes_from(fn: Callable[[bytes], Any], data: bytes, what: str) -> bytes:
     try:
         out = fn(data)
     except Exception as exc:

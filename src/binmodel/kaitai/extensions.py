@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from .. import schema as s
 from ..errors import DefinitionError
 from ..expr import Expr
-from ..transforms import Transform, TransformError
+from ..transforms import Transform, TransformError, bytes_from
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,14 +81,7 @@ def _call(codec: Any, what: str, data: bytes, label: str) -> bytes:
     if not callable(fn):
         raise TransformError("%s has no %s(); only a value as parsed can be built" % (label, what),
                              expected="a codec with %s()" % what, found=type(codec).__name__)
-    try:
-        out = fn(data)
-    except Exception as exc:
-        raise TransformError("%s failed: %s: %s" % (what, type(exc).__name__, exc), found=data[:8]) from None
-    if not isinstance(out, (bytes, bytearray, memoryview)):
-        raise TransformError("%s gave %s, not bytes" % (what, type(out).__name__), expected="bytes",
-                             found=type(out).__name__)
-    return bytes(out)
+    return bytes_from(fn, data, what)
 
 
 class Arguments(Expr):
